@@ -1,0 +1,265 @@
+"""The ``hubsim`` command: a thin shell over the Python API.
+
+Exit codes: 0 done; 1 ``--strict`` and a target not met; 2 bad input (one line on stderr, no
+traceback, no results folder); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from hubsim import __version__
+from hubsim.api import Results, simulate
+from hubsim.loader import ScenarioError, load_scenario
+from hubsim.network import build_network, route_table
+from hubsim.scenario import Scenario, field_table
+
+DEFAULT_SCENARIO = "chongqing_2022_target.yaml"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse's own convention)
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _default_scenario() -> Path:
+    for base in (Path.cwd() / "scenarios", Path(__file__).resolve().parents[2] / "scenarios"):
+        if (base / DEFAULT_SCENARIO).is_file():
+            return base / DEFAULT_SCENARIO
+    raise ScenarioError(f"no scenario given and the bundled scenarios/{DEFAULT_SCENARIO} "
+                        "was not found; pass a scenario file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="hubsim", description="Simulate multimodal freight networks and judge "
+                "them against throughput targets (reference network: Chongqing).")
+    p.add_argument("--version", action="version", version=f"hubsim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="simulate a scenario and write a results folder",
+                         description="Simulate SCENARIO, print the verdict against its targets "
+                         "and a summary by hub and mode, and write a new results folder "
+                         "(kpis.csv, targets.csv, events.parquet, consignments.parquet, "
+                         "trips.parquet, manifest.json, PNG plots).")
+    run.add_argument("scenario", nargs="?", type=Path,
+                     help=f"scenario YAML file (default: scenarios/{DEFAULT_SCENARIO})")
+    run.add_argument("--out", type=Path, help="results folder to create (must not exist; "
+                     "default: results/<scenario>-<timestamp>/)")
+    run.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
+    run.add_argument("--days", type=float, help="measured days after the warm-up (default: "
+                     "the scenario's horizon_days - warmup_days)")
+    run.add_argument("--strict", action="store_true",
+                     help="exit with status 1 when any target is not met")
+    run.add_argument("--quiet", action="store_true", help="print only the results folder")
+
+    val = sub.add_parser("validate", help="check a scenario file and summarise it",
+                         description="Load and check SCENARIO (types, units, references, "
+                         "routes) and summarise its network, services, demand and targets, "
+                         "without simulating.")
+    val.add_argument("scenario", type=Path, help="scenario YAML file")
+
+    fields = sub.add_parser("fields", help="list every scenario field with unit and default",
+                            description="Print the scenario format: every field, its unit, "
+                            "default and meaning (the same metadata the error messages use).")
+    fields.add_argument("--markdown", action="store_true", help="as a Markdown table")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "validate":
+            return _validate(args)
+        return _fields(args)
+    except (ScenarioError, FileExistsError, ValueError) as exc:
+        print(f"hubsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hubsim: interrupted; no results written", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from hubsim.output import default_folder, write_results
+
+    path = args.scenario or _default_scenario()
+    scn = load_scenario(path)
+    if args.days is not None and args.days <= 0:
+        raise ValueError(f"--days must be > 0, got {args.days:g}")
+    if args.out is not None and args.out.exists():
+        raise FileExistsError(f"{args.out}: already exists; results are never overwritten")
+    if not args.quiet:
+        days = args.days if args.days is not None else \
+            scn.run.horizon_days - scn.run.warmup_days
+        print(f"hubsim {__version__}: {scn.name} from {path}, seed "
+              f"{scn.run.seed if args.seed is None else args.seed}, {days:g} measured days "
+              f"after {scn.run.warmup_days:g} warm-up days", flush=True)
+    res = simulate(scn, seed=args.seed, days=args.days)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = args.out or default_folder(res, stamp)
+    n = 1
+    while args.out is None and folder.exists():
+        n += 1
+        folder = default_folder(res, f"{stamp}-{n}")
+    write_results(res, folder)
+    if args.quiet:
+        print(folder)
+    else:
+        print(report_text(res))
+        print(f"\nResults: {folder}/")
+    if args.strict and not bool(res.targets["met"].all()):
+        return 1
+    return 0
+
+
+def _fmt(value: float, unit: str) -> str:
+    if pd.isna(value):
+        return "n/a"
+    if unit == "fraction":
+        return f"{value * 100:.0f}%"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  " + "  ".join(str(h).ljust(w) if i == 0 else str(h).rjust(w)
+                              for i, (h, w) in enumerate(zip(header, widths, strict=True)))]
+    for r in rows:
+        lines.append("  " + "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                                      for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    return "\n".join(lines)
+
+
+def report_text(res: Results) -> str:
+    """The compact verdict printed by ``hubsim run``."""
+    k = res.kpis
+    out = []
+    if len(res.targets):
+        rows = [[t.target, f"{_fmt(t.value, t.unit)} {t.unit}",
+                 f"{t.sense} {_fmt(t.threshold, t.unit)}", f"{t.ratio * 100:.1f}%",
+                 "MET" if t.met else "NOT MET"] for t in res.targets.itertuples()]
+        out += ["", "Targets (per year, measured after warm-up)",
+                _table(rows, ["target", "value", "threshold", "ratio", "verdict"])]
+
+    def val(kpi: str, key: str) -> float:
+        sel = k[(k["kpi"] == kpi) & (k["key"] == key)]
+        return float(sel["value"].iloc[0]) if len(sel) else float("nan")
+
+    rows = []
+    for hub in res.scenario.hubs:
+        rows.append([hub, _fmt(val("hub_lifts_teu", hub), ""),
+                     _fmt(val("hub_lifts_tonnes_air", hub), ""),
+                     _fmt(val("equipment_utilisation", hub), "fraction"),
+                     _fmt(val("yard_mean_utilisation", hub), "fraction"),
+                     _fmt(val("hub_dwell_mean_h", hub), "h"),
+                     _fmt(val("yard_end", hub), "")])
+    out += ["", "By hub", _table(rows, ["hub", "lifts TEU/yr", "air t/yr", "equipment busy",
+                                        "yard mean", "dwell mean h", "yard at end"])]
+    modes = k[(k["kpi"] == "channel_teu") & (k["scope"] == "mode")]
+    total = modes["value"].sum()
+    rows = [[m.key, _fmt(m.value, ""), f"{m.value / total * 100:.1f}%" if total else "n/a",
+             _fmt(val("co2_total", m.key), "")] for m in modes.itertuples()]
+    out += ["", "By mode (channel crossings)",
+            _table(rows, ["mode", "TEU/yr", "share", "CO2 t/yr"])]
+    corr = k[(k["kpi"] == "channel_teu") & (k["scope"] == "corridor")]
+    rows = [[c.key, _fmt(c.value, ""),
+             _fmt(k[(k["kpi"] == "international_tonnes") & (k["scope"] == "corridor")
+                    & (k["key"] == c.key)]["value"].sum(), ""),
+             _fmt(k[(k["kpi"] == "door_to_door_mean_h") & (k["scope"] == "corridor")
+                    & (k["key"] == c.key)]["value"].sum(), "h")] for c in corr.itertuples()]
+    out += ["", "By corridor", _table(rows, ["corridor", "TEU/yr", "intl t/yr",
+                                             "door-to-door mean h"])]
+    b = res.balance
+    out += ["", f"Conservation: generated {b['generated_teu']:,.0f} TEU = delivered "
+                f"{b['delivered_teu']:,.0f} + at nodes {b['at_nodes_teu']:,.0f} + on vehicles "
+                f"{b['on_vehicles_teu']:,.0f} (checked)",
+            f"Simulated in {res.wall_time_s:.1f} s: {len(res.consignments):,} consignments, "
+            f"{len(res.events):,} event records, {res.simpy_events:,} SimPy events"]
+    return "\n".join(out)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    scn = load_scenario(args.scenario)
+    print(summary_text(scn))
+    print(f"\n{args.scenario}: OK")
+    return 0
+
+
+def summary_text(scn: Scenario) -> str:
+    """What ``hubsim validate`` prints: the scenario at a glance."""
+    out = [f"Scenario {scn.name}: {scn.description.strip().splitlines()[0]}"
+           if scn.description.strip() else f"Scenario {scn.name}",
+           f"  run: {scn.run.horizon_days:g} days ({scn.run.warmup_days:g} warm-up), "
+           f"seed {scn.run.seed}",
+           f"  nodes: {len(scn.hubs)} hubs ({', '.join(scn.hubs)}), {len(scn.zones)} zones, "
+           f"{len(scn.gateways)} gateways ({', '.join(scn.gateways)})"]
+    by_mode: dict[str, int] = {}
+    for lk in scn.links:
+        by_mode[lk.mode] = by_mode.get(lk.mode, 0) + 1
+    out.append(f"  links: {len(scn.links)} ("
+               + ", ".join(f"{m} {n}" for m, n in sorted(by_mode.items())) + ")")
+    rows = []
+    for svc in scn.services:
+        unit = "TEU" if svc.cargo == "container" else "t"
+        if svc.on_demand:
+            freq, yearly = "on demand", "-"
+        else:
+            per_week = 168.0 / svc.headway
+            dirs = 2 if svc.bidirectional else 1
+            freq = f"{per_week:g}/week"
+            yearly = f"{per_week * 52.14 * svc.capacity * dirs:,.0f} {unit}"
+        rows.append([svc.id, f"{svc.from_}-{svc.to}", svc.mode, f"{svc.capacity:g} {unit}",
+                     freq, str(svc.fleet or "unlimited"), yearly])
+    out += ["", f"Services ({len(scn.services)})",
+            _table(rows, ["id", "link", "mode", "capacity", "frequency", "fleet",
+                          "capacity/yr (both ways)"])]
+    routes = route_table(build_network(scn), scn)
+    rows = []
+    teu = tonnes = intl_t = 0.0
+    for dem in scn.demand:
+        legs = routes[(dem.origin, dem.destination, dem.cargo)]
+        path = dem.origin + "".join(f" -{leg.mode}-> {leg.v}" for leg in legs)
+        rows.append([f"{dem.origin}->{dem.destination}", dem.cargo,
+                     f"{dem.teu_per_year:,.0f}", f"{dem.tonnes_per_year:,.0f}", path])
+        teu += dem.teu_per_year
+        tonnes += dem.tonnes_per_year
+        gw_intl = any(scn.gateways[n].international for n in (dem.origin, dem.destination)
+                      if n in scn.gateways)
+        if (dem.international if dem.international is not None else gw_intl):
+            intl_t += dem.tonnes_per_year
+    out += ["", f"Demand ({len(scn.demand)} flows): {teu:,.0f} TEU/yr, {tonnes:,.0f} t/yr "
+                f"({intl_t:,.0f} t/yr international)",
+            _table(rows, ["flow", "cargo", "TEU/yr", "t/yr", "route"])]
+    if scn.targets:
+        out += ["", "Targets"] + [f"  {t.id}: {t.kpi}{' at ' + t.hub if t.hub else ''} "
+                                  f"{t.sense} {t.threshold:,.0f}" for t in scn.targets]
+    return "\n".join(out)
+
+
+def _fields(args: argparse.Namespace) -> int:
+    print(fields_markdown() if args.markdown else _table(
+        [[r["field"], r["unit"], r["default"], r["description"]] for r in field_table()],
+        ["field", "unit", "default", "description"]))
+    return 0
+
+
+def fields_markdown() -> str:
+    """The scenario format as a Markdown table (docs/scenario-format.md is this output)."""
+    lines = ["| field | unit | default | description |", "|---|---|---|---|"]
+    for r in field_table():
+        lines.append(f"| `{r['field']}` | {r['unit']} | {r['default']} | {r['description']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Random-duration specifications and fast bulk samplers.
+
+A :class:`Dist` is what a scenario file writes for a random time (hours) or size; a
+:class:`Sampler` draws from it in blocks of values so the engine's event loop pays a list index,
+not a numpy call, per draw (a single ``rng.exponential()`` costs ~10x a value drawn in bulk).
+
+The shorthand accepted in YAML and CSV cells::
+
+    24                 fixed value
+    exp(24)            exponential with mean 24
+    lognormal(24, 0.5) lognormal with mean 24 and coefficient of variation 0.5
+    uniform(2, 4)      uniform between 2 and 4
+    tri(1, 2, 4)       triangular with low 1, mode 2, high 4
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, model_validator
+
+__all__ = ["Dist", "Sampler"]
+
+_SHORT = re.compile(r"^\s*([a-z]+)\s*\(([^)]*)\)\s*$")
+_ALIASES = {
+    "exp": "exponential",
+    "exponential": "exponential",
+    "lognormal": "lognormal",
+    "uniform": "uniform",
+    "tri": "triangular",
+    "triangular": "triangular",
+    "fixed": "fixed",
+}
+_ARITY = {"exponential": ("mean",), "lognormal": ("mean", "cv"), "uniform": ("low", "high"),
+          "triangular": ("low", "mode", "high"), "fixed": ("mean",)}
+
+
+class Dist(BaseModel):
+    """A non-negative random quantity: ``fixed``, ``exponential``, ``lognormal``, ``uniform`` or
+    ``triangular``. The unit is the one of the field that holds it (hours for times)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dist: Literal["fixed", "exponential", "lognormal", "uniform", "triangular"] = "fixed"
+    mean: float | None = None
+    cv: float | None = None
+    low: float | None = None
+    mode: float | None = None
+    high: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("expected a number or a distribution such as exp(24)")
+        if isinstance(value, int | float):
+            return {"dist": "fixed", "mean": float(value)}
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                return {"dist": "fixed", "mean": float(text)}
+            except ValueError:
+                pass
+            match = _SHORT.match(text)
+            if not match or match.group(1) not in _ALIASES:
+                raise ValueError(
+                    f"cannot read {value!r}: expected a number, exp(mean), lognormal(mean, cv), "
+                    "uniform(low, high) or tri(low, mode, high)")
+            name = _ALIASES[match.group(1)]
+            try:
+                args = [float(a) for a in match.group(2).split(",") if a.strip()]
+            except ValueError as exc:
+                raise ValueError(f"cannot read {value!r}: arguments must be numbers") from exc
+            names = _ARITY[name]
+            if len(args) != len(names):
+                raise ValueError(f"{name} takes {len(names)} argument(s) ({', '.join(names)}), "
+                                 f"got {len(args)} in {value!r}")
+            return {"dist": name, **dict(zip(names, args, strict=True))}
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> Dist:
+        need = _ARITY[self.dist]
+        missing = [n for n in need if getattr(self, n) is None]
+        if missing:
+            raise ValueError(f"{self.dist} needs {', '.join(missing)}")
+        for n in need:
+            v = getattr(self, n)
+            if not math.isfinite(v) or v < 0:
+                raise ValueError(f"{n} must be a finite number >= 0, got {v}")
+        if self.dist == "exponential" and self.mean == 0:
+            raise ValueError("exponential mean must be > 0")
+        if self.dist == "uniform" and self.low > self.high:
+            raise ValueError(f"uniform needs low <= high, got {self.low} > {self.high}")
+        if self.dist == "triangular" and not (self.low <= self.mode <= self.high
+                                              and self.low < self.high):
+            raise ValueError("triangular needs low <= mode <= high and low < high")
+        return self
+
+    @property
+    def expected(self) -> float:
+        """Mean of the distribution."""
+        if self.dist in ("fixed", "exponential", "lognormal"):
+            return float(self.mean)
+        if self.dist == "uniform":
+            return (self.low + self.high) / 2.0
+        return (self.low + self.mode + self.high) / 3.0
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draw ``n`` values as a float array."""
+        if self.dist == "fixed":
+            return np.full(n, float(self.mean))
+        if self.dist == "exponential":
+            return rng.exponential(self.mean, n)
+        if self.dist == "lognormal":
+            if self.mean == 0:
+                return np.zeros(n)
+            sigma2 = math.log1p(self.cv**2)
+            mu = math.log(self.mean) - sigma2 / 2.0
+            return rng.lognormal(mu, math.sqrt(sigma2), n)
+        if self.dist == "uniform":
+            return rng.uniform(self.low, self.high, n)
+        return rng.triangular(self.low, self.mode, self.high, n)
+
+    def __str__(self) -> str:
+        if self.dist == "fixed":
+            return f"{self.mean:g}"
+        args = ", ".join(f"{getattr(self, n):g}" for n in _ARITY[self.dist])
+        return f"{self.dist}({args})"
+
+
+class Sampler:
+    """Draws from a :class:`Dist` in blocks; ``sampler()`` returns the next value (float)."""
+
+    __slots__ = ("_dist", "_rng", "_buf", "_i", "_block", "_const")
+
+    def __init__(self, dist: Dist, rng: np.random.Generator, block: int = 4096):
+        self._dist = dist
+        self._rng = rng
+        self._block = block
+        self._const = float(dist.mean) if dist.dist == "fixed" else None
+        self._buf: list[float] = []
+        self._i = 0
+
+    def __call__(self) -> float:
+        if self._const is not None:
+            return self._const
+        if self._i >= len(self._buf):
+            self._buf = self._dist.draw(self._rng, self._block).tolist()
+            self._i = 0
+        value = self._buf[self._i]
+        self._i += 1
+        return value

@@ -1,0 +1,320 @@
+"""KPIs as pure functions of the event records (DataFrame in, DataFrame out).
+
+Counting rules (the one place they live in code; README "Counting rules" says the same):
+
+* **Channel throughput** (the 2 M TEU target): TEU that cross the region boundary on a link that
+  touches a gateway, counted once per crossing: at departure from a region node toward a gateway
+  (outbound) and at arrival at a region node from a gateway (inbound).
+* **International logistics volume** (the 12 Mt target): tonnes of international consignments
+  (containers and air cargo) crossing the boundary, counted the same way.
+* **Hub throughput**: TEU (t for air cargo) lifted on or off at a hub; a transfer counts twice
+  at that hub (off the arriving vehicle, onto the departing one).
+* All per-year figures are measured over the window after the warm-up and scaled to 365 days.
+* A consignment's load is TEU for containers and tonnes for air cargo (``teu == 0``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hubsim.scenario import HOURS_PER_YEAR, Target
+
+__all__ = [
+    "Window", "crossings", "channel_summary", "hub_summary", "service_summary", "time_summary",
+    "flow_summary", "kpi_table", "verdict", "daily_channel_teu", "weekly_utilisation",
+    "yard_series", "conservation",
+]
+
+KPI_COLUMNS = ["kpi", "scope", "key", "value", "unit"]
+
+
+@dataclass(frozen=True)
+class Window:
+    """The measured period, hours since the start: [start_h, end_h)."""
+
+    start_h: float
+    end_h: float
+
+    @property
+    def hours(self) -> float:
+        return self.end_h - self.start_h
+
+    @property
+    def per_year(self) -> float:
+        """Factor turning a count over the window into a count per year."""
+        return HOURS_PER_YEAR / self.hours
+
+    def mask(self, t: pd.Series) -> pd.Series:
+        return (t >= self.start_h) & (t < self.end_h)
+
+
+def _load(events: pd.DataFrame) -> pd.Series:
+    """TEU for containers, tonnes for air cargo."""
+    return events["teu"].where(events["teu"] > 0, events["tonnes"])
+
+
+def crossings(events: pd.DataFrame, links: pd.DataFrame,
+              consignments: pd.DataFrame) -> pd.DataFrame:
+    """Every boundary crossing: outbound departures and inbound arrivals on gateway links.
+
+    Columns: ``t_h, cid, teu, tonnes, direction ('out'/'in'), link, mode, corridor, gateway,
+    international``.
+    """
+    gw_links = links.index[links["gateway"] != ""]
+    ev = events[events["link"].isin(gw_links)]
+    gateway_of = links["gateway"]
+    link_gw = ev["link"].astype(str).map(gateway_of)
+    node = ev["node"].astype(str)
+    out = (ev["event"] == "depart") & (node != link_gw)
+    inn = (ev["event"] == "arrive") & (node != link_gw)
+    sel = ev[out | inn]
+    intl = consignments.set_index("cid")["international"]
+    res = pd.DataFrame({
+        "t_h": sel["t_h"].to_numpy(), "cid": sel["cid"].to_numpy(),
+        "teu": sel["teu"].to_numpy(), "tonnes": sel["tonnes"].to_numpy(),
+        "direction": np.where(sel["event"] == "depart", "out", "in"),
+        "link": sel["link"].astype(str).to_numpy(),
+    })
+    res["mode"] = res["link"].map(links["mode"]).astype(str)
+    res["corridor"] = res["link"].map(links["corridor"]).astype(str)
+    res["gateway"] = res["link"].map(gateway_of).astype(str)
+    res["international"] = res["cid"].map(intl).fillna(False).astype(bool)
+    return res
+
+
+def _row(kpi: str, scope: str, key: str, value: float, unit: str) -> dict:
+    return {"kpi": kpi, "scope": scope, "key": key, "value": float(value), "unit": unit}
+
+
+def channel_summary(cross: pd.DataFrame, window: Window) -> list[dict]:
+    """Channel TEU and international tonnes, total and by corridor, mode and direction."""
+    c = cross[window.mask(cross["t_h"])]
+    f = window.per_year
+    intl = c[c["international"]]
+    rows = [_row("channel_teu", "total", "", c["teu"].sum() * f, "TEU/yr"),
+            _row("international_tonnes", "total", "", intl["tonnes"].sum() * f, "t/yr"),
+            _row("air_tonnes", "total", "", c.loc[c["teu"] == 0, "tonnes"].sum() * f, "t/yr")]
+    for col in ("corridor", "mode", "direction"):
+        for key, grp in c.groupby(col, sort=True):
+            rows.append(_row("channel_teu", col, str(key), grp["teu"].sum() * f, "TEU/yr"))
+            rows.append(_row("international_tonnes", col, str(key),
+                             grp.loc[grp["international"], "tonnes"].sum() * f, "t/yr"))
+    return rows
+
+
+def yard_series(events: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
+    """Yard content per hub after every change: columns ``t_h, node, level``.
+
+    A load is in a hub's yard from lift-off (or creation at the hub) to lift-on (or delivery).
+    """
+    hubs = nodes.index[nodes["kind"] == "hub"]
+    ev = events[events["node"].isin(hubs)]
+    sign = ev["event"].map({"lift_off": 1.0, "generated": 1.0, "lift_on": -1.0,
+                            "delivered": -1.0}).astype(float).fillna(0.0)
+    ev = ev.assign(delta=_load(ev) * sign)[sign != 0]
+    ev = ev.sort_values(["t_h"], kind="stable")
+    ev["level"] = ev.groupby("node", observed=True)["delta"].cumsum()
+    return ev[["t_h", "node", "level"]].reset_index(drop=True)
+
+
+def _time_weighted(series: pd.DataFrame, window: Window) -> tuple[float, float, float]:
+    """Mean, max and end level of a step function given at change times."""
+    if series.empty:
+        return 0.0, 0.0, 0.0
+    t = series["t_h"].to_numpy()
+    lv = series["level"].to_numpy()
+    before = t < window.start_h
+    start_level = lv[before][-1] if before.any() else 0.0
+    inside = (t >= window.start_h) & (t < window.end_h)
+    times = np.concatenate(([window.start_h], t[inside], [window.end_h]))
+    levels = np.concatenate(([start_level], lv[inside]))
+    mean = float(np.sum(levels * np.diff(times)) / window.hours)
+    return mean, float(levels.max()), float(levels[-1])
+
+
+def hub_summary(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> list[dict]:
+    """Per hub: lifts, equipment utilisation, equipment queue wait, yard occupancy, dwell."""
+    rows: list[dict] = []
+    f = window.per_year
+    ev = events[window.mask(events["t_h"])]
+    lifts = ev[ev["event"].isin(["lift_on", "lift_off"])]
+    departs = ev[ev["event"] == "depart"]
+    yards = yard_series(events, nodes)
+    for hub, info in nodes[nodes["kind"] == "hub"].iterrows():
+        hl = lifts[lifts["node"] == hub]
+        rows.append(_row("hub_lifts_teu", "hub", hub, hl["teu"].sum() * f, "TEU/yr"))
+        rows.append(_row("hub_lifts_tonnes_air", "hub", hub,
+                         hl.loc[hl["teu"] == 0, "tonnes"].sum() * f, "t/yr"))
+        busy = hl["dur_h"].sum()
+        rows.append(_row("equipment_utilisation", "hub", hub,
+                         busy / (info["equipment"] * window.hours), "fraction"))
+        rows.append(_row("equipment_wait_mean_h", "hub", hub,
+                         hl["wait_h"].mean() if len(hl) else 0.0, "h"))
+        mean, peak, end = _time_weighted(yards[yards["node"] == hub], window)
+        rows.append(_row("yard_mean", "hub", hub, mean, "TEU"))
+        rows.append(_row("yard_max", "hub", hub, peak, "TEU"))
+        rows.append(_row("yard_end", "hub", hub, end, "TEU"))
+        rows.append(_row("yard_mean_utilisation", "hub", hub, mean / info["yard_teu"],
+                         "fraction"))
+        dwell = departs.loc[departs["node"] == hub, "wait_h"]
+        for stat, value in _stats(dwell).items():
+            rows.append(_row(f"hub_dwell_{stat}_h", "hub", hub, value, "h"))
+        rows.append(_row("overflow_teu", "hub", hub,
+                         ev.loc[(ev["event"] == "overflow") & (ev["node"] == hub), "teu"].sum()
+                         * f, "TEU/yr"))
+    return rows
+
+
+def _stats(values: pd.Series) -> dict[str, float]:
+    if values.empty:
+        return {"mean": float("nan"), "p50": float("nan"), "p95": float("nan")}
+    arr = values.to_numpy(dtype=float)
+    return {"mean": float(arr.mean()), "p50": float(np.percentile(arr, 50)),
+            "p95": float(np.percentile(arr, 95))}
+
+
+def service_summary(trips: pd.DataFrame, window: Window) -> list[dict]:
+    """Per service: departures and vehicle trips per year, mean load factor, mean delay."""
+    rows: list[dict] = []
+    f = window.per_year
+    tr = trips[window.mask(trips["depart_h"])]
+    for svc, grp in tr.groupby("service", observed=True, sort=True):
+        rows.append(_row("departures", "service", str(svc), len(grp) * f, "1/yr"))
+        rows.append(_row("vehicle_trips", "service", str(svc), grp["vehicles"].sum() * f,
+                         "1/yr"))
+        rows.append(_row("load_factor", "service", str(svc),
+                         grp["load"].sum() / grp["capacity"].sum(), "fraction"))
+        rows.append(_row("departure_delay_mean_h", "service", str(svc),
+                         (grp["depart_h"] - grp["scheduled_h"]).mean(), "h"))
+    return rows
+
+
+def time_summary(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.DataFrame,
+                 window: Window) -> list[dict]:
+    """Door-to-door times of loads delivered in the window: overall, by cargo and corridor."""
+    ev = events[window.mask(events["t_h"]) & (events["event"] == "delivered")]
+    corridor_of = _consignment_corridor(consignments, links)
+    d = pd.DataFrame({"dur": ev["dur_h"].to_numpy(),
+                      "cargo": np.where(ev["teu"].to_numpy() > 0, "container", "air"),
+                      "corridor": ev["cid"].map(corridor_of).fillna("").to_numpy()})
+    rows = []
+    for stat, value in _stats(d["dur"]).items():
+        rows.append(_row(f"door_to_door_{stat}_h", "total", "", value, "h"))
+    for col in ("cargo", "corridor"):
+        for key, grp in d.groupby(col, sort=True):
+            if key == "":
+                continue
+            for stat, value in _stats(grp["dur"]).items():
+                rows.append(_row(f"door_to_door_{stat}_h", col, str(key), value, "h"))
+    return rows
+
+
+def _consignment_corridor(consignments: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    corridor_of_gw = links.loc[links["gateway"] != ""].drop_duplicates("gateway") \
+        .set_index("gateway")["corridor"]
+    origin = consignments["origin"].astype(str).map(corridor_of_gw)
+    dest = consignments["destination"].astype(str).map(corridor_of_gw)
+    return pd.Series(dest.fillna(origin).fillna("").to_numpy(), index=consignments["cid"])
+
+
+def flow_summary(events: pd.DataFrame, links: pd.DataFrame, window: Window) -> list[dict]:
+    """Cost and CO2 of the legs run in the window, per delivered load and by mode."""
+    ev = events[window.mask(events["t_h"])]
+    dep = ev[ev["event"] == "depart"]
+    name = dep["link"].astype(str)
+    km = name.map(links["distance_km"]).to_numpy(dtype=float)
+    co2_t = dep["tonnes"].to_numpy() * km * name.map(links["co2_g_per_tkm"]).to_numpy(float) / 1e6
+    cost = (dep["teu"].to_numpy() * name.map(links["cost_usd_per_teu"]).to_numpy(float)
+            + np.where(dep["teu"].to_numpy() == 0, dep["tonnes"].to_numpy(), 0.0)
+            * name.map(links["cost_usd_per_t"]).to_numpy(float))
+    container = dep["teu"].to_numpy() > 0
+    delivered = ev[ev["event"] == "delivered"]
+    teu_done = delivered["teu"].sum()
+    f = window.per_year
+    rows = [
+        _row("cost_per_teu", "total", "", cost[container].sum() / teu_done if teu_done else
+             np.nan, "USD/TEU"),
+        _row("co2_per_teu", "total", "", co2_t[container].sum() / teu_done if teu_done else
+             np.nan, "t CO2/TEU"),
+        _row("co2_total", "total", "", co2_t.sum() * f, "t CO2/yr"),
+    ]
+    mode = name.map(links["mode"]).to_numpy()
+    for m in sorted(set(mode)):
+        sel = mode == m
+        rows.append(_row("co2_total", "mode", m, co2_t[sel].sum() * f, "t CO2/yr"))
+        rows.append(_row("teu_km", "mode", m,
+                         (dep["teu"].to_numpy()[sel] * km[sel]).sum() * f, "TEU-km/yr"))
+    return rows
+
+
+def conservation(events: pd.DataFrame) -> dict[str, float]:
+    """Generated, delivered and in-system loads over the whole run, from the events alone."""
+    gen = events[events["event"] == "generated"]
+    dlv = events[events["event"] == "delivered"]
+    out = {}
+    for unit in ("teu", "tonnes"):
+        out[f"generated_{unit}"] = float(gen[unit].sum())
+        out[f"delivered_{unit}"] = float(dlv[unit].sum())
+        out[f"in_system_{unit}"] = out[f"generated_{unit}"] - out[f"delivered_{unit}"]
+    return out
+
+
+def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFrame,
+              links: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """All KPIs in one tidy table: ``kpi, scope, key, value, unit``."""
+    cross = crossings(events, links, consignments)
+    rows = channel_summary(cross, window)
+    rows += hub_summary(events, nodes, window)
+    rows += service_summary(trips, window)
+    rows += time_summary(events, consignments, links, window)
+    rows += flow_summary(events, links, window)
+    bal = conservation(events)
+    rows.append(_row("backlog_end_teu", "total", "", bal["in_system_teu"], "TEU"))
+    rows.append(_row("backlog_end_tonnes", "total", "", bal["in_system_tonnes"], "t"))
+    return pd.DataFrame(rows, columns=KPI_COLUMNS)
+
+
+def verdict(kpis: pd.DataFrame, targets: tuple[Target, ...]) -> pd.DataFrame:
+    """One row per target: value, threshold, and whether it is met."""
+    rows = []
+    for tgt in targets:
+        if tgt.kpi == "hub_lifts_teu":
+            sel = kpis[(kpis["kpi"] == tgt.kpi) & (kpis["key"] == tgt.hub)]
+        else:
+            sel = kpis[(kpis["kpi"] == tgt.kpi) & (kpis["scope"] == "total")]
+        value = float(sel["value"].iloc[0]) if len(sel) else float("nan")
+        unit = str(sel["unit"].iloc[0]) if len(sel) else ""
+        met = value >= tgt.threshold if tgt.sense == ">=" else value <= tgt.threshold
+        rows.append({"target": tgt.id, "kpi": tgt.kpi, "hub": tgt.hub or "",
+                     "sense": tgt.sense, "threshold": tgt.threshold, "value": value,
+                     "unit": unit, "ratio": value / tgt.threshold if tgt.threshold else np.nan,
+                     "met": bool(met), "description": tgt.description})
+    return pd.DataFrame(rows, columns=["target", "kpi", "hub", "sense", "threshold", "value",
+                                       "unit", "ratio", "met", "description"])
+
+
+def daily_channel_teu(cross: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Channel TEU per day of the measured window, with the running total (for plots)."""
+    c = cross[window.mask(cross["t_h"])]
+    day = ((c["t_h"] - window.start_h) // 24).astype(int)
+    n_days = int(np.ceil(window.hours / 24))
+    per_day = c.groupby(day)["teu"].sum().reindex(range(n_days), fill_value=0.0)
+    return pd.DataFrame({"day": np.arange(n_days), "teu": per_day.to_numpy(),
+                         "cumulative_teu": per_day.cumsum().to_numpy()})
+
+
+def weekly_utilisation(events: pd.DataFrame, nodes: pd.DataFrame,
+                       window: Window) -> pd.DataFrame:
+    """Equipment utilisation per hub per week of the window (rows: week, columns: hub)."""
+    hubs = nodes[nodes["kind"] == "hub"]
+    ev = events[window.mask(events["t_h"]) & events["event"].isin(["lift_on", "lift_off"])]
+    week = ((ev["t_h"] - window.start_h) // 168).astype(int)
+    busy = ev.assign(week=week.to_numpy()).groupby(["week", "node"], observed=True)["dur_h"] \
+        .sum().unstack(fill_value=0.0)
+    n_weeks = int(np.ceil(window.hours / 168))
+    busy = busy.reindex(index=range(n_weeks), columns=list(hubs.index), fill_value=0.0)
+    hours = np.minimum(168.0, window.hours - np.arange(n_weeks) * 168.0)
+    return busy.div(hours, axis=0).div(hubs["equipment"].astype(float), axis=1)

@@ -1,0 +1,151 @@
+"""The multimodal network as a NetworkX MultiDiGraph, and routing by generalised cost.
+
+Each scenario link becomes two directed edges (one per direction) keyed by mode. An edge can carry
+a cargo class (``container`` or ``air``) when at least one service runs on it in that direction
+with a capacity for that class.
+
+Generalised cost of a leg, per TEU (containers) or per tonne (air)::
+
+    money (cost_usd_per_teu | cost_usd_per_t)
+    + value_of_time x (mean transit + half the headway of the most frequent service)
+    + at a hub: transfer_penalty_usd + value_of_time x mean dwell
+
+Routes are computed once per origin-destination pair and class. Zones and gateways are never
+passed through: only the origin and destination may be zones or gateways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from hubsim.scenario import Scenario
+
+__all__ = ["Leg", "NoRoute", "build_network", "link_table", "node_table", "route_for",
+           "route_table"]
+
+
+class NoRoute(ValueError):
+    """No path carries this cargo class from origin to destination."""
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One move on one link: from ``u`` to ``v`` by ``mode``."""
+
+    u: str
+    v: str
+    mode: str
+
+
+def build_network(scn: Scenario) -> nx.MultiDiGraph:
+    """Nodes carry ``kind``, ``lat``, ``lon``; edges carry the link's figures, ``link`` (index),
+    ``gateway`` (leaves the region), ``cargo`` (classes served) and ``headway_h`` per class."""
+    g = nx.MultiDiGraph(name=scn.name)
+    for nid, kind, node in scn.iter_nodes():
+        g.add_node(nid, kind=kind, lat=node.lat, lon=node.lon, name=node.name or nid)
+    for i, link in enumerate(scn.links):
+        for u, v in ((link.from_, link.to), (link.to, link.from_)):
+            g.add_edge(u, v, key=link.mode, link=i, distance_km=link.distance_km,
+                       transit_h=link.mean_transit_h, cost_usd_per_teu=link.cost_usd_per_teu,
+                       cost_usd_per_t=link.cost_usd_per_t, co2_g_per_tkm=link.co2_g_per_tkm,
+                       gateway=u in scn.gateways or v in scn.gateways, cargo={}, services=[])
+    for j, svc in enumerate(scn.services):
+        directions = [(svc.from_, svc.to)]
+        if svc.bidirectional:
+            directions.append((svc.to, svc.from_))
+        for u, v in directions:
+            data = g.edges[u, v, svc.mode]
+            data["services"].append(j)
+            wait = 0.0 if svc.on_demand else svc.headway / 2.0
+            for cargo, cap in (("container", svc.capacity_teu), ("air", svc.capacity_t)):
+                if cap is not None:
+                    data["cargo"][cargo] = min(data["cargo"].get(cargo, wait), wait)
+    return g
+
+
+def _leg_cost(scn: Scenario, g: nx.MultiDiGraph, v: str, data: dict, cargo: str) -> float:
+    r = scn.routing
+    if cargo == "container":
+        money, vot = data["cost_usd_per_teu"], r.value_of_time_usd_per_teu_h
+    else:
+        money, vot = data["cost_usd_per_t"], r.value_of_time_usd_per_t_h
+    cost = money + vot * (data["transit_h"] + data["cargo"][cargo])
+    hub = scn.hubs.get(v)
+    if hub is not None:
+        cost += r.transfer_penalty_usd + vot * hub.dwell_h.expected
+    return cost
+
+
+def route_for(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,
+              cargo: str) -> tuple[Leg, ...]:
+    """Least generalised-cost route; raises :class:`NoRoute` when there is none."""
+
+    def passable(n: str) -> bool:
+        return n in (origin, destination) or g.nodes[n]["kind"] == "hub"
+
+    view = nx.subgraph_view(g, filter_node=passable)
+
+    def weight(u: str, v: str, keyed: dict) -> float | None:
+        costs = [_leg_cost(scn, g, v, d, cargo) for d in keyed.values() if cargo in d["cargo"]]
+        return min(costs) if costs else None
+
+    try:
+        nodes = nx.dijkstra_path(view, origin, destination, weight=weight)
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        raise NoRoute(f"no route carries {cargo} cargo from {origin!r} to {destination!r}: "
+                      "check that links and services connect them through hubs") from None
+    legs = []
+    for u, v in zip(nodes[:-1], nodes[1:], strict=True):
+        options = {k: _leg_cost(scn, g, v, d, cargo) for k, d in g[u][v].items()
+                   if cargo in d["cargo"]}
+        legs.append(Leg(u, v, min(sorted(options), key=options.__getitem__)))
+    return tuple(legs)
+
+
+def route_table(g: nx.MultiDiGraph, scn: Scenario) -> dict[tuple[str, str, str],
+                                                             tuple[Leg, ...]]:
+    """Routes for every (origin, destination, cargo) in the demand, computed once each."""
+    table: dict[tuple[str, str, str], tuple[Leg, ...]] = {}
+    for dem in scn.demand:
+        key = (dem.origin, dem.destination, dem.cargo)
+        if key not in table:
+            table[key] = route_for(g, scn, *key)
+    return table
+
+
+def link_table(scn: Scenario) -> pd.DataFrame:
+    """One row per link: the facts the KPIs need (mode, gateway, corridor, cost, CO2).
+
+    The index is the link name used in the event records (``from-to:mode``).
+    """
+    rows = []
+    for lk in scn.links:
+        gw = lk.from_ if lk.from_ in scn.gateways else lk.to if lk.to in scn.gateways else None
+        rows.append({
+            "link": f"{lk.from_}-{lk.to}:{lk.mode}", "from": lk.from_, "to": lk.to,
+            "mode": lk.mode, "distance_km": lk.distance_km,
+            "gateway": gw or "", "corridor": scn.gateways[gw].corridor if gw else "",
+            "cost_usd_per_teu": lk.cost_usd_per_teu, "cost_usd_per_t": lk.cost_usd_per_t,
+            "co2_g_per_tkm": lk.co2_g_per_tkm,
+        })
+    return pd.DataFrame(rows).set_index("link")
+
+
+def node_table(scn: Scenario) -> pd.DataFrame:
+    """One row per node: kind, name, coordinates, and hub equipment and yard (NaN elsewhere)."""
+    rows = []
+    for nid, kind, node in scn.iter_nodes():
+        hub = scn.hubs.get(nid)
+        rows.append({
+            "node": nid, "kind": kind, "name": node.name or nid, "lat": node.lat,
+            "lon": node.lon,
+            "equipment": hub.equipment if hub else np.nan,
+            "moves_per_hour": hub.moves_per_hour if hub else np.nan,
+            "yard_teu": hub.yard_teu if hub else np.nan,
+            "corridor": scn.gateways[nid].corridor if nid in scn.gateways else "",
+        })
+    return pd.DataFrame(rows).set_index("node")

@@ -1,0 +1,389 @@
+"""The scenario: typed, immutable description of everything one run needs.
+
+Every numeric field carries its unit in ``json_schema_extra["unit"]``; :func:`field_table`
+renders the same metadata for the docs and :mod:`hubsim.loader` quotes it in error messages,
+so the unit is written down in exactly one place.
+
+Internal time unit is the hour; files use the unit in each field's name (``_h``, ``_days``,
+``_kmh``).
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from hubsim.distributions import Dist
+
+__all__ = [
+    "MODES", "KPI_NAMES", "Hub", "Zone", "Gateway", "Link", "Lock", "Service", "Demand",
+    "Target", "RunSettings", "RoutingSettings", "Scenario", "field_table",
+]
+
+MODES = ("rail", "road", "water", "air")
+Mode = Literal["rail", "road", "water", "air"]
+#: KPIs a target may name; see hubsim.kpis for their definitions.
+KPI_NAMES = ("channel_teu", "international_tonnes", "hub_lifts_teu", "air_tonnes")
+HOURS_PER_YEAR = 8760.0
+
+
+def F(default: Any = ..., *, unit: str = "", desc: str, **kw: Any) -> Any:
+    """A field with its unit and one-line description (the single source for docs and errors)."""
+    return Field(default, description=desc, json_schema_extra={"unit": unit}, **kw)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class RunSettings(_Model):
+    horizon_days: float = F(395.0, unit="days", gt=0, le=36500,
+                            desc="simulated time from the empty start, warm-up included")
+    warmup_days: float = F(30.0, unit="days", ge=0,
+                           desc="initial period excluded from every KPI")
+    seed: int = F(1, unit="", ge=0, desc="root of all random streams of the run")
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> RunSettings:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(f"warmup_days ({self.warmup_days:g}) must be shorter than "
+                             f"horizon_days ({self.horizon_days:g})")
+        return self
+
+
+class RoutingSettings(_Model):
+    value_of_time_usd_per_teu_h: float = F(2.0, unit="USD/TEU/h", ge=0,
+                                           desc="money value of one hour for a container")
+    value_of_time_usd_per_t_h: float = F(4.0, unit="USD/t/h", ge=0,
+                                         desc="money value of one hour for a tonne of air cargo")
+    transfer_penalty_usd: float = F(40.0, unit="USD/TEU or USD/t", ge=0,
+                                    desc="generalised cost added per handling at a hub")
+
+
+class _Located(_Model):
+    name: str = F("", desc="display name")
+    lat: float = F(unit="deg N", ge=-90, le=90, desc="latitude")
+    lon: float = F(unit="deg E", ge=-180, le=180, desc="longitude")
+    source: str = F("", desc="where the figures come from; 'estimate: ...' when estimated")
+
+
+class Hub(_Located):
+    equipment: int = F(unit="count", ge=1, desc="handling units (cranes, reach stackers)")
+    moves_per_hour: float = F(unit="TEU/h per unit", gt=0,
+                              desc="handling rate of one unit (tonnes/h for air cargo)")
+    handling: Literal["deterministic", "exponential"] = F(
+        "deterministic", desc="handling time per lift: load/rate, or exponential with that mean")
+    yard_teu: float = F(unit="TEU", gt=0,
+                        desc="yard capacity; trucks wait at the gate when full, "
+                             "vehicle discharges overflow (counted)")
+    dwell_h: Dist = F(Dist(mean=0.0), unit="h", desc="yard dwell before a transferring load is ready")
+    clearance_h: Dist = F(Dist(mean=0.0), unit="h",
+                          desc="customs clearance of international loads entering or "
+                               "leaving the region here")
+    open_hours: tuple[float, float] = F((0.0, 24.0), unit="h of day",
+                                        desc="handling starts only inside [open, close)")
+
+    @field_validator("open_hours")
+    @classmethod
+    def _hours(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not (0 <= v[0] < v[1] <= 24):
+            raise ValueError(f"must satisfy 0 <= open < close <= 24, got {list(v)}")
+        return v
+
+
+class Zone(_Located):
+    """Where cargo is produced or consumed in the hinterland (no handling modelled)."""
+
+
+class Gateway(_Located):
+    corridor: str = F(desc="corridor name for reporting (west, south, east, north)")
+    international: bool = F(True, desc="cargo crossing here counts as international by default")
+
+
+class Lock(_Model):
+    name: str = F(desc="resource name, e.g. Three Gorges locks")
+    capacity: int = F(unit="vehicles", ge=1, desc="vehicles served at once")
+    hold_h: Dist = F(unit="h", desc="time a vehicle holds the resource (passage)")
+    position: float = F(0.5, unit="fraction", ge=0, le=1,
+                        desc="where along the link the resource sits")
+
+
+class Link(_Model):
+    from_: str = F(alias="from", desc="node id at one end")
+    to: str = F(desc="node id at the other end (links run both ways)")
+    mode: Mode = F(desc="rail, road, water or air")
+    distance_km: float = F(unit="km", gt=0, desc="route length")
+    speed_kmh: float | None = F(None, unit="km/h", gt=0,
+                                desc="transit = distance / speed (give this or transit_h)")
+    transit_h: Dist | None = F(None, unit="h", desc="transit-time distribution")
+    cost_usd_per_teu: float = F(0.0, unit="USD/TEU", ge=0, desc="haulage cost of a container")
+    cost_usd_per_t: float = F(0.0, unit="USD/t", ge=0, desc="haulage cost of a tonne (air)")
+    co2_g_per_tkm: float = F(unit="g CO2/t-km", ge=0, desc="emission factor")
+    lock: Lock | None = F(None, desc="a capacity resource on the way (ship lock)")
+    source: str = F("", desc="where the figures come from")
+
+    @model_validator(mode="after")
+    def _one_time(self) -> Link:
+        if (self.speed_kmh is None) == (self.transit_h is None):
+            raise ValueError("give exactly one of speed_kmh and transit_h")
+        return self
+
+    @property
+    def mean_transit_h(self) -> float:
+        if self.speed_kmh is not None:
+            return self.distance_km / self.speed_kmh
+        return self.transit_h.expected  # type: ignore[union-attr]
+
+
+class Service(_Model):
+    id: str = F(desc="service id")
+    from_: str = F(alias="from", desc="node where the service starts")
+    to: str = F(desc="node where it ends")
+    mode: Mode = F(desc="mode of the link it runs on")
+    capacity_teu: float | None = F(None, unit="TEU/vehicle", gt=0, desc="container capacity")
+    capacity_t: float | None = F(None, unit="t/vehicle", gt=0, desc="air-cargo capacity")
+    headway_h: float | None = F(None, unit="h", gt=0, desc="time between departures")
+    per_week: float | None = F(None, unit="departures/week", gt=0,
+                               desc="departures per week (alternative to headway_h)")
+    on_demand: bool = F(False, desc="dispatch a vehicle whenever a load is ready (trucks)")
+    first_departure_h: float = F(0.0, unit="h", ge=0, desc="time of the first departure")
+    fleet: int | None = F(None, unit="vehicles", ge=1,
+                          desc="vehicles in the rotation; none = unlimited")
+    bidirectional: bool = F(True, desc="also runs to -> from, carrying cargo back")
+    rule: Literal["schedule", "full", "full_or_max_wait"] = F(
+        "schedule", desc="departure rule: on schedule, when full, full or max wait")
+    max_wait_h: float | None = F(None, unit="h", ge=0,
+                                 desc="longest a vehicle waits to fill (full_or_max_wait)")
+    source: str = F("", desc="where the figures come from")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Service:
+        if (self.capacity_teu is None) == (self.capacity_t is None):
+            raise ValueError("give one of capacity_teu (containers) or capacity_t (air cargo)")
+        scheduled = [x for x in (self.headway_h, self.per_week) if x is not None]
+        if self.on_demand and scheduled:
+            raise ValueError("an on_demand service takes no headway_h or per_week")
+        if not self.on_demand and len(scheduled) != 1:
+            raise ValueError("give exactly one of headway_h, per_week, or on_demand: true")
+        if self.rule == "full_or_max_wait" and self.max_wait_h is None:
+            raise ValueError("rule full_or_max_wait needs max_wait_h")
+        if self.on_demand and self.rule != "schedule":
+            raise ValueError("on_demand services dispatch at once; rule does not apply")
+        return self
+
+    @property
+    def cargo(self) -> str:
+        """'container' or 'air': what the service carries."""
+        return "container" if self.capacity_teu is not None else "air"
+
+    @property
+    def capacity(self) -> float:
+        """Vehicle capacity in the service's unit (TEU or t)."""
+        return self.capacity_teu if self.capacity_teu is not None else self.capacity_t
+
+    @property
+    def headway(self) -> float | None:
+        """Hours between departures, or None for on-demand."""
+        if self.headway_h is not None:
+            return self.headway_h
+        if self.per_week is not None:
+            return 168.0 / self.per_week
+        return None
+
+
+class Demand(_Model):
+    origin: str = F(desc="node where consignments appear")
+    destination: str = F(desc="node where they are delivered")
+    cargo: Literal["container", "air"] = F("container", desc="containers (TEU) or air cargo (t)")
+    teu_per_year: float = F(0.0, unit="TEU/yr", ge=0, desc="container volume")
+    tonnes_per_year: float = F(0.0, unit="t/yr", ge=0,
+                               desc="cargo weight (containers: gross cargo weight)")
+    international: bool | None = F(None, desc="counts toward international volume; "
+                                              "default: the gateway's flag")
+    batch_mean: float = F(10.0, unit="TEU or t", gt=0, desc="mean consignment size")
+    batch_dist: Literal["geometric", "fixed", "exponential"] = F(
+        "geometric", desc="consignment size: geometric on 1,2,... (TEU), fixed, or "
+                          "exponential (air, tonnes)")
+    seasonality: str | tuple[float, ...] = F(
+        "flat", desc="name of a seasonality profile, or 12 monthly factors")
+    source: str = F("", desc="where the figures come from")
+
+    @model_validator(mode="after")
+    def _volume(self) -> Demand:
+        if self.cargo == "container" and self.teu_per_year <= 0:
+            raise ValueError("container demand needs teu_per_year > 0")
+        if self.cargo == "air":
+            if self.tonnes_per_year <= 0:
+                raise ValueError("air demand needs tonnes_per_year > 0")
+            if self.teu_per_year:
+                raise ValueError("air demand is in tonnes: leave teu_per_year at 0")
+        if self.cargo == "container" and self.batch_dist == "exponential":
+            raise ValueError("containers come in whole TEU: use geometric or fixed batch_dist")
+        if self.cargo == "container" and self.batch_dist == "fixed" and \
+                self.batch_mean != int(self.batch_mean):
+            raise ValueError("a fixed container batch must be a whole number of TEU")
+        if self.cargo == "container" and self.batch_mean < 1:
+            raise ValueError(f"batch_mean must be >= 1 TEU, got {self.batch_mean:g}")
+        return self
+
+    @property
+    def volume_per_year(self) -> float:
+        """TEU/yr for containers, t/yr for air cargo: the unit consignments are counted in."""
+        return self.teu_per_year if self.cargo == "container" else self.tonnes_per_year
+
+
+class Target(_Model):
+    id: str = F(desc="target id")
+    kpi: Literal["channel_teu", "international_tonnes", "hub_lifts_teu", "air_tonnes"] = F(
+        desc="KPI measured (see docs/counting rules)")
+    threshold: float = F(unit="KPI unit per year", ge=0, desc="value to reach")
+    sense: Literal[">=", "<="] = F(">=", desc="met when value sense threshold")
+    hub: str | None = F(None, desc="hub id, for per-hub KPIs")
+    description: str = F("", desc="what the target is and who set it")
+
+
+class Scenario(_Model):
+    name: str = F(desc="short name, used for the results folder")
+    description: str = F("", desc="the question this scenario answers")
+    run: RunSettings = F(RunSettings(), desc="horizon, warm-up and seed")
+    routing: RoutingSettings = F(RoutingSettings(), desc="generalised-cost parameters")
+    hubs: dict[str, Hub] = F(desc="hubs by id")
+    zones: dict[str, Zone] = F({}, desc="hinterland zones by id")
+    gateways: dict[str, Gateway] = F({}, desc="corridor end points by id")
+    links: tuple[Link, ...] = F(desc="links (YAML list or CSV file)")
+    services: tuple[Service, ...] = F(desc="services (YAML list or CSV file)")
+    demand: tuple[Demand, ...] = F(desc="origin-destination flows (YAML list or CSV file)")
+    seasonality: dict[str, tuple[float, ...]] = F({}, desc="named monthly profiles")
+    targets: tuple[Target, ...] = F((), desc="targets to judge")
+
+    _source_path: str = PrivateAttr("")
+    _source_hash: str = PrivateAttr("")
+
+    @field_validator("seasonality")
+    @classmethod
+    def _profiles(cls, v: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
+        for name, factors in v.items():
+            _check_profile(factors, name)
+        return v
+
+    @property
+    def source_path(self) -> str:
+        """File the scenario was loaded from ('' when built in code)."""
+        return self._source_path
+
+    @property
+    def source_hash(self) -> str:
+        """sha256 over the scenario file and the tables it reads ('' when built in code)."""
+        return self._source_hash
+
+    def node_kind(self, node: str) -> str | None:
+        """'hub', 'zone', 'gateway' or None for an unknown id."""
+        if node in self.hubs:
+            return "hub"
+        if node in self.zones:
+            return "zone"
+        if node in self.gateways:
+            return "gateway"
+        return None
+
+    def node(self, node: str) -> _Located:
+        return self.hubs.get(node) or self.zones.get(node) or self.gateways[node]
+
+    def monthly_factors(self, demand: Demand) -> tuple[float, ...]:
+        """The 12 monthly factors of a demand row, scaled so the year's total is unchanged."""
+        prof = demand.seasonality
+        if isinstance(prof, str):
+            raw = (1.0,) * 12 if prof == "flat" and "flat" not in self.seasonality \
+                else self.seasonality[prof]
+        else:
+            raw = prof
+        days = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+        weight = sum(f * d for f, d in zip(raw, days, strict=True)) / 365.0
+        return tuple(f / weight for f in raw)
+
+    def iter_nodes(self) -> Iterator[tuple[str, str, _Located]]:
+        for kind, table in (("hub", self.hubs), ("zone", self.zones),
+                            ("gateway", self.gateways)):
+            for nid, node in table.items():
+                yield nid, kind, node
+
+
+def _check_profile(factors: tuple[float, ...], name: str) -> None:
+    if len(factors) != 12:
+        raise ValueError(f"profile {name!r} needs 12 monthly factors, got {len(factors)}")
+    if any(not math.isfinite(f) or f < 0 for f in factors) or sum(factors) <= 0:
+        raise ValueError(f"profile {name!r}: factors must be >= 0 and not all zero")
+
+
+def field_table() -> list[dict[str, str]]:
+    """Every scenario field with its unit, default and description, for the docs."""
+    rows: list[dict[str, str]] = []
+    sections = [("run", RunSettings), ("routing", RoutingSettings), ("hubs.<id>", Hub),
+                ("zones.<id>", Zone), ("gateways.<id>", Gateway), ("links[]", Link),
+                ("links[].lock", Lock), ("services[]", Service), ("demand[]", Demand),
+                ("targets[]", Target)]
+    for prefix, model in sections:
+        for name, info in model.model_fields.items():
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            default = "required" if info.is_required() else _show_default(info.default)
+            rows.append({"field": f"{prefix}.{info.alias or name}",
+                         "unit": str(extra.get("unit", "")), "default": default,
+                         "description": info.description or ""})
+    return rows
+
+
+def _show_default(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, Dist):
+        return str(value)
+    if isinstance(value, BaseModel):
+        return "(section defaults)"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def unit_of(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """The unit of the field at ``loc`` inside ``model`` ('' when unknown)."""
+    current: Any = model
+    unit = ""
+    for part in loc:
+        if isinstance(current, _DictOf):
+            current = current.model  # this part is the dict key (a hub id)
+            continue
+        if isinstance(part, int) or not (isinstance(current, type)
+                                          and issubclass(current, BaseModel)):
+            continue
+        fields = current.model_fields
+        info = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+        if info is None:
+            return unit
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        unit = str(extra.get("unit", ""))
+        current = _inner_model(info.annotation)
+    return unit
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The BaseModel inside M, dict[str, M] (as _DictOf), tuple[M, ...] or M | None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return _DictOf(found) if typing.get_origin(annotation) is dict else found
+    return None
+
+
+class _DictOf:
+    """Marks 'the next loc part is a dict key, then model M follows'."""
+
+    def __init__(self, model: type[BaseModel]):
+        self.model = model
