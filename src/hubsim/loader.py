@@ -233,6 +233,7 @@ def _describe(exc: ValidationError, data: Any, source: str, tables: dict[str, Pa
     msg = first["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
+    msg = msg.replace("Input should be", "must be")
     if kind == "missing":
         text = "required field is missing"
     elif kind == "extra_forbidden":
