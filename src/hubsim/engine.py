@@ -4,9 +4,9 @@ Model (all times in hours; loads in TEU for containers, tonnes for air cargo):
 
 * **Demand** rows generate consignments as the clock runs (Poisson, piecewise-constant monthly
   rate); a consignment is a batch of boxes with one origin, destination and route.
-* **Hubs** hold handling equipment (a ``simpy.Resource``; one unit per lift operation, held for
-  load / moves_per_hour) and a yard (``simpy.Container``). Yard-full policy: a truck at the gate
-  waits until there is room; a scheduled vehicle always discharges and what does not fit goes to
+* **Hubs** hold handling equipment (one unit per lift operation, held for load / moves_per_hour)
+  and a yard (both :class:`hubsim.slots.Slots`). Yard-full policy: a truck at the gate waits
+  until there is room; a scheduled vehicle always discharges and what does not fit goes to
   overflow storage (an ``overflow`` event), so a full yard can never deadlock vehicles.
   Transferring loads then dwell (``dwell_h``, plus ``clearance_h`` where an international load
   enters or leaves the region) before they are ready for the next leg.
@@ -24,6 +24,7 @@ TEU and in tonnes, from the live structures; it raises :class:`ConservationError
 
 from __future__ import annotations
 
+import gc
 import math
 import zlib
 from bisect import bisect_right
@@ -39,6 +40,7 @@ from hubsim.distributions import Dist, Sampler
 from hubsim.network import build_network, route_table
 from hubsim.records import Recorder
 from hubsim.scenario import HOURS_PER_YEAR, Scenario
+from hubsim.slots import Slots
 
 __all__ = ["ConservationError", "EngineOutput", "run_engine"]
 
@@ -83,7 +85,8 @@ class _Hub:
 
 def _stream(seed: int, name: str) -> np.random.Generator:
     """An independent random stream per named purpose, stable under scenario edits elsewhere."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)))
+    key = zlib.crc32(name.encode())
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
 
 
 class _Engine:
@@ -109,10 +112,10 @@ class _Engine:
         for hid, hub in scn.hubs.items():
             h = _Hub()
             h.idx = self.node_idx[hid]
-            h.cranes = simpy.Resource(env, capacity=hub.equipment)
+            h.cranes = Slots(env, hub.equipment)
             h.rate = hub.moves_per_hour
             h.expo = hub.handling == "exponential"
-            h.yard = simpy.Container(env, capacity=hub.yard_teu)
+            h.yard = Slots(env, hub.yard_teu)
             h.overflow = 0.0
             h.open, h.close = hub.open_hours
             h.dwell = Sampler(hub.dwell_h, _stream(seed, f"dwell:{hid}"))
@@ -127,15 +130,14 @@ class _Engine:
                           Sampler(lk.lock.hold_h, _stream(seed, f"lock:{i}")), lk.lock.position)
                       for i, lk in enumerate(scn.links) if lk.lock is not None}
         # carriers: for each directed edge and cargo class, an on-demand service or a queue
-        self.on_demand: dict[tuple[str, str, str, str], tuple[int, simpy.Container | None,
+        self.on_demand: dict[tuple[str, str, str, str], tuple[int, Slots | None,
                                                               float]] = {}
         self.queues: dict[tuple[str, str, str, str], _Queue] = {}
         for j, svc in enumerate(scn.services):
             cargo, cap = svc.cargo, svc.capacity
             dirs = [(svc.from_, svc.to)] + ([(svc.to, svc.from_)] if svc.bidirectional else [])
             if svc.on_demand:
-                fleet = simpy.Container(env, capacity=svc.fleet, init=svc.fleet) \
-                    if svc.fleet else None
+                fleet = Slots(env, svc.fleet) if svc.fleet else None
                 for u, v in dirs:
                     self.on_demand[(u, v, svc.mode, cargo)] = (j, fleet, cap)
             else:
@@ -152,7 +154,7 @@ class _Engine:
 
     # ---------------------------------------------------------------- demand
     def start(self) -> None:
-        for i, dem in enumerate(self.scn.demand):
+        for i in range(len(self.scn.demand)):
             self.env.process(self._arrivals(i))
         for j, svc in enumerate(self.scn.services):
             if svc.on_demand:
@@ -162,8 +164,9 @@ class _Engine:
             if svc.fleet:
                 # vehicles start split between the ends (the start end gets the odd one)
                 n_from = (svc.fleet + 1) // 2 if svc.bidirectional else svc.fleet
-                pools = {svc.from_: simpy.Container(self.env, init=n_from),
-                         svc.to: simpy.Container(self.env, init=svc.fleet - n_from)}
+                # a pool's free units are the vehicles waiting at that end
+                pools = {svc.from_: Slots(self.env, svc.fleet, used=svc.fleet - n_from),
+                         svc.to: Slots(self.env, svc.fleet, used=n_from)}
             else:
                 pools = None
             for u in ends:
@@ -248,19 +251,21 @@ class _Engine:
             if not (hub.open <= hod < hub.close):
                 yield env.timeout((hub.open - hod) % 24.0)
         t0 = env.now
-        with hub.cranes.request() as req:
-            yield req
-            wait = env.now - t0
-            dur = load / hub.rate
-            if hub.expo:
-                dur *= self.expo()
-            yield env.timeout(dur)
+        grant = hub.cranes.acquire()
+        if grant is not None:
+            yield grant
+        wait = env.now - t0
+        dur = load / hub.rate
+        if hub.expo:
+            dur *= self.expo()
+        yield env.timeout(dur)
+        hub.cranes.release()
         return wait, dur
 
     def _yard_in(self, hub: _Hub, c: _Consignment) -> None:
         """Discharge from a vehicle: never waits; beyond capacity goes to overflow."""
-        if hub.yard.level + c.load <= hub.yard.capacity:
-            hub.yard.put(c.load)
+        if hub.yard.used + c.load <= hub.yard.capacity:
+            hub.yard.used += c.load  # discharge goes ahead of trucks waiting at the gate
             c.overflow = False
         else:
             hub.overflow += c.load
@@ -273,14 +278,16 @@ class _Engine:
             hub.overflow -= c.load
             c.overflow = False
         else:
-            hub.yard.get(c.load)
+            hub.yard.release(c.load)
 
     def _gate_in(self, hub: _Hub, c: _Consignment):
         """A truck load enters the yard: waits at the gate while the yard is full."""
         if c.load > hub.yard.capacity:
             self._yard_in(hub, c)  # can never fit: straight to overflow
         else:
-            yield hub.yard.put(c.load)
+            grant = hub.yard.acquire(c.load)
+            if grant is not None:
+                yield grant
             c.overflow = False
 
     # ---------------------------------------------------------------- consignments
@@ -327,7 +334,9 @@ class _Engine:
         svc, fleet, cap = carrier
         n = max(1, math.ceil(c.load / cap - 1e-9))
         if fleet is not None:
-            yield fleet.get(min(n, fleet.capacity))
+            grant = fleet.acquire(min(n, fleet.capacity))
+            if grant is not None:
+                yield grant
         t_ready = c.since
         if hub is not None:
             wait, dur = yield from self._handle(hub, c.load)
@@ -357,7 +366,8 @@ class _Engine:
         del self.on_vehicle[trip]
         if fleet is not None:
             back = env.timeout(self.transit[link]())
-            back.callbacks.append(lambda _ev, k=min(n, fleet.capacity): fleet.put(k))
+            k = min(n, fleet.capacity)
+            back.callbacks.append(lambda _ev: fleet.release(k))
         c.since = env.now
         if c.node == c.dest:
             self._deliver(c, v)
@@ -384,7 +394,9 @@ class _Engine:
             if scheduled > env.now:
                 yield env.timeout(scheduled - env.now)
             if pools is not None:
-                yield pools[u].get(1)
+                grant = pools[u].acquire()
+                if grant is not None:
+                    yield grant
             if svc.rule != "schedule":
                 deadline = env.now + (svc.max_wait_h if svc.max_wait_h is not None else math.inf)
                 while q.load < cap - 1e-9 and env.now < deadline:
@@ -501,10 +513,10 @@ class _Engine:
         if pools is not None:
             svc = self.scn.services[j]
             if svc.bidirectional:
-                yield pools[v].put(1)
+                pools[v].release()
             else:
                 yield env.timeout(self.transit[link]())
-                yield pools[u].put(1)
+                pools[u].release()
 
     # ---------------------------------------------------------------- the end
     def check_conservation(self) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
@@ -539,7 +551,16 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float) -> E
     """Simulate ``horizon_h`` hours and return the records; raises ConservationError on a bug."""
     eng = _Engine(scn, seed, horizon_h, warmup_h)
     eng.start()
-    eng.env.run(until=horizon_h)
+    # The run allocates millions of short-lived objects but makes no reference cycles worth
+    # collecting; the cyclic collector's repeated scans of the growing heap cost about half
+    # the run time (benchmarks/), so it is paused for the run and restored after.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        eng.env.run(until=horizon_h)
+    finally:
+        if collecting:
+            gc.enable()
     balance, in_system = eng.check_conservation()
     simpy_events = next(eng.env._eid)  # noqa: SLF001  events scheduled so far
     return EngineOutput(eng.rec, horizon_h, warmup_h, seed, simpy_events, balance, in_system)

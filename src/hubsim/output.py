@@ -15,9 +15,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from hubsim import __version__
+from hubsim import __version__, plots
 from hubsim import kpis as K
-from hubsim import plots
 from hubsim.api import Results
 
 __all__ = ["OutputExistsError", "default_folder", "write_results"]

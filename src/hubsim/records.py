@@ -35,6 +35,7 @@ delivered  0                                 door-to-door time (created to deliv
 
 from __future__ import annotations
 
+import math
 from array import array
 
 import numpy as np
@@ -54,99 +55,94 @@ class Recorder:
         self.node_names = node_names
         self.link_names = link_names
         self.service_names = service_names
-        self._ev = {k: array(code) for k, code in (
-            ("t_h", "d"), ("event", "b"), ("cid", "i"), ("node", "h"), ("link", "h"),
-            ("service", "h"), ("trip", "i"), ("teu", "f"), ("tonnes", "f"), ("wait_h", "f"),
-            ("dur_h", "f"))}
-        self._cons = {k: array(code) for k, code in (
-            ("cid", "i"), ("parent", "i"), ("demand", "h"), ("origin", "h"),
-            ("destination", "h"), ("cargo", "b"), ("international", "b"), ("created_h", "d"),
-            ("teu", "f"), ("tonnes", "f"))}
-        self._trips = {k: array(code) for k, code in (
-            ("trip", "i"), ("service", "h"), ("link", "h"), ("from", "h"), ("to", "h"),
-            ("scheduled_h", "d"), ("depart_h", "d"), ("arrive_h", "d"), ("load", "d"),
-            ("capacity", "d"), ("vehicles", "i"))}
-        cols = [self._ev[k].append for k in ("t_h", "event", "cid", "node", "link", "service",
-                                             "trip", "teu", "tonnes", "wait_h", "dur_h")]
+        # three flat columns-of-rows: 1 float64, 6 int32 and 4 float32 values per event
+        self._t = array("d")
+        self._ints = array("i")   # event, cid, node, link, service, trip
+        self._vals = array("f")   # teu, tonnes, wait_h, dur_h
+        self._cons_i = array("i")  # cid, parent, demand, origin, destination, cargo, intl
+        self._cons_f = array("d")  # created_h, teu, tonnes
+        self._trips_i = array("i")  # trip, service, link, from, to, vehicles
+        self._trips_f = array("d")  # scheduled_h, depart_h, arrive_h, load, capacity
+        t_append, i_extend, v_extend = self._t.append, self._ints.extend, self._vals.extend
 
         def event(t: float, ev: int, cid: int, node: int, link: int, service: int, trip: int,
                   teu: float, tonnes: float, wait: float, dur: float) -> None:
-            a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10 = cols
-            a0(t), a1(ev), a2(cid), a3(node), a4(link), a5(service), a6(trip)
-            a7(teu), a8(tonnes), a9(wait), a10(dur)
+            t_append(t)
+            i_extend((ev, cid, node, link, service, trip))
+            v_extend((teu, tonnes, wait, dur))
 
         self.event = event
 
     def consignment(self, cid: int, parent: int, demand: int, origin: int, destination: int,
                     cargo: int, international: bool, created: float, teu: float,
                     tonnes: float) -> None:
-        c = self._cons
-        for key, value in (("cid", cid), ("parent", parent), ("demand", demand),
-                           ("origin", origin), ("destination", destination), ("cargo", cargo),
-                           ("international", int(international)), ("created_h", created),
-                           ("teu", teu), ("tonnes", tonnes)):
-            c[key].append(value)
+        self._cons_i.extend((cid, parent, demand, origin, destination, cargo, international))
+        self._cons_f.extend((created, teu, tonnes))
 
     def trip(self, trip: int, service: int, link: int, u: int, v: int, scheduled: float,
              depart: float, load: float, capacity: float, vehicles: int) -> int:
         """Record a departure; returns the row index for :meth:`arrived`."""
-        c = self._trips
-        for key, value in (("trip", trip), ("service", service), ("link", link), ("from", u),
-                           ("to", v), ("scheduled_h", scheduled), ("depart_h", depart),
-                           ("arrive_h", float("nan")), ("load", load), ("capacity", capacity),
-                           ("vehicles", vehicles)):
-            c[key].append(value)
-        return len(c["trip"]) - 1
+        self._trips_i.extend((trip, service, link, u, v, vehicles))
+        self._trips_f.extend((scheduled, depart, math.nan, load, capacity))
+        return len(self._trips_i) // 6 - 1
 
     def arrived(self, row: int, t: float) -> None:
-        self._trips["arrive_h"][row] = t
+        self._trips_f[row * 5 + 2] = t
 
     @property
     def n_events(self) -> int:
-        return len(self._ev["t_h"])
+        return len(self._t)
 
     def _categorical(self, codes: np.ndarray, names: list[str] | tuple[str, ...]) -> pd.Categorical:
         # code -1 means "none" and becomes a missing value
         return pd.Categorical.from_codes(codes.astype(np.int32), categories=list(names))
 
     def events_frame(self) -> pd.DataFrame:
-        ev = {k: np.frombuffer(v, dtype=v.typecode) if len(v) else np.array([], v.typecode)
-              for k, v in self._ev.items()}
+        n = len(self._t)
+        t = np.frombuffer(self._t, dtype=np.float64) if n else np.zeros(0)
+        ints = (np.frombuffer(self._ints, dtype=np.int32) if n else np.zeros(0, np.int32)) \
+            .reshape(n, 6)
+        vals = (np.frombuffer(self._vals, dtype=np.float32) if n else np.zeros(0, np.float32)) \
+            .reshape(n, 4).astype(np.float64)
         return pd.DataFrame({
-            "t_h": ev["t_h"],
-            "event": self._categorical(ev["event"], EVENT_NAMES),
-            "cid": ev["cid"],
-            "node": self._categorical(ev["node"], self.node_names),
-            "link": self._categorical(ev["link"], self.link_names),
-            "service": self._categorical(ev["service"], self.service_names),
-            "trip": ev["trip"],
-            "teu": ev["teu"].astype(np.float64),
-            "tonnes": ev["tonnes"].astype(np.float64),
-            "wait_h": ev["wait_h"].astype(np.float64),
-            "dur_h": ev["dur_h"].astype(np.float64),
+            "t_h": t.copy(),
+            "event": self._categorical(ints[:, 0], EVENT_NAMES),
+            "cid": ints[:, 1].copy(),
+            "node": self._categorical(ints[:, 2], self.node_names),
+            "link": self._categorical(ints[:, 3], self.link_names),
+            "service": self._categorical(ints[:, 4], self.service_names),
+            "trip": ints[:, 5].copy(),
+            "teu": vals[:, 0],
+            "tonnes": vals[:, 1],
+            "wait_h": vals[:, 2],
+            "dur_h": vals[:, 3],
         })
 
+    @staticmethod
+    def _rows(arr: array, width: int, dtype: type) -> np.ndarray:
+        return np.array(arr, dtype=dtype).reshape(len(arr) // width, width)
+
     def consignments_frame(self) -> pd.DataFrame:
-        c = {k: np.asarray(v) for k, v in self._cons.items()}
+        ci = self._rows(self._cons_i, 7, np.int32)
+        cf = self._rows(self._cons_f, 3, np.float64)
         return pd.DataFrame({
-            "cid": c["cid"], "parent": c["parent"], "demand": c["demand"],
-            "origin": self._categorical(c["origin"], self.node_names),
-            "destination": self._categorical(c["destination"], self.node_names),
-            "cargo": self._categorical(c["cargo"], ("container", "air")),
-            "international": c["international"].astype(bool),
-            "created_h": c["created_h"], "teu": c["teu"].astype(np.float64),
-            "tonnes": c["tonnes"].astype(np.float64),
+            "cid": ci[:, 0], "parent": ci[:, 1], "demand": ci[:, 2],
+            "origin": self._categorical(ci[:, 3], self.node_names),
+            "destination": self._categorical(ci[:, 4], self.node_names),
+            "cargo": self._categorical(ci[:, 5], ("container", "air")),
+            "international": ci[:, 6].astype(bool),
+            "created_h": cf[:, 0], "teu": cf[:, 1], "tonnes": cf[:, 2],
         })
 
     def trips_frame(self) -> pd.DataFrame:
-        c = {k: np.asarray(v) for k, v in self._trips.items()}
+        ti = self._rows(self._trips_i, 6, np.int32)
+        tf = self._rows(self._trips_f, 5, np.float64)
         return pd.DataFrame({
-            "trip": c["trip"],
-            "service": self._categorical(c["service"], self.service_names),
-            "link": self._categorical(c["link"], self.link_names),
-            "from": self._categorical(c["from"], self.node_names),
-            "to": self._categorical(c["to"], self.node_names),
-            "scheduled_h": c["scheduled_h"], "depart_h": c["depart_h"],
-            "arrive_h": c["arrive_h"], "load": c["load"], "capacity": c["capacity"],
-            "vehicles": c["vehicles"],
+            "trip": ti[:, 0],
+            "service": self._categorical(ti[:, 1], self.service_names),
+            "link": self._categorical(ti[:, 2], self.link_names),
+            "from": self._categorical(ti[:, 3], self.node_names),
+            "to": self._categorical(ti[:, 4], self.node_names),
+            "scheduled_h": tf[:, 0], "depart_h": tf[:, 1], "arrive_h": tf[:, 2],
+            "load": tf[:, 3], "capacity": tf[:, 4], "vehicles": ti[:, 5],
         })

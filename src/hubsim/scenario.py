@@ -80,7 +80,8 @@ class Hub(_Located):
     yard_teu: float = F(unit="TEU", gt=0,
                         desc="yard capacity; trucks wait at the gate when full, "
                              "vehicle discharges overflow (counted)")
-    dwell_h: Dist = F(Dist(mean=0.0), unit="h", desc="yard dwell before a transferring load is ready")
+    dwell_h: Dist = F(Dist(mean=0.0), unit="h",
+                      desc="yard dwell before a transferring load is ready")
     clearance_h: Dist = F(Dist(mean=0.0), unit="h",
                           desc="customs clearance of international loads entering or "
                                "leaving the region here")
