@@ -191,7 +191,8 @@ class _Engine:
         container = dem.cargo == "container"
         o_idx, d_idx = self.node_idx[dem.origin], self.node_idx[dem.destination]
         day = (env.now / 24.0 - self.warmup_h / 24.0) % 365.0
-        month = bisect_right(_MONTH_START_DAY, day) - 1
+        # min(): a tiny warm-up makes (-warmup % 365.0) round to exactly 365.0 (month 12)
+        month = min(bisect_right(_MONTH_START_DAY, day) - 1, 11)
         month_end_h = env.now + (_MONTH_START_DAY[month + 1] - day) * 24.0
         while True:
             rate = base_rate * factors[month]

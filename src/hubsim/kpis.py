@@ -215,8 +215,10 @@ def time_summary(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.Dat
 def _consignment_corridor(consignments: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
     corridor_of_gw = links.loc[links["gateway"] != ""].drop_duplicates("gateway") \
         .set_index("gateway")["corridor"]
-    origin = consignments["origin"].astype(str).map(corridor_of_gw)
-    dest = consignments["destination"].astype(str).map(corridor_of_gw)
+    # object dtype: with no gateway links the mapped series is all-NaN float64 and
+    # fillna("") would warn (a future pandas raises)
+    origin = consignments["origin"].astype(str).map(corridor_of_gw).astype(object)
+    dest = consignments["destination"].astype(str).map(corridor_of_gw).astype(object)
     return pd.Series(dest.fillna(origin).fillna("").to_numpy(), index=consignments["cid"])
 
 

@@ -1,0 +1,51 @@
+"""Shared fixtures: the bundled tiny scenario, a dict -> Scenario builder, closed figures."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["MPLBACKEND"] = "Agg"  # before anything imports matplotlib.pyplot
+
+import copy  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import matplotlib  # noqa: E402
+import pytest  # noqa: E402
+
+from hubsim.loader import build_scenario  # noqa: E402
+from hubsim.scenario import Scenario  # noqa: E402
+
+matplotlib.use("Agg")
+
+TESTS = Path(__file__).resolve().parent
+TINY = TESTS / "scenarios" / "tiny.yaml"
+
+
+@pytest.fixture(scope="session")
+def tiny_path() -> Path:
+    """Path of tests/scenarios/tiny.yaml (one zone, two hubs, two gateways)."""
+    return TINY
+
+
+@pytest.fixture
+def make_scenario() -> Callable[[dict[str, Any]], Scenario]:
+    """Build a validated Scenario from a plain dict, as if read from YAML.
+
+    The dict is deep-copied so a test can reuse and mutate its template freely.
+    """
+
+    def build(data: dict[str, Any]) -> Scenario:
+        return build_scenario(copy.deepcopy(data))
+
+    return build
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Every figure a test opens is closed after it (STYLE.md: figures closed)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

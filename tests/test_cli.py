@@ -1,0 +1,169 @@
+"""CLI tier: ``hubsim`` run as a user runs it, in a subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+SUBCOMMANDS = ["run", "validate", "fields"]
+
+
+def hubsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, "-m", "hubsim.cli", *map(str, args)], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int, str]]:
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns,
+                     hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def first_run(tiny_path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "x"
+    proc = hubsim("run", tiny_path, "--out", out)
+    return proc, out
+
+
+def test_run_succeeds_and_prints_the_verdict(first_run):
+    proc, out = first_run
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    text = proc.stdout
+    assert "Targets (per year, measured after warm-up)" in text
+    header = next(line for line in text.splitlines() if line.strip().startswith("target"))
+    assert header.split() == ["target", "value", "threshold", "ratio", "verdict"]
+    for target in ("channel", "intl"):
+        line = next(ln for ln in text.splitlines() if ln.strip().startswith(target + " "))
+        assert line.rstrip().endswith(("MET", "NOT MET"))
+    assert "Conservation: generated" in text
+    assert f"Results: {out}/" in text
+
+
+def test_run_writes_the_results_folder(first_run, tiny_path):
+    proc, out = first_run
+    assert proc.returncode == 0, proc.stderr
+    for name in ("kpis.csv", "targets.csv", "events.parquet", "consignments.parquet",
+                 "trips.parquet", "manifest.json", "throughput_vs_target.png",
+                 "hub_utilisation.png", "mode_split.png"):
+        assert (out / name).is_file(), name
+        assert (out / name).stat().st_size > 0, name
+    for png in out.glob("*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png.name
+    assert sorted(p.name for p in out.glob("*.png")) == [
+        "hub_utilisation.png", "mode_split.png", "throughput_vs_target.png"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario_sha256"] == hashlib.sha256(tiny_path.read_bytes()).hexdigest()
+    assert manifest["seed"] == 3  # the scenario's run.seed
+    assert isinstance(manifest["wall_time_s"], float) and manifest["wall_time_s"] >= 0
+    assert isinstance(manifest["simpy_events"], int) and manifest["simpy_events"] > 0
+    targets = (out / "targets.csv").read_text().splitlines()
+    assert targets[0].startswith("target,kpi,hub,sense,threshold,value")
+    assert len(targets) == 3
+    # no temporary folder left next to the results
+    assert [p.name for p in out.parent.iterdir()] == ["x"]
+
+
+def test_second_run_to_same_folder_is_refused(first_run, tiny_path):
+    proc, out = first_run
+    assert proc.returncode == 0, proc.stderr
+    before = snapshot(out)
+    again = hubsim("run", tiny_path, "--out", out)
+    assert again.returncode == 2
+    assert again.stdout == ""
+    lines = again.stderr.splitlines()
+    assert len(lines) == 1, again.stderr
+    assert lines[0].startswith("hubsim: error: ") and "already exists" in lines[0]
+    assert str(out) in lines[0]
+    assert snapshot(out) == before
+
+
+def test_broken_scenario_exits_2_with_one_line(tiny_path, tmp_path):
+    data = yaml.safe_load(tiny_path.read_text())
+    data["hubs"]["rail"]["equipment"] = 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, sort_keys=False))
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = hubsim("run", bad, "--out", tmp_path / "out", cwd=work)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"hubsim: error: {bad}: hubs.rail.equipment:"), lines[0]
+    assert not (tmp_path / "out").exists()
+    # without --out, no default results/ folder appears either
+    proc = hubsim("run", bad, cwd=work)
+    assert proc.returncode == 2
+    assert len(proc.stderr.splitlines()) == 1
+    assert list(work.iterdir()) == []
+
+
+def test_validate_broken_scenario_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nhubs: {a: {lat: 1, lon: 2\n")
+    proc = hubsim("validate", bad)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+    assert "malformed YAML" in proc.stderr and "line " in proc.stderr
+
+
+def test_validate_prints_the_summary(tiny_path):
+    proc = hubsim("validate", tiny_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith("Scenario tiny")
+    assert "nodes: 2 hubs (rail, port), 1 zones, 2 gateways (west, east)" in out
+    assert "links: 4 (rail 2, road 1, water 1)" in out
+    assert "Services (4)" in out
+    assert "Demand (3 flows): 28,000 TEU/yr" in out
+    assert "park -road-> rail -rail-> port -water-> east" in out
+    assert "channel: channel_teu >= 25,000" in out
+    assert out.rstrip().endswith(f"{tiny_path}: OK")
+
+
+@pytest.mark.parametrize("args", [["--help"]] + [[cmd, "--help"] for cmd in SUBCOMMANDS],
+                         ids=["top"] + SUBCOMMANDS)
+def test_help(args):
+    proc = hubsim(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: hubsim")
+    if len(args) == 2:
+        assert proc.stdout.startswith(f"usage: hubsim {args[0]}")
+    else:
+        for cmd in SUBCOMMANDS:
+            assert cmd in proc.stdout
+
+
+def test_fields_lists_units():
+    proc = hubsim("fields")
+    assert proc.returncode == 0, proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if "hubs.<id>.moves_per_hour" in ln)
+    assert "TEU/h per unit" in line
+
+
+def test_usage_error_is_one_line():
+    proc = hubsim("run", "--seed", "many")
+    assert proc.returncode == 2
+    assert len(proc.stderr.splitlines()) == 1
+    assert "invalid int value" in proc.stderr
+
+
+def test_console_script_installed():
+    exe = shutil.which("hubsim", path=os.pathsep.join(
+        [str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    assert exe is not None, "the hubsim console script is not installed"
+    proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("hubsim ")
