@@ -68,6 +68,26 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Print the scenario format: every field, its unit, "
                             "default and meaning (the same metadata the error messages use).")
     fields.add_argument("--markdown", action="store_true", help="as a Markdown table")
+
+    chk = sub.add_parser("check", help="rerun scenarios and compare their KPIs with the "
+                         "golden files", description="Rerun each SCENARIO with the seeds, "
+                         "warm-up and measured days stored in its golden file "
+                         "DIR/<scenario file stem>.csv and compare the KPI means; exit 1 with a "
+                         "table of the KPIs that moved beyond tolerance. With --update, "
+                         "(re)write the golden files instead.")
+    chk.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO",
+                     help="scenario YAML file(s)")
+    chk.add_argument("--expected", type=Path, default=Path("expected"), metavar="DIR",
+                     help="folder of the golden files (default: expected)")
+    chk.add_argument("--update", action="store_true",
+                     help="regenerate the golden files (keeps each file's seeds and days)")
+    chk.add_argument("--seeds", type=int, nargs="+", metavar="N",
+                     help="with --update: seeds to replicate over (default: the file's, or "
+                     "1 2 3 4 for a new file)")
+    chk.add_argument("--days", type=float, help="with --update: measured days after the "
+                     "warm-up (default: the file's, or 60 for a new file)")
+    chk.add_argument("--jobs", type=int, default=1,
+                     help="worker processes for the replications (default: 1)")
     return p
 
 
@@ -78,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "check":
+            return _check(args)
         return _fields(args)
     except (ScenarioError, FileExistsError, ValueError) as exc:
         print(f"hubsim: error: {exc}", file=sys.stderr)
@@ -186,6 +208,14 @@ def report_text(res: Results) -> str:
             f"Simulated in {res.wall_time_s:.1f} s: {len(res.consignments):,} consignments, "
             f"{len(res.events):,} event records, {res.simpy_events:,} SimPy events"]
     return "\n".join(out)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from hubsim.check import run_check
+
+    return run_check(args.scenarios, args.expected, update=args.update, seeds=args.seeds,
+                     days=args.days, jobs=args.jobs,
+                     echo=lambda line: print(line, flush=True))
 
 
 def _validate(args: argparse.Namespace) -> int:

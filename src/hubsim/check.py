@@ -1,0 +1,428 @@
+"""Golden outputs: stored expected KPIs per scenario and the check that reruns them.
+
+A golden file ``expected/<scenario file stem>.csv`` holds, for one scenario, the mean and the
+standard deviation over a fixed set of seeds of every KPI in :data:`GOLDEN_KPIS`, plus a header
+recording the seeds, the warm-up and measured days, the hubsim version and the scenario file's
+sha256. ``hubsim check`` reruns the scenario with the file's seeds, warm-up and measured days and
+compares the new mean of each KPI with the stored one.
+
+Tolerance rule (one KPI, ``n`` seeds, ``sd`` the sample standard deviation over the golden
+seeds)::
+
+    |mean_now - mean_golden| <= max(Z * sd * sqrt(2 / n), REL_FLOOR * |mean_golden|, ABS_FLOOR)
+
+``sd * sqrt(2 / n)`` is the standard error of a difference of two means of ``n`` replications,
+so a change of the code that only reshuffles random draws (statistically the same model) stays
+within ``Z`` standard errors, while a change of the model's behaviour moves the KPIs beyond
+them. A KPI with ``sd == 0`` (the same on every seed: fixed timetables, zero overflow) falls
+back on the floors, which only absorb rounding in the file (six significant digits, relative
+error 5e-6) and floating-point differences between machines. With unchanged code and the same
+seeds hubsim reproduces its numbers exactly, so an unchanged tree always passes.
+
+The file is plain sorted CSV behind ``#`` header lines, so ``git diff`` of a regenerated file
+is what a reviewer reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from hubsim import __version__
+from hubsim.api import simulate
+from hubsim.loader import load_scenario
+from hubsim.scenario import Scenario
+
+__all__ = [
+    "ABS_FLOOR", "DEFAULT_DAYS", "DEFAULT_SEEDS", "GOLDEN_KPIS", "REL_FLOOR", "Z", "Golden",
+    "GoldenError", "compare", "golden_path", "measure", "read_golden", "run_check",
+    "tolerance", "write_golden",
+]
+
+#: KPIs stored in golden files (every scope and key of each): the targets' KPIs, channel TEU
+#: and international tonnes by corridor, mode and direction, hub lifts, equipment use and
+#: queueing, yard use, dwell, overflow, service load factors, door-to-door times, cost, CO2 and
+#: the backlog at the end. Tail statistics (p50, p95, max, end levels) are left out: they are
+#: noisy over a few short replications and add little a mean does not show.
+GOLDEN_KPIS = (
+    "channel_teu", "international_tonnes", "air_tonnes",
+    "hub_lifts_teu", "hub_lifts_tonnes_air", "equipment_utilisation", "equipment_wait_mean_h",
+    "yard_mean_utilisation", "hub_dwell_mean_h", "overflow_teu",
+    "load_factor", "door_to_door_mean_h", "cost_per_teu", "co2_total",
+    "backlog_end_teu", "backlog_end_tonnes",
+)
+DEFAULT_SEEDS = (1, 2, 3, 4)
+DEFAULT_DAYS = 60.0
+#: standard errors of the difference of means a KPI may move before the check fails
+Z = 4.0
+#: relative floor: rounding to six significant digits in the file, floating-point noise
+REL_FLOOR = 1e-5
+#: absolute floor, in the KPI's own unit, for KPIs near zero
+ABS_FLOOR = 1e-6
+SIG_DIGITS = 6
+COLUMNS = ["kpi", "scope", "key", "unit", "mean", "sd"]
+_HEADER = re.compile(r"^# ([a-z_0-9]+): (.*)$")
+
+
+class GoldenError(ValueError):
+    """A golden file is missing or malformed; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class Golden:
+    """The expected KPIs of one scenario and how they were produced.
+
+    ``table`` has the columns of :data:`COLUMNS`, one row per KPI, sorted by kpi, scope, key.
+    """
+
+    scenario: str
+    seeds: tuple[int, ...]
+    warmup_days: float
+    measured_days: float
+    table: pd.DataFrame
+    hubsim_version: str = __version__
+    scenario_sha256: str = ""
+
+
+def golden_path(scenario_path: str | Path, expected_dir: str | Path) -> Path:
+    """``expected_dir/<stem of the scenario file>.csv``."""
+    return Path(expected_dir) / f"{Path(scenario_path).stem}.csv"
+
+
+def tolerance(mean: float, sd: float, n: int) -> float:
+    """Largest change of a KPI's mean over ``n`` seeds the check accepts (see module doc)."""
+    spread = Z * sd * math.sqrt(2.0 / n) if n > 0 and not math.isnan(sd) else 0.0
+    rel = REL_FLOOR * abs(mean) if not math.isnan(mean) else 0.0
+    return max(spread, rel, ABS_FLOOR)
+
+
+def _with_warmup(scn: Scenario, warmup_days: float) -> Scenario:
+    if scn.run.warmup_days == warmup_days:
+        return scn
+    run = scn.run.model_copy(update={"warmup_days": float(warmup_days)})
+    return scn.model_copy(update={"run": run})
+
+
+def _seed_kpis(scn: Scenario, seed: int, measured_days: float) -> pd.DataFrame:
+    k = simulate(scn, seed=int(seed), days=measured_days).kpis
+    return k[k["kpi"].isin(GOLDEN_KPIS)].assign(seed=int(seed))
+
+
+def _summarise(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    allk = pd.concat(frames, ignore_index=True)
+    grouped = allk.groupby(["kpi", "scope", "key", "unit"], sort=True, dropna=False)["value"]
+    # a KPI that is NaN on some seeds (no delivery on that corridor in the window) keeps the
+    # mean and sd of the others; one that is NaN on every seed stays NaN
+    out = grouped.agg(mean="mean", sd="std").reset_index()
+    out["sd"] = out["sd"].fillna(0.0)
+    return out[COLUMNS].sort_values(["kpi", "scope", "key"], kind="stable") \
+        .reset_index(drop=True)
+
+
+def measure(scn: Scenario, seeds: Sequence[int], measured_days: float,
+            warmup_days: float | None = None) -> pd.DataFrame:
+    """Run ``scn`` once per seed and return the golden KPIs: mean and sd over the seeds.
+
+    Columns of :data:`COLUMNS`, sorted by kpi, scope, key. ``sd`` is the sample standard
+    deviation (0 with fewer than two values). ``warmup_days`` overrides the scenario's
+    warm-up.
+    """
+    if warmup_days is not None:
+        scn = _with_warmup(scn, warmup_days)
+    return _summarise([_seed_kpis(scn, seed, measured_days) for seed in seeds])
+
+
+def _round(x: float) -> str:
+    if math.isnan(x):
+        return "nan"
+    text = f"{x:.{SIG_DIGITS}g}"
+    return "0" if text == "-0" else text
+
+
+def write_golden(path: str | Path, golden: Golden) -> Path:
+    """Write ``golden`` to ``path`` atomically (a temporary file renamed into place)."""
+    path = Path(path)
+    buf = io.StringIO()
+    buf.write("# Golden KPIs of hubsim (README, Regression checks); regenerate them with\n"
+              "# hubsim check --update SCENARIO... and review the diff.\n")
+    meta = {
+        "scenario": golden.scenario,
+        "scenario_sha256": golden.scenario_sha256,
+        "hubsim_version": golden.hubsim_version,
+        "seeds": " ".join(str(s) for s in golden.seeds),
+        "warmup_days": f"{golden.warmup_days:g}",
+        "measured_days": f"{golden.measured_days:g}",
+        "tolerance": f"|mean_now - mean| <= max({Z:g} * sd * sqrt(2/n), "
+                     f"{REL_FLOOR:g} * |mean|, {ABS_FLOOR:g})",
+    }
+    for key, value in meta.items():
+        buf.write(f"# {key}: {value}\n")
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    table = golden.table.sort_values(["kpi", "scope", "key"], kind="stable")
+    for row in table.itertuples(index=False):
+        writer.writerow([row.kpi, row.scope, row.key, row.unit, _round(row.mean),
+                         _round(row.sd)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(buf.getvalue())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_golden(path: str | Path) -> Golden:
+    """Read a golden file; :class:`GoldenError` naming the file if it is missing or malformed."""
+    path = Path(path)
+    if not path.is_file():
+        raise GoldenError(f"{path}: no golden file")
+    meta: dict[str, str] = {}
+    body: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            m = _HEADER.match(line)
+            if m:
+                meta[m.group(1)] = m.group(2).strip()
+        elif line.strip():
+            body.append(line)
+    for key in ("scenario", "seeds", "warmup_days", "measured_days"):
+        if key not in meta:
+            raise GoldenError(f"{path}: header line '# {key}: ...' is missing")
+    try:
+        seeds = tuple(int(s) for s in meta["seeds"].split())
+        warmup = float(meta["warmup_days"])
+        days = float(meta["measured_days"])
+    except ValueError as exc:
+        raise GoldenError(f"{path}: bad header value ({exc})") from None
+    if not seeds or days <= 0 or warmup < 0:
+        raise GoldenError(f"{path}: header needs at least one seed, measured_days > 0 and "
+                          f"warmup_days >= 0, got seeds {meta['seeds']!r}, measured_days "
+                          f"{meta['measured_days']}, warmup_days {meta['warmup_days']}")
+    reader = csv.reader(body)
+    header = next(reader, None)
+    if header != COLUMNS:
+        raise GoldenError(f"{path}: the table must start with the columns "
+                          f"{','.join(COLUMNS)}, got {','.join(header or [])!r}")
+    rows = []
+    for i, cells in enumerate(reader, start=2):
+        if len(cells) != len(COLUMNS):
+            raise GoldenError(f"{path}: table row {i}: expected {len(COLUMNS)} cells, "
+                              f"got {len(cells)}")
+        try:
+            mean, sd = float(cells[4]), float(cells[5])
+        except ValueError:
+            raise GoldenError(f"{path}: table row {i}: mean and sd must be numbers, got "
+                              f"{cells[4]!r}, {cells[5]!r}") from None
+        rows.append([*cells[:4], mean, sd])
+    table = pd.DataFrame(rows, columns=COLUMNS).astype({"mean": float, "sd": float})
+    return Golden(scenario=meta["scenario"], seeds=seeds, warmup_days=warmup,
+                  measured_days=days, table=table,
+                  hubsim_version=meta.get("hubsim_version", ""),
+                  scenario_sha256=meta.get("scenario_sha256", ""))
+
+
+def compare(golden: Golden, now: pd.DataFrame) -> pd.DataFrame:
+    """Compare the KPI means measured now with the golden ones.
+
+    Returns one row per KPI in either table, columns ``kpi, scope, key, unit, golden, sd, now,
+    change, tol, status`` with ``status`` one of ``ok``, ``moved`` (beyond tolerance),
+    ``missing`` (in the golden file, not produced now) and ``new`` (produced now, not in the
+    golden file: reported, not a failure).
+    """
+    keys = ["kpi", "scope", "key"]
+    g = golden.table.rename(columns={"mean": "golden"})
+    m = now[[*keys, "unit", "mean"]].rename(columns={"mean": "now", "unit": "unit_now"})
+    both = g.merge(m, on=keys, how="outer", indicator="side", sort=True)
+    n = len(golden.seeds)
+    rows = []
+    for r in both.itertuples(index=False):
+        unit = r.unit if isinstance(r.unit, str) else r.unit_now
+        if r.side == "left_only":
+            status, tol, change = "missing", float("nan"), float("nan")
+        elif r.side == "right_only":
+            status, tol, change = "new", float("nan"), float("nan")
+        else:
+            tol = tolerance(r.golden, r.sd, n)
+            if math.isnan(r.golden) or math.isnan(r.now):
+                change = float("nan")
+                status = "ok" if math.isnan(r.golden) and math.isnan(r.now) else "moved"
+            else:
+                change = r.now - r.golden
+                status = "ok" if abs(change) <= tol else "moved"
+        rows.append({"kpi": r.kpi, "scope": r.scope, "key": r.key, "unit": unit,
+                     "golden": r.golden, "sd": r.sd, "now": r.now, "change": change,
+                     "tol": tol, "status": status})
+    return pd.DataFrame(rows, columns=["kpi", "scope", "key", "unit", "golden", "sd", "now",
+                                       "change", "tol", "status"])
+
+
+def _num(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if x != 0 and (abs(x) >= 1e7 or abs(x) < 1e-3):
+        return f"{x:.3g}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.4g}"
+
+
+def format_table(diff: pd.DataFrame) -> str:
+    """The rows of :func:`compare` as an aligned text table (what ``hubsim check`` prints)."""
+    header = ["kpi", "scope", "key", "unit", "golden", "now", "change", "change %", "tol",
+              "status"]
+    rows = []
+    for r in diff.itertuples(index=False):
+        pct = "-"
+        if not math.isnan(r.change) and r.golden:
+            pct = f"{r.change / abs(r.golden) * 100:+.1f}%"
+        change = "-" if math.isnan(r.change) else ("+" if r.change > 0 else "") + _num(r.change)
+        rows.append([r.kpi, r.scope, r.key or "-", r.unit, _num(r.golden), _num(r.now),
+                     change, pct, _num(r.tol), r.status])
+    left = 4  # text columns are left-aligned, numbers right-aligned
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [c.ljust(w) if i < left or i == len(header) - 1 else c.rjust(w)
+                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def run_check(scenarios: Sequence[str | Path], expected_dir: str | Path = "expected", *,
+              update: bool = False, seeds: Sequence[int] | None = None,
+              days: float | None = None, jobs: int = 1,
+              echo: Callable[[str], None] = print) -> int:
+    """Check (or with ``update``, regenerate) the golden files of ``scenarios``.
+
+    Without ``update`` every golden file must exist (else :class:`GoldenError` before anything
+    runs); each scenario is rerun with its file's seeds, warm-up and measured days and the
+    KPIs beyond tolerance are printed. With ``update`` the files are rewritten (all at the
+    end, after every run succeeded), keeping an existing file's seeds and days unless
+    ``seeds`` / ``days`` are given; a new file gets :data:`DEFAULT_SEEDS`,
+    :data:`DEFAULT_DAYS` and the scenario's warm-up. ``jobs > 1`` runs the replications in
+    that many worker processes (same numbers).
+
+    Returns
+    -------
+    int
+        0 when every scenario passes (or was updated), 1 when any KPI moved or went missing.
+    """
+    if seeds is not None and (len(seeds) < 2 or len(set(seeds)) != len(seeds)):
+        raise ValueError(f"--seeds needs at least two different seeds (their spread sets the "
+                         f"tolerance), got {' '.join(map(str, seeds))}")
+    if seeds is not None and any(s < 0 for s in seeds):
+        raise ValueError(f"--seeds must be >= 0, got {' '.join(map(str, seeds))}")
+    if days is not None and days <= 0:
+        raise ValueError(f"--days must be > 0, got {days:g}")
+    if jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {jobs}")
+    if not update and (seeds is not None or days is not None):
+        raise ValueError("--seeds and --days only apply with --update; a check uses the "
+                         "seeds and days stored in the golden file")
+    if not scenarios:
+        raise ValueError("no scenario given")
+    stems: dict[str, Path] = {}
+    for p in scenarios:
+        other = stems.setdefault(Path(p).stem, Path(p))
+        if other != Path(p):
+            raise ValueError(f"{other} and {p} would share the golden file "
+                             f"{golden_path(p, expected_dir)}")
+
+    # everything that can be wrong with the input is found before the first run
+    plan = []
+    for p in scenarios:
+        scn = load_scenario(p)
+        gpath = golden_path(p, expected_dir)
+        old = None
+        if gpath.is_file() or not update:
+            if not gpath.is_file():
+                raise GoldenError(f"{gpath}: no golden file for scenario {p}; create it with "
+                                  f"hubsim check --update {p} --expected {expected_dir}")
+            old = read_golden(gpath)
+        if update:
+            use_seeds = tuple(seeds) if seeds is not None else \
+                (old.seeds if old is not None else DEFAULT_SEEDS)
+            use_days = days if days is not None else \
+                (old.measured_days if old is not None else DEFAULT_DAYS)
+            warmup = scn.run.warmup_days
+        else:
+            use_seeds, use_days, warmup = old.seeds, old.measured_days, old.warmup_days
+        plan.append((Path(p), _with_warmup(scn, warmup), gpath, old, use_seeds, use_days))
+
+    start = time.perf_counter()
+    pool = None
+    if jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=jobs)
+    try:
+        if pool is not None:  # submit every replication at once, collect in order
+            futures = [[pool.submit(_seed_kpis, scn, s, d) for s in sd]
+                       for _, scn, _, _, sd, d in plan]
+            results = ([f.result() for f in fs] for fs in futures)
+        else:
+            results = ([_seed_kpis(scn, s, d) for s in sd] for _, scn, _, _, sd, d in plan)
+        failed = 0
+        pending: list[tuple[Path, Golden]] = []
+        for (path, scn, gpath, old, use_seeds, use_days), frames in zip(plan, results,
+                                                                        strict=True):
+            now = _summarise(frames)
+            what = (f"{len(use_seeds)} seeds ({' '.join(map(str, use_seeds))}) x "
+                    f"{use_days:g} days after {scn.run.warmup_days:g} warm-up days")
+            if update:
+                pending.append((gpath, Golden(
+                    scenario=scn.name, seeds=use_seeds, warmup_days=scn.run.warmup_days,
+                    measured_days=use_days, table=now, scenario_sha256=scn.source_hash)))
+                echo(f"{path}: measured {len(now)} KPIs, {what}")
+                continue
+            failed += not _report(path, scn, gpath, old, now, what, echo)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    for gpath, golden in pending:
+        write_golden(gpath, golden)
+        echo(f"wrote {gpath}")
+    echo(f"hubsim check: {len(plan)} scenario(s) in {time.perf_counter() - start:.1f} s")
+    if failed:
+        echo(f"hubsim check: {failed} of {len(plan)} scenario(s) moved beyond tolerance; if "
+             "the change is intended, regenerate with hubsim check --update and review the "
+             "diff")
+        return 1
+    return 0
+
+
+def _report(path: Path, scn: Scenario, gpath: Path, old: Golden, now: pd.DataFrame, what: str,
+            echo: Callable[[str], None]) -> bool:
+    """Print one scenario's verdict (and the table of what moved); True when it passes."""
+    diff = compare(old, now)
+    bad = diff[diff["status"].isin(["moved", "missing"])]
+    new = diff[diff["status"] == "new"]
+    if bad.empty:
+        echo(f"{path}: ok, {int((diff['status'] == 'ok').sum())} KPIs within tolerance of "
+             f"{gpath} ({what})")
+    else:
+        echo(f"{path}: FAIL, {len(bad)} of {len(old.table)} KPIs moved beyond tolerance of "
+             f"{gpath} ({what})")
+        echo(format_table(bad))
+        if old.scenario_sha256 and old.scenario_sha256 != scn.source_hash:
+            echo("  note: the scenario file changed since the golden file was written")
+        if old.hubsim_version and old.hubsim_version != __version__:
+            echo(f"  note: golden file from hubsim {old.hubsim_version}, now {__version__}")
+    if not new.empty:
+        echo(f"  note: {len(new)} KPI(s) not in the golden file (not checked): "
+             + ", ".join(f"{r.kpi}/{r.scope}/{r.key}" for r in new.itertuples()))
+    return bad.empty
