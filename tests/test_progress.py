@@ -1,0 +1,70 @@
+"""The terminal progress bar: drawn on a terminal, silent otherwise, throttled, ETA."""
+
+from __future__ import annotations
+
+import io
+
+from hubsim.progress import ProgressBar, day_progress
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_silent_when_not_a_terminal():
+    out = io.StringIO()
+    with ProgressBar(365, "run", "d", stream=out) as bar:
+        for day in range(366):
+            bar.update(day)
+    assert out.getvalue() == ""
+
+
+def test_silent_when_disabled_on_a_terminal():
+    out = _Tty()
+    with ProgressBar(10, stream=out, enabled=False) as bar:
+        bar.update(5)
+    assert out.getvalue() == ""
+
+
+def test_draws_counts_percent_and_eta_on_a_terminal():
+    out, clock = _Tty(), _Clock()
+    bar = ProgressBar(200, "chongqing", "d", stream=out, clock=clock, min_interval_s=0.0)
+    clock.t = 10.0
+    bar.update(50, note="2 running")
+    line = out.getvalue().split("\r")[-1]
+    assert "chongqing [" in line and "50/200 d" in line and " 25%" in line
+    assert "eta 30s" in line  # 10 s for a quarter: 30 s left
+    assert "2 running" in line
+    bar.close()
+    assert out.getvalue().endswith("\n")
+    bar.close()  # idempotent: no second newline
+    assert out.getvalue().count("\n") == 1
+
+
+def test_throttles_redraws_but_always_draws_the_final_state():
+    out, clock = _Tty(), _Clock()
+    bar = ProgressBar(1000, stream=out, clock=clock, min_interval_s=1.0)
+    for day in range(1, 1001):
+        clock.t = day * 0.001  # 1 s in total: at most two draws before close
+        bar.update(day)
+    bar.close()
+    frames = [f for f in out.getvalue().split("\r") if f]
+    assert len(frames) <= 3
+    assert "1,000/1,000" in frames[-1] and "100%" in frames[-1]
+
+
+def test_day_callback_feeds_the_bar_and_accepts_a_new_total():
+    out = _Tty()
+    bar = ProgressBar(0, "run", "d", stream=out, min_interval_s=0.0)
+    cb = day_progress(bar)
+    cb(30.0, 120.0)
+    assert "30/120 d" in out.getvalue() and " 25%" in out.getvalue()
