@@ -10,9 +10,10 @@ The public API::
 from hubsim.api import Results, simulate
 from hubsim.engine import ConservationError
 from hubsim.loader import ScenarioError, load_scenario
+from hubsim.overlay import apply_changes
 from hubsim.scenario import Scenario
 
 __version__ = "0.1.0"
 
 __all__ = ["ConservationError", "Results", "Scenario", "ScenarioError", "__version__",
-           "load_scenario", "simulate"]
+           "apply_changes", "load_scenario", "simulate"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ def load_scenario(path: str | Path) -> Scenario:
     Parameters
     ----------
     path : str or Path
-        A YAML scenario file.
+        A YAML scenario file, or an overlay file that ``extends`` another (resolved through
+        the whole chain; see :mod:`hubsim.overlay`).
 
     Returns
     -------
@@ -48,7 +50,11 @@ def load_scenario(path: str | Path) -> Scenario:
     ScenarioError
         With the file, field path and expectation in the message.
     """
-    path = Path(path)
+    return _load(Path(path), ())
+
+
+def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
+    """load_scenario, with the overlay files being resolved (to detect ``extends`` cycles)."""
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
     digest = hashlib.sha256()
@@ -66,6 +72,10 @@ def load_scenario(path: str | Path) -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of sections at the top level "
                             f"(name, hubs, links, ...), got {type(data).__name__}")
+    if "extends" in data:  # an overlay on another scenario file (see hubsim.overlay)
+        from hubsim.overlay import resolve_overlay
+
+        return resolve_overlay(path, data, digest, _load, (*chain, path.resolve()))
     tables: dict[str, Path] = {}
     for section in TABLE_SECTIONS:
         value = data.get(section)
@@ -81,18 +91,24 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def build_scenario(data: dict[str, Any], source: str = "<scenario>",
-                   tables: dict[str, Path] | None = None) -> Scenario:
-    """Validate a scenario given as a plain dict (as read from YAML) and cross-check it."""
+                   tables: dict[str, Path] | None = None,
+                   names: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None) -> Scenario:
+    """Validate a scenario given as a plain dict (as read from YAML) and cross-check it.
+
+    ``names`` may rewrite an error location before it is printed (overlays use it to say
+    ``services.lsc.per_week`` rather than ``services[16].per_week``).
+    """
     tables = tables or {}
+    rename = names or (lambda loc: loc)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_describe(exc, data, source, tables)) from None
+        raise ScenarioError(_describe(exc, data, source, tables, rename)) from None
     problems = validate_references(scenario)
     if problems:
         loc, message = problems[0]
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        raise ScenarioError(f"{_where(loc, source, tables)}: {message}{more}")
+        raise ScenarioError(f"{_where(rename(loc), source, tables)}: {message}{more}")
     return scenario
 
 
@@ -224,11 +240,13 @@ def _where(loc: tuple[Any, ...], source: str, tables: dict[str, Path]) -> str:
     return f"{source}: {path}" if path else source
 
 
-def _describe(exc: ValidationError, data: Any, source: str, tables: dict[str, Path]) -> str:
+def _describe(exc: ValidationError, data: Any, source: str, tables: dict[str, Path],
+              rename: Callable[[tuple[Any, ...]], tuple[Any, ...]] = lambda loc: loc) -> str:
     errors = exc.errors(include_url=False)
     first = errors[0]
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
     unit = unit_of(Scenario, loc)
+    loc = rename(loc)
     kind = first["type"]
     msg = first["msg"]
     if msg.startswith("Value error, "):

@@ -271,6 +271,17 @@ class Scenario(_Model):
             _check_profile(factors, name)
         return v
 
+    def __eq__(self, other: object) -> bool:
+        # Equal content is the same scenario: the provenance kept in private attributes
+        # (source file and hash) is not part of it, so a scenario dumped with
+        # ``model_dump(by_alias=True, mode="json")`` and rebuilt compares equal to the original.
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return type(self) is type(other) and all(
+            getattr(self, f) == getattr(other, f) for f in type(self).model_fields)
+
+    __hash__ = None  # type: ignore[assignment]  # dict-valued fields are unhashable anyway
+
     @property
     def source_path(self) -> str:
         """File the scenario was loaded from ('' when built in code)."""
