@@ -248,3 +248,13 @@ def test_golden_file_round_trip(tmp_path):
     assert back.table.loc[0, "mean"] == 1234570.0  # six significant digits
     assert back.table.loc[0, "sd"] == pytest.approx(0.000123457)
     assert math.isnan(back.table.loc[1, "mean"]) and back.table.loc[1, "key"] == "x y"
+
+
+def test_help_describes_check(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: hubsim check")
+    for option in ("--expected", "--update", "--seeds", "--days", "--jobs"):
+        assert option in out

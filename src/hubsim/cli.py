@@ -1,6 +1,7 @@
 """The ``hubsim`` command: a thin shell over the Python API.
 
-Exit codes: 0 done; 1 ``--strict`` and a target not met; 2 bad input (one line on stderr, no
+Exit codes: 0 done; 1 ``--strict`` and a target not met, or ``check`` found KPIs that moved
+beyond tolerance; 2 bad input or a missing golden file (one line on stderr, no
 traceback, no results folder); 130 interrupted.
 """
 
