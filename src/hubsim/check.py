@@ -366,9 +366,13 @@ def run_check(scenarios: Sequence[str | Path], expected_dir: str | Path = "expec
     start = time.perf_counter()
     pool = None
     if jobs > 1:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(max_workers=jobs)
+        # not fork: the parent may hold threads (BLAS); workers import hubsim afresh
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
     try:
         if pool is not None:  # submit every replication at once, collect in order
             futures = [[pool.submit(_seed_kpis, scn, s, d) for s in sd]
