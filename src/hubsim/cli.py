@@ -89,6 +89,33 @@ def build_parser() -> argparse.ArgumentParser:
                      "warm-up (default: the file's, or 60 for a new file)")
     chk.add_argument("--jobs", type=int, default=1,
                      help="worker processes for the replications (default: 1)")
+
+    show = sub.add_parser("show", help="print the fully resolved scenario as YAML",
+                          description="Resolve SCENARIO (following extends: overlays and CSV "
+                          "tables) and print it as one YAML scenario, every field written out.")
+    show.add_argument("scenario", type=Path, help="scenario or overlay YAML file")
+
+    dif = sub.add_parser("diff", help="what changed between two scenarios, field by field",
+                         description="Print the semantic difference from scenario A to "
+                         "scenario B: one line per changed field with its unit and relative "
+                         "change, items matched by id (links by from-to:mode, demand by "
+                         "origin-destination), + added, - removed.")
+    dif.add_argument("a", type=Path, metavar="A", help="scenario file (before)")
+    dif.add_argument("b", type=Path, metavar="B", help="scenario file (after)")
+
+    cmp_ = sub.add_parser("compare", help="run what-ifs against a base, side by side",
+                          description="Run BASE and each WHATIF with the same seed (common "
+                          "random numbers), print every target and headline KPI side by side "
+                          "with absolute and relative differences, and write comparison.csv, "
+                          "targets.csv, comparison.png and manifest.json into a new folder.")
+    cmp_.add_argument("base", type=Path, metavar="BASE", help="the reference scenario file")
+    cmp_.add_argument("whatifs", type=Path, nargs="+", metavar="WHATIF",
+                      help="scenario or overlay file(s) to compare with BASE")
+    cmp_.add_argument("--seed", type=int, help="seed for every run (default: BASE's run.seed)")
+    cmp_.add_argument("--days", type=float, help="measured days after the warm-up (default: "
+                      "BASE's horizon_days - warmup_days)")
+    cmp_.add_argument("--out", type=Path, help="folder to create (must not exist; default: "
+                      "results/compare-<base>-<timestamp>/)")
     return p
 
 
@@ -101,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "check":
             return _check(args)
+        if args.command in ("show", "diff", "compare"):
+            return _overlay_commands(args)
         return _fields(args)
     except (ScenarioError, FileExistsError, ValueError) as exc:
         print(f"hubsim: error: {exc}", file=sys.stderr)
@@ -217,6 +246,41 @@ def _check(args: argparse.Namespace) -> int:
     return run_check(args.scenarios, args.expected, update=args.update, seeds=args.seeds,
                      days=args.days, jobs=args.jobs,
                      echo=lambda line: print(line, flush=True))
+
+
+def _overlay_commands(args: argparse.Namespace) -> int:
+    """show, diff and compare (logic in hubsim.diff and hubsim.compare)."""
+    if args.command == "show":
+        from hubsim.diff import show_text
+
+        print(show_text(load_scenario(args.scenario)), end="")
+        return 0
+    if args.command == "diff":
+        from hubsim.diff import diff_text
+
+        print(diff_text(load_scenario(args.a), load_scenario(args.b), str(args.a),
+                        str(args.b)))
+        return 0
+    from hubsim.compare import compare
+
+    base = load_scenario(args.base)
+    whatifs = [load_scenario(p) for p in args.whatifs]
+    if args.days is not None and args.days <= 0:
+        raise ValueError(f"--days must be > 0, got {args.days:g}")
+    if args.seed is not None and args.seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    if args.out is not None and args.out.exists():
+        raise FileExistsError(f"{args.out}: already exists; results are never overwritten")
+    result = compare(base, whatifs, seed=args.seed, days=args.days)
+    folder = args.out or Path("results") / f"compare-{base.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    n = 1
+    while args.out is None and folder.exists():
+        n += 1
+        folder = folder.with_name(f"{folder.name.rsplit('~', 1)[0]}~{n}")
+    result.write(folder)
+    print(result.text())
+    print(f"\nResults: {folder}/")
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:

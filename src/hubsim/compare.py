@@ -1,0 +1,311 @@
+"""Compare what-if scenarios against a base, side by side, with common random numbers.
+
+Every scenario runs with the same seed (the base's ``run.seed`` unless one is given). The
+engine draws each random purpose from its own stream named after what it serves (arrivals and
+batch sizes of demand row *i*, dwell at hub *h*, transit on link *i*), so a demand row that
+sits at the same position in both scenarios gets exactly the same consignments (creation
+times and sizes) and a what-if that only changes services, equipment or links is compared on
+identical demand: the differences are the change's effect, not sampling noise. Overlays keep
+the parent's rows in place and append added rows, so they keep this property; removing a
+demand row shifts the rows after it onto other streams. A demand row whose volume is scaled
+keeps its stream: its arrival gaps are the same draws, rescaled.
+
+>>> import hubsim
+>>> base = hubsim.load_scenario("tests/scenarios/tiny.yaml")
+>>> faster = hubsim.apply_changes(base, {"services.cre.per_week": 8})
+>>> cmp = hubsim.compare(base, [faster], days=20)      # doctest: +SKIP
+>>> cmp.table.query("kpi == 'channel_teu' and scope == 'total'")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from hubsim import __version__
+from hubsim.api import Results, simulate
+from hubsim.loader import load_scenario
+from hubsim.scenario import Scenario
+
+__all__ = ["HEADLINE", "Comparison", "compare", "headline_kpis"]
+
+#: (kpi, scope) pairs in the comparison table; every key of each scope is kept.
+HEADLINE: tuple[tuple[str, str], ...] = (
+    ("channel_teu", "total"), ("international_tonnes", "total"), ("air_tonnes", "total"),
+    ("door_to_door_mean_h", "total"), ("cost_per_teu", "total"), ("co2_total", "total"),
+    ("backlog_end_teu", "total"),
+    ("channel_teu", "corridor"), ("international_tonnes", "corridor"),
+    ("door_to_door_mean_h", "corridor"), ("channel_teu", "mode"),
+    ("hub_lifts_teu", "hub"), ("hub_lifts_tonnes_air", "hub"),
+    ("equipment_utilisation", "hub"), ("equipment_wait_mean_h", "hub"),
+    ("hub_dwell_mean_h", "hub"), ("yard_mean_utilisation", "hub"), ("overflow_teu", "hub"),
+)
+#: rows drawn in the comparison plot (targets are always drawn)
+_PLOTTED = {("channel_teu", "total"), ("international_tonnes", "total"),
+            ("air_tonnes", "total"), ("door_to_door_mean_h", "total"), ("co2_total", "total"),
+            ("channel_teu", "corridor"), ("hub_lifts_teu", "hub"),
+            ("equipment_wait_mean_h", "hub"), ("hub_dwell_mean_h", "hub")}
+_ID = ["kpi", "scope", "key", "unit"]
+
+
+def headline_kpis(res: Results) -> pd.DataFrame:
+    """The targets and headline KPIs of one run: ``kpi, scope, key, unit, value``.
+
+    Targets come first (scope ``target``, key the target id, value the measured KPI).
+    """
+    rows = [{"kpi": t.kpi, "scope": "target", "key": t.target, "unit": t.unit,
+             "value": float(t.value)} for t in res.targets.itertuples()]
+    k = res.kpis
+    order = {pair: i for i, pair in enumerate(HEADLINE)}
+    sel = k[[(kpi, scope) in order for kpi, scope in zip(k["kpi"], k["scope"], strict=True)]]
+    sel = sel.assign(_o=[order[(a, b)] for a, b in zip(sel["kpi"], sel["scope"], strict=True)])
+    sel = sel.sort_values("_o", kind="stable")
+    rows += [{"kpi": r.kpi, "scope": r.scope, "key": r.key, "unit": r.unit,
+              "value": float(r.value)} for r in sel.itertuples()]
+    return pd.DataFrame(rows, columns=[*_ID, "value"])
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What :func:`compare` returns.
+
+    ``results`` maps each scenario's name to its :class:`~hubsim.api.Results` (the base
+    first); ``table`` has one row per target and headline KPI: ``kpi, scope, key, unit``, the
+    base's value under the base's name, then for each what-if its value, ``<name> diff``
+    (what-if minus base, in the KPI's unit) and ``<name> rel`` (diff / base, a fraction).
+    """
+
+    base: str
+    seed: int
+    days: float
+    results: dict[str, Results] = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+
+    @property
+    def whatifs(self) -> list[str]:
+        return [n for n in self.results if n != self.base]
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        """Every scenario's verdicts: ``scenario, target, kpi, value, threshold, met``."""
+        frames = [r.targets.assign(scenario=name) for name, r in self.results.items()]
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return out[["scenario", "target", "kpi", "sense", "threshold", "value", "unit",
+                    "met"]]
+
+    def text(self) -> str:
+        """The side-by-side table as printed by ``hubsim compare``."""
+        met = {(s, t): m for s, t, m in
+               zip(self.targets["scenario"], self.targets["target"], self.targets["met"],
+                   strict=True)}
+        header = ["kpi", "scope", "key", "unit", self.base]
+        for w in self.whatifs:
+            header += [w, "diff", "rel"]
+        rows = []
+        for r in self.table.to_dict("records"):
+            target = r["scope"] == "target"
+            row = [r["kpi"], r["scope"], r["key"], r["unit"],
+                   _fmt(r[self.base], r["unit"]) + _verdict(met, self.base, r["key"], target)]
+            for w in self.whatifs:
+                row += [_fmt(r[w], r["unit"]) + _verdict(met, w, r["key"], target),
+                        _fmt(r[f"{w} diff"], r["unit"], signed=True), _pct(r[f"{w} rel"])]
+            rows.append(row)
+        lines = [f"Base {self.base} against {', '.join(self.whatifs)}: seed {self.seed}, "
+                 f"{self.days:g} measured days each, common random numbers (per year unless "
+                 "the unit says otherwise)", _layout(rows, header)]
+        return "\n".join(lines)
+
+    def plot(self) -> Figure:
+        """Relative difference of each what-if from the base, for the targets and the main
+        KPIs (horizontal bars, %). The caller closes the figure."""
+        import matplotlib.pyplot as plt
+
+        keep = [(r["scope"] == "target" or (r["kpi"], r["scope"]) in _PLOTTED)
+                for r in self.table.to_dict("records")]
+        tab = self.table[keep].reset_index(drop=True)
+        labels = [f"target {r.key} ({r.kpi})" if r.scope == "target" else
+                  f"{r.kpi}" + (f" [{r.key}]" if r.key else "") for r in tab.itertuples()]
+        n, m = len(tab), max(len(self.whatifs), 1)
+        fig, ax = plt.subplots(figsize=(9, 1.2 + 0.28 * n * max(1, m / 2)),
+                               layout="constrained")
+        height = 0.8 / m
+        y = np.arange(n)
+        for j, w in enumerate(self.whatifs):
+            vals = pd.to_numeric(tab[f"{w} rel"], errors="coerce").to_numpy(float) * 100.0
+            ax.barh(y - 0.4 + height * (j + 0.5), np.nan_to_num(vals), height=height,
+                    label=w, color=f"C{j}")
+        ax.axvline(0, color="0.3", lw=0.8)
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"difference from {self.base} [%]")
+        ax.set_title(f"What-ifs against {self.base} (seed {self.seed}, {self.days:g} days)")
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        fig.text(0.01, 0.005, "Source: hubsim simulation; common random numbers; blank = "
+                 "not defined (zero in the base or absent)", fontsize=7, color="0.4")
+        return fig
+
+    def write(self, folder: str | Path) -> Path:
+        """Write ``comparison.csv`` (the table), ``targets.csv``, ``comparison.png`` and
+        ``manifest.json`` into the new folder ``folder``, all or nothing."""
+        import matplotlib.pyplot as plt
+
+        from hubsim.output import OutputExistsError
+
+        folder = Path(folder)
+        if folder.exists():
+            raise OutputExistsError(f"{folder}: already exists; choose another --out "
+                                    "(results are never overwritten)")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            self.table.to_csv(tmp / "comparison.csv", index=False)
+            self.targets.to_csv(tmp / "targets.csv", index=False)
+            fig = self.plot()
+            try:
+                fig.savefig(tmp / "comparison.png", dpi=120)
+            finally:
+                plt.close(fig)
+            meta = {"hubsim_version": __version__, "base": self.base, "seed": self.seed,
+                    "measured_days": self.days,
+                    "scenarios": {name: {"file": r.scenario.source_path,
+                                         "sha256": r.scenario.source_hash,
+                                         "wall_time_s": round(r.wall_time_s, 3)}
+                                  for name, r in self.results.items()}}
+            (tmp / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
+            os.rename(tmp, folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return folder
+
+
+def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path],
+            seed: int | None = None, days: float | None = None) -> Comparison:
+    """Run ``base`` and each what-if with the same seed and tabulate the differences.
+
+    Parameters
+    ----------
+    base : Scenario or path
+        The reference scenario (a path is loaded with :func:`hubsim.load_scenario`).
+    whatifs : iterable of Scenario or path
+        The alternatives, typically overlay files that ``extends`` the base.
+    seed : int, optional
+        Seed for every run (default: the base's ``run.seed``), so shared demand gets the same
+        draws in every scenario.
+    days : float, optional
+        Measured days after the warm-up (default: the base's horizon minus warm-up), the same
+        for every scenario.
+
+    Returns
+    -------
+    Comparison
+        ``.table`` (targets and headline KPIs side by side, with differences) and ``.results``
+        (name -> Results).
+    """
+    scenarios = [_as_scenario(s) for s in (base, *whatifs)]
+    if len(scenarios) < 2:
+        raise ValueError("compare needs a base and at least one what-if scenario")
+    first = scenarios[0]
+    seed = first.run.seed if seed is None else int(seed)
+    if days is None:
+        days = first.run.horizon_days - first.run.warmup_days
+    names = _unique_names([s.name for s in scenarios])
+    results: dict[str, Results] = {}
+    for name, scn in zip(names, scenarios, strict=True):
+        results[name] = simulate(scn, seed=seed, days=days)
+    return Comparison(base=names[0], seed=seed, days=float(days), results=results,
+                      table=_side_by_side(names, [headline_kpis(r) for r in results.values()]))
+
+
+def _as_scenario(item: Scenario | str | Path) -> Scenario:
+    return item if isinstance(item, Scenario) else load_scenario(item)
+
+
+def _unique_names(names: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        name, k = n, 1
+        while name in out:
+            k += 1
+            name = f"{n}#{k}"
+        out.append(name)
+    return out
+
+
+def _side_by_side(names: list[str], frames: list[pd.DataFrame]) -> pd.DataFrame:
+    base_name = names[0]
+    table = frames[0].rename(columns={"value": base_name})
+    for name, frame in zip(names[1:], frames[1:], strict=True):
+        table = table.merge(frame.rename(columns={"value": name}), on=_ID, how="outer",
+                            sort=False)
+    # targets first, then the HEADLINE order; inside a group, the order rows first appear in
+    # (base first, so a hub only a what-if has comes after the base's hubs)
+    seen: dict[tuple, int] = {}
+    for frame in frames:
+        for r in frame[_ID].itertuples(index=False):
+            seen.setdefault(tuple(r), len(seen))
+    group = {pair: i for i, pair in enumerate(HEADLINE)}
+    table = table.assign(
+        _g=[-1 if s == "target" else group[(k, s)] for k, s in
+            zip(table["kpi"], table["scope"], strict=True)],
+        _o=[seen[tuple(r)] for r in table[_ID].itertuples(index=False)])
+    table = table.sort_values(["_g", "_o"], kind="stable").drop(columns=["_g", "_o"])
+    # a by-hub or by-corridor row that is zero or absent everywhere says nothing (air tonnes
+    # at a container hub); totals and targets always stay
+    values = table[names].fillna(0.0).to_numpy(float)
+    keep = table["scope"].isin(["target", "total"]).to_numpy() | (values != 0).any(axis=1)
+    table = table[keep].reset_index(drop=True)
+    base = table[base_name].to_numpy(float)
+    cols = {c: table[c] for c in [*_ID, base_name]}
+    for name in names[1:]:
+        value = table[name].to_numpy(float)
+        diff = value - base
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(base != 0, diff / np.abs(base), np.nan)
+        cols[name] = table[name]
+        cols[f"{name} diff"] = diff
+        cols[f"{name} rel"] = rel
+    return pd.DataFrame(cols)
+
+
+def _verdict(met: dict, scenario: str, target: str, is_target: bool) -> str:
+    if not is_target or (scenario, target) not in met:
+        return ""
+    return " MET" if met[(scenario, target)] else " NOT MET"
+
+
+def _fmt(value: float, unit: str, signed: bool = False) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    sign = "+" if signed else ""
+    if unit == "fraction":
+        return f"{value * 100:{sign}.1f}%" if not signed else f"{value * 100:+.1f} pt"
+    if abs(value) >= 100:
+        return f"{value:{sign},.0f}"
+    if abs(value) >= 1 or value == 0:
+        return f"{value:{sign},.2f}"
+    return f"{value:{sign}.3g}"
+
+
+def _pct(value: float) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{value * 100:+.1f}%"
+
+
+def _layout(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    left = 4  # kpi, scope, key, unit left-aligned; numbers right-aligned
+    out = []
+    for r in [header, *rows]:
+        out.append("  " + "  ".join(str(c).ljust(w) if i < left else str(c).rjust(w)
+                                    for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    return "\n".join(out)
