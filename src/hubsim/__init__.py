@@ -8,6 +8,7 @@ The public API::
 """
 
 from hubsim.api import Results, simulate
+from hubsim.compare import Comparison, compare
 from hubsim.engine import ConservationError
 from hubsim.loader import ScenarioError, load_scenario
 from hubsim.overlay import apply_changes
@@ -15,5 +16,5 @@ from hubsim.scenario import Scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["ConservationError", "Results", "Scenario", "ScenarioError", "__version__",
-           "apply_changes", "load_scenario", "simulate"]
+__all__ = ["Comparison", "ConservationError", "Results", "Scenario", "ScenarioError",
+           "__version__", "apply_changes", "compare", "load_scenario", "simulate"]

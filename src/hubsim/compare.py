@@ -26,15 +26,17 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from hubsim import __version__
 from hubsim.api import Results, simulate
 from hubsim.loader import load_scenario
 from hubsim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["HEADLINE", "Comparison", "compare", "headline_kpis"]
 
@@ -159,6 +161,7 @@ class Comparison:
         ``manifest.json`` into the new folder ``folder``, all or nothing."""
         import matplotlib.pyplot as plt
 
+        from hubsim import __version__
         from hubsim.output import OutputExistsError
 
         folder = Path(folder)
