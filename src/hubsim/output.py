@@ -14,9 +14,10 @@ import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-from hubsim import __version__, plots
-from hubsim import kpis as K
+from hubsim import __version__, mapplot, plots
+from hubsim import series as S
 from hubsim.api import Results
 
 __all__ = ["OutputExistsError", "default_folder", "write_results"]
@@ -77,18 +78,41 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
     return folder
 
 
-def _write_plots(results: Results, folder: Path) -> None:
-    scn = results.scenario
-    target = next((t.threshold for t in scn.targets if t.kpi == "channel_teu"), None)
-    daily = K.daily_channel_teu(results.crossings, results.window)
-    weekly = K.weekly_utilisation(results.events, results.nodes, results.window)
-    names = results.nodes["name"].to_dict()
-    figures = {
-        "throughput_vs_target.png": plots.throughput_vs_target(daily, target, scn.name,
-                                                               results.seed),
-        "hub_utilisation.png": plots.hub_utilisation(weekly, names, scn.name),
+FIGURES = {
+    "network_map.png": "Network map: links coloured by mode, width by simulated flow",
+    "throughput_vs_target.png": "Cumulative channel TEU and international tonnes vs target",
+    "hub_utilisation.png": "Hub equipment utilisation and yard occupancy over the year",
+    "hub_heatmap.png": "Hubs by week: utilisation, wait for equipment, yard occupancy",
+    "transit_times.png": "Door-to-door transit time distributions by corridor",
+    "mode_split.png": "Channel TEU and international tonnes by mode",
+    "corridor_cost_co2.png": "Cost and CO2 per TEU by corridor",
+}
+
+
+def figures(results: Results) -> dict[str, Figure]:
+    """Every standard figure of one run, by file name (see :data:`FIGURES`)."""
+    scn, w = results.scenario, results.window
+    targets = {t.kpi: t.threshold for t in scn.targets if t.hub is None}
+    weekly = S.weekly_hub_table(results.events, results.nodes, w)
+    yard = S.yard_daily(results.events, results.nodes, w)
+    out = {
+        "network_map.png": mapplot.network_map(
+            results.nodes, S.link_flows(results.events, results.links, w), scn.name),
+        "throughput_vs_target.png": plots.throughput_vs_target(
+            S.daily_channel(results.crossings, w), targets, scn.name, results.seed),
+        "hub_utilisation.png": plots.hub_utilisation(weekly, yard, results.nodes, scn.name),
+        "hub_heatmap.png": plots.hub_heatmap(weekly, results.nodes, scn.name),
+        "transit_times.png": plots.transit_times(
+            S.transit_times(results.events, results.consignments, results.links, w), scn.name),
         "mode_split.png": plots.mode_split(results.kpis, scn.name),
+        "corridor_cost_co2.png": plots.corridor_cost_co2(
+            S.corridor_cost_co2(results.events, results.consignments, results.links, w),
+            scn.name),
     }
-    for name, fig in figures.items():
-        fig.savefig(folder / name, dpi=120)
+    return out
+
+
+def _write_plots(results: Results, folder: Path) -> None:
+    for name, fig in figures(results).items():
+        fig.savefig(folder / name, dpi=110)
         plt.close(fig)

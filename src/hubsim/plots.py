@@ -1,6 +1,9 @@
 """Plots: each function takes result tables and returns a matplotlib Figure (never shows it).
 
-Colours are fixed per mode and per hub so that every figure of a report agrees.
+Colours are fixed per mode, hub and corridor so that every figure of a report agrees. Every
+figure has a title, axis labels with units, and a footer naming its source. The tables come from
+:mod:`hubsim.kpis` and :mod:`hubsim.series`; the network map is in :mod:`hubsim.mapplot`, and
+comparison and sweep plots in :mod:`hubsim.plots_experiments`.
 """
 
 from __future__ import annotations
@@ -10,71 +13,227 @@ import matplotlib
 matplotlib.use("Agg")  # files only; no display is ever needed
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
-__all__ = ["MODE_COLOURS", "throughput_vs_target", "hub_utilisation", "mode_split"]
+__all__ = ["MODE_COLOURS", "HUB_COLOURS", "CORRIDOR_COLOURS", "hub_colour", "corridor_colour",
+           "throughput_vs_target", "hub_utilisation", "hub_heatmap", "transit_times",
+           "mode_split", "corridor_cost_co2", "mean_ci"]
 
 MODE_COLOURS = {"rail": "#b2182b", "road": "#ef8a62", "water": "#2166ac", "air": "#7b3294"}
-_HUB_CYCLE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"]
+HUB_COLOURS = {"tuanjie": "#1b9e77", "jiangbei": "#d95f02", "guoyuan": "#7570b3",
+               "nanpeng": "#e7298a"}
+CORRIDOR_COLOURS = {"west": "#8c510a", "south": "#01665e", "east": "#2166ac", "north": "#762a83",
+                    "inland": "#999999", "air_international": "#c51b7d",
+                    "air_domestic": "#de77ae", "domestic": "#bdbdbd"}
+_CYCLE = ["#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#fb9a99", "#b15928", "#6a3d9a"]
 SOURCE_NOTE = "Source: hubsim simulation"
+# two-sided 95% Student t quantiles for 1..30 degrees of freedom (then the normal 1.96)
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 
 
-def _thousands(x: float, _pos: int) -> str:
+def hub_colour(hub: str, order: list[str] | None = None) -> str:
+    """The hub's fixed colour; hubs outside the reference network cycle by position."""
+    if hub in HUB_COLOURS:
+        return HUB_COLOURS[hub]
+    others = [h for h in (order or [hub]) if h not in HUB_COLOURS]
+    return _CYCLE[others.index(hub) % len(_CYCLE)] if hub in others else "0.5"
+
+
+def corridor_colour(corridor: str) -> str:
+    return CORRIDOR_COLOURS.get(corridor, "0.45")
+
+
+def _si(x: float, _pos: int = 0) -> str:
     return f"{x / 1e6:.1f} M" if abs(x) >= 1e6 else f"{x / 1e3:.0f} k" if abs(x) >= 1e3 \
         else f"{x:.0f}"
 
 
+_thousands = _si  # older name
+
+
 def _footer(fig: Figure, text: str) -> None:
-    fig.text(0.01, 0.01, text, fontsize=7, color="0.4", ha="left", va="bottom")
+    """The source line under the axes; the layout leaves room for it."""
+    fig.text(0.01, 0.005, text, fontsize=7, color="0.4", ha="left", va="bottom")
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        room = 14.0 / (fig.get_figheight() * 72.0)  # 14 points, as a fraction of the height
+        engine.set(rect=(0.0, room, 1.0, 1.0 - room))
 
 
-def throughput_vs_target(daily: pd.DataFrame, target_teu: float | None, scenario: str,
-                         seed: int) -> Figure:
-    """Cumulative channel TEU over the measured year against the target's pro-rata line.
+def mean_ci(values: pd.DataFrame, by: str, col: str) -> pd.DataFrame:
+    """Mean of ``col`` per ``by`` over replications with a 95% t confidence interval.
 
-    ``daily`` is :func:`hubsim.kpis.daily_channel_teu` output.
+    Returns columns ``by, mean, lo, hi, n`` (``lo == hi == mean`` with one replication).
     """
-    fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
-    ax.plot(daily["day"], daily["cumulative_teu"], color="#2166ac", lw=2,
-            label="simulated channel TEU (cumulative)")
-    if target_teu:
-        n = len(daily)
-        ax.plot([0, n], [0, target_teu * n / 365.0], color="0.3", ls="--", lw=1.2,
-                label=f"target pro rata ({target_teu / 1e6:g} M TEU/yr)")
-        final = daily["cumulative_teu"].iloc[-1] if n else 0.0
-        ax.annotate(f"{final / 1e6:.2f} M TEU in {n} days", xy=(n, final),
-                    xytext=(-10, -18), textcoords="offset points", ha="right", fontsize=9)
-    ax.set_xlabel("day of measured period [d]")
-    ax.set_ylabel("channel throughput, cumulative [TEU]")
-    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax.set_title(f"Channel throughput vs target: {scenario}")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", frameon=False)
-    _footer(fig, f"{SOURCE_NOTE}, seed {seed}. Channel TEU = boxes crossing the region "
-                 "boundary on corridor links, once per crossing.")
+    g = values.groupby(by)[col]
+    out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.count()}).reset_index()
+    t = np.array([_T95[min(n, 31) - 2] if 2 <= n <= 31 else 1.96 for n in out["n"]])
+    half = np.where(out["n"] > 1, t * out["sd"].fillna(0.0) / np.sqrt(out["n"]), 0.0)
+    out["lo"], out["hi"] = out["mean"] - half, out["mean"] + half
+    return out[[by, "mean", "lo", "hi", "n"]]
+
+
+def throughput_vs_target(daily: pd.DataFrame, targets: dict[str, float], scenario: str,
+                         seed: int | str) -> Figure:
+    """Cumulative channel TEU and international tonnes over the measured period against the
+    targets' pro-rata lines.
+
+    ``daily`` is :func:`hubsim.series.daily_channel` output (columns ``day, cumulative_teu,
+    cumulative_intl_tonnes``); with a ``replication`` column (one block of days per run) the
+    lines are the mean over replications with a 95% confidence band. ``targets`` maps
+    ``channel_teu`` and ``international_tonnes`` to their yearly thresholds (either may be
+    missing).
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
+    reps = daily["replication"].nunique() if "replication" in daily else 1
+    panels = (("cumulative_teu", "channel_teu", "channel throughput, cumulative [TEU]",
+               "Channel TEU (2 M target)", "TEU", "#2166ac"),
+              ("cumulative_intl_tonnes", "international_tonnes",
+               "international volume, cumulative [t]", "International tonnes (12 Mt target)",
+               "t", "#b2182b"))
+    for ax, (col, kpi, ylabel, title, unit, colour) in zip(axes, panels, strict=True):
+        if "replication" in daily:
+            stats = mean_ci(daily, "day", col)
+            days, line = stats["day"].to_numpy(), stats["mean"].to_numpy()
+            ax.fill_between(days, stats["lo"], stats["hi"], color=colour, alpha=0.25, lw=0,
+                            label=f"95% CI of the mean ({reps} replications)")
+        else:
+            days, line = daily["day"].to_numpy(), daily[col].to_numpy()
+        ax.plot(days, line, color=colour, lw=2, label="simulated (cumulative)")
+        n = len(days)
+        threshold = targets.get(kpi)
+        if threshold:
+            ax.plot([0, n], [0, threshold * n / 365.0], color="0.3", ls="--", lw=1.2,
+                    label=f"target pro rata ({_si(threshold)} {unit}/yr)")
+        if n:
+            text = f"{line[-1] / 1e6:.2f} M {unit} in {n} days"
+            if threshold:
+                text += f"\n= {line[-1] / (threshold * n / 365.0) * 100:.1f}% of target pro rata"
+            ax.annotate(text, xy=(days[-1], line[-1]),
+                        xytext=(-8, -16), textcoords="offset points", ha="right", fontsize=9)
+        ax.set_xlabel("day of measured period [d]")
+        ax.set_ylabel(ylabel)
+        ax.yaxis.set_major_formatter(FuncFormatter(_si))
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", frameon=False, fontsize=8)
+    fig.suptitle(f"Throughput vs target: {scenario}")
+    _footer(fig, f"{SOURCE_NOTE}, seed {seed}. Boxes and tonnes crossing the region boundary "
+                 "on corridor links, once per crossing.")
     return fig
 
 
-def hub_utilisation(weekly: pd.DataFrame, names: dict[str, str], scenario: str) -> Figure:
-    """Handling-equipment utilisation per hub per week (lines), from
-    :func:`hubsim.kpis.weekly_utilisation`."""
-    fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
-    for i, hub in enumerate(weekly.columns):
-        ax.plot(weekly.index, weekly[hub] * 100.0, color=_HUB_CYCLE[i % len(_HUB_CYCLE)],
-                lw=1.8, label=names.get(hub, hub))
-    ax.axhline(85, color="0.5", ls=":", lw=1)
-    ax.text(0.3, 86, "85%: queues grow fast above this", fontsize=8, color="0.4")
-    ax.set_ylim(0, max(100.0, float(weekly.to_numpy().max() * 100.0) * 1.05 if weekly.size
-                       else 100.0))
-    ax.set_xlabel("week of measured period")
-    ax.set_ylabel("handling equipment busy [% of time]")
-    ax.set_title(f"Hub equipment utilisation by week: {scenario}")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
-    _footer(fig, f"{SOURCE_NOTE}. Busy time of cranes and handling units / "
-                 "(units x hours in the week).")
+def hub_utilisation(weekly: pd.DataFrame, yard: pd.DataFrame, nodes: pd.DataFrame,
+                    scenario: str) -> Figure:
+    """Lines over the year per hub: equipment utilisation by week (top) and yard occupancy by
+    day as a share of yard capacity (bottom).
+
+    ``weekly`` is :func:`hubsim.series.weekly_hub_table`, ``yard``
+    :func:`hubsim.series.yard_daily`, ``nodes`` the node table (names, yard capacity).
+    """
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10.5, 6.4), sharex=True,
+                                      layout="constrained")
+    hubs = list(nodes.index[nodes["kind"] == "hub"])
+    for hub in hubs:
+        colour, name = hub_colour(hub, hubs), _short(nodes, hub)
+        w = weekly[weekly["hub"] == hub]
+        top.plot(w["week"] * 7 + 3.5, w["utilisation"] * 100.0, color=colour, lw=1.8,
+                 label=name, marker="o", ms=2.5)
+        y = yard[yard["hub"] == hub]
+        bottom.plot(y["day"], y["yard_teu"] / float(nodes.loc[hub, "yard_teu"]) * 100.0,
+                    color=colour, lw=1.3, label=name)
+    top.axhline(85, color="0.5", ls=":", lw=1)
+    top.text(0.5, 86.5, "85%: queues grow fast above this", fontsize=8, color="0.4")
+    top_max = float(weekly["utilisation"].max() * 100.0) if len(weekly) else 0.0
+    top.set_ylim(0, max(100.0, top_max * 1.05))
+    top.set_ylabel("equipment busy [% of time]")
+    top.set_title("Handling equipment utilisation, weekly")
+    bottom.axhline(100, color="0.5", ls=":", lw=1)
+    bottom.set_ylabel("yard occupancy [% of yard TEU]")
+    bottom.set_xlabel("day of measured period [d]")
+    bottom.set_title("Yard occupancy, daily mean (air cargo in tonnes at the airport)")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+        ax.set_ylim(bottom=0)
+    fig.suptitle(f"Hub utilisation and yard occupancy over the year: {scenario}")
+    if hubs:
+        fig.legend(*top.get_legend_handles_labels(), loc="outside right upper",
+                   frameon=False, fontsize=8, title="hub")
+    _footer(fig, f"{SOURCE_NOTE}. Busy time of cranes and handling units / (units x hours); "
+                 "yard content / yard capacity.")
+    return fig
+
+
+def _short(nodes: pd.DataFrame, node: str) -> str:
+    """Node id with the first words of its name, for legends."""
+    name = str(nodes.loc[node, "name"]) if node in nodes.index else node
+    return node if name == node else f"{node} ({' '.join(name.split()[:2]).rstrip(',')})"
+
+
+def hub_heatmap(weekly: pd.DataFrame, nodes: pd.DataFrame, scenario: str) -> Figure:
+    """Heatmaps by hub x week: equipment utilisation, mean wait for equipment, yard occupancy.
+
+    ``weekly`` is :func:`hubsim.series.weekly_hub_table` output.
+    """
+    hubs = list(nodes.index[nodes["kind"] == "hub"])
+    panels = (("utilisation", "equipment busy [%]", 100.0, "YlOrRd", (0, 100)),
+              ("wait_h", "mean wait for equipment [min]", 60.0, "Purples", None),
+              ("yard_fraction", "yard occupancy [% of yard TEU]", 100.0, "Blues", (0, 100)))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(10, 1.6 + 0.45 * max(1, len(hubs)) * 3),
+                             sharex=True, layout="constrained")
+    for ax, (col, label, scale, cmap, limits) in zip(axes, panels, strict=True):
+        grid = weekly.pivot(index="hub", columns="week", values=col).reindex(hubs) * scale
+        vmin, vmax = limits or (0.0, max(float(np.nanmax(grid.to_numpy())) if grid.size else 1.0,
+                                         1e-9))
+        vmax = max(vmax, float(np.nanmax(grid.to_numpy()))) if grid.size else vmax
+        img = ax.imshow(grid.to_numpy(), aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax,
+                        interpolation="nearest",
+                        extent=(-0.5, grid.shape[1] - 0.5, len(hubs) - 0.5, -0.5))
+        ax.set_yticks(range(len(hubs)), [_short(nodes, h) for h in hubs], fontsize=8)
+        ax.set_title(label, fontsize=10)
+        fig.colorbar(img, ax=ax, label=label.split(" [")[-1].rstrip("]"), pad=0.01)
+    axes[-1].set_xlabel("week of measured period")
+    fig.suptitle(f"Hubs by week: {scenario}")
+    _footer(fig, f"{SOURCE_NOTE}. Weekly means per hub.")
+    return fig
+
+
+def transit_times(transit: pd.DataFrame, scenario: str) -> Figure:
+    """Door-to-door time distributions by corridor (box: quartiles, whiskers: 5th-95th
+    percentile, dot: mean), weighted per load, on a log scale of days.
+
+    ``transit`` is :func:`hubsim.series.transit_times` output.
+    """
+    order = transit.groupby("corridor")["days"].median().sort_values().index.tolist()
+    fig, ax = plt.subplots(figsize=(9, 1.6 + 0.55 * max(1, len(order))), layout="constrained")
+    data = [transit.loc[transit["corridor"] == c, "days"].to_numpy() for c in order]
+    if order:
+        box = ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False,
+                         patch_artist=True, widths=0.6, medianprops={"color": "black"})
+        for patch, corridor in zip(box["boxes"], order, strict=True):
+            patch.set_facecolor(corridor_colour(corridor))
+            patch.set_alpha(0.75)
+        ax.scatter([d.mean() for d in data], range(1, len(order) + 1), color="white",
+                   edgecolor="black", zorder=3, s=18, label="mean")
+        labels = [f"{c}\n(n={len(d):,})" for c, d in zip(order, data, strict=True)]
+        ax.set_yticks(range(1, len(order) + 1), labels, fontsize=8)
+        ax.set_xscale("log")
+        lo = min(float(d.min()) for d in data if len(d)) if any(len(d) for d in data) else 0.1
+        ticks = [v for v in (0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200) if v >= lo / 2]
+        ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.set_xlabel("door-to-door time [days, log scale]")
+    ax.set_ylabel("corridor (loads delivered)")
+    ax.grid(axis="x", alpha=0.3, which="both")
+    ax.set_title(f"Transit time distribution by corridor: {scenario}")
+    _footer(fig, f"{SOURCE_NOTE}. Creation to delivery of each load delivered in the measured "
+                 "period; whiskers 5th-95th percentile.")
     return fig
 
 
@@ -90,12 +249,39 @@ def mode_split(kpis: pd.DataFrame, scenario: str) -> Figure:
         ax.barh(sel["key"], sel["value"], color=colours)
         for y, v in enumerate(sel["value"]):
             share = v / total * 100 if total else 0.0
-            ax.text(v, y, f" {_thousands(v, 0)} ({share:.0f}%)", va="center", fontsize=8)
+            ax.text(v, y, f" {_si(v)} ({share:.0f}%)", va="center", fontsize=8)
         ax.set_xlabel(f"{label} [{unit}]")
-        ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+        ax.set_ylabel("mode of the corridor link")
+        ax.xaxis.set_major_formatter(FuncFormatter(_si))
         ax.set_xlim(0, (sel["value"].max() if len(sel) else 1.0) * 1.35)
         ax.set_title(label.capitalize())
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(f"Mode split at the region boundary: {scenario}")
     _footer(fig, f"{SOURCE_NOTE}. Mode of the corridor link crossed.")
+    return fig
+
+
+def corridor_cost_co2(table: pd.DataFrame, scenario: str) -> Figure:
+    """Transport cost and CO2 per TEU by corridor (bars), containers only.
+
+    ``table`` is :func:`hubsim.series.corridor_cost_co2` output.
+    """
+    t = table.sort_values("cost_usd_per_teu")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 1.8 + 0.45 * max(1, len(t))),
+                             layout="constrained")
+    colours = [corridor_colour(c) for c in t["corridor"]]
+    for ax, col, label, fmt, title in (
+            (axes[0], "cost_usd_per_teu", "cost [USD/TEU]", "{:,.0f}", "Cost per TEU delivered"),
+            (axes[1], "co2_t_per_teu", "CO2 [t/TEU]", "{:.2f}", "CO2 per TEU delivered")):
+        ax.barh(t["corridor"], t[col], color=colours)
+        for y, v in enumerate(t[col]):
+            ax.text(v, y, " " + fmt.format(v), va="center", fontsize=8)
+        ax.set_xlim(0, (t[col].max() if len(t) else 1.0) * 1.25)
+        ax.set_xlabel(label)
+        ax.set_title(title)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_ylabel("corridor")
+    fig.suptitle(f"Cost and CO2 per TEU by corridor: {scenario}")
+    _footer(fig, f"{SOURCE_NOTE}; link cost and CO2 factors from the scenario. All legs "
+                 "(feeder, shuttle, corridor) of containers; air cargo excluded.")
     return fig

@@ -1,0 +1,165 @@
+"""Tables behind the figures: pure functions of the event records (DataFrame in, DataFrame out).
+
+They follow the counting rules of :mod:`hubsim.kpis` (boundary crossings, the measured window,
+loads in TEU for containers and tonnes for air cargo) and add the time and per-link detail that
+plots need. None of them runs a simulation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hubsim.kpis import Window, yard_series
+
+__all__ = ["daily_channel", "link_flows", "weekly_hub_table", "yard_daily", "transit_times",
+           "corridor_cost_co2"]
+
+
+def daily_channel(cross: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Channel TEU and international tonnes per day of the measured window, with running totals.
+
+    ``cross`` is :func:`hubsim.kpis.crossings` output. Columns: ``day, teu, intl_tonnes,
+    cumulative_teu, cumulative_intl_tonnes`` (one row per day, days without crossings are 0).
+    """
+    c = cross[window.mask(cross["t_h"])]
+    day = ((c["t_h"] - window.start_h) // 24).astype(int).to_numpy()
+    n_days = int(np.ceil(window.hours / 24))
+    teu = np.bincount(day, weights=c["teu"].to_numpy(float), minlength=n_days)[:n_days]
+    intl = c["international"].to_numpy(bool)
+    tonnes = np.bincount(day[intl], weights=c["tonnes"].to_numpy(float)[intl],
+                         minlength=n_days)[:n_days]
+    return pd.DataFrame({"day": np.arange(n_days), "teu": teu, "intl_tonnes": tonnes,
+                         "cumulative_teu": np.cumsum(teu),
+                         "cumulative_intl_tonnes": np.cumsum(tonnes)})
+
+
+def link_flows(events: pd.DataFrame, links: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Flow on every link in the measured window, both directions added, per year.
+
+    Columns: the link table's ``from, to, mode, gateway, corridor`` plus ``teu_per_year``
+    (containers) and ``air_t_per_year`` (air cargo tonnes); index: link name.
+    """
+    dep = events[window.mask(events["t_h"]) & (events["event"] == "depart")]
+    name = dep["link"].astype(str)
+    teu = dep["teu"].groupby(name.to_numpy()).sum()
+    air = dep["tonnes"].where(dep["teu"] == 0, 0.0).groupby(name.to_numpy()).sum()
+    out = links[["from", "to", "mode", "gateway", "corridor"]].copy()
+    out["teu_per_year"] = teu.reindex(out.index, fill_value=0.0).to_numpy() * window.per_year
+    out["air_t_per_year"] = air.reindex(out.index, fill_value=0.0).to_numpy() * window.per_year
+    return out
+
+
+def weekly_hub_table(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Per hub and week: equipment utilisation, mean wait for equipment, mean yard occupancy.
+
+    Tidy columns: ``week, hub, utilisation`` (fraction of equipment-hours busy), ``wait_h``
+    (mean wait of lift operations started that week), ``yard_teu`` (time-weighted mean content)
+    and ``yard_fraction`` (of the yard's capacity).
+    """
+    hubs = nodes[nodes["kind"] == "hub"]
+    n_weeks = max(1, int(np.ceil(window.hours / 168)))
+    ev = events[window.mask(events["t_h"]) & events["event"].isin(["lift_on", "lift_off"])]
+    week = ((ev["t_h"] - window.start_h) // 168).astype(int).to_numpy()
+    grid = pd.MultiIndex.from_product([range(n_weeks), list(hubs.index)], names=["week", "hub"])
+    grouped = pd.DataFrame({"week": week, "hub": ev["node"].astype(str).to_numpy(),
+                            "dur": ev["dur_h"].to_numpy(), "wait": ev["wait_h"].to_numpy()}) \
+        .groupby(["week", "hub"])
+    busy = grouped["dur"].sum().reindex(grid, fill_value=0.0)
+    wait = grouped["wait"].mean().reindex(grid, fill_value=0.0)
+    hours = np.minimum(168.0, window.hours - np.arange(n_weeks) * 168.0)
+    out = grid.to_frame(index=False)
+    equipment = out["hub"].map(hubs["equipment"].astype(float)).to_numpy()
+    out["utilisation"] = busy.to_numpy() / (equipment * hours[out["week"].to_numpy()])
+    out["wait_h"] = wait.to_numpy()
+    yard = yard_daily(events, nodes, window)
+    yard["week"] = yard["day"] // 7
+    yard_week = yard.groupby(["week", "hub"])["yard_teu"].mean().reindex(grid, fill_value=0.0)
+    out["yard_teu"] = yard_week.to_numpy()
+    out["yard_fraction"] = out["yard_teu"] / out["hub"].map(hubs["yard_teu"].astype(float))
+    return out
+
+
+def yard_daily(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Time-weighted mean yard content per hub and day of the window: ``day, hub, yard_teu``.
+
+    Air cargo counts in tonnes in the airport's yard, as in :func:`hubsim.kpis.yard_series`.
+    """
+    series = yard_series(events, nodes)
+    n_days = max(1, int(np.ceil(window.hours / 24)))
+    edges = window.start_h + 24.0 * np.arange(n_days + 1)
+    edges[-1] = min(edges[-1], window.end_h)
+    frames = []
+    for hub in nodes.index[nodes["kind"] == "hub"]:
+        s = series[series["node"] == hub]
+        t = s["t_h"].to_numpy()
+        lv = s["level"].to_numpy()
+        cum_area = _step_integral(t, lv, edges)
+        frames.append(pd.DataFrame({"day": np.arange(n_days), "hub": hub,
+                                    "yard_teu": np.diff(cum_area) / np.diff(edges)}))
+    return pd.concat(frames, ignore_index=True) if frames else \
+        pd.DataFrame({"day": [], "hub": [], "yard_teu": []})
+
+
+def _step_integral(t: np.ndarray, level: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Integral up to each of ``at`` (sorted) of the step function taking ``level[i]`` from
+    ``t[i]`` (sorted) on and 0 before ``t[0]``; relative to ``at[0]``."""
+    if len(t) == 0:
+        return np.zeros(len(at))
+    area = np.concatenate(([0.0], np.cumsum(level[:-1] * np.diff(t))))
+    i = np.searchsorted(t, at, side="right") - 1
+    j = np.clip(i, 0, None)
+    value = np.where(i >= 0, area[j] + level[j] * (at - t[j]), 0.0)
+    return value - value[0]
+
+
+def _corridor_of(consignments: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    """Corridor of each consignment (by its gateway end), indexed by ``cid``; '' if none."""
+    by_gw = links.loc[links["gateway"] != ""].drop_duplicates("gateway") \
+        .set_index("gateway")["corridor"]
+    origin = consignments["origin"].astype(str).map(by_gw).astype(object)
+    dest = consignments["destination"].astype(str).map(by_gw).astype(object)
+    return pd.Series(dest.fillna(origin).fillna("").to_numpy(), index=consignments["cid"])
+
+
+def transit_times(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.DataFrame,
+                  window: Window) -> pd.DataFrame:
+    """Door-to-door time of every load delivered in the window: ``corridor, cargo, teu,
+    tonnes, days`` (loads that never cross the boundary have corridor ``'domestic'``)."""
+    ev = events[window.mask(events["t_h"]) & (events["event"] == "delivered")]
+    corridor = ev["cid"].map(_corridor_of(consignments, links)).fillna("").to_numpy()
+    return pd.DataFrame({
+        "corridor": np.where(corridor == "", "domestic", corridor),
+        "cargo": np.where(ev["teu"].to_numpy() > 0, "container", "air"),
+        "teu": ev["teu"].to_numpy(), "tonnes": ev["tonnes"].to_numpy(),
+        "days": ev["dur_h"].to_numpy() / 24.0,
+    })
+
+
+def corridor_cost_co2(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.DataFrame,
+                      window: Window) -> pd.DataFrame:
+    """Container transport cost and CO2 per TEU by corridor, over all legs in the window.
+
+    Columns: ``corridor, teu, cost_usd_per_teu, co2_t_per_teu`` where ``teu`` is the TEU
+    delivered in the window on that corridor and the sums cover every leg (road feeders, hub
+    shuttles and the corridor leg) departed in the window by its consignments. Air cargo is
+    left out (it has no TEU).
+    """
+    ev = events[window.mask(events["t_h"]) & (events["teu"] > 0)]
+    corridor_of = _corridor_of(consignments, links)
+    dep = ev[ev["event"] == "depart"]
+    name = dep["link"].astype(str)
+    cost = dep["teu"].to_numpy() * name.map(links["cost_usd_per_teu"]).to_numpy(float)
+    co2 = (dep["tonnes"].to_numpy() * name.map(links["distance_km"]).to_numpy(float)
+           * name.map(links["co2_g_per_tkm"]).to_numpy(float) / 1e6)
+    legs = pd.DataFrame({"corridor": dep["cid"].map(corridor_of).fillna("").to_numpy(),
+                         "cost": cost, "co2": co2}).groupby("corridor")[["cost", "co2"]].sum()
+    dlv = ev[ev["event"] == "delivered"]
+    teu = dlv["teu"].groupby(dlv["cid"].map(corridor_of).fillna("").to_numpy()).sum()
+    out = legs.join(teu.rename("teu"), how="inner")
+    out = out[out["teu"] > 0]
+    out.index = np.where(out.index == "", "domestic", out.index)
+    return pd.DataFrame({"corridor": out.index, "teu": out["teu"].to_numpy(),
+                         "cost_usd_per_teu": (out["cost"] / out["teu"]).to_numpy(),
+                         "co2_t_per_teu": (out["co2"] / out["teu"]).to_numpy()}) \
+        .sort_values("corridor", ignore_index=True)
