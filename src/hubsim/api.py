@@ -102,7 +102,7 @@ def simulate(scenario: Scenario, seed: int | None = None, days: float | None = N
     rec = out.recorder
     results = Results(
         scenario=scenario, seed=seed, window=K.Window(warmup_h, warmup_h + measured_h),
-        events=rec.events_frame(), consignments=rec.consignments_frame(),
+        events=rec.events_frame(release=True), consignments=rec.consignments_frame(),
         trips=rec.trips_frame(), balance=out.balance, simpy_events=out.simpy_events,
         wall_time_s=time.perf_counter() - start)
     return results

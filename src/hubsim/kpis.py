@@ -56,6 +56,21 @@ def _load(events: pd.DataFrame) -> pd.Series:
     return events["teu"].where(events["teu"] > 0, events["tonnes"])
 
 
+def _lookup(col: pd.Series, mapping: pd.Series | None = None, missing: object = "") \
+        -> np.ndarray:
+    """``mapping[name]`` (or the name itself) for each row of a categorical column.
+
+    Works on the category codes, so a column of millions of rows is never turned into strings;
+    missing rows (code -1) and names absent from ``mapping`` give ``missing``.
+    """
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype("category")
+    cats = col.cat.categories
+    values = pd.Series(cats, index=cats) if mapping is None else mapping.reindex(cats)
+    table = np.append(values.astype(object).where(values.notna(), missing).to_numpy(), missing)
+    return table[col.cat.codes.to_numpy()]  # code -1 picks the trailing ``missing``
+
+
 def crossings(events: pd.DataFrame, links: pd.DataFrame,
               consignments: pd.DataFrame) -> pd.DataFrame:
     """Every boundary crossing: outbound departures and inbound arrivals on gateway links.
@@ -64,23 +79,24 @@ def crossings(events: pd.DataFrame, links: pd.DataFrame,
     international``.
     """
     gw_links = links.index[links["gateway"] != ""]
-    ev = events[events["link"].isin(gw_links)]
+    # only departures and arrivals on gateway links, only the columns used (the log is large)
+    keep = events["link"].isin(gw_links) & events["event"].isin(["depart", "arrive"])
+    ev = events.loc[keep, ["t_h", "event", "cid", "node", "link", "teu", "tonnes"]]
     gateway_of = links["gateway"]
-    link_gw = ev["link"].astype(str).map(gateway_of)
-    node = ev["node"].astype(str)
-    out = (ev["event"] == "depart") & (node != link_gw)
-    inn = (ev["event"] == "arrive") & (node != link_gw)
-    sel = ev[out | inn]
+    # a crossing leaves from (or arrives at) the region end of the link, not the gateway end
+    sel = ev[_lookup(ev["node"]) != _lookup(ev["link"], gateway_of)]
     intl = consignments.set_index("cid")["international"]
     res = pd.DataFrame({
         "t_h": sel["t_h"].to_numpy(), "cid": sel["cid"].to_numpy(),
         "teu": sel["teu"].to_numpy(), "tonnes": sel["tonnes"].to_numpy(),
         "direction": np.where(sel["event"] == "depart", "out", "in"),
-        "link": sel["link"].astype(str).to_numpy(),
+        "link": _lookup(sel["link"]),
+        "mode": _lookup(sel["link"], links["mode"]),
+        "corridor": _lookup(sel["link"], links["corridor"]),
+        "gateway": _lookup(sel["link"], gateway_of),
     })
-    res["mode"] = res["link"].map(links["mode"]).astype(str)
-    res["corridor"] = res["link"].map(links["corridor"]).astype(str)
-    res["gateway"] = res["link"].map(gateway_of).astype(str)
+    for col in ("link", "mode", "corridor", "gateway"):
+        res[col] = res[col].astype(str)
     res["international"] = res["cid"].map(intl).fillna(False).astype(bool)
     return res
 
@@ -111,10 +127,11 @@ def yard_series(events: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
     A load is in a hub's yard from lift-off (or creation at the hub) to lift-on (or delivery).
     """
     hubs = nodes.index[nodes["kind"] == "hub"]
-    ev = events[events["node"].isin(hubs)]
-    sign = ev["event"].map({"lift_off": 1.0, "generated": 1.0, "lift_on": -1.0,
-                            "delivered": -1.0}).astype(float).fillna(0.0)
-    ev = ev.assign(delta=_load(ev) * sign)[sign != 0]
+    signs = {"lift_off": 1.0, "generated": 1.0, "lift_on": -1.0, "delivered": -1.0}
+    keep = events["node"].isin(hubs) & events["event"].isin(list(signs))
+    ev = events.loc[keep, ["t_h", "event", "node", "teu", "tonnes"]]
+    sign = ev["event"].map(signs).astype(float)
+    ev = ev.assign(delta=_load(ev) * sign)
     ev = ev.sort_values(["t_h"], kind="stable")
     ev["level"] = ev.groupby("node", observed=True)["delta"].cumsum()
     return ev[["t_h", "node", "level"]].reset_index(drop=True)
@@ -139,9 +156,12 @@ def hub_summary(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> li
     """Per hub: lifts, equipment utilisation, equipment queue wait, yard occupancy, dwell."""
     rows: list[dict] = []
     f = window.per_year
-    ev = events[window.mask(events["t_h"])]
-    lifts = ev[ev["event"].isin(["lift_on", "lift_off"])]
-    departs = ev[ev["event"] == "depart"]
+    inside = window.mask(events["t_h"])
+    kind = events["event"]
+    lifts = events.loc[inside & kind.isin(["lift_on", "lift_off"]),
+                       ["node", "teu", "tonnes", "wait_h", "dur_h"]]
+    departs = events.loc[inside & (kind == "depart"), ["node", "wait_h"]]
+    overflow = events.loc[inside & (kind == "overflow"), ["node", "teu"]]
     yards = yard_series(events, nodes)
     for hub, info in nodes[nodes["kind"] == "hub"].iterrows():
         hl = lifts[lifts["node"] == hub]
@@ -163,8 +183,7 @@ def hub_summary(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> li
         for stat, value in _stats(dwell).items():
             rows.append(_row(f"hub_dwell_{stat}_h", "hub", hub, value, "h"))
         rows.append(_row("overflow_teu", "hub", hub,
-                         ev.loc[(ev["event"] == "overflow") & (ev["node"] == hub), "teu"].sum()
-                         * f, "TEU/yr"))
+                         overflow.loc[overflow["node"] == hub, "teu"].sum() * f, "TEU/yr"))
     return rows
 
 
@@ -215,26 +234,27 @@ def time_summary(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.Dat
 def _consignment_corridor(consignments: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
     corridor_of_gw = links.loc[links["gateway"] != ""].drop_duplicates("gateway") \
         .set_index("gateway")["corridor"]
-    # object dtype: with no gateway links the mapped series is all-NaN float64 and
-    # fillna("") would warn (a future pandas raises)
-    origin = consignments["origin"].astype(str).map(corridor_of_gw).astype(object)
-    dest = consignments["destination"].astype(str).map(corridor_of_gw).astype(object)
-    return pd.Series(dest.fillna(origin).fillna("").to_numpy(), index=consignments["cid"])
+    # the destination's corridor, else the origin's, else ""
+    origin = _lookup(consignments["origin"], corridor_of_gw, None)
+    dest = _lookup(consignments["destination"], corridor_of_gw, None)
+    corridor = np.where(pd.isna(dest), origin, dest)
+    return pd.Series(np.where(pd.isna(corridor), "", corridor), index=consignments["cid"])
 
 
 def flow_summary(events: pd.DataFrame, links: pd.DataFrame, window: Window) -> list[dict]:
     """Cost and CO2 of the legs run in the window, per delivered load and by mode."""
-    ev = events[window.mask(events["t_h"])]
-    dep = ev[ev["event"] == "depart"]
-    name = dep["link"].astype(str)
-    km = name.map(links["distance_km"]).to_numpy(dtype=float)
-    co2_t = dep["tonnes"].to_numpy() * km * name.map(links["co2_g_per_tkm"]).to_numpy(float) / 1e6
-    cost = (dep["teu"].to_numpy() * name.map(links["cost_usd_per_teu"]).to_numpy(float)
+    inside = window.mask(events["t_h"])
+    dep = events.loc[inside & (events["event"] == "depart"), ["link", "teu", "tonnes"]]
+    def per_link(column: str) -> np.ndarray:
+        return _lookup(dep["link"], links[column], np.nan).astype(float)
+
+    km = per_link("distance_km")
+    co2_t = dep["tonnes"].to_numpy() * km * per_link("co2_g_per_tkm") / 1e6
+    cost = (dep["teu"].to_numpy() * per_link("cost_usd_per_teu")
             + np.where(dep["teu"].to_numpy() == 0, dep["tonnes"].to_numpy(), 0.0)
-            * name.map(links["cost_usd_per_t"]).to_numpy(float))
+            * per_link("cost_usd_per_t"))
     container = dep["teu"].to_numpy() > 0
-    delivered = ev[ev["event"] == "delivered"]
-    teu_done = delivered["teu"].sum()
+    teu_done = events.loc[inside & (events["event"] == "delivered"), "teu"].sum()
     f = window.per_year
     rows = [
         _row("cost_per_teu", "total", "", cost[container].sum() / teu_done if teu_done else
@@ -243,7 +263,7 @@ def flow_summary(events: pd.DataFrame, links: pd.DataFrame, window: Window) -> l
              np.nan, "t CO2/TEU"),
         _row("co2_total", "total", "", co2_t.sum() * f, "t CO2/yr"),
     ]
-    mode = name.map(links["mode"]).to_numpy()
+    mode = _lookup(dep["link"], links["mode"])
     for m in sorted(set(mode)):
         sel = mode == m
         rows.append(_row("co2_total", "mode", m, co2_t[sel].sum() * f, "t CO2/yr"))
@@ -254,8 +274,8 @@ def flow_summary(events: pd.DataFrame, links: pd.DataFrame, window: Window) -> l
 
 def conservation(events: pd.DataFrame) -> dict[str, float]:
     """Generated, delivered and in-system loads over the whole run, from the events alone."""
-    gen = events[events["event"] == "generated"]
-    dlv = events[events["event"] == "delivered"]
+    gen = events.loc[events["event"] == "generated", ["teu", "tonnes"]]
+    dlv = events.loc[events["event"] == "delivered", ["teu", "tonnes"]]
     out = {}
     for unit in ("teu", "tonnes"):
         out[f"generated_{unit}"] = float(gen[unit].sum())

@@ -97,26 +97,47 @@ class Recorder:
         # code -1 means "none" and becomes a missing value
         return pd.Categorical.from_codes(codes.astype(np.int32), categories=list(names))
 
-    def events_frame(self) -> pd.DataFrame:
+    def events_frame(self, release: bool = False) -> pd.DataFrame:
+        """The ``events`` table.
+
+        With ``release=True`` the recorder's event store is handed over as the columns are
+        built (the time column shares its buffer, the other columns are copied one at a time
+        and each packed store is freed as soon as it has been read), so building the table
+        needs about one extra copy of a single column instead of a second copy of the whole
+        log. The recorder then holds no events; call it once, after the run.
+        """
         n = len(self._t)
-        t = np.frombuffer(self._t, dtype=np.float64) if n else np.zeros(0)
-        ints = (np.frombuffer(self._ints, dtype=np.int32) if n else np.zeros(0, np.int32)) \
-            .reshape(n, 6)
-        vals = (np.frombuffer(self._vals, dtype=np.float32) if n else np.zeros(0, np.float32)) \
-            .reshape(n, 4).astype(np.float64)
-        return pd.DataFrame({
-            "t_h": t.copy(),
-            "event": self._categorical(ints[:, 0], EVENT_NAMES),
-            "cid": ints[:, 1].copy(),
-            "node": self._categorical(ints[:, 2], self.node_names),
-            "link": self._categorical(ints[:, 3], self.link_names),
-            "service": self._categorical(ints[:, 4], self.service_names),
-            "trip": ints[:, 5].copy(),
-            "teu": vals[:, 0],
-            "tonnes": vals[:, 1],
-            "wait_h": vals[:, 2],
-            "dur_h": vals[:, 3],
-        })
+        if n == 0:
+            t = np.zeros(0)
+        elif release:
+            t = np.frombuffer(self._t, dtype=np.float64)  # zero-copy: the store is done
+        else:
+            t = np.frombuffer(self._t, dtype=np.float64).copy()
+        cols: dict[str, object] = {"t_h": t}
+        if n:
+            ints = np.frombuffer(self._ints, dtype=np.int32).reshape(n, 6)
+        else:
+            ints = np.zeros((0, 6), np.int32)
+        cols["event"] = self._categorical(ints[:, 0], EVENT_NAMES)
+        cols["cid"] = ints[:, 1].copy()
+        cols["node"] = self._categorical(ints[:, 2], self.node_names)
+        cols["link"] = self._categorical(ints[:, 3], self.link_names)
+        cols["service"] = self._categorical(ints[:, 4], self.service_names)
+        cols["trip"] = ints[:, 5].copy()
+        del ints  # releases the buffer export, so the store can shrink
+        if release:
+            del self._ints[:]
+        if n:
+            vals = np.frombuffer(self._vals, dtype=np.float32).reshape(n, 4)
+        else:
+            vals = np.zeros((0, 4), np.float32)
+        for j, name in enumerate(("teu", "tonnes", "wait_h", "dur_h")):
+            cols[name] = vals[:, j].astype(np.float64)
+        del vals
+        if release:
+            del self._vals[:]
+        # the columns are fresh arrays owned by this table: no second copy
+        return pd.DataFrame(cols, copy=False)
 
     @staticmethod
     def _rows(arr: array, width: int, dtype: type) -> np.ndarray:
