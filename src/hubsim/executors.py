@@ -1,0 +1,217 @@
+"""Where experiment runs execute: in this process, in a local process pool, or on dask.
+
+An executor maps a picklable function over a list of tasks and yields each outcome as it
+finishes, in completion order: ``(index, ok, value)`` where ``value`` is the function's result
+when ``ok`` and a one-line error text otherwise. A task that raises never takes the others down.
+Callers put the outcomes back in task order, so results never depend on the executor, the
+number of workers or the order runs finish in.
+
+>>> ex = SerialExecutor()
+>>> sorted(ex.map_unordered(abs, [-2, 3]))
+[(0, True, 2), (1, True, 3)]
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+__all__ = ["DaskExecutor", "Executor", "ProcessExecutor", "SerialExecutor", "make_executor"]
+
+Outcome = tuple[int, bool, Any]
+
+
+def _error_text(exc: BaseException) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" ({os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+class Executor:
+    """Base class: ``workers`` runs at a time; :meth:`map_unordered`; :attr:`running` (runs
+    started and not finished, for progress bars); a context manager that releases workers."""
+
+    workers = 1
+    name = "serial"
+
+    def __init__(self) -> None:
+        self.running = 0
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the workers (idempotent)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Runs each task in this process, one after the other."""
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
+        for i, task in enumerate(tasks):
+            self.running = 1
+            try:
+                value = fn(task)
+            except Exception as exc:  # a failing run is reported, the others go on
+                self.running = 0
+                yield i, False, _error_text(exc)
+                continue
+            self.running = 0
+            yield i, True, value
+
+
+class ProcessExecutor(Executor):
+    """A local pool of ``workers`` processes (forkserver where available, else spawn: a fresh
+    interpreter never inherits this process's threads or open files)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None):
+        super().__init__()
+        self.workers = int(workers or os.cpu_count() or 1)
+        if self.workers < 1:
+            raise ValueError(f"--workers must be >= 1, got {self.workers}")
+        self._pool = None
+
+    def _get_pool(self):
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods
+                                              else "spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return self._pool
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        pool = self._get_pool()
+        # keep at most 2 x workers submitted: a Ctrl-C then cancels little, and the
+        # running count stays meaningful
+        pending: dict[Any, int] = {}
+        todo = iter(enumerate(tasks))
+        total = len(tasks)
+        submitted = 0
+
+        def top_up() -> None:
+            nonlocal submitted
+            while len(pending) < 2 * self.workers and submitted < total:
+                i, task = next(todo)
+                pending[pool.submit(fn, task)] = i
+                submitted += 1
+
+        try:
+            top_up()
+            while pending:
+                self.running = min(self.workers, len(pending))
+                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=pending.__getitem__):
+                    i = pending.pop(fut)
+                    exc = fut.exception()
+                    if exc is None:
+                        yield i, True, fut.result()
+                    else:
+                        yield i, False, _error_text(exc)
+                try:
+                    top_up()
+                except Exception as exc:  # a broken pool (a killed worker): report the rest
+                    for i2, _ in todo:
+                        yield i2, False, _error_text(exc)
+                    submitted = total
+            self.running = 0
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """Runs tasks on a dask.distributed cluster: the scheduler at ``address``, or a
+    ``LocalCluster`` of ``workers`` single-threaded worker processes when no address is given.
+    """
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, workers: int | None = None):
+        super().__init__()
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - dask is a runtime dependency
+            raise ValueError("--scheduler needs dask.distributed: pip install "
+                             "'dask[distributed]'") from None
+        self._cluster = None
+        if address:
+            try:
+                self._client = Client(address, timeout="10s")
+            except OSError as exc:
+                raise ValueError(f"--scheduler {address}: cannot connect ({exc})") from None
+        else:
+            n = int(workers or os.cpu_count() or 1)
+            if n < 1:
+                raise ValueError(f"--workers must be >= 1, got {n}")
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                         dashboard_address=None)
+            self._client = Client(self._cluster)
+        info = self._client.scheduler_info()
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
+        from dask.distributed import as_completed
+
+        futures = {self._client.submit(fn, task, pure=False): i for i, task in enumerate(tasks)}
+        left = len(futures)
+        try:
+            for fut in as_completed(list(futures)):
+                i = futures[fut]
+                left -= 1
+                self.running = min(self.workers, left)
+                if fut.status == "finished":
+                    yield i, True, fut.result()
+                else:
+                    yield i, False, _error_text(fut.exception())
+                fut.release()
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+
+    def close(self) -> None:
+        if getattr(self, "_client", None) is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None,
+                  dask: bool = False) -> Executor:
+    """The executor the command line asks for.
+
+    ``scheduler`` (an address such as ``tcp://host:8786``): that dask cluster. ``dask=True``
+    without an address: a dask ``LocalCluster`` of ``workers`` processes. Otherwise
+    ``workers == 1`` runs serially in this process and any other number (default: every core)
+    uses a local process pool.
+    """
+    if scheduler or dask:
+        return DaskExecutor(scheduler, workers)
+    n = int(workers) if workers is not None else (os.cpu_count() or 1)
+    if n < 1:
+        raise ValueError(f"--workers must be >= 1, got {n}")
+    return SerialExecutor() if n == 1 else ProcessExecutor(n)
