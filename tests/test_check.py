@@ -205,38 +205,47 @@ def golden(rows: list[tuple], n: int = 4) -> check.Golden:
 
 
 def test_tolerance_rule():
-    # spread term: Z standard errors of a difference of two means of n seeds
-    assert check.tolerance(100.0, 2.0, 4) == pytest.approx(check.Z * 2.0 * math.sqrt(2 / 4))
-    # sd 0: relative floor, then absolute floor
+    # Z standard errors of a difference of two means of n seeds, spread pooled from both sets
+    assert check.tolerance(100.0, 2.0, 4) == pytest.approx(check.Z * math.sqrt(4 / 4))
+    assert check.tolerance(100.0, 2.0, 4, 2.0) == pytest.approx(check.Z * 2.0 * math.sqrt(2 / 4))
+    assert check.tolerance(100.0, 0.0, 4, 3.0) == pytest.approx(check.Z * 3.0 / 2)
+    # no spread: relative floor, then absolute floor
     assert check.tolerance(1e6, 0.0, 4) == pytest.approx(check.REL_FLOOR * 1e6)
-    assert check.tolerance(0.0, 0.0, 4) == check.ABS_FLOOR
+    assert check.tolerance(0.0, 0.0, 4, 0.0) == check.ABS_FLOOR
     assert check.tolerance(float("nan"), 0.0, 4) == check.ABS_FLOOR
 
 
 def test_compare_flags_moves_missing_and_nan_changes():
     g = golden([
-        ("a", "total", "", "TEU/yr", 1000.0, 10.0),   # tol = 4 * 10 * sqrt(1/2) = 28.3
+        ("a", "total", "", "TEU/yr", 1000.0, 10.0),   # tol = Z * sqrt(2 * 10**2 / 4)
         ("b", "total", "", "TEU/yr", 1000.0, 10.0),
         ("c", "hub", "h1", "h", 0.0, 0.0),            # deterministic zero
         ("d", "hub", "h1", "h", float("nan"), 0.0),   # never defined
         ("e", "hub", "h1", "h", 5.0, 0.0),
         ("gone", "total", "", "t", 1.0, 0.0),
+        ("rare", "hub", "h1", "h", 0.0, 0.0),         # zero on every golden seed
+        ("fixed", "service", "s", "1/yr", 730.0, 0.0),
     ])
+    tol = check.Z * math.sqrt(200 / 4)
     now = pd.DataFrame([
-        ("a", "total", "", "TEU/yr", 1028.0, 0.0),     # within
-        ("b", "total", "", "TEU/yr", 1029.0, 0.0),     # beyond
+        ("a", "total", "", "TEU/yr", 1000.0 + 0.99 * tol, 10.0),  # within
+        ("b", "total", "", "TEU/yr", 1000.0 + 1.01 * tol, 10.0),  # beyond
         ("c", "hub", "h1", "h", 1e-12, 0.0),           # floating noise
         ("d", "hub", "h1", "h", float("nan"), 0.0),
         ("e", "hub", "h1", "h", float("nan"), 0.0),    # became undefined
         ("fresh", "total", "", "t", 3.0, 0.0),
+        ("rare", "hub", "h1", "h", 0.25, 0.5),         # 1.0 on one seed of four now
+        ("fixed", "service", "s", "1/yr", 731.0, 0.0),  # a deterministic KPI moved
     ], columns=check.COLUMNS)
     diff = check.compare(g, now).set_index("kpi")
-    assert diff["status"].to_dict() == {"a": "ok", "b": "moved", "c": "ok", "d": "ok",
-                                        "e": "moved", "fresh": "new", "gone": "missing"}
-    assert diff.loc["b", "change"] == pytest.approx(29.0)
+    assert diff["status"].to_dict() == {
+        "a": "ok", "b": "moved", "c": "ok", "d": "ok", "e": "moved", "fixed": "moved",
+        "fresh": "new", "gone": "missing", "rare": "ok"}
+    assert diff.loc["b", "change"] == pytest.approx(1.01 * tol)
+    assert diff.loc["a", "tol"] == pytest.approx(tol)
     text = check.format_table(diff.reset_index().query("status != 'ok'"))
     assert text.splitlines()[1].split()[:4] == ["b", "total", "-", "TEU/yr"]
-    assert "+2.9%" in text
+    assert f"+{1.01 * tol / 10:.1f}%" in text
 
 
 def test_golden_file_round_trip(tmp_path):
