@@ -57,7 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
                      "the scenario's horizon_days - warmup_days)")
     run.add_argument("--strict", action="store_true",
                      help="exit with status 1 when any target is not met")
-    run.add_argument("--quiet", action="store_true", help="print only the results folder")
+    run.add_argument("--quiet", action="store_true", help="print only the results folder "
+                     "(and no progress bar)")
+    run.add_argument("--report", action="store_true", help="also write report.html, a "
+                     "self-contained HTML report (verdict, figures, tables, manifest)")
+
+    rep = sub.add_parser("report", help="write report.html for a results folder",
+                         description="Write RESULTS_DIR/report.html: one self-contained HTML "
+                         "file (figures embedded) with the verdict, key figures, KPI tables, "
+                         "scenario summary and manifest of a folder written by 'hubsim run'. "
+                         "Replaces an earlier report.html in that folder.")
+    rep.add_argument("results_dir", type=Path, metavar="RESULTS_DIR",
+                     help="results folder written by 'hubsim run'")
 
     val = sub.add_parser("validate", help="check a scenario file and summarise it",
                          description="Load and check SCENARIO (types, units, references, "
@@ -130,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command in ("show", "diff", "compare"):
             return _overlay_commands(args)
+        if args.command == "report":
+            return _report(args)
         return _fields(args)
     except (ScenarioError, FileExistsError, ValueError) as exc:
         print(f"hubsim: error: {exc}", file=sys.stderr)
@@ -161,7 +174,7 @@ def _run(args: argparse.Namespace) -> int:
     while args.out is None and folder.exists():
         n += 1
         folder = default_folder(res, f"{stamp}-{n}")
-    write_results(res, folder)
+    write_results(res, folder, report=args.report)
     if args.quiet:
         print(folder)
     else:
@@ -169,6 +182,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"\nResults: {folder}/")
     if args.strict and not bool(res.targets["met"].all()):
         return 1
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from hubsim.report import write_report
+
+    print(write_report(args.results_dir))
     return 0
 
 

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from hubsim import __version__, mapplot, plots
 from hubsim import series as S
 from hubsim.api import Results
+from hubsim.report import write_report
 
 __all__ = ["OutputExistsError", "default_folder", "write_results"]
 
@@ -53,9 +54,11 @@ def manifest(results: Results, extra: dict | None = None) -> dict:
     }
 
 
-def write_results(results: Results, folder: Path, extra_manifest: dict | None = None) -> Path:
+def write_results(results: Results, folder: Path, extra_manifest: dict | None = None,
+                  report: bool = False) -> Path:
     """Write ``kpis.csv``, ``targets.csv``, ``events.parquet``, ``consignments.parquet``,
-    ``trips.parquet``, ``manifest.json`` and PNG plots into the new folder ``folder``."""
+    ``trips.parquet``, ``manifest.json`` and PNG plots into the new folder ``folder``; with
+    ``report``, also the self-contained ``report.html`` (see :mod:`hubsim.report`)."""
     folder = Path(folder)
     if folder.exists():
         raise OutputExistsError(f"{folder}: already exists; choose another --out "
@@ -71,6 +74,8 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         _write_plots(results, tmp)
         meta = manifest(results, extra_manifest)
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
+        if report:
+            write_report(tmp, results.scenario)
         os.rename(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,303 @@
+"""The HTML report: one self-contained ``report.html`` built from a results folder.
+
+It reads what :func:`hubsim.output.write_results` wrote (``manifest.json``, ``targets.csv``,
+``kpis.csv`` and the PNG figures) and puts, in this order: the verdict against each target, the
+key figures, the KPI tables by hub, corridor, mode and service, the scenario summary and the
+manifest. Figures are embedded as base64 data, so the file opens anywhere without a network or
+the folder beside it. The file is written under a temporary name and renamed into place, so a
+reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hubsim.scenario import Scenario
+
+__all__ = ["ReportError", "FIGURE_CAPTIONS", "render_report", "write_report"]
+
+REPORT_NAME = "report.html"
+
+FIGURE_CAPTIONS = {
+    "throughput_vs_target.png": "Cumulative channel TEU and international tonnes against the "
+                                "targets pro rata",
+    "network_map.png": "Network map: links coloured by mode, line width by simulated flow",
+    "hub_utilisation.png": "Hub equipment utilisation and yard occupancy over the year",
+    "hub_heatmap.png": "Hubs by week: utilisation, wait for equipment, yard occupancy",
+    "transit_times.png": "Door-to-door transit times by corridor",
+    "mode_split.png": "Channel TEU and international tonnes by mode",
+    "corridor_cost_co2.png": "Cost and CO2 per TEU by corridor",
+}
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
+max-width:1180px;padding:1.2em 2em;color:#222;line-height:1.4}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;
+margin-top:1.8em}
+.verdict{padding:.8em 1.2em;border-radius:6px;font-size:1.25em;font-weight:600;margin:1em 0}
+.met{background:#e3f4e5;border:2px solid #2e7d32;color:#1b5e20}
+.notmet{background:#fde8e6;border:2px solid #c62828;color:#8e1b1b}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
+th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+td.ok{color:#1b5e20;font-weight:600}td.no{color:#b71c1c;font-weight:600}
+figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.9em;color:#555}
+.meta{color:#666;font-size:.9em}.grid{display:flex;flex-wrap:wrap;gap:1.5em}
+"""
+
+
+class ReportError(ValueError):
+    """The folder is not a results folder hubsim can report on."""
+
+
+def _read(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    if not folder.is_dir():
+        raise ReportError(f"{folder}: not a folder; give a results folder written by "
+                          "'hubsim run'")
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except FileNotFoundError:
+        raise ReportError(f"{folder}: no manifest.json; not a results folder written by "
+                          "'hubsim run'") from None
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{folder / 'manifest.json'}: not valid JSON ({exc.msg} at line "
+                          f"{exc.lineno})") from None
+    tables = []
+    for name in ("targets.csv", "kpis.csv"):
+        try:
+            tables.append(pd.read_csv(folder / name, keep_default_na=False,
+                                      na_values=["", "nan", "NaN"]))
+        except FileNotFoundError:
+            raise ReportError(f"{folder}: {name} missing; the results folder is "
+                              "incomplete") from None
+    return manifest, tables[0], tables[1]
+
+
+def _num(value: float, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    if unit == "fraction":
+        return f"{value * 100:.1f}%"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:,.2f}"
+    return f"{value:.3g}"
+
+
+def _table(frame: pd.DataFrame, classes: dict[tuple[int, str], str] | None = None) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        cells = []
+        for col, value in zip(frame.columns, row, strict=True):
+            cls = (classes or {}).get((i, col))
+            attr = f' class="{cls}"' if cls else ""
+            cells.append(f"<td{attr}>{html.escape(str(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _verdict(targets: pd.DataFrame) -> tuple[str, str]:
+    """Headline and table of the targets (HTML)."""
+    if targets.empty:
+        return '<div class="verdict met">No targets set in this scenario</div>', ""
+    met = targets["met"].astype(str).str.lower().isin(["true", "1"])
+    n_met = int(met.sum())
+    if n_met == len(targets):
+        head = f"VERDICT: all {len(targets)} targets met"
+    else:
+        missed = ", ".join(targets.loc[~met, "target"].astype(str))
+        head = f"VERDICT: {len(targets) - n_met} of {len(targets)} targets NOT MET ({missed})"
+    rows, classes = [], {}
+    for i, t in enumerate(targets.itertuples(index=False)):
+        unit = str(getattr(t, "unit", ""))
+        row = {"target": t.target, "KPI": t.kpi,
+               "value": f"{_num(float(t.value), unit)} {unit}",
+               "threshold": f"{t.sense} {_num(float(t.threshold), unit)}",
+               "ratio": _num(float(t.ratio), "fraction")}
+        for extra in ("ci_low", "ci_high", "probability_met"):
+            if extra in targets.columns:
+                value = getattr(t, extra)
+                row[extra.replace("_", " ")] = _num(float(value), "fraction"
+                                                    if extra == "probability_met" else unit)
+        row["verdict"] = "MET" if met.iloc[i] else "NOT MET"
+        classes[(i, "verdict")] = "ok" if met.iloc[i] else "no"
+        rows.append(row)
+    cls = "met" if n_met == len(targets) else "notmet"
+    return (f'<div class="verdict {cls}" id="verdict">{html.escape(head)}</div>',
+            _table(pd.DataFrame(rows), classes))
+
+
+def _kpi_pivot(kpis: pd.DataFrame, scope: str, names: dict[str, str]) -> str:
+    """KPIs of one scope as a table: one column per key (hub, corridor...) when there are few
+    keys, else one row per key."""
+    sel = kpis[kpis["scope"] == scope]
+    if sel.empty:
+        return "<p>none</p>"
+    sel = sel.assign(label=[f"{names.get(k, k)} [{u}]" for k, u in zip(sel["kpi"], sel["unit"],
+                                                                          strict=True)],
+                     text=[_num(v, u) for v, u in zip(sel["value"], sel["unit"], strict=True)])
+    if sel["key"].nunique() <= 8:
+        wide = sel.pivot_table(index="label", columns="key", values="text", aggfunc="first",
+                               sort=False)
+        wide = wide.reset_index().rename(columns={"label": f"KPI \\ {scope}"})
+    else:
+        wide = sel.pivot_table(index="key", columns="label", values="text", aggfunc="first",
+                               sort=False)
+        wide = wide.reset_index().rename(columns={"key": scope})
+    wide.columns.name = None
+    return _table(wide.fillna(""))
+
+
+def _figure(path: Path, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<figure id="fig-{html.escape(path.stem)}"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(caption)}"><figcaption>{html.escape(caption)} '
+            f"({html.escape(path.name)})</figcaption></figure>")
+
+
+def _scenario_section(manifest: dict, scenario: Scenario | None) -> str:
+    if scenario is None:
+        scenario, note = _load_for_report(manifest)
+    else:
+        note = ""
+    if scenario is None:
+        return f"<p>{html.escape(note)}</p>"
+    from hubsim.network import node_table
+
+    out = [f"<p><b>{html.escape(scenario.name)}</b>: "
+           f"{html.escape(scenario.description.strip() or '(no description)')}</p>"]
+    if note:
+        out.append(f'<p class="meta">{html.escape(note)}</p>')
+    run = scenario.run
+    out.append(f"<p>Run: {run.horizon_days:g} days with {run.warmup_days:g} warm-up days, "
+               f"seed {run.seed}.</p>")
+    nodes = node_table(scenario)
+    hubs = nodes[nodes["kind"] == "hub"]
+    out.append("<h3>Hubs</h3>" + _table(pd.DataFrame({
+        "hub": hubs.index, "name": hubs["name"],
+        "equipment [count]": hubs["equipment"].map(lambda v: f"{v:g}"),
+        "moves per hour [TEU/h per unit]": hubs["moves_per_hour"].map(lambda v: f"{v:g}"),
+        "yard [TEU]": hubs["yard_teu"].map(lambda v: f"{v:,.0f}")})))
+    svc_rows = []
+    for svc in scenario.services:
+        unit = "TEU" if svc.cargo == "container" else "t"
+        svc_rows.append({"service": svc.id, "link": f"{svc.from_}-{svc.to}", "mode": svc.mode,
+                         "capacity": f"{svc.capacity:g} {unit}",
+                         "frequency": "on demand" if svc.on_demand
+                         else f"{168.0 / svc.headway:.3g}/week",
+                         "fleet": str(svc.fleet or "unlimited")})
+    out.append(f"<h3>Services ({len(svc_rows)})</h3>" + _table(pd.DataFrame(svc_rows)))
+    teu = sum(d.teu_per_year for d in scenario.demand)
+    tonnes = sum(d.tonnes_per_year for d in scenario.demand)
+    gws = nodes[nodes["kind"] == "gateway"]
+    out.append(f"<p>Demand: {len(scenario.demand)} flows, {teu:,.0f} TEU/yr and "
+               f"{tonnes:,.0f} t/yr generated; {len(nodes[nodes['kind'] == 'zone'])} zones; "
+               f"{len(gws)} gateways ("
+               + html.escape(", ".join(f"{g} ({c})" for g, c in gws["corridor"].items()))
+               + f"); {len(scenario.links)} links.</p>")
+    return "\n".join(out)
+
+
+def _load_for_report(manifest: dict) -> tuple[Scenario | None, str]:
+    """The run's scenario from its file, if it is still there and unchanged."""
+    from hubsim.loader import ScenarioError, load_scenario
+
+    path = manifest.get("scenario_file")
+    if not path or not Path(path).is_file():
+        return None, (f"The scenario file {path!r} is not available here; see the manifest "
+                      "below for its name and sha256.")
+    try:
+        scn = load_scenario(path)
+    except ScenarioError as exc:
+        return None, f"The scenario file no longer loads: {exc}"
+    if manifest.get("scenario_sha256") and scn.source_hash != manifest["scenario_sha256"]:
+        return scn, (f"Note: {path} has changed since this run (sha256 differs from the "
+                     "manifest); the summary shows the file as it is now.")
+    return scn, ""
+
+
+def _manifest_table(manifest: dict) -> str:
+    rows = []
+    for key, value in manifest.items():
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                rows.append({"field": f"{key}.{sub}", "value": _num(v) if isinstance(v, float)
+                             else str(v)})
+        else:
+            rows.append({"field": key, "value": str(value)})
+    return _table(pd.DataFrame(rows))
+
+
+def render_report(folder: Path, scenario: Scenario | None = None) -> str:
+    """The report of the results folder ``folder`` as one HTML document (a string).
+
+    ``scenario`` is used for the summary when given; otherwise the manifest's scenario file is
+    loaded if it is still there.
+    """
+    folder = Path(folder)
+    manifest, targets, kpis = _read(folder)
+    title = f"hubsim report: {manifest.get('scenario', folder.name)}"
+    headline, target_table = _verdict(targets)
+    total = kpis[kpis["scope"] == "total"]
+    key_rows = [{"KPI": k, "value": _num(v, u), "unit": u}
+                for k, v, u in zip(total["kpi"], total["value"], total["unit"], strict=True)]
+    figures = [folder / n for n in FIGURE_CAPTIONS if (folder / n).is_file()]
+    figures += sorted(p for p in folder.glob("*.png") if p.name not in FIGURE_CAPTIONS)
+    names = {"hub_lifts_teu": "lifts", "equipment_utilisation": "equipment busy",
+             "yard_mean_utilisation": "yard mean use", "channel_teu": "channel TEU",
+             "international_tonnes": "international t"}
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="meta">seed {html.escape(str(manifest.get("seed")))}, '
+        f'{float(manifest.get("measured_days", float("nan"))):g} measured days after '
+        f'{float(manifest.get("warmup_h", 0.0)) / 24.0:g} warm-up days; hubsim '
+        f'{html.escape(str(manifest.get("hubsim_version", "?")))}; per-year figures are '
+        "measured after the warm-up and scaled to 365 days.</p>",
+        headline, target_table,
+        "<h2>Key figures</h2>",
+        "".join(_figure(p, FIGURE_CAPTIONS.get(p.name, p.stem.replace("_", " ")))
+                for p in figures[:2]),
+        "<h2>Totals</h2>", _table(pd.DataFrame(key_rows)) if key_rows else "",
+        "<h2>By hub</h2>", _kpi_pivot(kpis, "hub", names),
+        "<h2>By corridor</h2>", _kpi_pivot(kpis, "corridor", names),
+        "<h2>By mode</h2>", _kpi_pivot(kpis, "mode", names),
+        "<h2>By service</h2>", _kpi_pivot(kpis, "service", names),
+        "<h2>More figures</h2>",
+        "".join(_figure(p, FIGURE_CAPTIONS.get(p.name, p.stem.replace("_", " ")))
+                for p in figures[2:]),
+        "<h2>Scenario</h2>", _scenario_section(manifest, scenario),
+        "<h2>Manifest</h2>", _manifest_table(manifest),
+        '<p class="meta">Written by hubsim from the files of this results folder: '
+        "targets.csv, kpis.csv, manifest.json and the PNG figures.</p>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_report(folder: Path, scenario: Scenario | None = None) -> Path:
+    """Write ``folder/report.html`` atomically (temporary file, then rename) and return it."""
+    folder = Path(folder)
+    text = render_report(folder, scenario)
+    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html.tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is for reading
+        os.replace(tmp, folder / REPORT_NAME)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return folder / REPORT_NAME
