@@ -127,6 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
                       "BASE's horizon_days - warmup_days)")
     cmp_.add_argument("--out", type=Path, help="folder to create (must not exist; default: "
                       "results/compare-<base>-<timestamp>/)")
+
+    cal = sub.add_parser("calibrate", help="compare simulated figures with published ones",
+                         description="Simulate SCENARIO and print, for every figure of "
+                         "data/calibration_map.csv, the published value (data/"
+                         "reference_figures.csv, with year and source), the simulated value, "
+                         "the gap, the tolerance and why the gap is expected.")
+    cal.add_argument("scenario", nargs="?", type=Path,
+                     help="scenario YAML file (default: scenarios/chongqing_2019.yaml)")
+    cal.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
+    cal.add_argument("--markdown", action="store_true",
+                     help="print the docs/calibration.md page instead of a text table")
     return p
 
 
@@ -139,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         if args.command in ("show", "diff", "compare"):
             return _overlay_commands(args)
         if args.command == "report":
@@ -266,6 +279,13 @@ def _check(args: argparse.Namespace) -> int:
     return run_check(args.scenarios, args.expected, update=args.update, seeds=args.seeds,
                      days=args.days, jobs=args.jobs,
                      echo=lambda line: print(line, flush=True))
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from hubsim.calibration import run_calibrate
+
+    print(run_calibrate(args.scenario, seed=args.seed, as_markdown=args.markdown))
+    return 0
 
 
 def _overlay_commands(args: argparse.Namespace) -> int:

@@ -1,0 +1,350 @@
+"""Simulated vs published figures: the calibration table behind ``hubsim calibrate``.
+
+Two data files drive it, both under ``data/``:
+
+``reference_figures.csv``
+    published figures, one row per ``(quantity, year)``, with unit and source.
+``calibration_map.csv``
+    which simulated quantity each published figure is compared with: ``figure`` (label),
+    ``quantity`` and ``year`` (the reference row), ``measure`` and ``select`` (see
+    :data:`MEASURES`), ``basis``, ``tolerance_pct`` and ``why`` (what sets the figure in the
+    model and why a gap is expected).
+
+``basis`` is one of:
+
+* ``inputs``: a volume the scenario inputs drive (demand rows, trains per week); within
+  ``tolerance_pct`` (10%) or the inputs are wrong;
+* ``behaviour``: a figure that emerges from the dynamics (train loads, TEU per truck);
+* ``context``: a different scope or year, or a target rather than a measurement: shown with
+  its gap and explanation, not judged.
+
+Example::
+
+    res = hubsim.simulate(hubsim.load_scenario("scenarios/chongqing_2019.yaml"))
+    table = calibration_table(res)          # one row per figure, with gap and status
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from hubsim import __version__
+from hubsim.api import Results
+from hubsim.loader import ScenarioError
+from hubsim.scenario import Scenario
+
+__all__ = ["BASES", "MEASURES", "calibration_table", "data_dir", "load_map", "markdown",
+           "reference_table", "table_text"]
+
+MAP_FILE = "calibration_map.csv"
+REFERENCE_FILE = "reference_figures.csv"
+MAP_COLUMNS = ["figure", "quantity", "year", "measure", "select", "basis", "tolerance_pct",
+               "why"]
+BASES = ("inputs", "behaviour", "context")
+SELECT_KEYS = {"gateway", "service", "from", "name"}
+
+
+def data_dir() -> Path:
+    """The ``data/`` folder: under the working directory, else beside the source tree."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        if (base / "data" / MAP_FILE).is_file():
+            return base / "data"
+    raise ScenarioError(f"data/{MAP_FILE} was not found (run from the repository root)")
+
+
+# ------------------------------------------------------------------ measures
+def _trips(res: Results, sel: dict[str, list[str]]) -> pd.DataFrame:
+    tr = res.trips
+    tr = tr[res.window.mask(tr["depart_h"]) & tr["service"].isin(sel["service"])]
+    if "from" in sel:
+        tr = tr[tr["from"].isin(sel["from"])]
+    return tr
+
+
+def _crossings(res: Results, sel: dict[str, list[str]]) -> pd.DataFrame:
+    c = res.crossings
+    return c[res.window.mask(c["t_h"]) & c["gateway"].isin(sel["gateway"])]
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else math.nan
+
+
+#: measure name -> (required select keys, function of (results, selection) -> value)
+MEASURES: dict[str, tuple[set[str], Callable[[Results, dict[str, list[str]]], float]]] = {
+    # a KPI of the tidy table, scope total (kpis.py counting rules)
+    "kpi": ({"name"}, lambda res, sel: res.kpi(sel["name"][0])),
+    # TEU crossing the boundary on the links of these gateways, per year
+    "channel_teu": ({"gateway"}, lambda res, sel: float(
+        _crossings(res, sel)["teu"].sum()) * res.window.per_year),
+    # tonnes of international consignments crossing on these gateways' links, per year
+    "international_tonnes": ({"gateway"}, lambda res, sel: float(
+        _crossings(res, sel).query("international")["tonnes"].sum()) * res.window.per_year),
+    # departures (trains, sailings, flights) of these services, both directions, per year
+    "departures": ({"service"}, lambda res, sel: len(_trips(res, sel)) * res.window.per_year),
+    # vehicles dispatched (trucks: one departure may take several), per year
+    "vehicle_trips": ({"service"}, lambda res, sel: float(
+        _trips(res, sel)["vehicles"].sum()) * res.window.per_year),
+    # mean load per departure (TEU or t)
+    "load_per_departure": ({"service"}, lambda res, sel: _ratio(
+        float(_trips(res, sel)["load"].sum()), len(_trips(res, sel)))),
+    # mean load per vehicle
+    "load_per_vehicle": ({"service"}, lambda res, sel: _ratio(
+        float(_trips(res, sel)["load"].sum()), float(_trips(res, sel)["vehicles"].sum()))),
+}
+
+
+def _parse_select(text: str) -> dict[str, list[str]]:
+    """``"service=a+b from=x"`` -> ``{"service": ["a", "b"], "from": ["x"]}``."""
+    out: dict[str, list[str]] = {}
+    for part in text.split():
+        key, sep, values = part.partition("=")
+        if not sep or not values:
+            raise ValueError(f"must be key=value[+value...] pairs, got {part!r}")
+        if key not in SELECT_KEYS:
+            raise ValueError(f"key must be one of {sorted(SELECT_KEYS)}, got {key!r}")
+        out[key] = values.split("+")
+    return out
+
+
+# ------------------------------------------------------------------ tables
+def load_map(path: Path | None = None) -> pd.DataFrame:
+    """Read and check ``calibration_map.csv``; ``select`` is parsed into a dict per row."""
+    path = Path(path) if path is not None else data_dir() / MAP_FILE
+    if not path.is_file():
+        raise ScenarioError(f"{path}: file not found")
+    m = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in MAP_COLUMNS if c not in m.columns]
+    if missing:
+        raise ScenarioError(f"{path}: columns: must include {', '.join(MAP_COLUMNS)}, "
+                            f"missing {', '.join(missing)}")
+    sels, tols = [], []
+    for i, row in m.iterrows():
+        where = f"{path}: row {int(i) + 2} ({row['figure'] or row['quantity']})"
+        if row["measure"] not in MEASURES:
+            raise ScenarioError(f"{where}: measure: must be one of {', '.join(MEASURES)}, "
+                                f"got {row['measure']!r}")
+        try:
+            sel = _parse_select(row["select"])
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: select: {exc}") from None
+        need = MEASURES[row["measure"]][0] - set(sel)
+        if need:
+            raise ScenarioError(f"{where}: select: measure {row['measure']} needs "
+                                f"{', '.join(sorted(need))}=..., got {row['select']!r}")
+        if row["basis"] not in BASES:
+            raise ScenarioError(f"{where}: basis: must be one of {', '.join(BASES)}, "
+                                f"got {row['basis']!r}")
+        tol = row["tolerance_pct"].strip()
+        if row["basis"] == "context":
+            tols.append(math.nan)
+        else:
+            try:
+                tols.append(float(tol))
+            except ValueError:
+                raise ScenarioError(f"{where}: tolerance_pct: must be a number [%] for basis "
+                                    f"{row['basis']}, got {tol!r}") from None
+            if not tols[-1] > 0:
+                raise ScenarioError(f"{where}: tolerance_pct: must be greater than 0 [%], "
+                                    f"got {tol}")
+        sels.append(sel)
+    m["select"] = sels
+    m["tolerance_pct"] = tols
+    return m
+
+
+def reference_table(map_path: Path | None = None,
+                    reference_path: Path | None = None) -> pd.DataFrame:
+    """The published side of the calibration table (needs no simulation).
+
+    Columns: ``figure, published, unit, year, source, note, basis, tolerance_pct, why,
+    measure, select``.
+    """
+    m = load_map(map_path)
+    ref_path = Path(reference_path) if reference_path is not None else \
+        (Path(map_path).parent if map_path is not None else data_dir()) / REFERENCE_FILE
+    if not ref_path.is_file():
+        raise ScenarioError(f"{ref_path}: file not found")
+    ref = pd.read_csv(ref_path, dtype=str, keep_default_na=False)
+    rows = []
+    for i, row in m.iterrows():
+        hit = ref[(ref["quantity"] == row["quantity"]) & (ref["year"] == row["year"])]
+        where = f"{ref_path}: {row['quantity']} ({row['year']})"
+        if len(hit) != 1:
+            raise ScenarioError(f"{where}: must be exactly one row (asked for by "
+                                f"{MAP_FILE} row {int(i) + 2}), got {len(hit)}")
+        r = hit.iloc[0]
+        try:
+            value = float(r["value"])
+        except ValueError:
+            raise ScenarioError(f"{where}: value: must be a number, got {r['value']!r}") \
+                from None
+        if not r["source"].strip():
+            raise ScenarioError(f"{where}: source: must not be empty")
+        rows.append({"figure": row["figure"], "published": value, "unit": r["unit"],
+                     "year": r["year"], "source": r["source"], "note": r["note"],
+                     "basis": row["basis"], "tolerance_pct": row["tolerance_pct"],
+                     "why": row["why"], "measure": row["measure"], "select": row["select"]})
+    return pd.DataFrame(rows)
+
+
+def check_scenario(table: pd.DataFrame, scn: Scenario, where: str = MAP_FILE) -> None:
+    """Raise :class:`ScenarioError` if a row selects a service or gateway ``scn`` lacks."""
+    known = {"service": {s.id for s in scn.services}, "gateway": set(scn.gateways),
+             "from": {nid for nid, _, _ in scn.iter_nodes()}}
+    for row in table.itertuples():
+        for key, values in row.select.items():
+            for v in values:
+                if key in known and v not in known[key]:
+                    raise ScenarioError(
+                        f"{where}: {row.figure}: select: {key} must be one of scenario "
+                        f"{scn.name}'s {key if key != 'from' else 'node'}s, got {v!r}")
+
+
+def calibration_table(res: Results, map_path: Path | None = None,
+                      reference_path: Path | None = None) -> pd.DataFrame:
+    """Published vs simulated, one row per figure of the calibration map.
+
+    Adds ``simulated``, ``gap_pct`` ((simulated - published) / published, in %) and
+    ``status``: ``within`` or ``outside`` the tolerance, or ``context`` (not judged).
+    """
+    table = reference_table(map_path, reference_path)
+    check_scenario(table, res.scenario)
+    sim = [MEASURES[r.measure][1](res, r.select) for r in table.itertuples()]
+    table["simulated"] = sim
+    table["gap_pct"] = (table["simulated"] - table["published"]) / table["published"] * 100
+    status = []
+    for r in table.itertuples():
+        if r.basis == "context":
+            status.append("context")
+        else:
+            status.append("within" if abs(r.gap_pct) <= r.tolerance_pct else "outside")
+    table["status"] = status
+    return table
+
+
+# ------------------------------------------------------------------ rendering
+def _num(value: float) -> str:
+    if pd.isna(value):
+        return "n/a"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def published_columns(table: pd.DataFrame) -> list[list[str]]:
+    """The published side as printed: figure, published, unit, year, source."""
+    return [[r.figure, _num(r.published), r.unit, r.year, r.source]
+            for r in table.itertuples()]
+
+
+def _rows(table: pd.DataFrame) -> list[list[str]]:
+    out = []
+    for pub, r in zip(published_columns(table), table.itertuples(), strict=True):
+        tol = "-" if pd.isna(r.tolerance_pct) else f"{r.tolerance_pct:g}%"
+        why = r.why if r.status != "within" or abs(r.gap_pct) > 10 else ""
+        out.append(pub + [_num(r.simulated), f"{r.gap_pct:+.1f}%", tol, r.status, why])
+    return out
+
+
+HEADER = ["figure", "published", "unit", "year", "source", "simulated", "gap", "tolerance",
+          "status", "why"]
+
+
+def table_text(table: pd.DataFrame) -> str:
+    """A plain-text table (the ``why`` column on its own indented line per row)."""
+    rows = _rows(table)
+    cols = HEADER[:-1]
+    widths = [max(len(str(r[i])) for r in [cols, *rows]) for i in range(len(cols))]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [line.format(*cols)]
+    for r in rows:
+        out.append(line.format(*r[:-1]))
+        if r[-1]:
+            out.append(f"    why: {r[-1]}")
+    return "\n".join(out)
+
+
+def _md(cell: str) -> str:
+    return str(cell).replace("|", "\\|")
+
+
+def markdown(table: pd.DataFrame, scenario_label: str, res: Results) -> str:
+    """The whole ``docs/calibration.md`` page: header, table and the gaps above 10%."""
+    days = res.window.hours / 24
+    warm = res.window.start_h / 24
+    lines = [
+        "# Calibration: simulated vs published figures",
+        "",
+        f"Generated by `hubsim calibrate --markdown > docs/calibration.md` (hubsim "
+        f"{__version__}): scenario `{scenario_label}`, seed {res.seed}, {days:g} measured days "
+        f"after a {warm:g}-day warm-up, per-year figures. Do not edit by hand; rerun the "
+        "command. The published figures and their sources are in `data/reference_figures.csv`; "
+        "which simulated quantity each is compared with, its basis and tolerance are in "
+        "`data/calibration_map.csv` (see `src/hubsim/calibration.py`).",
+        "",
+        "Basis: **inputs** = a volume the scenario inputs drive (demand rows, trains per "
+        "week), held to its tolerance by `tests/test_calibration.py`; **behaviour** = emerges "
+        "from the dynamics (vehicle loads); **context** = another scope or year, or a target "
+        "rather than a measurement: shown with its gap, not judged. The gap is (simulated - "
+        "published) / published.",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "|".join("---" for _ in HEADER) + "|",
+    ]
+    lines += ["| " + " | ".join(_md(c) for c in r) + " |" for r in _rows(table)]
+    big = table[table["gap_pct"].abs() > 10]
+    lines += ["", "## Gaps above 10%", ""]
+    if big.empty:
+        lines.append("None.")
+    for r in big.itertuples():
+        lines.append(f"- **{r.figure}** ({r.gap_pct:+.1f}%, {r.status}): {r.why}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ command
+DEFAULT_SCENARIO = "chongqing_2019.yaml"
+
+
+def _default_scenario() -> Path:
+    for base in (Path.cwd() / "scenarios", Path(__file__).resolve().parents[2] / "scenarios"):
+        if (base / DEFAULT_SCENARIO).is_file():
+            return base / DEFAULT_SCENARIO
+    raise ScenarioError(f"no scenario given and the bundled scenarios/{DEFAULT_SCENARIO} "
+                        "was not found; pass a scenario file")
+
+
+def _label(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def run_calibrate(path: Path | None = None, seed: int | None = None,
+                  as_markdown: bool = False) -> str:
+    """What ``hubsim calibrate`` prints: the table (text or the Markdown page).
+
+    The map is checked against the scenario before simulating, so a bad map or a scenario
+    without the mapped services fails at once with a :class:`ScenarioError`.
+    """
+    from hubsim.api import simulate
+    from hubsim.loader import load_scenario
+
+    path = Path(path) if path is not None else _default_scenario()
+    scn = load_scenario(path)
+    check_scenario(reference_table(), scn)
+    res = simulate(scn, seed=seed)
+    table = calibration_table(res)
+    if as_markdown:
+        return markdown(table, _label(path), res)
+    counts = table["status"].value_counts()
+    return (f"Calibration of {scn.name} ({_label(path)}), seed {res.seed}: "
+            f"{counts.get('within', 0)} within tolerance, {counts.get('outside', 0)} outside, "
+            f"{counts.get('context', 0)} context\n\n" + table_text(table))
