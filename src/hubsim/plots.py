@@ -196,8 +196,8 @@ def hub_heatmap(weekly: pd.DataFrame, nodes: pd.DataFrame, scenario: str) -> Fig
                         extent=(-0.5, grid.shape[1] - 0.5, len(hubs) - 0.5, -0.5))
         ax.set_yticks(range(len(hubs)), [_short(nodes, h) for h in hubs], fontsize=8)
         ax.set_title(label, fontsize=10)
-        fig.colorbar(img, ax=ax, label=label.split(" [")[-1].rstrip("]"), pad=0.01)
-    axes[-1].set_xlabel("week of measured period")
+        fig.colorbar(img, ax=ax, label="[" + label.split(" [")[-1], pad=0.01)
+    axes[-1].set_xlabel("week of measured period [week]")
     fig.suptitle(f"Hubs by week: {scenario}")
     _footer(fig, f"{SOURCE_NOTE}. Weekly means per hub.")
     return fig

@@ -1,0 +1,183 @@
+"""Plot functions on small hand-made tables: they run, return a figure, say their units; and the
+series tables behind them compute what they claim on hand-checkable events."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+
+from hubsim import mapplot, plots
+from hubsim import series as S
+from hubsim.kpis import Window
+
+NODES = pd.DataFrame({
+    "kind": ["hub", "hub", "zone", "gateway", "gateway"],
+    "name": ["Rail hub", "River port", "Park", "Duisburg", "Shanghai"],
+    "lat": [29.6, 29.6, 29.5, 51.4, 31.2], "lon": [106.4, 106.7, 106.3, 6.7, 121.5],
+    "equipment": [2.0, 4.0, np.nan, np.nan, np.nan],
+    "yard_teu": [100.0, 200.0, np.nan, np.nan, np.nan],
+    "corridor": ["", "", "", "west", "east"],
+}, index=pd.Index(["rail", "port", "park", "west", "east"], name="node"))
+
+LINKS = pd.DataFrame({
+    "from": ["park", "rail", "port"], "to": ["rail", "west", "east"],
+    "mode": ["road", "rail", "water"], "distance_km": [10.0, 1000.0, 2000.0],
+    "gateway": ["", "west", "east"], "corridor": ["", "west", "east"],
+    "cost_usd_per_teu": [50.0, 4000.0, 400.0], "cost_usd_per_t": [0.0, 0.0, 0.0],
+    "co2_g_per_tkm": [90.0, 20.0, 40.0],
+}, index=pd.Index(["park-rail:road", "rail-west:rail", "port-east:water"], name="link"))
+
+
+def _events(rows: list[tuple]) -> pd.DataFrame:
+    cols = ["t_h", "event", "cid", "node", "link", "teu", "tonnes", "wait_h", "dur_h"]
+    ev = pd.DataFrame(rows, columns=cols)
+    ev["event"] = ev["event"].astype("category")
+    ev["node"] = pd.Categorical(ev["node"], categories=list(NODES.index))
+    ev["link"] = pd.Categorical(ev["link"], categories=list(LINKS.index))
+    return ev
+
+
+# consignment 0: park -> rail (road) -> west (rail), 10 TEU; consignment 1: 4 TEU east
+EVENTS = _events([
+    (0.0, "generated", 0, "park", None, 10, 120, 0, 0),
+    (0.0, "depart", 0, "park", "park-rail:road", 10, 120, 0, 0),
+    (2.0, "arrive", 0, "rail", "park-rail:road", 10, 120, 0, 0),
+    (2.0, "lift_off", 0, "rail", "park-rail:road", 10, 120, 0.5, 1.0),
+    (26.0, "lift_on", 0, "rail", "rail-west:rail", 10, 120, 0.0, 1.0),
+    (27.0, "depart", 0, "rail", "rail-west:rail", 10, 120, 25.0, 0),
+    (60.0, "generated", 1, "port", None, 4, 48, 0, 0),
+    (70.0, "lift_on", 1, "port", "port-east:water", 4, 48, 0, 2.0),
+    (72.0, "depart", 1, "port", "port-east:water", 4, 48, 12.0, 0),
+    (100.0, "delivered", 0, "west", "rail-west:rail", 10, 120, 0, 100.0),
+    (200.0, "delivered", 1, "east", "port-east:water", 4, 48, 0, 140.0),
+])
+CONSIGNMENTS = pd.DataFrame({"cid": [0, 1], "origin": ["park", "port"],
+                             "destination": ["west", "east"], "international": [True, False]})
+WINDOW = Window(0.0, 24.0 * 14)
+
+
+def _labels(fig: Figure) -> list[str]:
+    return [t for ax in fig.axes for t in (ax.get_xlabel(), ax.get_ylabel()) if t]
+
+
+def _assert_units(fig: Figure) -> None:
+    labels = _labels(fig)
+    assert labels and any("[" in t and "]" in t for t in labels), labels
+    texts = [t.get_text() for t in fig.texts]
+    assert any(t.startswith("Source:") for t in texts), texts  # every figure names its source
+
+
+def test_daily_channel_counts_crossings_per_day_and_international_tonnes():
+    cross = pd.DataFrame({"t_h": [1.0, 5.0, 30.0, 400.0], "teu": [2.0, 3.0, 4.0, 9.0],
+                          "tonnes": [20.0, 30.0, 40.0, 90.0],
+                          "international": [True, False, True, True]})
+    d = S.daily_channel(cross, WINDOW)
+    assert len(d) == 14  # the crossing at 400 h is after the window
+    assert d["teu"].tolist()[:3] == [5.0, 4.0, 0.0]
+    assert d["intl_tonnes"].tolist()[:2] == [20.0, 40.0]
+    assert d["cumulative_teu"].iloc[-1] == 9.0
+
+
+def test_link_flows_sum_departures_per_link_per_year():
+    flows = S.link_flows(EVENTS, LINKS, WINDOW)
+    per_year = 8760.0 / WINDOW.hours
+    assert flows.loc["rail-west:rail", "teu_per_year"] == pytest.approx(10 * per_year)
+    assert flows.loc["port-east:water", "teu_per_year"] == pytest.approx(4 * per_year)
+    assert flows["air_t_per_year"].sum() == 0.0
+
+
+def test_yard_daily_is_the_time_weighted_level():
+    y = S.yard_daily(EVENTS, NODES, WINDOW)
+    rail = y[y["hub"] == "rail"].set_index("day")["yard_teu"]
+    # 10 TEU in the rail yard from 2 h (lift-off) to 26 h (lift-on)
+    assert rail[0] == pytest.approx(10 * 22 / 24)
+    assert rail[1] == pytest.approx(10 * 2 / 24)
+    assert rail[2] == 0.0
+    port = y[y["hub"] == "port"].set_index("day")["yard_teu"]
+    assert port[2] == pytest.approx(4 * 10 / 24)  # generated at 60 h, lifted on at 70 h
+
+
+def test_weekly_hub_table_utilisation_and_yard_share():
+    w = S.weekly_hub_table(EVENTS, NODES, WINDOW).set_index(["week", "hub"])
+    assert w.loc[(0, "rail"), "utilisation"] == pytest.approx(2.0 / (2 * 168))
+    assert w.loc[(0, "port"), "utilisation"] == pytest.approx(2.0 / (4 * 168))
+    assert w.loc[(1, "rail"), "utilisation"] == 0.0
+    assert w.loc[(0, "rail"), "yard_fraction"] == pytest.approx(
+        w.loc[(0, "rail"), "yard_teu"] / 100.0)
+
+
+def test_transit_times_and_corridor_cost_co2():
+    t = S.transit_times(EVENTS, CONSIGNMENTS, LINKS, WINDOW).set_index("corridor")
+    assert t.loc["west", "days"] == pytest.approx(100 / 24)
+    assert t.loc["east", "days"] == pytest.approx(140 / 24)
+    c = S.corridor_cost_co2(EVENTS, CONSIGNMENTS, LINKS, WINDOW).set_index("corridor")
+    assert c.loc["west", "cost_usd_per_teu"] == pytest.approx((10 * 50 + 10 * 4000) / 10)
+    assert c.loc["west", "co2_t_per_teu"] == pytest.approx(
+        (120 * 10 * 90 + 120 * 1000 * 20) / 1e6 / 10)
+    assert c.loc["east", "cost_usd_per_teu"] == pytest.approx(400.0)
+
+
+def test_mean_ci_matches_a_hand_computed_interval():
+    reps = pd.DataFrame({"day": [0, 0, 0, 1, 1, 1], "v": [1.0, 2.0, 3.0, 5.0, 5.0, 5.0]})
+    ci = plots.mean_ci(reps, "day", "v").set_index("day")
+    assert ci.loc[0, "mean"] == 2.0
+    assert ci.loc[0, "hi"] - 2.0 == pytest.approx(4.303 * 1.0 / np.sqrt(3))
+    assert ci.loc[1, "lo"] == ci.loc[1, "hi"] == 5.0
+
+
+def test_throughput_vs_target_single_run_and_replication_band():
+    days = np.arange(10)
+    one = pd.DataFrame({"day": days, "cumulative_teu": days * 5000.0,
+                        "cumulative_intl_tonnes": days * 30000.0})
+    targets = {"channel_teu": 2e6, "international_tonnes": 12e6}
+    fig = plots.throughput_vs_target(one, targets, "demo", 1)
+    _assert_units(fig)
+    assert "TEU" in fig.axes[0].get_ylabel() and "[t]" in fig.axes[1].get_ylabel()
+    target_line = [ln for ln in fig.axes[0].lines if "target" in ln.get_label()][0]
+    assert target_line.get_ydata()[-1] == pytest.approx(2e6 * 10 / 365)
+    assert not any(isinstance(c, PolyCollection) for c in fig.axes[0].collections)
+
+    reps = pd.concat([one.assign(replication=r, cumulative_teu=one["cumulative_teu"] * (1 + r / 10))
+                      for r in range(3)])
+    fig = plots.throughput_vs_target(reps, targets, "demo", "1-3")
+    assert any(isinstance(c, PolyCollection) for c in fig.axes[0].collections)
+    assert "3 replications" in " ".join(t.get_text() for t in fig.axes[0].get_legend().texts)
+
+
+def test_hub_plots_transit_mode_cost_and_map_run_on_hand_made_tables():
+    weekly = S.weekly_hub_table(EVENTS, NODES, WINDOW)
+    yard = S.yard_daily(EVENTS, NODES, WINDOW)
+    kpis = pd.DataFrame({"kpi": ["channel_teu", "channel_teu", "international_tonnes"],
+                         "scope": ["mode", "mode", "mode"], "key": ["rail", "water", "rail"],
+                         "value": [10.0, 4.0, 120.0], "unit": ["TEU/yr", "TEU/yr", "t/yr"]})
+    figs = [plots.hub_utilisation(weekly, yard, NODES, "demo"),
+            plots.hub_heatmap(weekly, NODES, "demo"),
+            plots.transit_times(S.transit_times(EVENTS, CONSIGNMENTS, LINKS, WINDOW), "demo"),
+            plots.mode_split(kpis, "demo"),
+            plots.corridor_cost_co2(S.corridor_cost_co2(EVENTS, CONSIGNMENTS, LINKS, WINDOW),
+                                    "demo"),
+            mapplot.network_map(NODES, S.link_flows(EVENTS, LINKS, WINDOW), "demo")]
+    for fig in figs:
+        assert isinstance(fig, Figure)
+        _assert_units(fig)
+        assert "demo" in (fig.get_suptitle() + " ".join(ax.get_title() for ax in fig.axes))
+    # hub colours are fixed per hub across figures
+    assert plots.hub_colour("guoyuan") == plots.HUB_COLOURS["guoyuan"]
+    assert plots.hub_colour("rail", ["rail", "port"]) != plots.hub_colour("port", ["rail", "port"])
+
+
+def test_network_map_line_width_grows_with_flow_and_colour_follows_mode():
+    flows = S.link_flows(EVENTS, LINKS, WINDOW)
+    fig = mapplot.network_map(NODES, flows, "demo")
+    main = fig.axes[0]
+    by_colour = {ln.get_color(): ln.get_linewidth() for ln in main.lines
+                 if ln.get_color() in plots.MODE_COLOURS.values()}
+    # rail (10 TEU) is drawn wider than water (4 TEU), each in its mode's colour
+    assert by_colour[plots.MODE_COLOURS["rail"]] > by_colour[plots.MODE_COLOURS["water"]]
+    texts = " ".join(t.get_text() for t in main.texts)
+    assert "west (west)" in texts and "east (east)" in texts
+    assert len(main.child_axes) == 1  # the inset of the region
+    assert {t.get_text() for t in main.child_axes[0].texts} >= {"rail", "port", "park"}
