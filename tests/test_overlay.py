@@ -7,8 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 import hubsim
+from hubsim.diff import diff_scenarios, diff_table, diff_text, show_text
 from hubsim.loader import build_scenario, load_scenario
 from hubsim.overlay import scenario_data
 
@@ -137,3 +139,208 @@ def test_ambiguous_demand_key_lists_the_choices(make_scenario, tiny: hubsim.Scen
         hubsim.apply_changes(scn, {"demand.park-west.teu_per_year": 1})
     out = hubsim.apply_changes(scn, {"demand.park-west#2.teu_per_year": 200})
     assert [d.teu_per_year for d in out.demand] == [12000, 6000, 10000, 200]
+
+
+# --------------------------------------------------------------------------- overlay files
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path: Path, tiny_path: Path) -> Path:
+    """A folder holding a copy of tiny.yaml, for overlays to extend."""
+    (tmp_path / "tiny.yaml").write_text(tiny_path.read_text())
+    return tmp_path
+
+
+RAIL2 = """
+add:
+  hubs:
+    rail2: {lat: 29.7, lon: 106.5, equipment: 2, moves_per_hour: 20, yard_teu: 2000}
+  links:
+    - {from: rail2, to: west, mode: rail, distance_km: 11000, speed_kmh: 30, co2_g_per_tkm: 20}
+  services:
+    - {id: cre2, from: rail2, to: west, mode: rail, capacity_teu: 80, per_week: 2}
+"""
+
+
+def test_overlay_removes_adds_and_sets(folder: Path, tiny: hubsim.Scenario) -> None:
+    path = write(folder, "more.yaml", "# what if\nextends: tiny.yaml\n"
+                 "description: more cranes, a second rail hub\n"
+                 "remove: {demand: [west-park]}\n" + RAIL2 +
+                 "set:\n  hubs.port.equipment: x2\n  services.cre2.per_week: 3\n")
+    scn = load_scenario(path)
+    assert scn.name == "more"                       # default: the file's stem
+    assert scn.description == "more cranes, a second rail hub"
+    assert list(scn.hubs) == ["rail", "port", "rail2"]
+    assert [s.id for s in scn.services] == ["dray", "shuttle", "cre", "barge", "cre2"]
+    assert scn.services[-1].per_week == 3           # set runs after add
+    assert scn.hubs["port"].equipment == 4
+    assert [(d.origin, d.destination) for d in scn.demand] == [("park", "west"),
+                                                               ("park", "east")]
+    assert scn.links[:4] == tiny.links and scn.seasonality == tiny.seasonality
+    assert scn.source_path == str(path) and len(scn.source_hash) == 64
+
+
+def test_overlay_chain_and_provenance(folder: Path) -> None:
+    write(folder, "a.yaml", "extends: tiny.yaml\nname: a\nset: {hubs.port.equipment: 5}\n")
+    sub = folder / "sub"
+    sub.mkdir()
+    b = write(sub, "b.yaml", "extends: ../a.yaml\nset: {run.seed: 9, hubs.port.equipment: x2}\n")
+    scn = load_scenario(b)
+    assert (scn.name, scn.run.seed, scn.hubs["port"].equipment) == ("b", 9, 10)
+    before = scn.source_hash
+    write(folder, "a.yaml", "extends: tiny.yaml\nname: a\nset: {hubs.port.equipment: 6}\n")
+    again = load_scenario(b)
+    assert again.hubs["port"].equipment == 12 and again.source_hash != before
+
+
+def test_overlay_on_a_parent_with_csv_tables(folder: Path) -> None:
+    (folder / "demand.csv").write_text(
+        "origin,destination,teu_per_year,tonnes_per_year,batch_mean\n"
+        "park,west,12000,144000,8\npark,east,10000,120000,5\n")
+    data = yaml.safe_load((folder / "tiny.yaml").read_text())
+    data["demand"] = "demand.csv"
+    (folder / "tiny.yaml").write_text(yaml.safe_dump(data))
+    path = write(folder, "w.yaml", "extends: tiny.yaml\nset: {demand.park-east.batch_mean: 2}\n")
+    assert [d.batch_mean for d in load_scenario(path).demand] == [8, 2]
+
+
+def test_resolved_scenario_shows_as_yaml_that_loads_back_equal(folder: Path) -> None:
+    path = write(folder, "more.yaml", "extends: tiny.yaml\n" + RAIL2)
+    scn = load_scenario(path)
+    text = show_text(scn)
+    assert text.startswith(f"# more: resolved from {path}\n")
+    assert "dwell_h: lognormal(24, 0.5)" in text and "extends" not in text
+    assert build_scenario(yaml.safe_load(text)) == scn
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("extends: nothere.yaml\n",
+     "w.yaml: extends: parent scenario 'nothere.yaml' not found (looked for "),
+    ("extends: 3\n", "w.yaml: extends: must be the path of a scenario file"),
+    ("extends: tiny.yaml\nhubs: {}\n",
+     "w.yaml: hubs: unknown key in an overlay file (an overlay holds extends, name, "
+     "description, remove, add, set; change other fields with set)"),
+    ("extends: tiny.yaml\nname: [x]\n", "w.yaml: name: must be text, got ['x']"),
+    ("extends: tiny.yaml\nset: {hubs.port.cranes: 3}\n",
+     "w.yaml: set: hubs.port.cranes: unknown field 'cranes' of hubs.port (fields: "),
+    ("extends: tiny.yaml\nset: {services.nope.fleet: 3}\n",
+     "w.yaml: set: services.nope.fleet: no service 'nope' (known: dray, shuttle, cre, barge)"),
+    ("extends: tiny.yaml\nset: [hubs.port.equipment]\n",
+     "w.yaml: set: expected a mapping of path: value, got list"),
+    ("extends: tiny.yaml\nset: {hubs.port.equipment: -1}\n",
+     "w.yaml: hubs.port.equipment: must be greater than or equal to 1 [count], got -1"),
+    ("extends: tiny.yaml\nremove: {hubs: [port]}\n",
+     "w.yaml: remove: hubs: hub 'port' is still used by links.rail-port:rail; remove that too"),
+    ("extends: tiny.yaml\nremove: {zones: [park]}\n",
+     "w.yaml: remove: zones: zone 'park' is still used by links.park-rail:road"),
+    ("extends: tiny.yaml\nremove: {links: [port-east:water]}\n",
+     "w.yaml: remove: links: the water link port-east is still used by services.barge; "
+     "remove that too"),
+    ("extends: tiny.yaml\nremove: {services: [nope]}\n",
+     "w.yaml: remove: services: no service 'nope' (known: dray, shuttle, cre, barge)"),
+    ("extends: tiny.yaml\nremove: {hubs: [nope]}\n",
+     "w.yaml: remove: hubs: no hub 'nope' (known: rail, port)"),
+    ("extends: tiny.yaml\nremove: {services: cre}\n",
+     "w.yaml: remove: services: expected a list of ids"),
+    ("extends: tiny.yaml\nremove: {services: [shuttle]}\n",
+     "w.yaml: demand.park-east: no route carries container cargo from 'park' to 'east'"),
+    ("extends: tiny.yaml\nadd: {hubs: {port: {lat: 1, lon: 1, equipment: 1, "
+     "moves_per_hour: 1, yard_teu: 1}}}\n",
+     "w.yaml: add: hubs: 'port' already exists in hubs; use set to change it"),
+    ("extends: tiny.yaml\nadd: {gateways: {rail: {lat: 1, lon: 1, corridor: x}}}\n",
+     "w.yaml: add: gateways: 'rail' already exists in hubs"),
+    ("extends: tiny.yaml\nadd: {run: [1]}\n", "w.yaml: add: cannot add to 'run' (sections: "),
+    ("extends: tiny.yaml\nadd: {links: {from: a}}\n",
+     "w.yaml: add: links: expected a list of items"),
+    ("extends: tiny.yaml\nadd: {services: [{id: x, from: rail, to: port, mode: rail, "
+     "capacity_teu: 0, per_week: 1}]}\n",
+     "w.yaml: services.x.capacity_teu: must be greater than 0 [TEU/vehicle], got 0"),
+])
+def test_overlay_errors_name_file_path_and_expectation(folder: Path, text: str,
+                                                       expected: str) -> None:
+    path = write(folder, "w.yaml", text)
+    with pytest.raises(hubsim.ScenarioError) as info:
+        load_scenario(path)
+    assert str(info.value).startswith(f"{folder}/"), str(info.value)
+    assert expected in str(info.value)
+
+
+def test_removing_a_hub_with_everything_that_uses_it_is_allowed(folder: Path) -> None:
+    path = write(folder, "w.yaml", "extends: tiny.yaml\nremove:\n  hubs: [port]\n"
+                 "  links: [port-east:water, rail-port]\n  services: [barge, shuttle]\n"
+                 "  demand: [park-east]\n  gateways: [east]\n  seasonality: [cny]\n")
+    scn = load_scenario(path)
+    assert list(scn.hubs) == ["rail"] and list(scn.gateways) == ["west"]
+    assert [s.id for s in scn.services] == ["dray", "cre"] and len(scn.demand) == 2
+
+
+def test_extends_cycle_is_an_error(folder: Path) -> None:
+    write(folder, "c1.yaml", "extends: c2.yaml\n")
+    write(folder, "c2.yaml", "extends: c1.yaml\n")
+    with pytest.raises(hubsim.ScenarioError, match=re.escape(
+            "c2.yaml: extends: 'c1.yaml' makes a cycle (c1.yaml -> c2.yaml -> c1.yaml)")):
+        load_scenario(folder / "c1.yaml")
+    write(folder, "self.yaml", "extends: self.yaml\n")
+    with pytest.raises(hubsim.ScenarioError, match="makes a cycle"):
+        load_scenario(folder / "self.yaml")
+
+
+def test_an_error_in_the_parent_names_the_parent(folder: Path) -> None:
+    write(folder, "bad.yaml", "extends: tiny.yaml\nset: {hubs.port.equipment: 0}\n")
+    path = write(folder, "w.yaml", "extends: bad.yaml\n")
+    with pytest.raises(hubsim.ScenarioError, match=re.escape(
+            f"{folder}/bad.yaml: hubs.port.equipment: must be greater")):
+        load_scenario(path)
+
+
+# --------------------------------------------------------------------------- diff
+def test_diff_lists_each_changed_field_with_unit_and_relative_change(
+        folder: Path, tiny: hubsim.Scenario) -> None:
+    path = write(folder, "w.yaml", "extends: tiny.yaml\nname: w\n"
+                 "remove: {demand: [west-park]}\n" + RAIL2 +
+                 "set: {hubs.port.equipment: 3, hubs.port.dwell_h: x2, "
+                 "links.rail-port.speed_kmh: 50}\n")
+    other = load_scenario(path)
+    changes = {c.path: c for c in diff_scenarios(tiny, other)}
+    assert set(changes) == {"name", "hubs.port.equipment", "hubs.port.dwell_h",
+                            "links.rail-port:rail.speed_kmh", "hubs.rail2",
+                            "links.rail2-west:rail", "services.cre2", "demand.west-park"}
+    eq = changes["hubs.port.equipment"]
+    assert (eq.kind, eq.before, eq.after, eq.unit, eq.relative) == ("changed", 2, 3, "count", 0.5)
+    assert changes["links.rail-port:rail.speed_kmh"].unit == "km/h"
+    assert (changes["hubs.port.dwell_h"].before, changes["hubs.port.dwell_h"].after) == \
+        ("lognormal(24, 0.5)", "lognormal(48, 0.5)")
+    assert changes["hubs.rail2"].kind == "added" and changes["demand.west-park"].kind == "removed"
+    text = diff_text(tiny, other, "tiny.yaml", "w.yaml")
+    assert text.splitlines()[0] == "tiny.yaml -> w.yaml: 8 difference(s)"
+    assert "~ hubs.port.equipment: 2 -> 3 [count] (+50.0%)" in text
+    assert "~ links.rail-port:rail.speed_kmh: 40 -> 50 [km/h] (+25.0%)" in text
+    assert "+ services.cre2: id 'cre2', from 'rail2', to 'west', mode 'rail', " \
+           "capacity_teu 80 TEU/vehicle, per_week 2 departures/week" in text
+    assert "- demand.west-park: origin 'west', destination 'park'" in text
+    table = diff_table(tiny, other)
+    assert list(table.columns) == ["path", "change", "before", "after", "unit", "relative"]
+    assert len(table) == 8
+
+
+def test_diff_ignores_order_and_reports_no_differences(tiny: hubsim.Scenario) -> None:
+    data = scenario_data(tiny)
+    data["links"] = data["links"][::-1]
+    data["services"] = data["services"][::-1]
+    data["demand"] = data["demand"][::-1]
+    data["hubs"] = dict(reversed(list(data["hubs"].items())))
+    shuffled = build_scenario(data)
+    assert diff_scenarios(tiny, shuffled) == []
+    assert diff_text(tiny, shuffled).endswith(": no differences")
+
+
+def test_diff_of_a_field_that_becomes_unset(tiny: hubsim.Scenario) -> None:
+    other = hubsim.apply_changes(tiny, {"links.rail-port.speed_kmh": None,
+                                        "links.rail-port.transit_h": "exp(2)"})
+    changes = {c.path: (c.before, c.after, c.unit) for c in diff_scenarios(tiny, other)}
+    assert changes == {"links.rail-port:rail.speed_kmh": (40.0, None, "km/h"),
+                       "links.rail-port:rail.transit_h": (None, "exp(2)", "h")}

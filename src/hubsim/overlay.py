@@ -266,7 +266,7 @@ def _add(data: dict[str, Any], additions: Any) -> None:
     for section, items in additions.items():
         where = f"{section}: "
         target = data.get(section)
-        if isinstance(target, dict):
+        if _is_table(section, target):
             if not isinstance(items, Mapping):
                 raise LookupError(f"{where}expected a mapping of id: item")
             for key, item in items.items():
@@ -281,8 +281,14 @@ def _add(data: dict[str, Any], additions: Any) -> None:
                 raise LookupError(f"{where}expected a list of items")
             target.extend(_plain(it) for it in items)
         else:
-            sections = [k for k, v in data.items() if isinstance(v, dict | list)]
+            sections = [k for k, v in data.items() if isinstance(v, list) or _is_table(k, v)]
             raise LookupError(f"cannot add to {section!r} (sections: {_known(sections)})")
+
+
+def _is_table(section: str, value: Any) -> bool:
+    """An id table (hubs, zones, gateways, seasonality profiles), not a settings section."""
+    return isinstance(value, dict) and (section in (*NODE_TABLES, "seasonality") or (
+        bool(value) and all(isinstance(v, dict) for v in value.values())))
 
 
 def _remove(data: dict[str, Any], removals: Any) -> None:
@@ -291,7 +297,7 @@ def _remove(data: dict[str, Any], removals: Any) -> None:
     for section, refs in removals.items():
         if not isinstance(refs, list):
             raise LookupError(f"{section}: expected a list of ids")
-        if not isinstance(data.get(section), dict | list):
+        if not (isinstance(data.get(section), list) or _is_table(section, data.get(section))):
             raise LookupError(f"cannot remove from {section!r}")
     # lists first (every reference resolved before anything is deleted), then id tables
     for section, refs in removals.items():
