@@ -11,10 +11,12 @@ Model (all times in hours; loads in TEU for containers, tonnes for air cargo):
   Transferring loads then dwell (``dwell_h``, plus ``clearance_h`` where an international load
   enters or leaves the region) before they are ready for the next leg.
 * **Scheduled services** depart per direction on a headway; with a finite fleet a departure
-  waits for a vehicle at that end (missed slots are skipped). A vehicle loads ready consignments
-  first come first served up to capacity (splitting the last one), loads with one equipment hold
-  sized by the whole load, travels (optionally through a lock resource), discharges with one
-  hold, and stays at the far end for the return service (or runs back empty when one-way).
+  waits for a vehicle at that end (missed slots are skipped). At its slot a vehicle takes ready
+  consignments first come first served up to capacity (splitting the last one); it then loads,
+  in its own process so the timetable keeps its slots, with one equipment hold sized by the
+  whole load (the taken consignments stay at the node until it departs), travels (optionally
+  through a lock resource), discharges with one hold, and stays at the far end for the return
+  service (or runs back empty when one-way).
 * **On-demand services** (trucks) take ceil(load / capacity) vehicles from the fleet at once and
   return them empty after delivery.
 
@@ -127,7 +129,8 @@ class _Engine:
                 Dist(mean=lk.distance_km / lk.speed_kmh)
             self.transit[i] = Sampler(dist, _stream(seed, f"transit:{i}"))
         self.locks = {i: (simpy.Resource(env, capacity=lk.lock.capacity),
-                          Sampler(lk.lock.hold_h, _stream(seed, f"lock:{i}")), lk.lock.position)
+                          Sampler(lk.lock.hold_h, _stream(seed, f"lock:{i}")), lk.lock.position,
+                          lk.from_)
                       for i, lk in enumerate(scn.links) if lk.lock is not None}
         # carriers: for each directed edge and cargo class, an on-demand service or a queue
         self.on_demand: dict[tuple[str, str, str, str], tuple[int, Slots | None,
@@ -388,7 +391,6 @@ class _Engine:
         headway = svc.headway
         q = self.queues[(u, v, svc.mode, cargo)]
         link = self.link_idx[(u, v, svc.mode)]
-        hub = self.hubs.get(u)
         k = 0
         while True:
             scheduled = svc.first_departure_h + k * headway
@@ -408,24 +410,9 @@ class _Engine:
                         yield q.signal | env.timeout(deadline - env.now)
                     q.signal = None
             take = self._take(q, cap, u)
-            load = sum(c.load for c in take)
-            if hub is not None and take:
-                wait, dur = yield from self._handle(hub, load)
-                for c in take:
-                    share = c.load / load
-                    self.event(env.now, R.LIFT_ON, c.cid, hub.idx, link, j, -1, c.teu, c.tonnes,
-                               wait, dur * share)
-                    self._yard_out(hub, c)
-            trip = self.next_trip
-            self.next_trip += 1
-            ui, vi = self.node_idx[u], self.node_idx[v]
-            row = self.rec.trip(trip, j, link, ui, vi, scheduled, env.now, load, cap, 1)
-            for c in take:
-                self.event(env.now, R.DEPART, c.cid, ui, link, j, trip, c.teu, c.tonnes,
-                           env.now - c.since, 0.0)
-                del self.at_node[c.cid]
-            self.on_vehicle[trip] = take
-            env.process(self._voyage(j, u, v, link, trip, row, take, pools))
+            # the vehicle loads and leaves in its own process, so a long loading never holds
+            # up the next slot; its consignments stay at the node until they depart
+            env.process(self._vehicle(j, u, v, link, scheduled, take, pools))
             # next slot: skip the ones already missed while waiting for a vehicle or cargo
             k = max(k + 1, math.ceil((env.now - svc.first_departure_h) / headway - 1e-9))
 
@@ -473,23 +460,44 @@ class _Engine:
         self.at_node[p.cid] = p
         return p
 
-    def _voyage(self, j: int, u: str, v: str, link: int, trip: int, row: int,
-                take: list[_Consignment], pools):
+    def _vehicle(self, j: int, u: str, v: str, link: int, scheduled: float,
+                 take: list[_Consignment], pools):
+        """One departure of a scheduled service: load at ``u``, travel, discharge at ``v``."""
         env = self.env
+        hub = self.hubs.get(u)
+        load = sum(c.load for c in take)
+        if hub is not None and take:
+            wait, dur = yield from self._handle(hub, load)
+            for c in take:
+                self.event(env.now, R.LIFT_ON, c.cid, hub.idx, link, j, -1, c.teu, c.tonnes,
+                           wait, dur * c.load / load)
+                self._yard_out(hub, c)
+        trip = self.next_trip
+        self.next_trip += 1
+        ui, vi = self.node_idx[u], self.node_idx[v]
+        row = self.rec.trip(trip, j, link, ui, vi, scheduled, env.now, load,
+                            self.scn.services[j].capacity, 1)
+        at_node = self.at_node
+        for c in take:
+            self.event(env.now, R.DEPART, c.cid, ui, link, j, trip, c.teu, c.tonnes,
+                       env.now - c.since, 0.0)
+            del at_node[c.cid]
+        self.on_vehicle[trip] = take
         t_dep = env.now
         transit = self.transit[link]()
         lock = self.locks.get(link)
         if lock is None:
             yield env.timeout(transit)
         else:
-            resource, hold, pos = lock
+            resource, hold, pos, lock_from = lock
+            if u != lock_from:
+                pos = 1.0 - pos  # the position is measured from the link's ``from`` end
             yield env.timeout(transit * pos)
             with resource.request() as req:
                 yield req
                 yield env.timeout(hold())
             yield env.timeout(transit * (1 - pos))
         self.rec.arrived(row, env.now)
-        vi = self.node_idx[v]
         for c in take:
             self.event(env.now, R.ARRIVE, c.cid, vi, link, j, trip, c.teu, c.tonnes, 0.0,
                        env.now - t_dep)
