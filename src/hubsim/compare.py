@@ -57,6 +57,7 @@ _PLOTTED = {("channel_teu", "total"), ("international_tonnes", "total"),
             ("channel_teu", "corridor"), ("hub_lifts_teu", "hub"),
             ("equipment_wait_mean_h", "hub"), ("hub_dwell_mean_h", "hub")}
 _ID = ["kpi", "scope", "key", "unit"]
+_FLOWS = ("channel_teu", "international_tonnes", "hub_lifts_teu", "hub_lifts_tonnes_air")
 
 
 def headline_kpis(res: Results) -> pd.DataFrame:
@@ -263,10 +264,11 @@ def _side_by_side(names: list[str], frames: list[pd.DataFrame]) -> pd.DataFrame:
             zip(table["kpi"], table["scope"], strict=True)],
         _o=[seen[tuple(r)] for r in table[_ID].itertuples(index=False)])
     table = table.sort_values(["_g", "_o"], kind="stable").drop(columns=["_g", "_o"])
-    # a by-hub or by-corridor row that is zero or absent everywhere says nothing (air tonnes
-    # at a container hub); totals and targets always stay
+    # a volume that is zero or absent in every scenario is a flow that does not exist there
+    # (air tonnes at a container hub, containers on the domestic air corridor): left out
     values = table[names].fillna(0.0).to_numpy(float)
-    keep = table["scope"].isin(["target", "total"]).to_numpy() | (values != 0).any(axis=1)
+    flow = table["kpi"].isin(_FLOWS).to_numpy() & ~table["scope"].isin(["target", "total"])
+    keep = ~flow | (values != 0).any(axis=1)
     table = table[keep].reset_index(drop=True)
     base = table[base_name].to_numpy(float)
     cols = {c: table[c] for c in [*_ID, base_name]}
