@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -72,7 +73,8 @@ class Results:
         return float(sel["value"].iloc[0])
 
 
-def simulate(scenario: Scenario, seed: int | None = None, days: float | None = None) -> Results:
+def simulate(scenario: Scenario, seed: int | None = None, days: float | None = None,
+             progress: Callable[[float, float], None] | None = None) -> Results:
     """Run one replication of ``scenario``.
 
     Parameters
@@ -84,6 +86,10 @@ def simulate(scenario: Scenario, seed: int | None = None, days: float | None = N
     days : float, optional
         Length of the measured period in days (after the warm-up); default
         ``run.horizon_days - run.warmup_days``.
+    progress : callable, optional
+        ``progress(sim_day, total_days)``, called after every simulated day (warm-up
+        included) and at the end, e.g. :func:`hubsim.progress.day_progress`; it does not
+        change the results.
 
     Returns
     -------
@@ -98,7 +104,7 @@ def simulate(scenario: Scenario, seed: int | None = None, days: float | None = N
     if measured_h <= 0:
         raise ValueError(f"days must be > 0, got {days}")
     start = time.perf_counter()
-    out = run_engine(scenario, seed, warmup_h + measured_h, warmup_h)
+    out = run_engine(scenario, seed, warmup_h + measured_h, warmup_h, progress=progress)
     rec = out.recorder
     results = Results(
         scenario=scenario, seed=seed, window=K.Window(warmup_h, warmup_h + measured_h),

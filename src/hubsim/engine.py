@@ -31,6 +31,7 @@ import math
 import zlib
 from bisect import bisect_right
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -556,8 +557,13 @@ class _Engine:
         return balance, {"at_node_load": by_node, "queued_load": queued}
 
 
-def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float) -> EngineOutput:
-    """Simulate ``horizon_h`` hours and return the records; raises ConservationError on a bug."""
+def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
+               progress: Callable[[float, float], None] | None = None) -> EngineOutput:
+    """Simulate ``horizon_h`` hours and return the records; raises ConservationError on a bug.
+
+    ``progress(sim_day, total_days)``, when given, is called after each simulated day (days
+    since the start, warm-up included) and at the end; it has no effect on the results.
+    """
     eng = _Engine(scn, seed, horizon_h, warmup_h)
     eng.start()
     # The run allocates millions of short-lived objects but makes no reference cycles worth
@@ -565,11 +571,26 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float) -> E
     # the run time (benchmarks/), so it is paused for the run and restored after.
     collecting = gc.isenabled()
     gc.disable()
+    chunks = 1
     try:
-        eng.env.run(until=horizon_h)
+        if progress is None:
+            eng.env.run(until=horizon_h)
+        else:
+            # day by day: each stop is one extra (urgent) SimPy event that comes before the
+            # model's events at that instant and changes nothing in their order
+            total_days = horizon_h / 24.0
+            day = 1
+            while day * 24.0 < horizon_h:
+                eng.env.run(until=day * 24.0)
+                progress(float(day), total_days)
+                day += 1
+            eng.env.run(until=horizon_h)
+            progress(total_days, total_days)
+            chunks = day
     finally:
         if collecting:
             gc.enable()
     balance, in_system = eng.check_conservation()
-    simpy_events = next(eng.env._eid)  # noqa: SLF001  events scheduled so far
+    # events scheduled so far, not counting the extra stops of a run reported day by day
+    simpy_events = next(eng.env._eid) - (chunks - 1)  # noqa: SLF001
     return EngineOutput(eng.rec, horizon_h, warmup_h, seed, simpy_events, balance, in_system)
