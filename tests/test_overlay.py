@@ -3,7 +3,10 @@ and every error case, on hand-written files."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -344,3 +347,70 @@ def test_diff_of_a_field_that_becomes_unset(tiny: hubsim.Scenario) -> None:
     changes = {c.path: (c.before, c.after, c.unit) for c in diff_scenarios(tiny, other)}
     assert changes == {"links.rail-port:rail.speed_kmh": (40.0, None, "km/h"),
                        "links.rail-port:rail.transit_h": (None, "exp(2)", "h")}
+
+
+# --------------------------------------------------------------------------- command line
+def hubsim_cli(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, "-m", "hubsim.cli", *map(str, args)], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_show_prints_the_resolved_scenario(folder: Path) -> None:
+    path = write(folder, "more.yaml", "extends: tiny.yaml\n" + RAIL2)
+    proc = hubsim_cli("show", path)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert build_scenario(yaml.safe_load(proc.stdout)) == load_scenario(path)
+
+
+def test_cli_diff_prints_the_semantic_difference(folder: Path) -> None:
+    path = write(folder, "w.yaml", "extends: tiny.yaml\nname: w\n"
+                 "set: {hubs.port.equipment: 3, services.cre.per_week: x1.5}\n")
+    proc = hubsim_cli("diff", "tiny.yaml", "w.yaml", cwd=folder)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert proc.stdout.splitlines() == [
+        "tiny.yaml -> w.yaml: 3 difference(s)",
+        "~ name: 'tiny' -> 'w'",
+        "~ hubs.port.equipment: 2 -> 3 [count] (+50.0%)",
+        "~ services.cre.per_week: 4 -> 6 [departures/week] (+50.0%)"]
+    same = hubsim_cli("diff", path, path)
+    assert same.stdout.strip().endswith(": no differences")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["show", "missing.yaml"], "hubsim: error: missing.yaml: no such scenario file"),
+    (["show", "c1.yaml"], "hubsim: error: c2.yaml: extends: 'c1.yaml' makes a cycle"),
+    (["diff", "tiny.yaml", "bad.yaml"],
+     "hubsim: error: bad.yaml: set: hubs.port.cranes: unknown field 'cranes' of hubs.port"),
+    (["compare", "tiny.yaml", "bad.yaml", "--out", "out"],
+     "hubsim: error: bad.yaml: set: hubs.port.cranes: unknown field"),
+    (["compare", "tiny.yaml", "tiny.yaml", "--days", "0", "--out", "out"],
+     "hubsim: error: --days must be > 0, got 0"),
+    (["compare", "tiny.yaml", "--out", "out"],
+     "hubsim compare: error: the following arguments are required: WHATIF"),
+])
+def test_cli_errors_are_one_line_exit_2_and_write_nothing(folder: Path, args: list[str],
+                                                          expected: str) -> None:
+    write(folder, "c1.yaml", "extends: c2.yaml\n")
+    write(folder, "c2.yaml", "extends: c1.yaml\n")
+    write(folder, "bad.yaml", "extends: tiny.yaml\nset: {hubs.port.cranes: 3}\n")
+    before = sorted(p.name for p in folder.iterdir())
+    proc = hubsim_cli(*args, cwd=folder)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(expected), proc.stderr
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_cli_compare_refuses_an_existing_folder(folder: Path) -> None:
+    (folder / "out").mkdir()
+    proc = hubsim_cli("compare", "tiny.yaml", "tiny.yaml", "--out", "out", cwd=folder)
+    assert proc.returncode == 2
+    assert proc.stderr == "hubsim: error: out: already exists; results are never overwritten\n"
+    assert list((folder / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["show", "diff", "compare"])
+def test_cli_help(command: str) -> None:
+    proc = hubsim_cli(command, "--help")
+    assert proc.returncode == 0 and proc.stdout.startswith(f"usage: hubsim {command}")
