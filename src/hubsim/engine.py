@@ -592,5 +592,6 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
             gc.enable()
     balance, in_system = eng.check_conservation()
     # events scheduled so far, not counting the extra stops of a run reported day by day
-    simpy_events = next(eng.env._eid) - (chunks - 1)  # noqa: SLF001
+    # (each ``run(until=...)`` takes two event ids in SimPy 4)
+    simpy_events = next(eng.env._eid) - 2 * (chunks - 1)  # noqa: SLF001
     return EngineOutput(eng.rec, horizon_h, warmup_h, seed, simpy_events, balance, in_system)
