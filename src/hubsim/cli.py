@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hubsim import __version__
+from hubsim import __version__, experiment_cli
 from hubsim.api import Results, simulate
 from hubsim.loader import ScenarioError, load_scenario
 from hubsim.network import build_network, route_table
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "(and no progress bar)")
     run.add_argument("--report", action="store_true", help="also write report.html, a "
                      "self-contained HTML report (verdict, figures, tables, manifest)")
+    experiment_cli.add_run_options(run)
 
     rep = sub.add_parser("report", help="write report.html for a results folder",
                          description="Write RESULTS_DIR/report.html: one self-contained HTML "
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
     cal.add_argument("--markdown", action="store_true",
                      help="print the docs/calibration.md page instead of a text table")
+    experiment_cli.add_parsers(sub)
     return p
 
 
@@ -156,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _overlay_commands(args)
         if args.command == "report":
             return _report(args)
+        if args.command in ("sweep", "goal", "capacity"):
+            return getattr(experiment_cli, f"run_{args.command}")(args)
         return _fields(args)
     except (ScenarioError, FileExistsError, ValueError) as exc:
         print(f"hubsim: error: {exc}", file=sys.stderr)
@@ -168,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from hubsim.output import default_folder, write_results
 
+    if args.replications is not None:
+        return experiment_cli.run_replications(args)
     path = args.scenario or _default_scenario()
     scn = load_scenario(path)
     if args.days is not None and args.days <= 0:

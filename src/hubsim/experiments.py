@@ -601,6 +601,9 @@ def sweep(scenario: Scenario, parameters: Mapping[str, Sequence[Any]],
     base = _base_seed(scenario, seed)
     points = grid(parameters)
     names = list(parameters)
+    for path in names:  # a bad path or value fails here, before any folder is made
+        for value in dict.fromkeys(map(_plain, parameters[path])):
+            apply_changes(scenario, {path: value})
     store = RunStore(out, _identity("sweep", scenario, base, days, replications=replications,
                                     parameters={k: list(map(_plain, v))
                                                 for k, v in parameters.items()}),

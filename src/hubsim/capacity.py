@@ -1,0 +1,512 @@
+"""Goal-seeking and capacity: the smallest parameter value that meets a target, the demand a
+network sustains and the resource that binds first.
+
+Both are searches over points evaluated with replications (:mod:`hubsim.experiments`); every
+point's runs are kept in a :class:`~hubsim.experiments.RunCache` (and the results folder), so
+a search never simulates a point twice and a resumed search skips what is done.
+
+**Goal-seeking** assumes the probability of meeting the target grows with the parameter
+(more cranes or trains never hurt): from the current value it steps up, doubling the step,
+until the target is met with the asked probability (or down, when it already is), then bisects
+on the grid ``low + k * step`` to the smallest value that meets it.
+
+**Capacity** scales every demand row (TEU and tonnes) by a factor ``s``. The network keeps up
+at ``s`` when, in the mean over the replications, the TEU waiting at nodes (in yards, at gates
+and zones; cargo on vehicles is left out) does not trend upward over the measured window (its
+least-squares slope, in TEU per day, is at most ``growth_tol``, default 3%, of the TEU offered
+per day) and no handling equipment, scheduled service or lock is saturated (utilisation below
+:data:`SATURATED`: a resource busy all the time has no steady-state queue). The search
+doubles ``s`` from 1 until the system stops keeping up (or halves it when it does not keep up
+at 1), then bisects to a relative tolerance ``tol``. The sustainable
+throughput is the channel TEU/yr measured at the largest sustainable scale.
+
+Resources and their utilisation (:func:`diagnostics`, computed in each worker from its events):
+
+* hub handling equipment: busy fraction; queue growth = slope of the wait for equipment (h/day);
+* hub yard: mean occupancy / ``yard_teu``; growth = slope of the yard level (TEU/day);
+* scheduled service: carried load / (capacity x departures its headway allows), busiest
+  direction; growth = slope of the time loads wait at the departure node (h/day);
+* lock: passages x mean hold / (capacity x hours); growth = slope of the vehicles' time on the
+  link (h/day).
+
+The binding resource is the one with the highest utilisation at the largest sustainable scale
+among those whose queue grows at the first unsustainable one (growth above
+``BINDING_GROWTH`` in its unit per day); if none grows, the highest utilisation. Its marginal
+value is the capacity search repeated with one more unit of it (one more piece of equipment,
+one more departure a week, one more lock chamber, 10% more yard): the change of the
+sustainable channel TEU/yr. On-demand trucks and vehicle fleets are not judged as resources.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hubsim import kpis as K
+from hubsim.executors import Executor
+from hubsim.experiments import (
+    Changes,
+    Experiment,
+    Progress,
+    RunCache,
+    RunStore,
+    _base_seed,
+    _check_days,
+    _identity,
+    run_points,
+)
+from hubsim.overlay import scenario_data
+from hubsim.scenario import Scenario
+
+__all__ = ["BINDING_GROWTH", "SATURATED", "CapacityResult", "GoalResult", "capacity", "diagnostics",
+           "goal_seek"]
+
+#: a queue "grows" when its slope exceeds this (h/day for waits, TEU/day for yards)
+BINDING_GROWTH = 0.25
+#: a resource this busy (mean over replications) is saturated: its queue has no steady state
+SATURATED = 0.98
+#: resource kinds whose utilisation can reach saturation (a yard overflows instead)
+SATURABLE = ("equipment", "service", "lock")
+DIAG_COLUMNS = ["kpi", "scope", "key", "value", "unit"]
+
+
+# --------------------------------------------------------------------------- diagnostics
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    """Least-squares slope of y on x (0 with fewer than 3 points or no spread in x)."""
+    if len(x) < 3 or np.ptp(x) == 0:
+        return 0.0
+    xm = x - x.mean()
+    return float(np.dot(xm, y - y.mean()) / np.dot(xm, xm))
+
+
+def _level_at(t: np.ndarray, delta: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """A step function given by changes ``delta`` at times ``t``, sampled at ``grid``."""
+    order = np.argsort(t, kind="stable")
+    level = np.cumsum(delta[order])
+    idx = np.searchsorted(t[order], grid, side="right") - 1
+    return np.where(idx >= 0, level[np.clip(idx, 0, None)] if len(level) else 0.0, 0.0)
+
+
+def diagnostics(res: Any) -> pd.DataFrame:
+    """Capacity diagnostics of one run (a :class:`hubsim.Results`), as KPI rows.
+
+    ``offered_teu_per_day`` and ``node_backlog_growth`` (TEU/day, over the window);
+    per hub ``equipment_wait_growth`` (h/day) and ``yard_growth`` (TEU/day); per scheduled
+    service ``service_utilisation`` and ``service_wait_growth`` (h/day); per lock link
+    ``lock_utilisation`` and ``lock_transit_growth`` (h/day).
+    """
+    w: K.Window = res.window
+    ev, trips, scn = res.events, res.trips, res.scenario
+    rows: list[tuple[str, str, str, float, str]] = []
+    t = ev["t_h"].to_numpy()
+    name = ev["event"].astype(str).to_numpy()
+    teu = ev["teu"].to_numpy()
+    sign = np.select([name == "generated", name == "arrive", name == "depart",
+                      name == "delivered"], [1.0, 1.0, -1.0, -1.0], 0.0)
+    inside = (t >= w.start_h) & (t < w.end_h)
+    offered = teu[inside & (name == "generated")].sum() / (w.hours / 24.0)
+    rows.append(("offered_teu_per_day", "total", "", offered, "TEU/day"))
+    grid = np.linspace(w.start_h, w.end_h, 121)
+    sel = sign != 0
+    level = _level_at(t[sel], teu[sel] * sign[sel], grid)
+    rows.append(("node_backlog_growth", "total", "", _slope(grid / 24.0, level), "TEU/day"))
+
+    node = ev["node"].astype(str).to_numpy()
+    lifts = inside & ((name == "lift_on") | (name == "lift_off"))
+    yards = K.yard_series(ev, res.nodes)
+    for hub in scn.hubs:
+        m = lifts & (node == hub)
+        rows.append(("equipment_wait_growth", "hub", hub,
+                     _slope(t[m] / 24.0, ev["wait_h"].to_numpy()[m]), "h/day"))
+        y = yards[yards["node"] == hub]
+        lv = _level_at(y["t_h"].to_numpy(), np.diff(y["level"].to_numpy(), prepend=0.0),
+                       grid) if len(y) else np.zeros_like(grid)
+        rows.append(("yard_growth", "hub", hub, _slope(grid / 24.0, lv), "TEU/day"))
+
+    tr = trips[(trips["depart_h"] >= w.start_h) & (trips["depart_h"] < w.end_h)]
+    service = ev["service"].astype(str).to_numpy()
+    departs = inside & (name == "depart")
+    for svc in scn.services:
+        if svc.on_demand:
+            continue
+        grp = tr[tr["service"].astype(str) == svc.id]
+        allowed = w.hours / svc.headway * svc.capacity
+        by_dir = grp.groupby(grp["from"].astype(str), observed=True)["load"].sum()
+        util = float(by_dir.max()) / allowed if len(by_dir) else 0.0
+        rows.append(("service_utilisation", "service", svc.id, util, "fraction"))
+        m = departs & (service == svc.id)
+        rows.append(("service_wait_growth", "service", svc.id,
+                     _slope(t[m] / 24.0, ev["wait_h"].to_numpy()[m]), "h/day"))
+    for lk in scn.links:
+        if lk.lock is None:
+            continue
+        key = f"{lk.from_}-{lk.to}:{lk.mode}"
+        grp = tr[tr["link"].astype(str) == key]
+        util = len(grp) * lk.lock.hold_h.expected() / (lk.lock.capacity * w.hours)
+        rows.append(("lock_utilisation", "link", key, util, "fraction"))
+        done = grp[grp["arrive_h"].notna()]
+        rows.append(("lock_transit_growth", "link", key,
+                     _slope(done["depart_h"].to_numpy() / 24.0,
+                            (done["arrive_h"] - done["depart_h"]).to_numpy()), "h/day"))
+    return pd.DataFrame(rows, columns=DIAG_COLUMNS)
+
+
+# --------------------------------------------------------------------------- goal-seeking
+@dataclass
+class GoalResult:
+    """Outcome of :func:`goal_seek`: ``value`` (None when not reached up to ``high``) and one
+    row per evaluated value in ``steps`` (value, n, p_met, mean, ci_low, ci_high, met)."""
+
+    value: float | None
+    target: str
+    vary: str
+    probability: float
+    steps: pd.DataFrame
+    folder: Path | None = None
+    simulated: int = 0
+    reused: int = 0
+
+
+def _current(scn: Scenario, path: str) -> Any:
+    from hubsim.loader import ScenarioError
+    from hubsim.overlay import _targets
+
+    source = scn.source_path or "<scenario>"
+    try:
+        found = _targets(scenario_data(scn), path)
+    except (LookupError, ValueError) as exc:
+        raise ScenarioError(f"{source}: {path}: {exc}") from None
+    if len(found) != 1:
+        raise ScenarioError(f"{source}: {path}: --vary needs a path naming one field, "
+                            f"this one names {len(found)}")
+    container, key = found[0]
+    value = container[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"{source}: {path}: --vary needs a number field, got {value!r}")
+    return value
+
+
+def _target(scn: Scenario, target: str):
+    hits = [t for t in scn.targets if t.id == target] or \
+        [t for t in scn.targets if t.kpi == target]
+    if len(hits) != 1:
+        known = ", ".join(f"{t.id} ({t.kpi})" for t in scn.targets) or "none"
+        what = "no" if not hits else "several"
+        raise ValueError(f"--target {target!r}: {what} target with that id or KPI in "
+                         f"{scn.name} (targets: {known})")
+    return hits[0]
+
+
+def goal_seek(scenario: Scenario, target: str, vary: str, probability: float = 0.9,
+              replications: int = 10, *, low: float | None = None, high: float | None = None,
+              step: float | None = None, seed: int | None = None, days: float | None = None,
+              executor: Executor | None = None, out: str | Path | None = None,
+              resume: bool = False, progress: Progress | None = None) -> GoalResult:
+    """The smallest value of the field ``vary`` at which ``target`` (a target id, or the KPI
+    of exactly one target) is met in at least ``probability`` of ``replications`` runs.
+
+    Values are searched on the grid ``low + k * step`` (default step 1, low = step, high =
+    64 x the current value); a whole-number field stays whole. Every evaluated value and its
+    probability is in ``steps``.
+    """
+    if not 0 < probability <= 1:
+        raise ValueError(f"probability must be in (0, 1], got {probability}")
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1, got {replications}")
+    _check_days(days)
+    tgt = _target(scenario, target)
+    current = _current(scenario, vary)
+    whole = isinstance(current, int)
+    step = float(step if step is not None else 1.0)
+    if not step > 0:
+        raise ValueError(f"step must be > 0, got {step}")
+    low = float(low if low is not None else step)
+    high = float(high if high is not None else max(64 * float(current), low + 64 * step))
+    if high < low:
+        raise ValueError(f"high ({high:g}) must be >= low ({low:g})")
+    k_max = int(math.floor((high - low) / step + 1e-9))
+
+    def value(k: int) -> float | int:
+        v = round(low + k * step, 12)
+        return int(round(v)) if whole and float(v).is_integer() else v
+
+    base = _base_seed(scenario, seed)
+    store = RunStore(out, _identity("goal", scenario, base, days), resume) \
+        if out is not None else None
+    cache = RunCache(scenario, base, days, executor, store, progress)
+    results: dict[int, dict[str, Any]] = {}
+
+    def met(k: int) -> bool:
+        if k not in results:
+            exp = run_points(cache, [((vary, value(k)),)], replications, [vary])
+            row = exp.targets[exp.targets["target"] == tgt.id]
+            if row.empty:
+                raise RuntimeError(f"every run at {vary}={value(k)} failed: "
+                                   + "; ".join(exp.failures["error"].astype(str).head(3)))
+            r = row.iloc[0]
+            results[k] = {"value": value(k), "n": int(r["n"]), "p_met": float(r["p_met"]),
+                          "mean": float(r["mean"]), "ci_low": float(r["ci_low"]),
+                          "ci_high": float(r["ci_high"]),
+                          "met": bool(r["p_met"] >= probability - 1e-12)}
+        return results[k]["met"]
+
+    k0 = min(max(0, int(round((float(current) - low) / step))), k_max)
+    answer: int | None
+    if met(k0):
+        lo_k, hi_k = -1, k0  # -1: below the grid, taken as not met
+    else:
+        lo_k, jump, answer = k0, 1, None
+        while True:
+            k = min(k_max, lo_k + jump)
+            if met(k):
+                hi_k = k
+                break
+            if k == k_max:
+                hi_k = None
+                break
+            lo_k, jump = k, jump * 2
+    if hi_k is None:
+        answer = None
+    else:
+        while hi_k - lo_k > 1:
+            mid = (lo_k + hi_k) // 2
+            if met(mid):
+                hi_k = mid
+            else:
+                lo_k = mid
+        answer = hi_k
+    steps = pd.DataFrame([results[k] for k in sorted(results)])
+    if store is not None:
+        store.write_table("goal_steps.csv", steps)
+        store.write_json(store.folder / "goal.json", {
+            "target": tgt.id, "kpi": tgt.kpi, "vary": vary, "probability": probability,
+            "replications": replications, "value": None if answer is None else value(answer)})
+    return GoalResult(value=None if answer is None else value(answer), target=tgt.id,
+                      vary=vary, probability=probability, steps=steps,
+                      folder=store.folder if store else None, simulated=cache.simulated,
+                      reused=cache.reused)
+
+
+# --------------------------------------------------------------------------- capacity
+@dataclass
+class CapacityResult:
+    """Outcome of :func:`capacity`.
+
+    ``scale``: largest demand factor the network keeps up with; ``demand_teu``: the TEU/yr of
+    demand at that scale; ``channel_teu`` (with ``channel_ci``): channel TEU/yr measured
+    there; ``binding``: the resource that binds first (``equipment:<hub>``, ``yard:<hub>``,
+    ``service:<id>``, ``lock:<link>``); ``resources``: every resource's utilisation at the
+    sustainable scale and at the first unsustainable one, with its queue growth there;
+    ``marginal_teu``: channel TEU/yr gained by one more unit of the binding resource
+    (``marginal_change`` says which); ``steps``: every scale evaluated.
+    """
+
+    scale: float
+    demand_teu: float
+    channel_teu: float
+    channel_ci: tuple[float, float]
+    binding: str | None
+    resources: pd.DataFrame
+    marginal_teu: float | None
+    marginal_change: str | None
+    steps: pd.DataFrame = field(repr=False)
+    folder: Path | None = None
+    simulated: int = 0
+    reused: int = 0
+
+
+_RESOURCES = {  # kind -> (utilisation kpi, growth kpi)
+    "equipment": ("equipment_utilisation", "equipment_wait_growth"),
+    "yard": ("yard_mean_utilisation", "yard_growth"),
+    "service": ("service_utilisation", "service_wait_growth"),
+    "lock": ("lock_utilisation", "lock_transit_growth"),
+}
+
+
+def _scale_changes(scale: float, extra: Changes = ()) -> Changes:
+    s = f"x{scale:.6g}"
+    return (("demand.*.teu_per_year", s), ("demand.*.tonnes_per_year", s), *extra)
+
+
+class _Search:
+    def __init__(self, cache: RunCache, replications: int, growth_tol: float):
+        self.cache = cache
+        self.replications = replications
+        self.growth_tol = growth_tol
+        self.rows: list[dict[str, Any]] = []
+        self.exps: dict[tuple[float, Changes], Experiment] = {}
+
+    def evaluate(self, scale: float, extra: Changes) -> tuple[bool, Experiment]:
+        key = (round(scale, 6), extra)
+        if key not in self.exps:
+            exp = run_points(self.cache, [_scale_changes(scale, extra)], self.replications, [])
+            k = exp.kpis
+            if k.empty:
+                raise RuntimeError(f"every run at demand x{scale:.6g} failed: "
+                                   + "; ".join(exp.failures["error"].astype(str).head(3)))
+            per_run = k[k["kpi"].isin(["node_backlog_growth", "offered_teu_per_day"])] \
+                .pivot_table(index="replication", columns="kpi", values="value")
+            growth = float((per_run["node_backlog_growth"]
+                            / per_run["offered_teu_per_day"]).mean())
+            s = exp.summary
+            util = s.loc[s["kpi"].isin([_RESOURCES[k][0] for k in SATURABLE]), "mean"]
+            peak = float(util.max()) if len(util) else 0.0
+            ch = exp.kpi("channel_teu")
+            self.exps[key] = exp
+            self.rows.append({"change": "; ".join(f"{p}={v}" for p, v in extra),
+                              "scale": round(scale, 6), "backlog_growth_share": growth,
+                              "peak_utilisation": peak,
+                              "sustainable": growth <= self.growth_tol and peak < SATURATED,
+                              "channel_teu": float(ch["mean"].iloc[0]) if len(ch) else np.nan})
+        exp = self.exps[key]
+        row = next(r for r in self.rows if r["scale"] == key[0] and
+                   r["change"] == "; ".join(f"{p}={v}" for p, v in extra))
+        return bool(row["sustainable"]), exp
+
+    def search(self, extra: Changes, start: float, tol: float, max_scale: float,
+               known_fail: float | None = None) -> tuple[float | None, float | None]:
+        """(largest sustainable scale, smallest unsustainable scale) within ``tol``."""
+        ok, _ = self.evaluate(start, extra)
+        if ok:
+            lo, hi = start, known_fail
+            if hi is not None and self.evaluate(hi, extra)[0]:
+                lo, hi = hi, None
+            while hi is None:
+                nxt = lo * 2
+                if nxt > max_scale:
+                    return lo, None
+                if self.evaluate(nxt, extra)[0]:
+                    lo = nxt
+                else:
+                    hi = nxt
+        else:
+            hi, lo = start, None
+            while lo is None:
+                nxt = hi / 2
+                if nxt < 1 / max_scale:
+                    return None, hi
+                if self.evaluate(nxt, extra)[0]:
+                    lo = nxt
+                else:
+                    hi = nxt
+        while (hi - lo) / lo > tol:
+            mid = float(f"{(lo + hi) / 2:.6g}")
+            if mid in (lo, hi):
+                break
+            if self.evaluate(mid, extra)[0]:
+                lo = mid
+            else:
+                hi = mid
+        return lo, hi
+
+
+def _resources(ok: Experiment, fail: Experiment | None) -> pd.DataFrame:
+    rows = []
+    s_ok = ok.summary
+    s_fail = fail.summary if fail is not None else None
+    for kind, (ukpi, gkpi) in _RESOURCES.items():
+        for r in s_ok[s_ok["kpi"] == ukpi].itertuples():
+            ident = f"{kind}:{r.key}"
+
+            def at(table: pd.DataFrame | None, kpi: str, key: str = r.key) -> float:
+                if table is None:
+                    return float("nan")
+                sel = table[(table["kpi"] == kpi) & (table["key"] == key)]
+                return float(sel["mean"].iloc[0]) if len(sel) else float("nan")
+
+            rows.append({"resource": ident, "kind": kind, "name": r.key,
+                         "utilisation": float(r.mean),
+                         "utilisation_over": at(s_fail, ukpi),
+                         "queue_growth_over": at(s_fail, gkpi),
+                         "growth_unit": "TEU/day" if kind == "yard" else "h/day"})
+    out = pd.DataFrame(rows, columns=["resource", "kind", "name", "utilisation",
+                                      "utilisation_over", "queue_growth_over", "growth_unit"])
+    return out.sort_values("utilisation", ascending=False, kind="stable") \
+        .reset_index(drop=True)
+
+
+def _binding(resources: pd.DataFrame) -> str | None:
+    if resources.empty:
+        return None
+    growing = resources[resources["queue_growth_over"] > BINDING_GROWTH]
+    pick = growing if len(growing) else resources
+    return str(pick.sort_values("utilisation", ascending=False, kind="stable")
+               .iloc[0]["resource"])
+
+
+def _one_more(scn: Scenario, resource: str) -> tuple[Changes, str]:
+    kind, _, name = resource.partition(":")
+    if kind == "equipment":
+        n = scn.hubs[name].equipment + 1
+        return ((f"hubs.{name}.equipment", n),), f"hubs.{name}.equipment={n}"
+    if kind == "yard":
+        return ((f"hubs.{name}.yard_teu", "x1.1"),), f"hubs.{name}.yard_teu=x1.1"
+    if kind == "service":
+        svc = next(s for s in scn.services if s.id == name)
+        if svc.per_week is not None:
+            v = round(svc.per_week + 1, 6)
+            return ((f"services.{name}.per_week", v),), f"services.{name}.per_week={v:g}"
+        v = round(168.0 / (168.0 / svc.headway_h + 1), 6)
+        return ((f"services.{name}.headway_h", v),), f"services.{name}.headway_h={v:g}"
+    lk = next(lk for lk in scn.links if f"{lk.from_}-{lk.to}:{lk.mode}" == name)
+    n = lk.lock.capacity + 1
+    return ((f"links.{name}.lock.capacity", n),), f"links.{name}.lock.capacity={n}"
+
+
+def capacity(scenario: Scenario, replications: int = 3, *, seed: int | None = None,
+             days: float | None = None, tol: float = 0.02, growth_tol: float = 0.03,
+             max_scale: float = 64.0, marginal: bool = True,
+             executor: Executor | None = None, out: str | Path | None = None,
+             resume: bool = False, progress: Progress | None = None) -> CapacityResult:
+    """Scale demand until the network stops keeping up; name the binding resource and the
+    channel TEU/yr one more unit of it adds (see the module docstring for the rules)."""
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1, got {replications}")
+    if not 0 < tol < 1:
+        raise ValueError(f"tol must be in (0, 1), got {tol}")
+    _check_days(days)
+    base = _base_seed(scenario, seed)
+    store = RunStore(out, _identity("capacity", scenario, base, days), resume) \
+        if out is not None else None
+    cache = RunCache(scenario, base, days, executor, store, progress, diagnostics=True)
+    search = _Search(cache, replications, growth_tol)
+    lo, hi = search.search((), 1.0, tol, max_scale)
+    if lo is None:
+        raise ValueError(f"{scenario.name}: does not keep up even at 1/{max_scale:g} of its "
+                         "demand")
+    ok = search.evaluate(lo, ())[1]
+    fail = search.evaluate(hi, ())[1] if hi is not None else None
+    resources = _resources(ok, fail)
+    binding = _binding(resources) if hi is not None else None
+    ch = ok.kpi("channel_teu").iloc[0]
+    demand_teu = sum(d.teu_per_year for d in scenario.demand) * lo
+    marginal_teu = change_text = None
+    if marginal and binding is not None:
+        extra, change_text = _one_more(scenario, binding)
+        lo2, _ = search.search(extra, lo, tol, max_scale, known_fail=hi)
+        if lo2 is not None:
+            ch2 = search.evaluate(lo2, extra)[1].kpi("channel_teu")["mean"].iloc[0]
+            marginal_teu = float(ch2 - ch["mean"])
+    steps = pd.DataFrame(search.rows)
+    result = CapacityResult(
+        scale=lo, demand_teu=demand_teu, channel_teu=float(ch["mean"]),
+        channel_ci=(float(ch["ci_low"]), float(ch["ci_high"])), binding=binding,
+        resources=resources, marginal_teu=marginal_teu, marginal_change=change_text,
+        steps=steps, folder=store.folder if store else None, simulated=cache.simulated,
+        reused=cache.reused)
+    if store is not None:
+        store.write_table("capacity_steps.csv", steps)
+        store.write_table("resources.csv", resources)
+        store.write_json(store.folder / "capacity.json", {
+            "scale": lo, "first_unsustainable_scale": hi, "demand_teu": demand_teu,
+            "channel_teu": result.channel_teu, "channel_ci": list(result.channel_ci),
+            "binding": binding, "marginal_teu": marginal_teu,
+            "marginal_change": change_text, "replications": replications, "tol": tol,
+            "growth_tol": growth_tol})
+    return result
+

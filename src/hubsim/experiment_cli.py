@@ -1,0 +1,332 @@
+"""Command-line front of the experiments: ``hubsim run --replications``, ``hubsim sweep``,
+``hubsim goal`` and ``hubsim capacity`` (argument definitions and thin handlers over
+:mod:`hubsim.experiments` and :mod:`hubsim.capacity`).
+
+Each command writes a results folder, by default ``results/<scenario>-<command>-<hash>/``
+where the hash identifies the scenario content and the options that decide the runs: the same
+command finds the same folder, so ``--resume`` continues an interrupted experiment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hubsim.executors import Executor, make_executor
+from hubsim.experiments import parse_set, scenario_digest
+from hubsim.loader import load_scenario
+from hubsim.progress import ProgressBar
+
+__all__ = ["add_execution_options", "add_parsers", "add_run_options", "run_capacity",
+           "run_goal", "run_replications", "run_sweep"]
+
+
+def add_execution_options(p: argparse.ArgumentParser) -> None:
+    """--workers, --scheduler, --resume, --out, --seed, --days, --quiet."""
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes (default: all cores; 1 = in this process; with "
+                   "--scheduler local: the LocalCluster's size)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on the dask.distributed scheduler at ADDRESS "
+                   "(e.g. tcp://10.0.0.5:8786), or 'local' for a dask LocalCluster")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the experiment in its results folder, skipping finished runs")
+
+
+def add_run_options(run: argparse.ArgumentParser) -> None:
+    """Options ``hubsim run`` gains for replications."""
+    run.add_argument("--replications", type=int, metavar="N",
+                     help="run N independent replications and report means, 95%% confidence "
+                     "intervals and the probability each target is met")
+    run.add_argument("--precision", type=float, metavar="REL",
+                     help="with --replications: add batches of N runs until every target "
+                     "KPI's 95%% CI half-width is at most REL x its mean (e.g. 0.01)")
+    run.add_argument("--max-replications", type=int, default=100, metavar="N",
+                     help="with --precision: stop at this many replications (default 100)")
+    add_execution_options(run)
+
+
+def _common(p: argparse.ArgumentParser, reps: int) -> None:
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--replications", type=int, default=reps, metavar="N",
+                   help=f"replications per point (default {reps})")
+    p.add_argument("--seed", type=int, help="base seed (default: the scenario's run.seed)")
+    p.add_argument("--days", type=float, help="measured days per run (default: the "
+                   "scenario's horizon_days - warmup_days)")
+    p.add_argument("--out", type=Path, help="results folder (default: "
+                   "results/<scenario>-<command>-<hash of the options>/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar; print only the "
+                   "results folder")
+    add_execution_options(p)
+
+
+def add_parsers(sub: Any) -> None:
+    """Add the ``sweep``, ``goal`` and ``capacity`` subcommands."""
+    sw = sub.add_parser("sweep", help="replications over a grid of parameter values",
+                        description="Run replications at every combination of the --set "
+                        "values; write one tidy table (one row per point x replication), "
+                        "summaries with 95%% CIs and a plot of the target KPI against the "
+                        "first parameter.")
+    _common(sw, 5)
+    sw.add_argument("--set", dest="sets", action="append", required=True,
+                    metavar="PATH=VALUES", help="a parameter and its values: a list 4,6,8, "
+                    "a range 2:10 or 2:10:2, or scales x0.8,x1.2 / x0.5:1.5:0.25; repeat for "
+                    "a grid (paths as in overlays: hubs.guoyuan.equipment, "
+                    "services.<id>.per_week, demand.*.teu_per_year)")
+    sw.add_argument("--kpi", help="KPI to plot (default: the first target's)")
+
+    gl = sub.add_parser("goal", help="smallest parameter value that meets a target",
+                        description="Find the smallest value of --vary at which --target is "
+                        "met in at least --probability of the replications (assumes more "
+                        "never hurts); reuses every finished run.")
+    _common(gl, 10)
+    gl.add_argument("--target", required=True,
+                    help="target id, or the KPI of one target (e.g. channel_teu)")
+    gl.add_argument("--vary", required=True, metavar="PATH",
+                    help="the number field to vary (e.g. hubs.guoyuan.equipment)")
+    gl.add_argument("--probability", type=float, default=0.9,
+                    help="required fraction of replications meeting the target (default 0.9)")
+    gl.add_argument("--low", type=float, help="smallest value tried (default: --step)")
+    gl.add_argument("--high", type=float, help="largest value tried (default: 64 x current)")
+    gl.add_argument("--step", type=float, help="grid step of the values (default 1)")
+
+    cp = sub.add_parser("capacity", help="sustainable throughput and the binding resource",
+                        description="Scale all demand until the network stops keeping up "
+                        "(the TEU waiting at nodes grows), report the sustainable channel "
+                        "throughput, the resource that binds first with its utilisation and "
+                        "queue growth, and the TEU/yr one more unit of it adds.")
+    _common(cp, 3)
+    cp.add_argument("--tol", type=float, default=0.02,
+                    help="relative precision of the sustainable demand scale (default 0.02)")
+    cp.add_argument("--no-marginal", action="store_true",
+                    help="skip the search with one more unit of the binding resource")
+
+
+# --------------------------------------------------------------------------- plumbing
+def _folder(args: argparse.Namespace, kind: str, scn: Any, keys: dict[str, Any]) -> Path:
+    if args.out is not None:
+        return args.out
+    text = json.dumps({"scenario": scenario_digest(scn), "kind": kind, **keys},
+                      sort_keys=True, default=str)
+    return Path("results") / f"{scn.name}-{kind}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+
+
+class _Bar:
+    """Progress over several batches of runs (a search submits one batch per step)."""
+
+    def __init__(self, label: str, quiet: bool):
+        self.bar = ProgressBar(0, label, "runs", enabled=False if quiet else None)
+        self.before = 0
+        self.last_total = 0
+
+    def __call__(self, done: int, total: int, running: int) -> None:
+        if done == 0:
+            self.before += self.last_total
+            self.last_total = total
+        self.bar.update(self.before + done, self.before + total, f"{running} running")
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _executor(args: argparse.Namespace) -> Executor:
+    local = args.scheduler is not None and args.scheduler.strip().lower() == "local"
+    return make_executor(args.workers, None if local else args.scheduler, dask=local)
+
+
+def _check_common(args: argparse.Namespace) -> None:
+    if args.replications is not None and args.replications < 1:
+        raise ValueError(f"--replications must be >= 1, got {args.replications}")
+    if args.days is not None and not args.days > 0:
+        raise ValueError(f"--days must be > 0, got {args.days:g}")
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+
+
+def _interrupted(folder: Path) -> int:
+    runs = len(list((folder / "runs").glob("*.json"))) if (folder / "runs").is_dir() else 0
+    print(f"hubsim: interrupted; {runs} finished runs kept in {folder}/ (rerun the same "
+          "command with --resume to continue)", file=sys.stderr)
+    return 130
+
+
+def _execute(args: argparse.Namespace, folder: Path, label: str,
+             job: Callable[[Executor, _Bar], Any]) -> Any:
+    bar = _Bar(label, args.quiet)
+    try:
+        with _executor(args) as ex:
+            return job(ex, bar)
+    finally:
+        bar.close()
+
+
+def _fmt(v: float) -> str:
+    if pd.isna(v):
+        return "n/a"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join("  " + "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                                      for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+                     for r in [header, *rows])
+
+
+def _failures(exp: Any) -> list[str]:
+    out = []
+    for d in exp.failures.to_dict("records"):
+        params = ", ".join(f"{p}={d[p]}" for p in exp.parameters)
+        out.append(f"  FAILED run point {d['point']} replication {d['replication']} seed "
+                   f"{d['seed']}{' (' + params + ')' if params else ''}: {d['error']}")
+    return out
+
+
+def _targets_text(targets: pd.DataFrame, params: list[str]) -> str:
+    rows = []
+    for d in targets.to_dict("records"):
+        rows.append([*[str(d[p]) for p in params], d["target"], f"{d['sense']} "
+                     f"{_fmt(d['threshold'])}", _fmt(d["mean"]),
+                     f"[{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}]", str(d["n"]),
+                     f"{d['p_met'] * 100:.0f}% [{d['p_met_low'] * 100:.0f}-"
+                     f"{d['p_met_high'] * 100:.0f}%]"])
+    return _table(rows, [*params, "target", "threshold", "mean", "95% CI", "n", "P(met)"])
+
+
+# --------------------------------------------------------------------------- handlers
+def run_replications(args: argparse.Namespace) -> int:
+    """``hubsim run SCENARIO --replications N [--precision REL]``."""
+    from hubsim.cli import _default_scenario
+    from hubsim.experiments import replicate
+
+    _check_common(args)
+    if args.precision is not None and not args.precision > 0:
+        raise ValueError(f"--precision must be > 0, got {args.precision:g}")
+    path = args.scenario or _default_scenario()
+    scn = load_scenario(path)
+    folder = _folder(args, "replications", scn, {
+        "seed": args.seed, "days": args.days, "replications": args.replications,
+        "precision": args.precision, "max": args.max_replications})
+    try:
+        exp = _execute(args, folder, "replications", lambda ex, bar: replicate(
+            scn, args.replications, seed=args.seed, days=args.days, precision=args.precision,
+            max_replications=args.max_replications, executor=ex, out=folder,
+            resume=args.resume, progress=bar))
+    except KeyboardInterrupt:
+        return _interrupted(folder)
+    if args.quiet:
+        print(exp.folder)
+        return 1 if len(exp.failures) else 0
+    print(f"{scn.name}: {len(exp.runs)} replications ({exp.simulated} simulated, "
+          f"{exp.reused} reused), 95% confidence intervals")
+    print(_targets_text(exp.targets, []))
+    for line in _failures(exp):
+        print(line)
+    print(f"\nResults: {exp.folder}/")
+    return 1 if len(exp.failures) else 0
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from hubsim.experiments import sweep
+
+    _check_common(args)
+    params: dict[str, list[Any]] = {}
+    for spec in args.sets:
+        path, values = parse_set(spec)
+        if path in params:
+            raise ValueError(f"--set {path}: given twice")
+        params[path] = values
+    scn = load_scenario(args.scenario)
+    folder = _folder(args, "sweep", scn, {"seed": args.seed, "days": args.days,
+                                          "replications": args.replications,
+                                          "params": params})
+    try:
+        exp = _execute(args, folder, "sweep", lambda ex, bar: sweep(
+            scn, params, args.replications, seed=args.seed, days=args.days, executor=ex,
+            out=folder, resume=args.resume, progress=bar, plot_kpi=args.kpi))
+    except KeyboardInterrupt:
+        return _interrupted(folder)
+    if args.quiet:
+        print(exp.folder)
+        return 1 if len(exp.failures) else 0
+    print(f"{scn.name}: {exp.runs['point'].nunique() if len(exp.runs) else 0} points x "
+          f"{args.replications} replications ({exp.simulated} simulated, {exp.reused} reused)")
+    print(_targets_text(exp.targets, exp.parameters))
+    for line in _failures(exp):
+        print(line)
+    print(f"\nResults: {exp.folder}/")
+    return 1 if len(exp.failures) else 0
+
+
+def run_goal(args: argparse.Namespace) -> int:
+    from hubsim.capacity import goal_seek
+
+    _check_common(args)
+    scn = load_scenario(args.scenario)
+    folder = _folder(args, "goal", scn, {"seed": args.seed, "days": args.days})
+    try:
+        res = _execute(args, folder, "goal", lambda ex, bar: goal_seek(
+            scn, args.target, args.vary, args.probability, args.replications,
+            low=args.low, high=args.high, step=args.step, seed=args.seed, days=args.days,
+            executor=ex, out=folder, resume=args.resume, progress=bar))
+    except KeyboardInterrupt:
+        return _interrupted(folder)
+    if args.quiet:
+        print(res.folder)
+        return 0 if res.value is not None else 1
+    rows = [[str(r.value), f"{r.p_met * 100:.0f}%", _fmt(r.mean),
+             f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]", "yes" if r.met else "no"]
+            for r in res.steps.itertuples()]
+    print(f"{scn.name}: {res.vary} for target {res.target} met with probability >= "
+          f"{res.probability:g} ({args.replications} replications per value; "
+          f"{res.simulated} runs simulated, {res.reused} reused)")
+    print(_table(rows, [res.vary, "P(met)", "mean", "95% CI", "enough"]))
+    if res.value is None:
+        print("\nNot met at any value up to the search limit; raise --high.")
+    else:
+        print(f"\nSmallest value: {res.vary} = {res.value}")
+    print(f"Results: {res.folder}/")
+    return 0 if res.value is not None else 1
+
+
+def run_capacity(args: argparse.Namespace) -> int:
+    from hubsim.capacity import capacity
+
+    _check_common(args)
+    if not 0 < args.tol < 1:
+        raise ValueError(f"--tol must be between 0 and 1, got {args.tol:g}")
+    scn = load_scenario(args.scenario)
+    folder = _folder(args, "capacity", scn, {"seed": args.seed, "days": args.days})
+    try:
+        res = _execute(args, folder, "capacity", lambda ex, bar: capacity(
+            scn, args.replications, seed=args.seed, days=args.days, tol=args.tol,
+            marginal=not args.no_marginal, executor=ex, out=folder, resume=args.resume,
+            progress=bar))
+    except KeyboardInterrupt:
+        return _interrupted(folder)
+    if args.quiet:
+        print(res.folder)
+        return 0
+    print(f"{scn.name}: keeps up with demand x{res.scale:.3g} ({_fmt(res.demand_teu)} TEU/yr "
+          f"of demand); sustainable channel throughput {_fmt(res.channel_teu)} TEU/yr "
+          f"[95% CI {_fmt(res.channel_ci[0])}, {_fmt(res.channel_ci[1])}]")
+    if res.binding is None:
+        print("No resource binds up to the largest demand scale tried.")
+    else:
+        rows = [[r.resource, f"{r.utilisation * 100:.0f}%",
+                 f"{r.utilisation_over * 100:.0f}%", f"{r.queue_growth_over:+.2f} "
+                 f"{r.growth_unit}"] for r in res.resources.head(8).itertuples()]
+        print(_table(rows, ["resource", "utilisation", "beyond", "queue growth beyond"]))
+        print(f"\nBinding first: {res.binding}")
+        if res.marginal_teu is not None:
+            print(f"One more unit ({res.marginal_change}): {res.marginal_teu:+,.0f} "
+                  "channel TEU/yr sustainable")
+    print(f"Results: {res.folder}/")
+    return 0
