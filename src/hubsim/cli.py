@@ -186,7 +186,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"hubsim {__version__}: {scn.name} from {path}, seed "
               f"{scn.run.seed if args.seed is None else args.seed}, {days:g} measured days "
               f"after {scn.run.warmup_days:g} warm-up days", flush=True)
-    res = simulate(scn, seed=args.seed, days=args.days)
+    from hubsim.progress import ProgressBar, day_progress
+
+    # on a terminal only (standard error), never with --quiet
+    with ProgressBar(0, label=scn.name, unit="simulated days",
+                     enabled=False if args.quiet else None) as bar:
+        res = simulate(scn, seed=args.seed, days=args.days, progress=day_progress(bar))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = args.out or default_folder(res, stamp)
     n = 1
