@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from hubsim.progress import ProgressBar, day_progress
 
@@ -68,3 +69,45 @@ def test_day_callback_feeds_the_bar_and_accepts_a_new_total():
     cb = day_progress(bar)
     cb(30.0, 120.0)
     assert "30/120 d" in out.getvalue() and " 25%" in out.getvalue()
+
+
+def _run_cli_with_terminal_stderr(tiny: Path, out: Path, *extra: str) -> tuple[int, str, str]:
+    """Run ``hubsim run`` with standard error on a pseudo-terminal; return code, stdout and
+    what the terminal received."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "hubsim.cli", "run", str(tiny), "--days",
+                                 "5", "--out", str(out), *extra], stdout=subprocess.PIPE,
+                                stderr=slave, text=True,
+                                env={**os.environ, "MPLBACKEND": "Agg"})
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        stdout, _ = proc.communicate(timeout=120)  # closes the pipe
+    finally:
+        os.close(master)
+    return proc.returncode, stdout, b"".join(chunks).decode(errors="replace")
+
+
+def test_hubsim_run_draws_the_bar_on_a_terminal_only(tiny_path, tmp_path):
+    code, stdout, tty = _run_cli_with_terminal_stderr(tiny_path, tmp_path / "a")
+    assert code == 0
+    last = [f for f in tty.split("\r") if f.strip()][-1]
+    assert last.startswith("tiny [####") and "100%" in last
+    assert "15/15 simulated days" in last  # 10 warm-up + 5 measured days
+    assert "simulated days" not in stdout and "Targets" in stdout  # the verdict stays clean
+
+    code, stdout, tty = _run_cli_with_terminal_stderr(tiny_path, tmp_path / "b", "--quiet")
+    assert code == 0 and tty == "" and stdout.strip() == str(tmp_path / "b")
