@@ -1,0 +1,282 @@
+"""Experiments: replications, sweeps, executors, resume after a kill, goal-seek, capacity."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import hubsim
+from hubsim import experiments as X
+from hubsim.capacity import capacity, goal_seek
+from hubsim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+
+CRANE = Path(__file__).resolve().parent / "scenarios" / "crane_bound.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_path):
+    return hubsim.load_scenario(tiny_path)
+
+
+@pytest.fixture(scope="module")
+def crane():
+    return hubsim.load_scenario(CRANE)
+
+
+# --------------------------------------------------------------------------- statistics
+def test_t_quantile_matches_scipy():
+    for df in [*range(1, 40), 50, 100, 1000]:
+        assert X.t_quantile(df) == pytest.approx(stats.t.ppf(0.975, df), abs=2e-6)
+
+
+def test_replication_seeds_come_from_one_seed_sequence():
+    children = np.random.SeedSequence(42).spawn(6)
+    expected = [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+    assert [X.replication_seed(42, i) for i in range(6)] == expected
+    assert len(set(expected)) == 6
+
+
+def test_wilson_interval():
+    lo, hi = X.wilson(9, 10)
+    assert 0.59 < lo < 0.6 and 0.98 < hi < 0.99  # textbook values 0.596, 0.982
+    assert X.wilson(0, 5)[0] == 0.0 and X.wilson(5, 5)[1] == 1.0
+
+
+def test_parse_set_forms():
+    assert X.parse_set("hubs.a.equipment=2,3,5") == ("hubs.a.equipment", [2, 3, 5])
+    assert X.parse_set("hubs.a.equipment=2:10:4") == ("hubs.a.equipment", [2, 6, 10])
+    assert X.parse_set("services.s.per_week=2.5:3.5:0.5")[1] == [2.5, 3.0, 3.5]
+    assert X.parse_set("demand.*.teu_per_year=x0.9,x1.1")[1] == ["x0.9", "x1.1"]
+    assert X.parse_set("demand.*.teu_per_year=x0.8:1:0.1")[1] == ["x0.8", "x0.9", "x1"]
+    for bad in ("hubs.a.equipment", "=1,2", "hubs.a.equipment=5:2", "p=1:3:0"):
+        with pytest.raises(ValueError, match="--set"):
+            X.parse_set(bad)
+
+
+def test_replicate_statistics(tiny):
+    exp = X.replicate(tiny, 5, days=15)
+    assert len(exp.runs) == 5 and exp.simulated == 5
+    assert list(exp.runs["seed"]) == [X.replication_seed(tiny.run.seed, i) for i in range(5)]
+    values = exp.runs["channel_teu"].to_numpy()
+    row = exp.kpi("channel_teu").iloc[0]
+    half = stats.t.ppf(0.975, 4) * values.std(ddof=1) / math.sqrt(5)
+    assert row["mean"] == pytest.approx(values.mean())
+    assert row["ci_low"] == pytest.approx(values.mean() - half)
+    assert row["ci_high"] == pytest.approx(values.mean() + half)
+    tg = exp.targets.set_index("target")
+    for t in tiny.targets:
+        met = exp.runs[f"met_{t.id}"]
+        assert tg.loc[t.id, "p_met"] == pytest.approx(met.mean())
+        assert tg.loc[t.id, "p_met_low"] <= tg.loc[t.id, "p_met"] <= tg.loc[t.id, "p_met_high"]
+    # each replication is exactly the single run with its seed
+    one = hubsim.simulate(tiny, seed=int(exp.runs["seed"].iloc[2]), days=15)
+    assert exp.runs["channel_teu"].iloc[2] == one.kpi("channel_teu")
+
+
+def test_precision_adds_batches_until_narrow(tiny):
+    loose = X.replicate(tiny, 3, days=10, precision=10.0)
+    assert len(loose.runs) == 3
+    tight = X.replicate(tiny, 3, days=10, precision=1e-9, max_replications=7)
+    assert len(tight.runs) == 7
+    # a realistic precision stops where every target KPI's half-width is small enough
+    mid = X.replicate(tiny, 3, days=10, precision=0.1, max_replications=30)
+    rel = mid.targets["half_width"] / mid.targets["mean"].abs()
+    assert (rel <= 0.1).all() and len(mid.runs) % 3 == 0
+    if len(mid.runs) > 3:  # one batch fewer was not precise enough
+        fewer = X.replicate(tiny, len(mid.runs) - 3, days=10)
+        assert (fewer.targets["half_width"] / fewer.targets["mean"].abs() > 0.1).any()
+
+
+# --------------------------------------------------------------------------- executors
+SWEEP = {"services.cre.per_week": [2, 6], "hubs.rail.equipment": [1, 3]}
+
+
+def test_serial_process_and_dask_give_identical_tables(tiny):
+    serial = X.sweep(tiny, SWEEP, 2, days=10, executor=SerialExecutor())
+    with ProcessExecutor(2) as ex:
+        pool = X.sweep(tiny, SWEEP, 2, days=10, executor=ex)
+    with DaskExecutor(workers=2) as ex:
+        dask = X.sweep(tiny, SWEEP, 2, days=10, executor=ex)
+    assert len(serial.runs) == 8 and serial.failures.empty
+    for other in (pool, dask):
+        pd.testing.assert_frame_equal(serial.runs, other.runs)
+        pd.testing.assert_frame_equal(serial.summary, other.summary)
+        pd.testing.assert_frame_equal(serial.targets, other.targets)
+        pd.testing.assert_frame_equal(serial.kpis, other.kpis)
+    # common random numbers: every point uses the same replication seeds
+    seeds = serial.runs.groupby("point")["seed"].apply(tuple)
+    assert seeds.nunique() == 1
+    # the parameters took effect: more trains carry more west-bound TEU
+    west = serial.kpis[(serial.kpis["kpi"] == "channel_teu")
+                       & (serial.kpis["key"] == "west")]
+    by_trains = west.groupby("services.cre.per_week")["value"].mean()
+    assert by_trains[6] > by_trains[2]
+
+
+def test_failing_run_is_reported_and_retried_on_resume(tiny, tmp_path, monkeypatch):
+    import hubsim.api
+
+    real = hubsim.api.simulate
+    bad_seed = X.replication_seed(tiny.run.seed, 1)
+
+    def flaky(scn, seed=None, days=None):
+        if seed == bad_seed and scn.hubs["rail"].equipment == 3:
+            raise RuntimeError("simulated failure")
+        return real(scn, seed=seed, days=days)
+
+    monkeypatch.setattr(hubsim.api, "simulate", flaky)
+    params = {"hubs.rail.equipment": [2, 3]}
+    exp = X.sweep(tiny, params, 2, days=10, out=tmp_path / "sw")
+    assert len(exp.runs) == 3
+    fail = exp.failures.iloc[0]
+    assert fail["seed"] == bad_seed and fail["hubs.rail.equipment"] == 3
+    assert "RuntimeError: simulated failure" in fail["error"]
+    assert len(list((tmp_path / "sw" / "failed").glob("*.json"))) == 1
+    assert (tmp_path / "sw" / "failures.csv").exists()
+    monkeypatch.setattr(hubsim.api, "simulate", real)
+    again = X.sweep(tiny, params, 2, days=10, out=tmp_path / "sw", resume=True)
+    assert (again.simulated, again.reused) == (1, 3)
+    assert len(again.runs) == 4 and again.failures.empty
+    assert not list((tmp_path / "sw" / "failed").glob("*.json"))
+
+
+def test_resume_refuses_another_experiment(tiny, tmp_path):
+    X.replicate(tiny, 2, days=5, out=tmp_path / "r")
+    with pytest.raises(FileExistsError, match="--resume"):
+        X.replicate(tiny, 2, days=5, out=tmp_path / "r")
+    with pytest.raises(ValueError, match="cannot resume: .*days"):
+        X.replicate(tiny, 2, days=6, out=tmp_path / "r", resume=True)
+    again = X.replicate(tiny, 3, days=5, out=tmp_path / "r", resume=True)
+    assert (again.simulated, again.reused) == (1, 2)
+
+
+def _cli(*args: str, **kw) -> subprocess.Popen:
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "error"}
+    return subprocess.Popen([sys.executable, "-m", "hubsim.cli", *args], cwd=kw.get("cwd"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_killed_sweep_resumes_to_exactly_the_complete_set(tiny_path, tiny, tmp_path):
+    out = tmp_path / "sweep"
+    args = ["sweep", str(tiny_path), "--set", "services.cre.per_week=2,4,6",
+            "--replications", "6", "--days", "60", "--workers", "1", "--out", str(out)]
+    proc = _cli(*args)
+    runs = out / "runs"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if runs.is_dir() and len(list(runs.glob("*.json"))) >= 3:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, "the sweep finished before it was killed"
+    kept = {p.name for p in runs.glob("*.json")}
+    assert 3 <= len(kept) < 18
+    for p in runs.glob("*.json"):  # every file that is there is a whole run
+        assert json.loads(p.read_text())["kpis"]
+    assert not (out / "runs.csv").exists()
+
+    proc = _cli(*args, "--resume")
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert stderr == ""  # not a terminal: no progress bar
+    assert f"({18 - len(kept)} simulated, {len(kept)} reused)" in stdout
+    files = sorted(p.name for p in runs.glob("*.json"))
+    assert len(files) == 18 and kept <= set(files)
+    table = pd.read_csv(out / "runs.csv")
+    fresh = X.sweep(tiny, {"services.cre.per_week": [2, 4, 6]}, 6, days=60)
+    assert len(table) == 18
+    assert table[["point", "replication", "seed"]].equals(
+        fresh.runs[["point", "replication", "seed"]])
+    np.testing.assert_allclose(table["channel_teu"], fresh.runs["channel_teu"], rtol=1e-12)
+    assert (out / "sweep.png").stat().st_size > 0
+
+
+# --------------------------------------------------------------------------- goal, capacity
+def test_goal_seek_finds_the_crane_count_that_decides(crane, tmp_path):
+    hub = crane.hubs["terminal"]
+    threshold = crane.targets[0].threshold
+    per_unit = hub.moves_per_hour * 8760 / 2  # every TEU is lifted twice at the terminal
+    answer = math.ceil(threshold / per_unit)
+    assert answer != hub.equipment
+    res = goal_seek(crane, "channel_teu", "hubs.terminal.equipment", probability=0.9,
+                    replications=3, days=30, out=tmp_path / "goal")
+    assert res.value == answer
+    steps = res.steps.set_index("value")
+    assert steps.loc[answer, "p_met"] >= 0.9 and steps.loc[answer - 1, "p_met"] < 0.9
+    assert res.simulated == 3 * len(steps)
+    again = goal_seek(crane, "channel", "hubs.terminal.equipment", probability=0.9,
+                      replications=3, days=30, out=tmp_path / "goal", resume=True)
+    assert again.value == answer and again.simulated == 0
+
+
+def test_goal_seek_input_errors(crane):
+    with pytest.raises(hubsim.ScenarioError, match="hubs.nope.equipment"):
+        goal_seek(crane, "channel", "hubs.nope.equipment")
+    with pytest.raises(ValueError, match="--target 'air_tonnes'"):
+        goal_seek(crane, "air_tonnes", "hubs.terminal.equipment")
+
+
+def test_capacity_names_the_cranes_when_they_bind(crane):
+    res = capacity(crane, replications=2, days=30, tol=0.05)
+    assert res.binding == "equipment:terminal"
+    hub = crane.hubs["terminal"]
+    limit = hub.equipment * hub.moves_per_hour * 8760 / 2
+    assert 0.8 * limit <= res.demand_teu <= 1.05 * limit
+    top = res.resources.iloc[0]
+    assert top["resource"] == "equipment:terminal" and top["utilisation"] > 0.9
+    per_unit = hub.moves_per_hour * 8760 / 2
+    assert res.marginal_change == "hubs.terminal.equipment=3"
+    assert 0.6 * per_unit <= res.marginal_teu <= 1.3 * per_unit
+
+
+def test_capacity_names_the_trains_when_they_bind(crane):
+    trains = hubsim.apply_changes(crane, {"hubs.terminal.equipment": 8,
+                                          "services.train.headway_h": 4})
+    res = capacity(trains, replications=2, days=30, tol=0.05, marginal=False)
+    assert res.binding == "service:train"
+    svc = trains.services[1]
+    limit = svc.capacity_teu * 8760 / svc.headway_h
+    assert 0.8 * limit <= res.demand_teu <= 1.05 * limit
+    assert res.marginal_teu is None
+
+
+# --------------------------------------------------------------------------- command line
+def test_cli_sweep_bad_set_exits_2_without_output(tiny_path, tmp_path):
+    proc = _cli("sweep", str(tiny_path), "--set", "hubs.nope.equipment=1,2", "--workers", "1",
+                cwd=tmp_path)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert stderr.startswith("hubsim: error: ") and stderr.count("\n") == 1
+    assert "hubs.nope.equipment: no hub 'nope'" in stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_cli_replications_and_capacity_write_their_folders(tiny_path, tmp_path):
+    proc = _cli("run", str(tiny_path), "--replications", "3", "--days", "10", "--workers", "1",
+                "--out", str(tmp_path / "reps"))
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert "95% CI" in stdout and "P(met)" in stdout
+    assert len(pd.read_csv(tmp_path / "reps" / "runs.csv")) == 3
+    targets = pd.read_csv(tmp_path / "reps" / "targets.csv")
+    assert set(targets["target"]) == {"channel", "intl"}
+    proc = _cli("capacity", str(CRANE), "--days", "20", "--replications", "1", "--tol", "0.1",
+                "--no-marginal", "--workers", "1", "--out", str(tmp_path / "cap"))
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert "Binding first: equipment:terminal" in stdout
+    meta = json.loads((tmp_path / "cap" / "capacity.json").read_text())
+    assert meta["binding"] == "equipment:terminal"
