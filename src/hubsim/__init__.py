@@ -8,13 +8,18 @@ The public API::
 """
 
 from hubsim.api import Results, simulate
+from hubsim.capacity import CapacityResult, GoalResult, capacity, goal_seek
 from hubsim.compare import Comparison, compare
 from hubsim.engine import ConservationError
+from hubsim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from hubsim.experiments import Experiment, replicate, sweep
 from hubsim.loader import ScenarioError, load_scenario
 from hubsim.overlay import apply_changes
 from hubsim.scenario import Scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["Comparison", "ConservationError", "Results", "Scenario", "ScenarioError",
-           "__version__", "apply_changes", "compare", "load_scenario", "simulate"]
+__all__ = ["CapacityResult", "Comparison", "ConservationError", "DaskExecutor", "Experiment",
+           "GoalResult", "ProcessExecutor", "Results", "Scenario", "ScenarioError",
+           "SerialExecutor", "__version__", "apply_changes", "capacity", "compare", "goal_seek",
+           "load_scenario", "replicate", "simulate", "sweep"]

@@ -44,7 +44,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hubsim import __version__
 from hubsim.executors import Executor, SerialExecutor
 from hubsim.overlay import apply_changes, scenario_data
 from hubsim.scenario import Scenario
@@ -172,6 +171,8 @@ class RunStore:
         (self.folder / "runs").mkdir(parents=True, exist_ok=True)
         (self.folder / "failed").mkdir(exist_ok=True)
         if not meta.exists():
+            from hubsim import __version__
+
             self.write_json(meta, {**identity, "hubsim_version": __version__})
 
     @staticmethod
