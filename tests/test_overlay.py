@@ -389,28 +389,60 @@ def test_cli_diff_prints_the_semantic_difference(folder: Path) -> None:
     (["compare", "tiny.yaml", "--out", "out"],
      "hubsim compare: error: the following arguments are required: WHATIF"),
 ])
-def test_cli_errors_are_one_line_exit_2_and_write_nothing(folder: Path, args: list[str],
-                                                          expected: str) -> None:
+def test_cli_errors_are_one_line_exit_2_and_write_nothing(
+        folder: Path, args: list[str], expected: str, monkeypatch, capsys) -> None:
     write(folder, "c1.yaml", "extends: c2.yaml\n")
     write(folder, "c2.yaml", "extends: c1.yaml\n")
     write(folder, "bad.yaml", "extends: tiny.yaml\nset: {hubs.port.cranes: 3}\n")
     before = sorted(p.name for p in folder.iterdir())
-    proc = hubsim_cli(*args, cwd=folder)
-    assert proc.returncode == 2
-    assert proc.stdout == ""
-    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(expected), proc.stderr
+    monkeypatch.chdir(folder)
+    code = _main_code(args)
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith(expected), err
     assert sorted(p.name for p in folder.iterdir()) == before
 
 
-def test_cli_compare_refuses_an_existing_folder(folder: Path) -> None:
+def _main_code(args: list[str]) -> int:
+    """hubsim.cli.main in this process (argparse exits through SystemExit)."""
+    from hubsim.cli import main
+
+    try:
+        return main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+def test_cli_compare_refuses_an_existing_folder(folder: Path, monkeypatch, capsys) -> None:
     (folder / "out").mkdir()
-    proc = hubsim_cli("compare", "tiny.yaml", "tiny.yaml", "--out", "out", cwd=folder)
-    assert proc.returncode == 2
-    assert proc.stderr == "hubsim: error: out: already exists; results are never overwritten\n"
+    monkeypatch.chdir(folder)
+    assert _main_code(["compare", "tiny.yaml", "tiny.yaml", "--out", "out"]) == 2
+    assert capsys.readouterr().err == \
+        "hubsim: error: out: already exists; results are never overwritten\n"
     assert list((folder / "out").iterdir()) == []
 
 
 @pytest.mark.parametrize("command", ["show", "diff", "compare"])
-def test_cli_help(command: str) -> None:
-    proc = hubsim_cli(command, "--help")
-    assert proc.returncode == 0 and proc.stdout.startswith(f"usage: hubsim {command}")
+def test_cli_help(command: str, capsys) -> None:
+    assert _main_code([command, "--help"]) == 0
+    assert capsys.readouterr().out.startswith(f"usage: hubsim {command}")
+
+
+def test_readme_worked_example_matches_the_files_and_the_diff() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Overlays and what-ifs", 1)[1].split("\n## ", 1)[0]
+    whatif = ROOT / "scenarios" / "whatif_guoyuan_cranes.yaml"
+    for line in ("extends: chongqing_2022_target.yaml", "  hubs.guoyuan.equipment: 60",
+                 "  hubs.guoyuan.moves_per_hour: 25"):
+        assert f"\n{line}\n" in section and f"\n{line}\n" in whatif.read_text()
+    base = load_scenario(ROOT / "scenarios" / "chongqing_2022_target.yaml")
+    text = diff_text(base, load_scenario(whatif), "scenarios/chongqing_2022_target.yaml",
+                     "scenarios/whatif_guoyuan_cranes.yaml")
+    for line in text.splitlines():
+        if not line.startswith("~ description"):
+            assert line in section, line
+    for stem in ("chongqing_2019", "chongqing_2022_target", "whatif_landsea_trains_doubled",
+                 "whatif_guoyuan_cranes", "whatif_fifth_port_luohuang",
+                 "whatif_air_terminal_capacity", "whatif_demand_plus20"):
+        assert f"`{stem}.yaml`" in section, f"README library table lacks {stem}.yaml"

@@ -146,11 +146,12 @@ def test_demand_above_plan_raises_throughput_and_congestion(cli_compare) -> None
 # --------------------------------------------------------------------------- common random numbers
 @pytest.fixture(scope="module")
 def landsea_without_trains(tmp_path_factory):
-    """The land-sea demand doubling without the second train set, against the what-if."""
+    """The land-sea demand doubling without the extra trains, against the what-if."""
     folder = tmp_path_factory.mktemp("overlay")
     path = folder / "demand_only.yaml"
     path.write_text(f"extends: {SCENARIOS / 'whatif_landsea_trains_doubled.yaml'}\n"
-                    "remove: {services: [ilstc_qinzhou_b]}\n")
+                    "set: {services.ilstc_qinzhou.per_week: 17.7, "
+                    "services.ilstc_qinzhou.fleet: 16}\n")
     whatif = load_scenario(SCENARIOS / "whatif_landsea_trains_doubled.yaml")
     return compare(whatif, [load_scenario(path)], days=float(DAYS))
 
