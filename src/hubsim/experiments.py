@@ -285,7 +285,7 @@ class RunCache:
                     self.store.save_failure(rid, fail)
             done += 1
             if self.progress:
-                self.progress(done, total, self.executor.running)
+                self.progress(done, total, self.executor.running if done < total else 0)
 
     def get(self, changes: Changes, rep: int) -> dict[str, Any] | None:
         return self.records.get(run_id(changes, rep))
