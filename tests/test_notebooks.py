@@ -15,7 +15,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 def test_the_three_notebooks_are_there():
     names = [p.stem for p in NOTEBOOKS]
-    assert names[:2] == ["01_quickstart", "02_what_if"], names
+    assert names == ["01_quickstart", "02_what_if", "03_capacity_planning"], names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
