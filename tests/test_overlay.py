@@ -446,3 +446,20 @@ def test_readme_worked_example_matches_the_files_and_the_diff() -> None:
                  "whatif_guoyuan_cranes", "whatif_fifth_port_luohuang",
                  "whatif_air_terminal_capacity", "whatif_demand_plus20"):
         assert f"`{stem}.yaml`" in section, f"README library table lacks {stem}.yaml"
+
+
+def test_cli_compare_default_folder(folder: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(folder)
+    write(folder, "w.yaml", "extends: tiny.yaml\nset: {services.cre.per_week: 5}\n")
+    assert _main_code(["compare", "tiny.yaml", "w.yaml", "--days", "5"]) == 0
+    out = capsys.readouterr().out
+    made = list((folder / "results").iterdir())
+    assert len(made) == 1 and re.fullmatch(r"compare-tiny-\d{8}-\d{6}", made[0].name)
+    assert out.rstrip().endswith(f"Results: results/{made[0].name}/")
+    assert (made[0] / "comparison.csv").is_file()
+
+
+def test_diff_gives_no_relative_change_for_unitless_numbers(tiny: hubsim.Scenario) -> None:
+    (change,) = diff_scenarios(tiny, hubsim.apply_changes(tiny, {"run.seed": 30}))
+    assert (change.path, change.before, change.after, change.relative) == ("run.seed", 3, 30,
+                                                                          None)

@@ -323,11 +323,12 @@ def _overlay_commands(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.exists():
         raise FileExistsError(f"{args.out}: already exists; results are never overwritten")
     result = compare(base, whatifs, seed=args.seed, days=args.days)
-    folder = args.out or Path("results") / f"compare-{base.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = args.out or Path("results") / f"compare-{base.name}-{stamp}"
     n = 1
     while args.out is None and folder.exists():
         n += 1
-        folder = folder.with_name(f"{folder.name.rsplit('~', 1)[0]}~{n}")
+        folder = Path("results") / f"compare-{base.name}-{stamp}-{n}"
     result.write(folder)
     print(result.text())
     print(f"\nResults: {folder}/")

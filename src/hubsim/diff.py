@@ -43,8 +43,9 @@ class Change:
 
     @property
     def relative(self) -> float | None:
-        """(after - before) / before for numbers, else None."""
-        if _is_number(self.before) and _is_number(self.after) and self.before != 0:
+        """(after - before) / before for quantities (numbers with a unit), else None."""
+        if self.unit and _is_number(self.before) and _is_number(self.after) and \
+                self.before != 0:
             return (self.after - self.before) / abs(self.before)
         return None
 
