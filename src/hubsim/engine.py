@@ -83,7 +83,29 @@ class _Queue:
 
 class _Hub:
     __slots__ = ("idx", "cranes", "rate", "expo", "yard", "overflow", "open", "close", "dwell",
-                 "clearance")
+                 "clearance", "equipment", "base_clearance")
+
+
+class _Scaled:
+    """A sampler's draws times a factor (clearance slowdowns)."""
+
+    __slots__ = ("base", "factor")
+
+    def __init__(self, base: Sampler, factor: float):
+        self.base = base
+        self.factor = factor
+
+    def __call__(self) -> float:
+        return self.base() * self.factor
+
+
+def _active_factor(windows: list[tuple[float, float, float]], t: float) -> float:
+    """Product of the factors of the windows ``(start, end, factor)`` open at ``t``."""
+    out = 1.0
+    for s, e, f in windows:
+        if s <= t < e:
+            out *= f
+    return out
 
 
 def _stream(seed: int, name: str) -> np.random.Generator:
@@ -123,6 +145,8 @@ class _Engine:
             h.open, h.close = hub.open_hours
             h.dwell = Sampler(hub.dwell_h, _stream(seed, f"dwell:{hid}"))
             h.clearance = Sampler(hub.clearance_h, _stream(seed, f"clearance:{hid}"))
+            h.base_clearance = h.clearance
+            h.equipment = hub.equipment
             self.hubs[hid] = h
         self.transit: dict[int, Sampler] = {}
         for i, lk in enumerate(scn.links):
@@ -155,9 +179,21 @@ class _Engine:
         self.delivered = [0.0, 0.0]
         self.at_node: dict[int, _Consignment] = {}
         self.on_vehicle: dict[int, list[_Consignment]] = {}
+        # disruptions and investments (hubsim.disruptions); all neutral when there are none
+        n_links = len(scn.links)
+        self.link_closed = [False] * n_links
+        self.link_reopen: dict[int, simpy.Event] = {}
+        self.outages: dict[int, list[tuple[float, float]]] = {}  # closed windows per link
+        self.link_factor = [1.0] * n_links  # share of vehicle capacity usable (low water)
+        self.pools: dict[int, dict[str, Slots]] = {}  # scheduled fleets per service
+        self.timetables: dict[int, list[tuple[float, float]]] = {}  # (from h, headway) changes
+        self.rate_windows: dict[int, list[tuple[float, float, float]]] = {}  # demand shocks
 
     # ---------------------------------------------------------------- demand
     def start(self) -> None:
+        from hubsim.timeline import schedule
+
+        schedule(self)  # before the arrivals: they read the demand shocks it sets up
         for i in range(len(self.scn.demand)):
             self.env.process(self._arrivals(i))
         for j, svc in enumerate(self.scn.services):
@@ -171,6 +207,7 @@ class _Engine:
                 # a pool's free units are the vehicles waiting at that end
                 pools = {svc.from_: Slots(self.env, svc.fleet, used=svc.fleet - n_from),
                          svc.to: Slots(self.env, svc.fleet, used=n_from)}
+                self.pools[j] = pools
             else:
                 pools = None
             for u in ends:
@@ -198,14 +235,33 @@ class _Engine:
         # min(): a tiny warm-up makes (-warmup % 365.0) round to exactly 365.0 (month 12)
         month = min(bisect_right(_MONTH_START_DAY, day) - 1, 11)
         month_end_h = env.now + (_MONTH_START_DAY[month + 1] - day) * 24.0
+        # growth compounds per measured year (the warm-up runs at year 0's rate); demand
+        # shocks multiply the rate inside their windows
+        growth = 1.0 + scn.growth.demand_per_year
+        year = math.floor((env.now - self.warmup_h) / HOURS_PER_YEAR + 1e-9)
+        scale = growth ** max(0, year)
+        shocks = self.rate_windows.get(i, [])
+        changes = sorted({t for s, e, _ in shocks for t in (s, e) if t > env.now})
+        changes.append(math.inf)
+        ci = 0
+        shock = _active_factor(shocks, env.now)
         while True:
-            rate = base_rate * factors[month]
+            rate = base_rate * factors[month] * scale * shock
             gap = arrival() / rate if rate > 0 else math.inf
-            if env.now + gap >= month_end_h:
-                # memoryless: restart the clock at the month boundary with the new rate
-                yield env.timeout(month_end_h - env.now)
-                month = (month + 1) % 12
-                month_end_h += (_MONTH_START_DAY[month + 1] - _MONTH_START_DAY[month]) * 24.0
+            nxt = changes[ci]
+            bound = month_end_h if month_end_h <= nxt else nxt
+            if env.now + gap >= bound:
+                # memoryless: restart the clock at the boundary with the new rate
+                yield env.timeout(bound - env.now)
+                if bound == month_end_h:
+                    month = (month + 1) % 12
+                    month_end_h += (_MONTH_START_DAY[month + 1] - _MONTH_START_DAY[month]) * 24.0
+                    if month == 0:
+                        year += 1
+                        scale = growth ** max(0, year)
+                if bound == nxt:
+                    ci += 1
+                    shock = _active_factor(shocks, nxt)
                 continue
             yield env.timeout(gap)
             if not sizes:
@@ -337,6 +393,12 @@ class _Engine:
     def _truck(self, c: _Consignment, leg, link: int, hub: _Hub | None, carrier):
         env, event = self.env, self.event
         svc, fleet, cap = carrier
+        while self.link_closed[link]:
+            # the link is closed: the load waits at the node until it reopens
+            reopen = self.link_reopen[link]
+            event(env.now, R.HELD, c.cid, self.node_idx[leg.u], link, svc, -1, c.teu, c.tonnes,
+                  self._reopen_time(link) - env.now, 0.0)
+            yield reopen
         n = max(1, math.ceil(c.load / cap - 1e-9))
         if fleet is not None:
             grant = fleet.acquire(min(n, fleet.capacity))
@@ -357,7 +419,10 @@ class _Engine:
         self.on_vehicle[trip] = [c]
         t_dep = env.now
         transit = self.transit[link]()
-        yield env.timeout(transit)
+        if link in self.outages:
+            yield from self._travel(link, transit, [c], svc, trip, u)
+        else:
+            yield env.timeout(transit)
         self.rec.arrived(row, env.now)
         event(env.now, R.ARRIVE, c.cid, v, link, svc, trip, c.teu, c.tonnes, 0.0, env.now - t_dep)
         c.node = leg.v
@@ -389,33 +454,52 @@ class _Engine:
     def _departures(self, j: int, u: str, v: str, cargo: str, cap: float, pools):
         env, scn = self.env, self.scn
         svc = scn.services[j]
-        headway = svc.headway
+        anchor, headway = svc.first_departure_h, svc.headway
+        changes = self.timetables.get(j, [])  # new frequencies from a date (investments)
+        next_change = changes[0][0] if changes else math.inf
         q = self.queues[(u, v, svc.mode, cargo)]
         link = self.link_idx[(u, v, svc.mode)]
+        closed = self.link_closed
+        factor = self.link_factor
         k = 0
         while True:
-            scheduled = svc.first_departure_h + k * headway
+            scheduled = anchor + k * headway
+            while scheduled >= next_change:  # the new timetable starts at its date
+                anchor, headway = changes[0]
+                changes = changes[1:]
+                next_change = changes[0][0] if changes else math.inf
+                k = 0
+                scheduled = anchor
             if scheduled > env.now:
                 yield env.timeout(scheduled - env.now)
+            if closed[link]:
+                # link closed: the departure is cancelled and its cargo waits at the node
+                load = q.load
+                self.event(env.now, R.CANCELLED, -1, self.node_idx[u], link, j, -1,
+                           load if cargo == "container" else 0.0,
+                           load if cargo == "air" else 0.0, 0.0, 0.0)
+                k += 1
+                continue
             if pools is not None:
                 grant = pools[u].acquire()
                 if grant is not None:
                     yield grant
+            room = cap * factor[link]  # low water: part of the capacity
             if svc.rule != "schedule":
                 deadline = env.now + (svc.max_wait_h if svc.max_wait_h is not None else math.inf)
-                while q.load < cap - 1e-9 and env.now < deadline:
+                while q.load < room - 1e-9 and env.now < deadline:
                     q.signal = env.event()
                     if math.isinf(deadline):
                         yield q.signal
                     else:
                         yield q.signal | env.timeout(deadline - env.now)
                     q.signal = None
-            take = self._take(q, cap, u)
+            take = self._take(q, room, u)
             # the vehicle loads and leaves in its own process, so a long loading never holds
             # up the next slot; its consignments stay at the node until they depart
             env.process(self._vehicle(j, u, v, link, scheduled, take, pools))
             # next slot: skip the ones already missed while waiting for a vehicle or cargo
-            k = max(k + 1, math.ceil((env.now - svc.first_departure_h) / headway - 1e-9))
+            k = max(k + 1, math.ceil((env.now - anchor) / headway - 1e-9))
 
     def _take(self, q: _Queue, cap: float, u: str) -> list[_Consignment]:
         take: list[_Consignment] = []
@@ -487,17 +571,27 @@ class _Engine:
         t_dep = env.now
         transit = self.transit[link]()
         lock = self.locks.get(link)
+        outages = link in self.outages
         if lock is None:
-            yield env.timeout(transit)
+            if outages:
+                yield from self._travel(link, transit, take, j, trip, ui)
+            else:
+                yield env.timeout(transit)
         else:
-            resource, hold, pos, lock_from = lock
+            resource, _, pos, lock_from = lock
             if u != lock_from:
                 pos = 1.0 - pos  # the position is measured from the link's ``from`` end
-            yield env.timeout(transit * pos)
+            if outages:
+                yield from self._travel(link, transit * pos, take, j, trip, ui)
+            else:
+                yield env.timeout(transit * pos)
             with resource.request() as req:
                 yield req
-                yield env.timeout(hold())
-            yield env.timeout(transit * (1 - pos))
+                yield env.timeout(self.locks[link][1]())  # lock_wait may swap the sampler
+            if outages:
+                yield from self._travel(link, transit * (1 - pos), take, j, trip, ui)
+            else:
+                yield env.timeout(transit * (1 - pos))
         self.rec.arrived(row, env.now)
         for c in take:
             self.event(env.now, R.ARRIVE, c.cid, vi, link, j, trip, c.teu, c.tonnes, 0.0,
@@ -527,6 +621,31 @@ class _Engine:
             else:
                 yield env.timeout(self.transit[link]())
                 pools[u].release()
+
+    # ---------------------------------------------------------------- disruptions
+    def _travel(self, link: int, duration: float, load: list[_Consignment], j: int, trip: int,
+                node: int):
+        """Move for ``duration`` hours on ``link``, standing still while it is closed (a
+        ``held`` event per consignment on board each time it stops)."""
+        env = self.env
+        remaining = duration
+        for s, e in self.outages[link]:
+            if e <= env.now:
+                continue
+            if s > env.now:
+                if s >= env.now + remaining:
+                    break
+                remaining -= s - env.now
+                yield env.timeout(s - env.now)
+            for c in load:
+                self.event(env.now, R.HELD, c.cid, node, link, j, trip, c.teu, c.tonnes,
+                           e - env.now, 0.0)
+            yield env.timeout(e - env.now)
+        yield env.timeout(remaining)
+
+    def _reopen_time(self, link: int) -> float:
+        now = self.env.now
+        return next((e for s, e in self.outages[link] if s <= now < e), now)
 
     # ---------------------------------------------------------------- the end
     def check_conservation(self) -> tuple[dict[str, float], dict[str, dict[str, float]]]:

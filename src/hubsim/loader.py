@@ -196,6 +196,13 @@ def validate_references(scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:
                 _check_profile(prof, "inline")
             except ValueError as exc:
                 out.append((("demand", i, "seasonality"), str(exc)))
+    from hubsim.disruptions import check_references
+
+    out += check_references(scn)
+    if not out:  # (profiles resolve) numbers that would make the run endless
+        from hubsim.limits import check_workload
+
+        out += check_workload(scn)
     if out:
         return out
     graph = build_network(scn)
@@ -260,8 +267,9 @@ def _describe(exc: ValidationError, data: Any, source: str, tables: dict[str, Pa
         text = msg[0].lower() + msg[1:] if msg else kind
         if unit:
             text += f" [{unit}]"
+        # (a validator's own message may already say what it got)
         if "input" in first and kind not in ("model_type", "dict_type") and \
-                not isinstance(first["input"], dict | list):
+                not isinstance(first["input"], dict | list) and ", got " not in text:
             text += f", got {first['input']!r}"
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return f"{_where(loc, source, tables)}: {text}{more}"

@@ -30,6 +30,11 @@ depart     time at the node before departure 0
 arrive     0                                 time on the vehicle (depart to arrive)
 overflow   0                                 0 (discharged beyond yard capacity)
 delivered  0                                 door-to-door time (created to delivered)
+held       time held (link closed: until it  0; ``link`` is the closed link, ``trip`` the
+           reopens)                          vehicle when stopped on the way (else -1)
+cancelled  0                                 0; one per departure not run because its link
+                                             was closed: ``cid`` -1, ``teu``/``tonnes`` the
+                                             load left waiting in that direction
 ========== ================================= ===========================================
 """
 
@@ -44,8 +49,9 @@ import pandas as pd
 __all__ = ["EVENT_NAMES", "Recorder"]
 
 EVENT_NAMES = ("generated", "split", "lift_off", "lift_on", "ready", "depart", "arrive",
-               "overflow", "delivered")
-GENERATED, SPLIT, LIFT_OFF, LIFT_ON, READY, DEPART, ARRIVE, OVERFLOW, DELIVERED = range(9)
+               "overflow", "delivered", "held", "cancelled")
+(GENERATED, SPLIT, LIFT_OFF, LIFT_ON, READY, DEPART, ARRIVE, OVERFLOW, DELIVERED, HELD,
+ CANCELLED) = range(11)
 
 
 class Recorder:

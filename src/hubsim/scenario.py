@@ -22,6 +22,7 @@ from hubsim.distributions import Dist
 __all__ = [
     "MODES", "KPI_NAMES", "Hub", "Zone", "Gateway", "Link", "Lock", "Service", "Demand",
     "Target", "RunSettings", "RoutingSettings", "Scenario", "field_table",
+    "DISRUPTION_KINDS", "Disruption", "Growth", "Investment",
 ]
 
 MODES = ("rail", "road", "water", "air")
@@ -37,7 +38,9 @@ def F(default: Any = ..., *, unit: str = "", desc: str, **kw: Any) -> Any:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # no inf/nan anywhere: an infinite distance or demand is a typo, never a scenario
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 class RunSettings(_Model):
@@ -247,6 +250,123 @@ class Target(_Model):
     description: str = F("", desc="what the target is and who set it")
 
 
+#: What a disruption changes; see :class:`Disruption`.
+DISRUPTION_KINDS = ("link_outage", "hub_capacity", "low_water", "lock_wait", "clearance",
+                    "demand_shock")
+# the target and parameter fields each kind takes (anything else set is an error)
+_DISRUPTION_FIELDS = {
+    "link_outage": ({"link"}, {"mode"}),
+    "hub_capacity": ({"hub", "factor"}, set()),
+    "low_water": ({"link", "factor"}, {"mode"}),
+    "lock_wait": ({"link", "hold_h"}, {"mode"}),
+    "clearance": ({"factor"}, {"hub"}),
+    "demand_shock": ({"factor"}, {"origin", "destination"}),
+}
+_DAY_CLOCK = "days since 1 January of the first measured year (the warm-up is negative)"
+
+
+class Disruption(_Model):
+    """A change over a time window (repeated every ``every_days`` when given).
+
+    Kinds: ``link_outage`` (the link is closed: scheduled departures on it are cancelled,
+    on-demand trucks and cargo wait at the node, vehicles already on it stop where they are
+    until it reopens; nothing is re-routed), ``hub_capacity`` (a share ``factor`` of the hub's
+    handling equipment works; 0 closes the hub), ``low_water`` (vehicles on a water link load at
+    most ``factor`` of their capacity), ``lock_wait`` (the link's lock passage time is
+    ``hold_h`` instead), ``clearance`` (clearance times at ``hub``, or at every hub, times
+    ``factor``), ``demand_shock`` (demand from ``origin`` and/or to ``destination``, or all
+    demand, times ``factor``).
+    """
+
+    kind: Literal["link_outage", "hub_capacity", "low_water", "lock_wait", "clearance",
+                  "demand_shock"] = F(desc="what changes: " + ", ".join(DISRUPTION_KINDS))
+    start_day: float = F(unit="day", ge=-36500, le=36500,
+                         desc="start of the window, " + _DAY_CLOCK)
+    end_day: float = F(unit="day", ge=-36500, le=36500,
+                       desc="end of the window (exclusive), same clock")
+    every_days: float | None = F(None, unit="days", gt=0,
+                                 desc="repeat the window with this period (365: every year); "
+                                      "none = once")
+    link: tuple[str, str] | None = F(None, desc="the link's two end node ids (link_outage, "
+                                                "low_water, lock_wait)")
+    mode: Mode | None = F(None, desc="the link's mode, needed when several links join the ends")
+    hub: str | None = F(None, desc="hub id (hub_capacity; clearance: none = every hub)")
+    origin: str | None = F(None, desc="demand_shock: only demand from this node")
+    destination: str | None = F(None, desc="demand_shock: only demand to this node")
+    factor: float | None = F(None, unit="multiplier", ge=0,
+                             desc="hub_capacity: share of equipment working (0-1); low_water: "
+                                  "share of vehicle capacity usable (0-1]; clearance and "
+                                  "demand_shock: multiplier of clearance time or demand rate")
+    hold_h: Dist | None = F(None, unit="h", desc="lock_wait: lock passage time in the window")
+    description: str = F("", desc="what happens and where the figures come from")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Disruption:
+        if self.end_day <= self.start_day:
+            raise ValueError(f"end_day ({self.end_day:g}) must be after start_day "
+                             f"({self.start_day:g})")
+        if self.every_days is not None and self.every_days < self.end_day - self.start_day:
+            raise ValueError(f"every_days ({self.every_days:g}) must be at least the window "
+                             f"length ({self.end_day - self.start_day:g} days)")
+        needed, optional = _DISRUPTION_FIELDS[self.kind]
+        for name in ("link", "mode", "hub", "origin", "destination", "factor", "hold_h"):
+            given = getattr(self, name) is not None
+            if name in needed and not given:
+                raise ValueError(f"a {self.kind} disruption needs {name}")
+            if given and name not in needed | optional:
+                raise ValueError(f"{name} does not apply to a {self.kind} disruption")
+        if self.kind in ("hub_capacity", "low_water") and self.factor > 1:
+            raise ValueError(f"factor of a {self.kind} disruption is a share: must be <= 1, "
+                             f"got {self.factor:g}")
+        if self.kind == "low_water" and self.factor == 0:
+            raise ValueError("factor of a low_water disruption must be > 0 (close the link "
+                             "with a link_outage)")
+        return self
+
+
+class Growth(_Model):
+    demand_per_year: float = F(0.0, unit="fraction/yr", ge=-0.9, le=5.0,
+                               desc="demand growth per measured year, compounded: year n of "
+                                    "the run has (1 + rate)^n times the demand of year 0")
+    first_year: int | None = F(None, unit="year", ge=1900, le=2200,
+                               desc="calendar year of the first measured year (labels the "
+                                    "KPIs per year)")
+
+
+class Investment(_Model):
+    """A capacity added from a date: more handling units or yard at a hub, or a service's new
+    frequency or more vehicles."""
+
+    from_day: float = F(unit="day", ge=-36500, le=36500,
+                        desc="when it comes into service, " + _DAY_CLOCK)
+    hub: str | None = F(None, desc="hub id (give hub or service)")
+    add_equipment: int | None = F(None, unit="count", ge=1,
+                                  desc="handling units added at the hub (a new berth's cranes)")
+    add_yard_teu: float | None = F(None, unit="TEU", gt=0, desc="yard capacity added at the hub")
+    service: str | None = F(None, desc="service id (give hub or service)")
+    per_week: float | None = F(None, unit="departures/week", gt=0,
+                               desc="the service's new frequency from from_day")
+    add_fleet: int | None = F(None, unit="vehicles", ge=1,
+                              desc="vehicles added to the service's fleet (at its from end)")
+    description: str = F("", desc="what is built and where the figures come from")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Investment:
+        if (self.hub is None) == (self.service is None):
+            raise ValueError("give one of hub or service")
+        if self.hub is not None:
+            if self.add_equipment is None and self.add_yard_teu is None:
+                raise ValueError("a hub investment needs add_equipment or add_yard_teu")
+            if self.per_week is not None or self.add_fleet is not None:
+                raise ValueError("per_week and add_fleet apply to a service investment")
+        else:
+            if self.per_week is None and self.add_fleet is None:
+                raise ValueError("a service investment needs per_week or add_fleet")
+            if self.add_equipment is not None or self.add_yard_teu is not None:
+                raise ValueError("add_equipment and add_yard_teu apply to a hub investment")
+        return self
+
+
 class Scenario(_Model):
     name: str = F(desc="short name, used for the results folder")
     description: str = F("", desc="the question this scenario answers")
@@ -260,6 +380,10 @@ class Scenario(_Model):
     demand: tuple[Demand, ...] = F(desc="origin-destination flows (YAML list or CSV file)")
     seasonality: dict[str, tuple[float, ...]] = F({}, desc="named monthly profiles")
     targets: tuple[Target, ...] = F((), desc="targets to judge")
+    disruptions: tuple[Disruption, ...] = F((), desc="changes over time windows (outages, "
+                                                     "low water, shocks)")
+    growth: Growth = F(Growth(), desc="demand growth per year for multi-year runs")
+    investments: tuple[Investment, ...] = F((), desc="capacity added from a date")
 
     _source_path: str = PrivateAttr("")
     _source_hash: str = PrivateAttr("")
@@ -337,7 +461,8 @@ def field_table() -> list[dict[str, str]]:
     sections = [("run", RunSettings), ("routing", RoutingSettings), ("hubs.<id>", Hub),
                 ("zones.<id>", Zone), ("gateways.<id>", Gateway), ("links[]", Link),
                 ("links[].lock", Lock), ("services[]", Service), ("demand[]", Demand),
-                ("targets[]", Target)]
+                ("targets[]", Target), ("disruptions[]", Disruption), ("growth", Growth),
+                ("investments[]", Investment)]
     for prefix, model in sections:
         for name, info in model.model_fields.items():
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}

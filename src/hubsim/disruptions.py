@@ -1,0 +1,109 @@
+"""Disruptions, demand growth and investments: checks against the network and the time windows
+the engine applies them in.
+
+All three share one calendar clock: day 0 is 1 January of the first measured year (the end of
+the warm-up), so the warm-up has negative days and ``start_day: 304`` is 1 November. A window
+``[start_day, end_day)`` with ``every_days: 365`` recurs every year, also back into the warm-up
+(``304 .. 485`` covers November to April of every winter). The engine works in hours since the
+start of the run: ``t_h = warmup_h + 24 * day``.
+
+>>> windows_h(304, 485, 365, warmup_h=720, horizon_h=720 + 24 * 365)
+[(0.0, 3600.0), (8016.0, 9480.0)]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hubsim.scenario import Disruption, Scenario
+
+__all__ = ["check_references", "demand_matches", "link_of", "windows_h"]
+
+
+def windows_h(start_day: float, end_day: float, every_days: float | None, warmup_h: float,
+              horizon_h: float) -> list[tuple[float, float]]:
+    """The window's occurrences inside ``[0, horizon_h)``, in run hours, sorted, clipped."""
+    horizon_h = float(horizon_h)
+    s0, e0 = warmup_h + 24.0 * start_day, warmup_h + 24.0 * end_day
+    if every_days is None:
+        shifts = [0.0]
+    else:
+        period = 24.0 * every_days
+        first = math.floor((0.0 - e0) / period) + 1  # first repeat that ends after 0
+        last = math.ceil((horizon_h - s0) / period)
+        shifts = [k * period for k in range(first, last + 1)]
+    out = []
+    for shift in shifts:
+        s, e = max(0.0, s0 + shift), min(horizon_h, e0 + shift)
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def link_of(scn: Scenario, d: Disruption) -> int | None:
+    """Index in ``scn.links`` of the link a disruption names (either order of the ends), or
+    None when no link or several (without ``mode``) match."""
+    a, b = d.link  # type: ignore[misc]
+    hits = [i for i, lk in enumerate(scn.links)
+            if {lk.from_, lk.to} == {a, b} and d.mode in (None, lk.mode)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def demand_matches(d: Disruption, origin: str, destination: str) -> bool:
+    """Whether a demand_shock applies to the demand row ``origin -> destination``."""
+    return d.origin in (None, origin) and d.destination in (None, destination)
+
+
+def check_references(scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:
+    """Ids in ``disruptions`` and ``investments`` that do not resolve, as ``(loc, message)``."""
+    out: list[tuple[tuple[Any, ...], str]] = []
+    nodes = {nid for nid, _, _ in scn.iter_nodes()}
+    hubs = ", ".join(sorted(scn.hubs)) or "none"
+    for i, d in enumerate(scn.disruptions):
+        loc = ("disruptions", i)
+        if d.link is not None:
+            a, b = d.link
+            on = [lk for lk in scn.links if {lk.from_, lk.to} == {a, b}]
+            modes = sorted(lk.mode for lk in on)
+            if not on:
+                out.append(((*loc, "link"), f"no link joins {a!r} and {b!r}"))
+            elif d.mode is not None and d.mode not in modes:
+                out.append(((*loc, "mode"), f"no {d.mode} link joins {a!r} and {b!r} "
+                                            f"(modes: {', '.join(modes)})"))
+            elif d.mode is None and len(on) > 1:
+                out.append(((*loc, "mode"), f"{len(on)} links join {a!r} and {b!r} "
+                                            f"({', '.join(modes)}): say which with mode"))
+            else:
+                lk = scn.links[link_of(scn, d)]  # type: ignore[index]
+                if d.kind == "low_water" and lk.mode != "water":
+                    out.append(((*loc, "link"), f"low water applies to a water link, "
+                                                f"{a}-{b} is {lk.mode}"))
+                if d.kind == "lock_wait" and lk.lock is None:
+                    out.append(((*loc, "link"), f"the {lk.mode} link {a}-{b} has no lock"))
+        if d.hub is not None and d.hub not in scn.hubs:
+            out.append(((*loc, "hub"), f"unknown hub {d.hub!r} (hubs: {hubs})"))
+        for field in ("origin", "destination"):
+            nid = getattr(d, field)
+            if nid is not None and nid not in nodes:
+                out.append(((*loc, field), f"unknown node {nid!r}"))
+        if d.kind == "demand_shock" and not any(
+                demand_matches(d, dem.origin, dem.destination) for dem in scn.demand):
+            out.append((loc, "no demand row matches this demand_shock's origin/destination"))
+    services = {s.id: s for s in scn.services}
+    for i, inv in enumerate(scn.investments):
+        loc = ("investments", i)
+        if inv.hub is not None and inv.hub not in scn.hubs:
+            out.append(((*loc, "hub"), f"unknown hub {inv.hub!r} (hubs: {hubs})"))
+        if inv.service is not None:
+            svc = services.get(inv.service)
+            if svc is None:
+                known = ", ".join(sorted(services)) or "none"
+                out.append(((*loc, "service"), f"unknown service {inv.service!r} "
+                                               f"(services: {known})"))
+            elif inv.per_week is not None and svc.on_demand:
+                out.append(((*loc, "per_week"), f"service {svc.id!r} is on demand: it has no "
+                                                "frequency"))
+            elif inv.add_fleet is not None and svc.fleet is None:
+                out.append(((*loc, "add_fleet"), f"service {svc.id!r} has an unlimited fleet"))
+    return out
