@@ -59,6 +59,21 @@ class Results:
         return K.verdict(self.kpis, self.scenario.targets)
 
     @cached_property
+    def kpis_by_year(self) -> pd.DataFrame:
+        """The KPI table per measured year (column ``year``), for multi-year runs (see
+        :mod:`hubsim.yearly`)."""
+        from hubsim.yearly import kpis_by_year
+
+        return kpis_by_year(self)
+
+    @cached_property
+    def targets_by_year(self) -> pd.DataFrame:
+        """The verdict per measured year and target (column ``year``)."""
+        from hubsim.yearly import targets_by_year
+
+        return targets_by_year(self, self.kpis_by_year)
+
+    @cached_property
     def crossings(self) -> pd.DataFrame:
         """Every boundary crossing (the events behind channel TEU and international tonnes)."""
         return K.crossings(self.events, self.links, self.consignments)
