@@ -88,7 +88,7 @@ def test_replicate_statistics(tiny):
 def test_precision_adds_batches_until_narrow(tiny):
     loose = X.replicate(tiny, 3, days=10, precision=10.0)
     assert len(loose.runs) == 3
-    tight = X.replicate(tiny, 3, days=10, precision=1e-9, max_replications=7)
+    tight = X.replicate(tiny, 3, days=5, precision=1e-9, max_replications=7)
     assert len(tight.runs) == 7
     # a realistic precision stops where every target KPI's half-width is small enough
     mid = X.replicate(tiny, 3, days=10, precision=0.1, max_replications=30)
@@ -171,7 +171,7 @@ def _cli(*args: str, **kw) -> subprocess.Popen:
 def test_killed_sweep_resumes_to_exactly_the_complete_set(tiny_path, tiny, tmp_path):
     out = tmp_path / "sweep"
     args = ["sweep", str(tiny_path), "--set", "services.cre.per_week=2,4,6",
-            "--replications", "6", "--days", "60", "--workers", "1", "--out", str(out)]
+            "--replications", "6", "--days", "30", "--workers", "1", "--out", str(out)]
     proc = _cli(*args)
     runs = out / "runs"
     deadline = time.monotonic() + 60
@@ -196,7 +196,7 @@ def test_killed_sweep_resumes_to_exactly_the_complete_set(tiny_path, tiny, tmp_p
     files = sorted(p.name for p in runs.glob("*.json"))
     assert len(files) == 18 and kept <= set(files)
     table = pd.read_csv(out / "runs.csv")
-    fresh = X.sweep(tiny, {"services.cre.per_week": [2, 4, 6]}, 6, days=60)
+    fresh = X.sweep(tiny, {"services.cre.per_week": [2, 4, 6]}, 6, days=30)
     assert len(table) == 18
     assert table[["point", "replication", "seed"]].equals(
         fresh.runs[["point", "replication", "seed"]])
