@@ -91,7 +91,7 @@ def test_compare_cli_prints_and_writes_the_side_by_side_table(cli_compare) -> No
     assert (out / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     expected = ["kpi", "scope", "key", "unit", "chongqing_2022_target"]
     for name in MINE:
-        expected += [name, f"{name} diff", f"{name} rel"]
+        expected += [name, f"{name} diff", f"{name} rel", f"{name} ci95"]
     assert list(table.columns) == expected
     assert list(table["scope"][:2]) == ["target", "target"]
     targets = pd.read_csv(out / "targets.csv")
@@ -246,6 +246,46 @@ def test_compare_plot_and_write(tiny_compare: hubsim.Comparison, tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]   # no partial folder left
 
 
-def test_compare_needs_a_what_if(tiny_path: Path) -> None:
+def test_compare_needs_a_what_if_and_a_replication(tiny_path: Path) -> None:
     with pytest.raises(ValueError, match="at least one what-if"):
         hubsim.compare(tiny_path, [])
+    with pytest.raises(ValueError, match="replications must be >= 1, got 0"):
+        hubsim.compare(tiny_path, [tiny_path], replications=0)
+
+
+def test_one_replication_has_no_interval(tiny_compare: hubsim.Comparison) -> None:
+    assert tiny_compare.replications == 1 and tiny_compare.seeds == (5,)
+    assert tiny_compare.table["tiny#2 ci95"].isna().all()
+
+
+def test_replications_give_paired_differences_with_intervals(tiny_path: Path,
+                                                            tmp_path: Path) -> None:
+    from hubsim.experiments import replication_seed, t_quantile
+
+    base = load_scenario(tiny_path)
+    busier = hubsim.apply_changes(base, {"demand.*.teu_per_year": "x1.5", "name": "busier"})
+    cmp = hubsim.compare(base, [busier], days=10, replications=3)
+    assert cmp.seeds == tuple(replication_seed(3, r) for r in range(3))
+    runs = cmp.runs
+    assert list(runs.columns) == ["scenario", "replication", "seed", "kpi", "scope", "key",
+                                  "unit", "value"]
+    total = runs[(runs["kpi"] == "channel_teu") & (runs["scope"] == "total")]
+    b = total[total["scenario"] == "tiny"].set_index("replication")["value"]
+    w = total[total["scenario"] == "busier"].set_index("replication")["value"]
+    d = w - b
+    row = cmp.table[(cmp.table["kpi"] == "channel_teu") & (cmp.table["scope"] == "total")]
+    assert float(row["tiny"].iloc[0]) == pytest.approx(b.mean())
+    assert float(row["busier diff"].iloc[0]) == pytest.approx(d.mean())
+    assert float(row["busier ci95"].iloc[0]) == pytest.approx(
+        t_quantile(2) * d.std(ddof=1) / 3 ** 0.5)
+    assert float(row["busier diff"].iloc[0]) > float(row["busier ci95"].iloc[0]) > 0
+    # the first replication's full results are kept, with its seed
+    assert cmp.results["busier"].seed == cmp.seeds[0]
+    assert cmp.results["busier"].kpi("channel_teu") == w[0]
+    assert "3 replications (seeds from 3), means" in cmp.text().splitlines()[0]
+    assert " ± " in cmp.text()
+    targets = cmp.targets
+    assert set(targets.columns) >= {"met", "met_share", "value"}
+    assert ((targets["met_share"] == 1.0) == targets["met"]).all()
+    out = cmp.write(tmp_path / "c")
+    assert (out / "runs.csv").is_file()

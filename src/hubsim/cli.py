@@ -126,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--seed", type=int, help="seed for every run (default: BASE's run.seed)")
     cmp_.add_argument("--days", type=float, help="measured days after the warm-up (default: "
                       "BASE's horizon_days - warmup_days)")
+    cmp_.add_argument("--replications", type=int, default=1, metavar="N",
+                      help="runs per scenario on paired seeds; differences get a 95%% "
+                      "confidence interval (default: 1)")
     cmp_.add_argument("--out", type=Path, help="folder to create (must not exist; default: "
                       "results/compare-<base>-<timestamp>/)")
 
@@ -320,9 +323,12 @@ def _overlay_commands(args: argparse.Namespace) -> int:
         raise ValueError(f"--days must be > 0, got {args.days:g}")
     if args.seed is not None and args.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    if args.replications < 1:
+        raise ValueError(f"--replications must be >= 1, got {args.replications}")
     if args.out is not None and args.out.exists():
         raise FileExistsError(f"{args.out}: already exists; results are never overwritten")
-    result = compare(base, whatifs, seed=args.seed, days=args.days)
+    result = compare(base, whatifs, seed=args.seed, days=args.days,
+                     replications=args.replications)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = args.out or Path("results") / f"compare-{base.name}-{stamp}"
     n = 1

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.api import Results, simulate
+from hubsim.experiments import t_quantile
 from hubsim.loader import load_scenario
 from hubsim.scenario import Scenario
 
@@ -82,9 +83,14 @@ class Comparison:
     """What :func:`compare` returns.
 
     ``results`` maps each scenario's name to its :class:`~hubsim.api.Results` (the base
-    first); ``table`` has one row per target and headline KPI: ``kpi, scope, key, unit``, the
-    base's value under the base's name, then for each what-if its value, ``<name> diff``
-    (what-if minus base, in the KPI's unit) and ``<name> rel`` (diff / base, a fraction).
+    first; with several replications, those of the first); ``table`` has one row per target
+    and headline KPI: ``kpi, scope, key, unit``, the base's value under the base's name, then
+    for each what-if its value, ``<name> diff`` (what-if minus base, in the KPI's unit),
+    ``<name> rel`` (diff / base, a fraction) and ``<name> ci95`` (half-width of the 95%
+    confidence interval of the diff, from the paired differences of the replications; NaN
+    with one replication). Values and diffs are means over the replications. ``runs`` holds
+    every replication's values (``scenario, replication, seed, kpi, scope, key, unit, value``)
+    and ``verdicts`` every replication's targets.
     """
 
     base: str
@@ -92,6 +98,10 @@ class Comparison:
     days: float
     results: dict[str, Results] = field(repr=False)
     table: pd.DataFrame = field(repr=False)
+    replications: int = 1
+    seeds: tuple[int, ...] = ()
+    runs: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    verdicts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def whatifs(self) -> list[str]:
@@ -99,30 +109,44 @@ class Comparison:
 
     @property
     def targets(self) -> pd.DataFrame:
-        """Every scenario's verdicts: ``scenario, target, kpi, value, threshold, met``."""
-        frames = [r.targets.assign(scenario=name) for name, r in self.results.items()]
-        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        return out[["scenario", "target", "kpi", "sense", "threshold", "value", "unit",
-                    "met"]]
+        """Every scenario's verdicts: ``scenario, target, kpi, sense, threshold, value, unit,
+        met``, then the share of replications that met the target (``met`` is True when all
+        did) and the mean value over them."""
+        v = self.verdicts
+        if v.empty:
+            return pd.DataFrame(columns=["scenario", "target", "kpi", "sense", "threshold",
+                                         "value", "unit", "met", "met_share"])
+        out = v.groupby(["scenario", "target"], sort=False, as_index=False).agg(
+            kpi=("kpi", "first"), sense=("sense", "first"), threshold=("threshold", "first"),
+            value=("value", "mean"), unit=("unit", "first"), met=("met", "all"),
+            met_share=("met", "mean"))
+        return out
 
     def text(self) -> str:
         """The side-by-side table as printed by ``hubsim compare``."""
-        met = {(s, t): m for s, t, m in
-               zip(self.targets["scenario"], self.targets["target"], self.targets["met"],
-                   strict=True)}
+        t = self.targets
+        met = {(s, g): (m, share) for s, g, m, share in
+               zip(t["scenario"], t["target"], t["met"], t["met_share"], strict=True)}
         header = ["kpi", "scope", "key", "unit", self.base]
         for w in self.whatifs:
-            header += [w, "diff", "rel"]
+            header += [w, "diff" if self.replications == 1 else "diff (95% CI)", "rel"]
         rows = []
         for r in self.table.to_dict("records"):
             target = r["scope"] == "target"
             row = [r["kpi"], r["scope"], r["key"], r["unit"],
                    _fmt(r[self.base], r["unit"]) + _verdict(met, self.base, r["key"], target)]
             for w in self.whatifs:
-                row += [_fmt(r[w], r["unit"]) + _verdict(met, w, r["key"], target),
-                        _fmt(r[f"{w} diff"], r["unit"], signed=True), _pct(r[f"{w} rel"])]
+                diff = _fmt(r[f"{w} diff"], r["unit"], signed=True)
+                if self.replications > 1:
+                    ci = r[f"{w} ci95"]
+                    diff += " ± " + (f"{ci * 100:.1f} pt" if r["unit"] == "fraction"
+                                     and not pd.isna(ci) else _fmt(ci, r["unit"]))
+                row += [_fmt(r[w], r["unit"]) + _verdict(met, w, r["key"], target), diff,
+                        _pct(r[f"{w} rel"])]
             rows.append(row)
-        lines = [f"Base {self.base} against {', '.join(self.whatifs)}: seed {self.seed}, "
+        runs = f"seed {self.seed}" if self.replications == 1 else \
+            f"{self.replications} replications (seeds from {self.seed}), means"
+        lines = [f"Base {self.base} against {', '.join(self.whatifs)}: {runs}, "
                  f"{self.days:g} measured days each, common random numbers (per year unless "
                  "the unit says otherwise)", _layout(rows, header)]
         return "\n".join(lines)
@@ -158,8 +182,9 @@ class Comparison:
         return fig
 
     def write(self, folder: str | Path) -> Path:
-        """Write ``comparison.csv`` (the table), ``targets.csv``, ``comparison.png`` and
-        ``manifest.json`` into the new folder ``folder``, all or nothing."""
+        """Write ``comparison.csv`` (the table), ``targets.csv``, ``comparison.png``,
+        ``manifest.json`` and, with several replications, ``runs.csv`` into the new folder
+        ``folder``, all or nothing."""
         import matplotlib.pyplot as plt
 
         from hubsim import __version__
@@ -174,12 +199,15 @@ class Comparison:
         try:
             self.table.to_csv(tmp / "comparison.csv", index=False)
             self.targets.to_csv(tmp / "targets.csv", index=False)
+            if self.replications > 1:
+                self.runs.to_csv(tmp / "runs.csv", index=False)
             fig = self.plot()
             try:
                 fig.savefig(tmp / "comparison.png", dpi=120)
             finally:
                 plt.close(fig)
             meta = {"hubsim_version": __version__, "base": self.base, "seed": self.seed,
+                    "replications": self.replications, "seeds": list(self.seeds),
                     "measured_days": self.days,
                     "scenarios": {name: {"file": r.scenario.source_path,
                                          "sha256": r.scenario.source_hash,
@@ -194,7 +222,8 @@ class Comparison:
 
 
 def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path],
-            seed: int | None = None, days: float | None = None) -> Comparison:
+            seed: int | None = None, days: float | None = None,
+            replications: int = 1) -> Comparison:
     """Run ``base`` and each what-if with the same seed and tabulate the differences.
 
     Parameters
@@ -209,6 +238,11 @@ def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path
     days : float, optional
         Measured days after the warm-up (default: the base's horizon minus warm-up), the same
         for every scenario.
+    replications : int
+        Runs per scenario. With one, every scenario runs with ``seed``; with more, replication
+        *r* runs every scenario with the seed :func:`hubsim.experiments.replication_seed`
+        gives ``(seed, r)``, and each difference is the mean of the paired differences with a
+        95% confidence interval.
 
     Returns
     -------
@@ -219,16 +253,35 @@ def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path
     scenarios = [_as_scenario(s) for s in (base, *whatifs)]
     if len(scenarios) < 2:
         raise ValueError("compare needs a base and at least one what-if scenario")
+    if int(replications) < 1:
+        raise ValueError(f"replications must be >= 1, got {replications}")
     first = scenarios[0]
     seed = first.run.seed if seed is None else int(seed)
     if days is None:
         days = first.run.horizon_days - first.run.warmup_days
     names = _unique_names([s.name for s in scenarios])
+    if replications == 1:
+        seeds = [seed]
+    else:
+        from hubsim.experiments import replication_seed
+
+        seeds = [replication_seed(seed, r) for r in range(int(replications))]
     results: dict[str, Results] = {}
-    for name, scn in zip(names, scenarios, strict=True):
-        results[name] = simulate(scn, seed=seed, days=days)
+    runs, verdicts = [], []
+    for rep, rep_seed in enumerate(seeds):
+        for name, scn in zip(names, scenarios, strict=True):
+            res = simulate(scn, seed=rep_seed, days=days)
+            if rep == 0:
+                results[name] = res  # later replications keep only their tables
+            tag = {"scenario": name, "replication": rep, "seed": rep_seed}
+            runs.append(headline_kpis(res).assign(**tag))
+            verdicts.append(res.targets.assign(**tag))
+    runs_df = pd.concat(runs, ignore_index=True)
+    runs_df = runs_df[["scenario", "replication", "seed", *_ID, "value"]]
     return Comparison(base=names[0], seed=seed, days=float(days), results=results,
-                      table=_side_by_side(names, [headline_kpis(r) for r in results.values()]))
+                      table=_side_by_side(names, runs_df), replications=len(seeds),
+                      seeds=tuple(seeds), runs=runs_df,
+                      verdicts=pd.concat(verdicts, ignore_index=True))
 
 
 def _as_scenario(item: Scenario | str | Path) -> Scenario:
@@ -246,47 +299,53 @@ def _unique_names(names: Sequence[str]) -> list[str]:
     return out
 
 
-def _side_by_side(names: list[str], frames: list[pd.DataFrame]) -> pd.DataFrame:
+def _side_by_side(names: list[str], runs: pd.DataFrame) -> pd.DataFrame:
     base_name = names[0]
-    table = frames[0].rename(columns={"value": base_name})
-    for name, frame in zip(names[1:], frames[1:], strict=True):
-        table = table.merge(frame.rename(columns={"value": name}), on=_ID, how="outer",
-                            sort=False)
+    wide = runs.set_index([*_ID, "replication", "scenario"])["value"].unstack("scenario")
+    wide = wide.reindex(columns=names)
+    means = wide.groupby(level=_ID, sort=False).mean()
     # targets first, then the HEADLINE order; inside a group, the order rows first appear in
     # (base first, so a hub only a what-if has comes after the base's hubs)
     seen: dict[tuple, int] = {}
-    for frame in frames:
-        for r in frame[_ID].itertuples(index=False):
-            seen.setdefault(tuple(r), len(seen))
+    for r in runs[_ID].itertuples(index=False):
+        seen.setdefault(tuple(r), len(seen))
     group = {pair: i for i, pair in enumerate(HEADLINE)}
-    table = table.assign(
-        _g=[-1 if s == "target" else group[(k, s)] for k, s in
-            zip(table["kpi"], table["scope"], strict=True)],
-        _o=[seen[tuple(r)] for r in table[_ID].itertuples(index=False)])
-    table = table.sort_values(["_g", "_o"], kind="stable").drop(columns=["_g", "_o"])
+    order = sorted(means.index, key=lambda ix: (
+        -1 if ix[1] == "target" else group[(ix[0], ix[1])], seen[tuple(ix)]))
+    means = means.loc[order]
     # a volume that is zero or absent in every scenario is a flow that does not exist there
     # (air tonnes at a container hub, containers on the domestic air corridor): left out
-    values = table[names].fillna(0.0).to_numpy(float)
-    flow = table["kpi"].isin(_FLOWS).to_numpy() & ~table["scope"].isin(["target", "total"])
-    keep = ~flow | (values != 0).any(axis=1)
-    table = table[keep].reset_index(drop=True)
-    base = table[base_name].to_numpy(float)
-    cols = {c: table[c] for c in [*_ID, base_name]}
+    idx = means.index.to_frame(index=False)
+    flow = idx["kpi"].isin(_FLOWS).to_numpy() & ~idx["scope"].isin(["target", "total"]).to_numpy()
+    keep = ~flow | (means.fillna(0.0).to_numpy(float) != 0).any(axis=1)
+    means = means.iloc[np.flatnonzero(keep)]
+    cols: dict[str, object] = {c: means.index.get_level_values(c) for c in _ID}
+    base = means[base_name].to_numpy(float)
+    cols[base_name] = base
     for name in names[1:]:
-        value = table[name].to_numpy(float)
-        diff = value - base
+        paired = (wide[name] - wide[base_name]).groupby(level=_ID, sort=False)
+        stats = pd.DataFrame({"mean": paired.mean(), "sd": paired.std(ddof=1),
+                              "n": paired.count()}).reindex(means.index)
+        diff = stats["mean"].to_numpy(float)
+        n = stats["n"].to_numpy(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(base != 0, diff / np.abs(base), np.nan)
-        cols[name] = table[name]
+            tq = np.array([t_quantile(int(k) - 1) if k > 1 else np.nan for k in n])
+            ci = tq * stats["sd"].to_numpy(float) / np.sqrt(n)
+        cols[name] = means[name].to_numpy(float)
         cols[f"{name} diff"] = diff
         cols[f"{name} rel"] = rel
-    return pd.DataFrame(cols)
+        cols[f"{name} ci95"] = ci
+    return pd.DataFrame(cols).reset_index(drop=True)
 
 
 def _verdict(met: dict, scenario: str, target: str, is_target: bool) -> str:
     if not is_target or (scenario, target) not in met:
         return ""
-    return " MET" if met[(scenario, target)] else " NOT MET"
+    all_met, share = met[(scenario, target)]
+    if all_met:
+        return " MET"
+    return " NOT MET" if share == 0 else f" MET {share:.0%}"
 
 
 def _fmt(value: float, unit: str, signed: bool = False) -> str:
