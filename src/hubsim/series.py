@@ -40,31 +40,46 @@ def link_flows(events: pd.DataFrame, links: pd.DataFrame, window: Window) -> pd.
     Columns: the link table's ``from, to, mode, gateway, corridor`` plus ``teu_per_year``
     (containers) and ``air_t_per_year`` (air cargo tonnes); index: link name.
     """
-    dep = events[window.mask(events["t_h"]) & (events["event"] == "depart")]
-    name = dep["link"].astype(str)
-    teu = dep["teu"].groupby(name.to_numpy()).sum()
-    air = dep["tonnes"].where(dep["teu"] == 0, 0.0).groupby(name.to_numpy()).sum()
+    dep = events.loc[window.mask(events["t_h"]) & (events["event"] == "depart"),
+                     ["link", "teu", "tonnes"]]
+    code = _codes(dep["link"], links.index)
+    ok = code >= 0
+    teu = dep["teu"].to_numpy(float)
+    air = np.where(teu == 0, dep["tonnes"].to_numpy(float), 0.0)
     out = links[["from", "to", "mode", "gateway", "corridor"]].copy()
-    out["teu_per_year"] = teu.reindex(out.index, fill_value=0.0).to_numpy() * window.per_year
-    out["air_t_per_year"] = air.reindex(out.index, fill_value=0.0).to_numpy() * window.per_year
+    out["teu_per_year"] = np.bincount(code[ok], weights=teu[ok], minlength=len(links)) \
+        * window.per_year
+    out["air_t_per_year"] = np.bincount(code[ok], weights=air[ok], minlength=len(links)) \
+        * window.per_year
     return out
 
 
-def weekly_hub_table(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> pd.DataFrame:
+def _codes(values: pd.Series, categories: pd.Index) -> np.ndarray:
+    """Position of each value in ``categories`` (-1 when absent); fast for categoricals."""
+    cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
+    where = np.append(pd.Index(categories).get_indexer(cat.cat.categories), -1)
+    return where[np.asarray(cat.cat.codes)]  # a missing value (code -1) picks the trailing -1
+
+
+def weekly_hub_table(events: pd.DataFrame, nodes: pd.DataFrame, window: Window,
+                     yard: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per hub and week: equipment utilisation, mean wait for equipment, mean yard occupancy.
 
     Tidy columns: ``week, hub, utilisation`` (fraction of equipment-hours busy), ``wait_h``
     (mean wait of lift operations started that week), ``yard_teu`` (time-weighted mean content)
-    and ``yard_fraction`` (of the yard's capacity).
+    and ``yard_fraction`` (of the yard's capacity). ``yard`` is :func:`yard_daily` output when
+    already at hand.
     """
     hubs = nodes[nodes["kind"] == "hub"]
     n_weeks = max(1, int(np.ceil(window.hours / 168)))
-    ev = events[window.mask(events["t_h"]) & events["event"].isin(["lift_on", "lift_off"])]
+    ev = events.loc[window.mask(events["t_h"]) & events["event"].isin(["lift_on", "lift_off"]),
+                    ["t_h", "node", "dur_h", "wait_h"]]
     week = ((ev["t_h"] - window.start_h) // 168).astype(int).to_numpy()
     grid = pd.MultiIndex.from_product([range(n_weeks), list(hubs.index)], names=["week", "hub"])
-    grouped = pd.DataFrame({"week": week, "hub": ev["node"].astype(str).to_numpy(),
-                            "dur": ev["dur_h"].to_numpy(), "wait": ev["wait_h"].to_numpy()}) \
-        .groupby(["week", "hub"])
+    hub_code = _codes(ev["node"], hubs.index)
+    grouped = pd.DataFrame({"week": week, "hub": hubs.index.to_numpy()[hub_code],
+                            "dur": ev["dur_h"].to_numpy(), "wait": ev["wait_h"].to_numpy()})[
+        hub_code >= 0].groupby(["week", "hub"])
     busy = grouped["dur"].sum().reindex(grid, fill_value=0.0)
     wait = grouped["wait"].mean().reindex(grid, fill_value=0.0)
     hours = np.minimum(168.0, window.hours - np.arange(n_weeks) * 168.0)
@@ -72,7 +87,7 @@ def weekly_hub_table(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) 
     equipment = out["hub"].map(hubs["equipment"].astype(float)).to_numpy()
     out["utilisation"] = busy.to_numpy() / (equipment * hours[out["week"].to_numpy()])
     out["wait_h"] = wait.to_numpy()
-    yard = yard_daily(events, nodes, window)
+    yard = (yard_daily(events, nodes, window) if yard is None else yard).copy()
     yard["week"] = yard["day"] // 7
     yard_week = yard.groupby(["week", "hub"])["yard_teu"].mean().reindex(grid, fill_value=0.0)
     out["yard_teu"] = yard_week.to_numpy()
@@ -117,17 +132,34 @@ def _corridor_of(consignments: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
     """Corridor of each consignment (by its gateway end), indexed by ``cid``; '' if none."""
     by_gw = links.loc[links["gateway"] != ""].drop_duplicates("gateway") \
         .set_index("gateway")["corridor"]
-    origin = consignments["origin"].astype(str).map(by_gw).astype(object)
-    dest = consignments["destination"].astype(str).map(by_gw).astype(object)
-    return pd.Series(dest.fillna(origin).fillna("").to_numpy(), index=consignments["cid"])
+    ends = []
+    for col in ("destination", "origin"):
+        cat = pd.Categorical(consignments[col])
+        names = np.append(np.asarray(pd.Index(cat.categories).map(
+            lambda n: by_gw.get(str(n), "")), dtype=object), "")
+        ends.append(names[np.asarray(cat.codes)])  # code -1 (missing) picks the trailing ""
+    corridor = np.where(ends[0] != "", ends[0], ends[1])
+    return pd.Series(corridor, index=consignments["cid"].to_numpy())
+
+
+def _lookup(by_cid: pd.Series, cids: pd.Series) -> np.ndarray:
+    """``by_cid`` values for each of ``cids`` ('' for unknown ids), by array indexing."""
+    keys = by_cid.index.to_numpy(np.int64)
+    c = cids.to_numpy(np.int64)
+    size = int(max(keys.max() if len(keys) else 0, c.max() if len(c) else 0)) + 1
+    row = np.full(size, -1, dtype=np.int64)
+    row[keys] = np.arange(len(keys))
+    values = np.append(by_cid.to_numpy(dtype=object), "")
+    return values[row[c]]
 
 
 def transit_times(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.DataFrame,
                   window: Window) -> pd.DataFrame:
     """Door-to-door time of every load delivered in the window: ``corridor, cargo, teu,
     tonnes, days`` (loads that never cross the boundary have corridor ``'domestic'``)."""
-    ev = events[window.mask(events["t_h"]) & (events["event"] == "delivered")]
-    corridor = ev["cid"].map(_corridor_of(consignments, links)).fillna("").to_numpy()
+    ev = events.loc[window.mask(events["t_h"]) & (events["event"] == "delivered"),
+                    ["cid", "teu", "tonnes", "dur_h"]]
+    corridor = _lookup(_corridor_of(consignments, links), ev["cid"])
     return pd.DataFrame({
         "corridor": np.where(corridor == "", "domestic", corridor),
         "cargo": np.where(ev["teu"].to_numpy() > 0, "container", "air"),
@@ -145,18 +177,24 @@ def corridor_cost_co2(events: pd.DataFrame, consignments: pd.DataFrame, links: p
     shuttles and the corridor leg) departed in the window by its consignments. Air cargo is
     left out (it has no TEU).
     """
-    ev = events[window.mask(events["t_h"]) & (events["teu"] > 0)]
+    ev = events.loc[window.mask(events["t_h"]) & (events["teu"] > 0) &
+                    events["event"].isin(["depart", "delivered"]),
+                    ["event", "cid", "link", "teu", "tonnes"]]
     corridor_of = _corridor_of(consignments, links)
     dep = ev[ev["event"] == "depart"]
-    name = dep["link"].astype(str)
-    cost = dep["teu"].to_numpy() * name.map(links["cost_usd_per_teu"]).to_numpy(float)
-    co2 = (dep["tonnes"].to_numpy() * name.map(links["distance_km"]).to_numpy(float)
-           * name.map(links["co2_g_per_tkm"]).to_numpy(float) / 1e6)
-    legs = pd.DataFrame({"corridor": dep["cid"].map(corridor_of).fillna("").to_numpy(),
-                         "cost": cost, "co2": co2}).groupby("corridor")[["cost", "co2"]].sum()
+    code = _codes(dep["link"], links.index)
+    ok = code >= 0
+    teu, tonnes = dep["teu"].to_numpy(float)[ok], dep["tonnes"].to_numpy(float)[ok]
+    code = code[ok]
+    cost = teu * links["cost_usd_per_teu"].to_numpy(float)[code]
+    co2 = (tonnes * links["distance_km"].to_numpy(float)[code]
+           * links["co2_g_per_tkm"].to_numpy(float)[code] / 1e6)
+    legs = pd.DataFrame({"corridor": _lookup(corridor_of, dep["cid"][ok]), "cost": cost,
+                         "co2": co2}).groupby("corridor")[["cost", "co2"]].sum()
     dlv = ev[ev["event"] == "delivered"]
-    teu = dlv["teu"].groupby(dlv["cid"].map(corridor_of).fillna("").to_numpy()).sum()
-    out = legs.join(teu.rename("teu"), how="inner")
+    teu_done = pd.Series(dlv["teu"].to_numpy(float)).groupby(_lookup(corridor_of, dlv["cid"])) \
+        .sum()
+    out = legs.join(teu_done.rename("teu"), how="inner")
     out = out[out["teu"] > 0]
     out.index = np.where(out.index == "", "domestic", out.index)
     return pd.DataFrame({"corridor": out.index, "teu": out["teu"].to_numpy(),
