@@ -2,8 +2,9 @@
 
 Colours are fixed per mode, hub and corridor so that every figure of a report agrees. Every
 figure has a title, axis labels with units, and a footer naming its source. The tables come from
-:mod:`hubsim.kpis` and :mod:`hubsim.series`; the network map is in :mod:`hubsim.mapplot`, and
-comparison and sweep plots in :mod:`hubsim.plots_experiments`.
+:mod:`hubsim.kpis` and :mod:`hubsim.series`; the network map is in :mod:`hubsim.mapplot`. The
+comparison plot is ``hubsim.Comparison.plot`` and the sweep plot ``hubsim.experiments.sweep_plot``;
+:func:`mean_ci` and the colour tables here serve them too.
 """
 
 from __future__ import annotations
@@ -223,9 +224,10 @@ def transit_times(transit: pd.DataFrame, scenario: str) -> Figure:
         labels = [f"{c}\n(n={len(d):,})" for c, d in zip(order, data, strict=True)]
         ax.set_yticks(range(1, len(order) + 1), labels, fontsize=8)
         ax.set_xscale("log")
-        lo = min(float(d.min()) for d in data if len(d)) if any(len(d) for d in data) else 0.1
-        ticks = [v for v in (0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200) if v >= lo / 2]
+        lo, hi = ax.get_xlim()
+        ticks = [v for v in (0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200) if lo <= v <= hi]
         ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+        ax.set_xlim(lo, hi)
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.legend(loc="lower right", frameon=False, fontsize=8)
     ax.set_xlabel("door-to-door time [days, log scale]")
