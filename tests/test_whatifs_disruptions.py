@@ -1,0 +1,84 @@
+"""The what-if files built on disruptions and growth move their KPIs in the expected direction
+(short runs of the real scenarios, one common seed, so each comparison is paired)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import hubsim
+from hubsim.loader import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SEED = 7
+DAYS = 95  # 1 January to 5 April: March and the low-water months are inside
+
+
+def run(name: str, days: float = DAYS) -> hubsim.Results:
+    return hubsim.simulate(load_scenario(SCENARIOS / f"{name}.yaml"), seed=SEED, days=days)
+
+
+@pytest.fixture(scope="module")
+def base() -> hubsim.Results:
+    return run("chongqing_2022_target")
+
+
+def test_low_water_year_costs_the_east_corridor(base):
+    low = run("whatif_low_water_year")
+    east = ("channel_teu", "corridor", "east")
+    assert low.kpi(*east) < 0.95 * base.kpi(*east)
+    assert low.kpi("backlog_end_teu") > base.kpi("backlog_end_teu") + 20_000
+    assert low.kpi("hub_dwell_mean_h", "hub", "guoyuan") > \
+        base.kpi("hub_dwell_mean_h", "hub", "guoyuan")
+    barge = low.trips[low.trips["service"] == "barge_shanghai"]
+    assert barge["load"].max() <= 0.65 * 300 + 1e-6
+    # the other corridors are untouched
+    west = ("channel_teu", "corridor", "west")
+    assert low.kpi(*west) == pytest.approx(base.kpi(*west), rel=0.03)
+
+
+def test_cre_month_closure_cancels_trains_and_costs_the_west(base):
+    cut = run("whatif_cre_disruption_month")
+    ev = cut.events
+    cancelled = ev[ev["event"] == "cancelled"]
+    assert set(cancelled["service"].astype(str)) == {"cre_duisburg"}
+    # 25 trains a week each way for 31 days, minus slots that found no train at the end
+    assert 150 <= len(cancelled) <= 2 * 25 * 31 / 7 + 2
+    t0, t1 = cut.window.start_h + 59 * 24, cut.window.start_h + 90 * 24
+    assert cancelled["t_h"].between(t0, t1).all()
+    held = ev[(ev["event"] == "held") & (ev["link"] == "tuanjie-duisburg:rail")]
+    assert len(held) > 0 and (held["t_h"] + held["wait_h"]).max() <= t1 + 1e-3
+    west = ("channel_teu", "corridor", "west")
+    assert cut.kpi(*west) < 0.9 * base.kpi(*west)
+    assert cut.kpi("backlog_end_teu") > base.kpi("backlog_end_teu")
+    east = ("channel_teu", "corridor", "east")
+    assert cut.kpi(*east) == pytest.approx(base.kpi(*east), rel=0.03)
+
+
+def test_faster_customs_shortens_stays_not_volumes(base):
+    fast = run("whatif_faster_customs")
+    for hub in ("tuanjie", "guoyuan"):
+        assert fast.kpi("hub_dwell_mean_h", "hub", hub) < \
+            base.kpi("hub_dwell_mean_h", "hub", hub)
+    assert fast.kpi("door_to_door_mean_h", "corridor", "west") < \
+        base.kpi("door_to_door_mean_h", "corridor", "west")
+    assert fast.kpi("channel_teu") >= 0.98 * base.kpi("channel_teu")
+
+
+def test_ramp_grows_demand_and_adds_capacity_on_1_january_2020():
+    # the first 400 measured days: all of 2019 and 35 days of 2020
+    res = run("ramp_2019_2022", days=400)
+    start = res.window.start_h
+    new_year = start + 365 * 24
+    trips = res.trips[res.trips["service"] == "cre_duisburg"]
+    week = lambda a: ((trips["scheduled_h"] >= a) & (trips["scheduled_h"] < a + 168)).sum()  # noqa: E731
+    # per week and direction: 13 in 2019, 19 from 2020 (both directions: 26 -> 38)
+    assert week(new_year - 4 * 168) == pytest.approx(26, abs=2)
+    assert week(new_year + 2 * 168) == pytest.approx(38, abs=2)
+    gen = res.events[res.events["event"] == "generated"]
+    jan = lambda a: gen.loc[gen["t_h"].between(a, a + 31 * 24), "teu"].sum()  # noqa: E731
+    assert jan(new_year) / jan(start) == pytest.approx(1.46, rel=0.1)
+    by_year = res.targets_by_year
+    assert set(by_year["year"]) == {2019, 2020}
+    assert not by_year.loc[by_year["year"] == 2019, "met"].any()
