@@ -34,9 +34,11 @@ def test_dump_and_rebuild_gives_an_equal_scenario(tiny: hubsim.Scenario, compact
     assert again.source_path == "" and tiny.source_path.endswith("tiny.yaml")
 
 
-def test_model_dump_json_round_trips_for_the_bundled_2022_scenario() -> None:
-    scn = load_scenario(ROOT / "scenarios" / "chongqing_2022_target.yaml")
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_every_bundled_scenario_round_trips(path: Path) -> None:
+    scn = load_scenario(path)
     assert build_scenario(scn.model_dump(by_alias=True, mode="json")) == scn
+    assert build_scenario(yaml.safe_load(show_text(scn))) == scn
 
 
 def test_scenarios_with_different_content_are_not_equal(tiny: hubsim.Scenario) -> None:
