@@ -364,3 +364,15 @@ def test_nothing_is_lost_under_random_disruptions(data):
         assert all(k in dep.index for k in keys)
         assert (held["t_h"].to_numpy() >= dep.loc[keys].to_numpy() - 1e-9).all()
     assert not math.isnan(res.kpi("channel_teu"))
+
+
+def test_added_vehicles_join_the_rotation_from_a_date(make_scenario):
+    # one barge on a 200-h round trip (one way, back empty) makes a departure every ~8 days;
+    # three more from day 10 leave at the next daily slots
+    data = line_dict(investments=[{"from_day": 10, "service": "barge", "add_fleet": 3}])
+    data["services"][0]["fleet"] = 1
+    deps = np.sort(hubsim.simulate(make_scenario(data)).trips["depart_h"].to_numpy())
+    before = deps[deps < day_h(10)]
+    assert np.all(np.diff(before) >= 200)
+    after = deps[(deps >= day_h(10)) & (deps < day_h(13))]
+    assert len(after) == 3
