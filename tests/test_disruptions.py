@@ -303,6 +303,14 @@ def test_the_year_a_target_is_first_met(make_scenario):
     # 3,650 TEU in 2019, x1.3 a year: 4,745 then 6,169 TEU -> first met in 2021
     assert first_year_met(verdicts, "t") == 2021
     assert list(verdicts["met"]) == [False, False, True]
+    # hubsim run prints the same, one column per year
+    from hubsim.cli import report_text
+
+    lines = report_text(res).splitlines()
+    at = lines.index("Targets by simulated year (hubsim.yearly)")
+    assert lines[at + 1].split() == ["target", "2019", "2020", "2021", "first", "met"]
+    row = lines[at + 2].split()
+    assert row[0] == "t" and row[-1] == "2021" and lines[at + 2].count("*") == 1
 
 
 # ------------------------------------------------------------------ conservation, property

@@ -19,7 +19,7 @@ from hubsim import __version__, experiment_cli
 from hubsim.api import Results, simulate
 from hubsim.loader import ScenarioError, load_scenario
 from hubsim.network import build_network, route_table
-from hubsim.scenario import Scenario, field_table
+from hubsim.scenario import HOURS_PER_YEAR, Scenario, field_table
 
 DEFAULT_SCENARIO = "chongqing_2022_target.yaml"
 
@@ -239,6 +239,22 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _years_table(res: Results) -> str:
+    """One row per target, one column per measured year, and the first year it is met."""
+    from hubsim.yearly import first_year_met
+
+    by_year = res.targets_by_year
+    years = sorted(by_year["year"].unique())
+    rows = []
+    for t in res.targets.itertuples():
+        sel = by_year[by_year["target"] == t.target].set_index("year")
+        first = first_year_met(by_year, t.target)
+        rows.append([t.target] + [f"{_fmt(sel.loc[y, 'value'], t.unit)}"
+                                  f"{'*' if sel.loc[y, 'met'] else ' '}" for y in years]
+                    + ["never" if first is None else str(first)])
+    return _table(rows, ["target", *map(str, years), "first met"]) + "\n  (* met that year)"
+
+
 def report_text(res: Results) -> str:
     """The compact verdict printed by ``hubsim run``."""
     k = res.kpis
@@ -249,6 +265,8 @@ def report_text(res: Results) -> str:
                  "MET" if t.met else "NOT MET"] for t in res.targets.itertuples()]
         out += ["", "Targets (per year, measured after warm-up)",
                 _table(rows, ["target", "value", "threshold", "ratio", "verdict"])]
+    if len(res.targets) and res.window.hours > HOURS_PER_YEAR + 24.0:
+        out += ["", "Targets by simulated year (hubsim.yearly)", _years_table(res)]
 
     def val(kpi: str, key: str) -> float:
         sel = k[(k["kpi"] == kpi) & (k["key"] == key)]
