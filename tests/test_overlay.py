@@ -465,3 +465,19 @@ def test_diff_gives_no_relative_change_for_unitless_numbers(tiny: hubsim.Scenari
     (change,) = diff_scenarios(tiny, hubsim.apply_changes(tiny, {"run.seed": 30}))
     assert (change.path, change.before, change.after, change.relative) == ("run.seed", 3, 30,
                                                                           None)
+
+
+def test_overlays_and_diff_handle_any_list_section(folder: Path, tiny: hubsim.Scenario) -> None:
+    path = write(folder, "w.yaml", "extends: tiny.yaml\nadd:\n  disruptions:\n"
+                 "    - {kind: link_outage, start_day: 10, end_day: 12, link: [rail, west]}\n"
+                 "set: {disruptions.0.end_day: 15}\n")
+    scn = load_scenario(path)
+    assert len(scn.disruptions) == 1 and scn.disruptions[0].end_day == 15
+    (change,) = [c for c in diff_scenarios(tiny, scn) if c.path != "name"]
+    assert (change.path, change.kind) == ("disruptions.0", "added")
+    assert "+ disruptions.0: kind 'link_outage', start_day 10 day, end_day 15 day" in \
+        diff_text(tiny, scn)
+    with pytest.raises(hubsim.ScenarioError, match=re.escape(
+            "set: disruptions.3.end_day: index 3 is past the end (1 disruptions)")):
+        load_scenario(write(folder, "v.yaml", "extends: w.yaml\n"
+                            "set: {disruptions.3.end_day: 15}\n"))

@@ -54,24 +54,33 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _keyed(data: dict[str, Any]) -> dict[str, Any]:
+def _item_lists(*datas: dict[str, Any]) -> set[str]:
+    """Top-level sections that are lists of items (links, services, ... and any list of
+    mappings such as disruptions) in at least one of the scenarios."""
+    return {k for d in datas for k, v in d.items()
+            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)}
+
+
+def _keyed(data: dict[str, Any], sections: set[str]) -> dict[str, Any]:
     out = dict(data)
-    for section, value in data.items():
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            out[section] = dict(zip(item_keys(section, value), value, strict=True))
+    for section in sections:
+        value = data.get(section) or []
+        out[section] = dict(zip(item_keys(section, value), value, strict=True))
     return out
 
 
 def diff_scenarios(a: Scenario, b: Scenario) -> list[Change]:
     """Every field that differs from ``a`` to ``b``, in the order of the scenario format."""
+    da, db = scenario_data(a, compact=True), scenario_data(b, compact=True)
+    lists = _item_lists(da, db) | set(_KEYED_LISTS)
     changes: list[Change] = []
-    _walk(_keyed(scenario_data(a, compact=True)), _keyed(scenario_data(b, compact=True)),
-          (), changes)
+    _walk(_keyed(da, lists), _keyed(db, lists), (), changes, lists)
     return changes
 
 
-def _walk(a: Any, b: Any, loc: tuple[Any, ...], out: list[Change]) -> None:
-    tables = len(loc) == 1 and (loc[0] in NODE_TABLES or loc[0] in _KEYED_LISTS
+def _walk(a: Any, b: Any, loc: tuple[Any, ...], out: list[Change],
+          lists: set[str]) -> None:
+    tables = len(loc) == 1 and (loc[0] in NODE_TABLES or loc[0] in lists
                                 or loc[0] == "seasonality")
     if isinstance(a, dict) and isinstance(b, dict):
         for key in [*a, *(k for k in b if k not in a)]:
@@ -80,23 +89,23 @@ def _walk(a: Any, b: Any, loc: tuple[Any, ...], out: list[Change]) -> None:
                 continue
             here = (*loc, key)
             if tables and va is _MISSING:
-                out.append(Change(_path(here), "added", None, vb, _unit(here)))
+                out.append(Change(_path(here), "added", None, vb, _unit(here, lists)))
             elif tables and vb is _MISSING:
-                out.append(Change(_path(here), "removed", va, None, _unit(here)))
+                out.append(Change(_path(here), "removed", va, None, _unit(here, lists)))
             else:
                 _walk(None if va is _MISSING else va, None if vb is _MISSING else vb,
-                      here, out)
+                      here, out, lists)
         return
-    out.append(Change(_path(loc), "changed", a, b, _unit(loc)))
+    out.append(Change(_path(loc), "changed", a, b, _unit(loc, lists)))
 
 
 def _path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _unit(loc: tuple[Any, ...]) -> str:
+def _unit(loc: tuple[Any, ...], lists: set[str] | frozenset[str] = frozenset()) -> str:
     # list items are keyed by name here; the schema knows them by position
-    schema_loc = tuple(0 if i == 1 and loc[0] in _KEYED_LISTS else p for i, p in enumerate(loc))
+    schema_loc = tuple(0 if i == 1 and loc[0] in lists else p for i, p in enumerate(loc))
     return unit_of(Scenario, schema_loc) if len(loc) > 1 else ""
 
 
@@ -121,8 +130,9 @@ def _show(value: Any, unit: str = "") -> str:
         return text + (f" {unit}" if unit else "")
     if isinstance(value, bool) or not isinstance(value, int | str):
         return str(value)
-    if isinstance(value, int):
-        return f"{value:,}" + (f" {unit}" if unit else "")
+    if isinstance(value, int):  # (a year or a seed reads better without a separator)
+        return (f"{value:,}" if abs(value) >= 10000 else str(value)) + (f" {unit}" if unit
+                                                                         else "")
     text = " ".join(value.split())
     return repr(text if len(text) <= 70 else text[:67] + "...")
 
@@ -132,7 +142,7 @@ def _item_summary(section: str, item: dict[str, Any]) -> str:
     for key, value in item.items():
         if key in ("source", "name", "description"):
             continue
-        loc = (section, 0 if section in _KEYED_LISTS else "x", key)
+        loc = (section, "x" if section in NODE_TABLES else 0, key)
         parts.append(f"{key} {_show(value, unit_of(Scenario, loc))}")
     return ", ".join(parts)
 
