@@ -216,7 +216,8 @@ def validate_references(scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:
 
 def _read_csv(table: Path, yaml_path: Path, section: str) -> list[dict[str, Any]]:
     if not table.is_file():
-        raise ScenarioError(f"{yaml_path}: {section}: table file {table} not found")
+        shown = str(table) if str(table).isprintable() else repr(str(table))  # one line
+        raise ScenarioError(f"{yaml_path}: {section}: table file {shown} not found")
     with table.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         rows = []
