@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from worker_helpers import square_but_die_once
 
 import hubsim
 from hubsim import experiments as X
@@ -280,3 +281,17 @@ def test_cli_replications_and_capacity_write_their_folders(tiny_path, tmp_path):
     assert "Binding first: equipment:terminal" in stdout
     meta = json.loads((tmp_path / "cap" / "capacity.json").read_text())
     assert meta["binding"] == "equipment:terminal"
+
+
+def test_process_pool_survives_a_killed_worker(tmp_path):
+    tasks = [(str(tmp_path / "died"), x) for x in range(8)]
+    with ProcessExecutor(2) as ex:
+        out = sorted(ex.map_unordered(square_but_die_once, tasks))
+    assert (tmp_path / "died").exists()
+    assert out == [(i, True, i * i) for i in range(8)]
+
+
+def test_serial_executor_reports_a_failure_and_goes_on():
+    out = list(SerialExecutor().map_unordered(lambda x: 1 / x, [1, 0, 2]))
+    assert out[0] == (0, True, 1.0) and out[2] == (2, True, 0.5)
+    assert out[1][:2] == (1, False) and out[1][2].startswith("ZeroDivisionError")

@@ -73,6 +73,8 @@ class ProcessExecutor(Executor):
     interpreter never inherits this process's threads or open files)."""
 
     name = "processes"
+    #: new pools started after worker deaths before the remaining tasks are reported failed
+    MAX_RESTARTS = 3
 
     def __init__(self, workers: int | None = None):
         super().__init__()
@@ -94,46 +96,58 @@ class ProcessExecutor(Executor):
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
         from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
 
-        pool = self._get_pool()
-        # keep at most 2 x workers submitted: a Ctrl-C then cancels little, and the
-        # running count stays meaningful
+        # keep at most 2 x workers submitted: a Ctrl-C then cancels little, and the running
+        # count stays meaningful. A worker that dies (killed, out of memory) breaks the whole
+        # pool: start a new one and resubmit every unfinished task, at most MAX_RESTARTS times.
+        queue = list(range(len(tasks)))[::-1]  # next task at the end
         pending: dict[Any, int] = {}
-        todo = iter(enumerate(tasks))
-        total = len(tasks)
-        submitted = 0
-
-        def top_up() -> None:
-            nonlocal submitted
-            while len(pending) < 2 * self.workers and submitted < total:
-                i, task = next(todo)
-                pending[pool.submit(fn, task)] = i
-                submitted += 1
-
+        restarts = 0
         try:
-            top_up()
-            while pending:
-                self.running = min(self.workers, len(pending))
-                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                for fut in sorted(done, key=pending.__getitem__):
-                    i = pending.pop(fut)
-                    exc = fut.exception()
-                    if exc is None:
-                        yield i, True, fut.result()
-                    else:
-                        yield i, False, _error_text(exc)
-                try:
-                    top_up()
-                except Exception as exc:  # a broken pool (a killed worker): report the rest
-                    for i2, _ in todo:
-                        yield i2, False, _error_text(exc)
-                    submitted = total
+            while queue or pending:
+                broken = False
+                while queue and len(pending) < 2 * self.workers and not broken:
+                    i = queue.pop()
+                    try:
+                        pending[self._get_pool().submit(fn, tasks[i])] = i
+                    except BrokenProcessPool:
+                        queue.append(i)
+                        broken = True
+                if not broken:
+                    self.running = min(self.workers, len(pending))
+                    done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                    for fut in sorted(done, key=pending.__getitem__):
+                        exc = fut.exception()
+                        if isinstance(exc, BrokenProcessPool):
+                            broken = True
+                            continue
+                        i = pending.pop(fut)
+                        if exc is None:
+                            yield i, True, fut.result()
+                        else:
+                            yield i, False, _error_text(exc)
+                if broken:
+                    queue.extend(sorted(pending.values(), reverse=True))
+                    pending.clear()
+                    self._discard_pool()
+                    restarts += 1
+                    if restarts > self.MAX_RESTARTS:
+                        for i in sorted(queue):
+                            yield i, False, ("BrokenProcessPool: worker processes died "
+                                             f"{restarts} times; giving up")
+                        queue.clear()
             self.running = 0
         except BaseException:
             for fut in pending:
                 fut.cancel()
             self.close()
             raise
+
+    def _discard_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def close(self) -> None:
         if self._pool is not None:
