@@ -491,7 +491,11 @@ def _finish(cache: RunCache, exp: Experiment, store: RunStore | None,
     if store is None:
         return exp
     store.write_table("runs.csv", exp.runs)
-    store.write_table("kpis.parquet", exp.kpis)
+    long = exp.kpis.copy()
+    for name in exp.parameters:  # parquet columns have one type: 2 and "x1.5" become text
+        if long[name].map(type).nunique() > 1:
+            long[name] = long[name].astype(str)
+    store.write_table("kpis.parquet", long)
     store.write_table("summary.csv", exp.summary)
     store.write_table("targets.csv", exp.targets)
     if len(exp.failures):
