@@ -94,6 +94,7 @@ def _not_a_number(text: str) -> bool:
 
 
 not_numbers = st.one_of(
+    st.booleans(),  # YAML true: pydantic alone would read it as 1
     st.text(alphabet=string.ascii_letters + " %/-", min_size=1, max_size=8)
     .filter(_not_a_number),
     st.lists(st.integers(), min_size=1, max_size=3),

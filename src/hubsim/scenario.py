@@ -15,7 +15,15 @@ import typing
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from hubsim.distributions import Dist
 
@@ -37,10 +45,25 @@ def F(default: Any = ..., *, unit: str = "", desc: str, **kw: Any) -> Any:
     return Field(default, description=desc, json_schema_extra={"unit": unit}, **kw)
 
 
+def _numeric(annotation: Any) -> bool:
+    """True for ``int``, ``float`` and either ``| None``."""
+    args = typing.get_args(annotation) or (annotation,)
+    return all(a in (int, float, type(None)) for a in args) and \
+        any(a in (int, float) for a in args)
+
+
 class _Model(BaseModel):
     # no inf/nan anywhere: an infinite distance or demand is a typo, never a scenario
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
                               allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic would read YAML true or a CSV cell TRUE in a number field as 1
+        if isinstance(value, bool) and _numeric(cls.model_fields[info.field_name].annotation):
+            raise ValueError(f"must be a number, got {value!r}")
+        return value
 
 
 class RunSettings(_Model):
