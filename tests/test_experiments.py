@@ -295,3 +295,12 @@ def test_serial_executor_reports_a_failure_and_goes_on():
     out = list(SerialExecutor().map_unordered(lambda x: 1 / x, [1, 0, 2]))
     assert out[0] == (0, True, 1.0) and out[2] == (2, True, 0.5)
     assert out[1][:2] == (1, False) and out[1][2].startswith("ZeroDivisionError")
+
+
+def test_cli_run_refuses_experiment_options_without_replications(tiny_path, tmp_path):
+    proc = _cli("run", str(tiny_path), "--workers", "2", "--out", str(tmp_path / "r"))
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert stderr == "hubsim: error: --workers needs --replications N (one run uses one " \
+                     "process)\n"
+    assert not (tmp_path / "r").exists()

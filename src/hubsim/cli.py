@@ -177,6 +177,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.replications is not None:
         return experiment_cli.run_replications(args)
+    experiment_cli.check_single_run(args)
     path = args.scenario or _default_scenario()
     scn = load_scenario(path)
     if args.days is not None and args.days <= 0:

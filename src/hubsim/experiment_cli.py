@@ -24,7 +24,8 @@ from hubsim.experiments import parse_set, scenario_digest
 from hubsim.loader import load_scenario
 from hubsim.progress import ProgressBar
 
-__all__ = ["add_execution_options", "add_parsers", "add_run_options", "run_capacity",
+__all__ = ["add_execution_options", "add_parsers", "add_run_options", "check_single_run",
+           "run_capacity",
            "run_goal", "run_replications", "run_sweep"]
 
 
@@ -51,6 +52,17 @@ def add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--max-replications", type=int, default=100, metavar="N",
                      help="with --precision: stop at this many replications (default 100)")
     add_execution_options(run)
+
+
+def check_single_run(args: argparse.Namespace) -> None:
+    """``hubsim run`` without ``--replications``: refuse the options that need it."""
+    given = [flag for flag, value in (("--precision", args.precision),
+                                      ("--workers", args.workers),
+                                      ("--scheduler", args.scheduler),
+                                      ("--resume", args.resume or None)) if value is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} needs --replications N (one run uses one "
+                         "process)")
 
 
 def _common(p: argparse.ArgumentParser, reps: int) -> None:
