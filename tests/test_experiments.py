@@ -304,3 +304,28 @@ def test_cli_run_refuses_experiment_options_without_replications(tiny_path, tmp_
     assert stderr == "hubsim: error: --workers needs --replications N (one run uses one " \
                      "process)\n"
     assert not (tmp_path / "r").exists()
+
+
+def test_diagnostics_lock_and_hub_figures(tiny):
+    from hubsim.capacity import diagnostics
+
+    res = hubsim.simulate(tiny, days=20)
+    d = diagnostics(res).set_index(["kpi", "key"])["value"]
+    lk = tiny.links[3]
+    w = res.window
+    tr = res.trips[(res.trips["link"].astype(str) == "port-east:water")
+                   & (res.trips["depart_h"] >= w.start_h) & (res.trips["depart_h"] < w.end_h)]
+    assert len(tr) > 0
+    assert d["lock_utilisation", "port-east:water"] == pytest.approx(
+        len(tr) * lk.lock.hold_h.expected / (lk.lock.capacity * w.hours))
+    ev = res.events
+    gen = ev[(ev["event"] == "generated") & (ev["t_h"] >= w.start_h) & (ev["t_h"] < w.end_h)]
+    assert d["offered_teu_per_day", ""] == pytest.approx(gen["teu"].sum() / 20)
+    cre = tiny.services[2]
+    sent = res.trips[(res.trips["service"].astype(str) == "cre")
+                              & (res.trips["depart_h"] >= w.start_h)
+                              & (res.trips["depart_h"] < w.end_h)]
+    busiest = sent.groupby(sent["from"].astype(str), observed=True)["load"].sum().max()
+    assert d["service_utilisation", "cre"] == pytest.approx(
+        busiest / (w.hours / cre.headway * cre.capacity))
+    assert {("equipment_wait_growth", "rail"), ("yard_growth", "port")} <= set(d.index)

@@ -63,8 +63,8 @@ from hubsim.experiments import (
 from hubsim.overlay import scenario_data
 from hubsim.scenario import Scenario
 
-__all__ = ["BINDING_GROWTH", "SATURATED", "CapacityResult", "GoalResult", "capacity", "diagnostics",
-           "goal_seek"]
+__all__ = ["BINDING_GROWTH", "SATURATED", "CapacityResult", "ExperimentError", "GoalResult",
+           "capacity", "diagnostics", "goal_seek"]
 
 #: a queue "grows" when its slope exceeds this (h/day for waits, TEU/day for yards)
 BINDING_GROWTH = 0.25
@@ -73,6 +73,10 @@ SATURATED = 0.98
 #: resource kinds whose utilisation can reach saturation (a yard overflows instead)
 SATURABLE = ("equipment", "service", "lock")
 DIAG_COLUMNS = ["kpi", "scope", "key", "value", "unit"]
+
+
+class ExperimentError(RuntimeError):
+    """A search cannot go on: every run of a point it needs failed (the message says why)."""
 
 
 # --------------------------------------------------------------------------- diagnostics
@@ -147,7 +151,7 @@ def diagnostics(res: Any) -> pd.DataFrame:
             continue
         key = f"{lk.from_}-{lk.to}:{lk.mode}"
         grp = tr[tr["link"].astype(str) == key]
-        util = len(grp) * lk.lock.hold_h.expected() / (lk.lock.capacity * w.hours)
+        util = len(grp) * lk.lock.hold_h.expected / (lk.lock.capacity * w.hours)
         rows.append(("lock_utilisation", "link", key, util, "fraction"))
         done = grp[grp["arrive_h"].notna()]
         rows.append(("lock_transit_growth", "link", key,
@@ -246,7 +250,7 @@ def goal_seek(scenario: Scenario, target: str, vary: str, probability: float = 0
             exp = run_points(cache, [((vary, value(k)),)], replications, [vary])
             row = exp.targets[exp.targets["target"] == tgt.id]
             if row.empty:
-                raise RuntimeError(f"every run at {vary}={value(k)} failed: "
+                raise ExperimentError(f"every run at {vary}={value(k)} failed: "
                                    + "; ".join(exp.failures["error"].astype(str).head(3)))
             r = row.iloc[0]
             results[k] = {"value": value(k), "n": int(r["n"]), "p_met": float(r["p_met"]),
@@ -347,7 +351,7 @@ class _Search:
             exp = run_points(self.cache, [_scale_changes(scale, extra)], self.replications, [])
             k = exp.kpis
             if k.empty:
-                raise RuntimeError(f"every run at demand x{scale:.6g} failed: "
+                raise ExperimentError(f"every run at demand x{scale:.6g} failed: "
                                    + "; ".join(exp.failures["error"].astype(str).head(3)))
             per_run = k[k["kpi"].isin(["node_backlog_growth", "offered_teu_per_day"])] \
                 .pivot_table(index="replication", columns="kpi", values="value")

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from hubsim.capacity import ExperimentError
 from hubsim.executors import Executor, make_executor
 from hubsim.experiments import parse_set, scenario_digest
 from hubsim.loader import load_scenario
@@ -179,6 +180,11 @@ def _execute(args: argparse.Namespace, folder: Path, label: str,
         bar.close()
 
 
+def _search_failed(exc: Exception, folder: Path) -> int:
+    print(f"hubsim: error: {exc} (runs so far kept in {folder}/)", file=sys.stderr)
+    return 1
+
+
 def _fmt(v: float) -> str:
     if pd.isna(v):
         return "n/a"
@@ -290,6 +296,8 @@ def run_goal(args: argparse.Namespace) -> int:
             executor=ex, out=folder, resume=args.resume, progress=bar))
     except KeyboardInterrupt:
         return _interrupted(folder)
+    except ExperimentError as exc:
+        return _search_failed(exc, folder)
     if args.quiet:
         print(res.folder)
         return 0 if res.value is not None else 1
@@ -323,6 +331,8 @@ def run_capacity(args: argparse.Namespace) -> int:
             progress=bar))
     except KeyboardInterrupt:
         return _interrupted(folder)
+    except ExperimentError as exc:
+        return _search_failed(exc, folder)
     if args.quiet:
         print(res.folder)
         return 0
