@@ -30,8 +30,9 @@ Resources and their utilisation (:func:`diagnostics`, computed in each worker fr
   link (h/day).
 
 The binding resource is the one with the highest utilisation at the largest sustainable scale
-among those whose queue grows at the first unsustainable one (growth above
-``BINDING_GROWTH`` in its unit per day); if none grows, the highest utilisation. Its marginal
+among those saturated at the first unsustainable one (utilisation at least
+:data:`SATURATED`); if none is saturated there, among those whose queue grows (growth above
+:data:`BINDING_GROWTH` in its unit per day); failing that, among all. Its marginal
 value is the capacity search repeated with one more unit of it (one more piece of equipment,
 one more departure a week, one more lock chamber, 10% more yard): the change of the
 sustainable channel TEU/yr. On-demand trucks and vehicle fleets are not judged as resources.
@@ -437,8 +438,9 @@ def _resources(ok: Experiment, fail: Experiment | None) -> pd.DataFrame:
 def _binding(resources: pd.DataFrame) -> str | None:
     if resources.empty:
         return None
+    saturated = resources[resources["utilisation_over"] >= SATURATED]
     growing = resources[resources["queue_growth_over"] > BINDING_GROWTH]
-    pick = growing if len(growing) else resources
+    pick = saturated if len(saturated) else growing if len(growing) else resources
     return str(pick.sort_values("utilisation", ascending=False, kind="stable")
                .iloc[0]["resource"])
 
