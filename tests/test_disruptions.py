@@ -7,6 +7,7 @@ import copy
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -311,6 +312,25 @@ def test_the_year_a_target_is_first_met(make_scenario):
     assert lines[at + 1].split() == ["target", "2019", "2020", "2021", "first", "met"]
     row = lines[at + 2].split()
     assert row[0] == "t" and row[-1] == "2021" and lines[at + 2].count("*") == 1
+
+
+def test_a_multi_year_results_folder_has_the_tables_per_year(tiny_path, tmp_path, monkeypatch):
+    from hubsim import output
+    from hubsim.output import write_results
+
+    monkeypatch.setattr(output, "_write_plots", lambda res, folder: None)  # (tested elsewhere)
+    data = yaml.safe_load(tiny_path.read_text())
+    data["growth"] = {"demand_per_year": 0.3}
+    scn = build_scenario(data)
+    # a year and two days: the second (partial) year is reported too
+    folder = write_results(hubsim.simulate(scn, days=367), tmp_path / "run")
+    by_year = pd.read_csv(folder / "targets_by_year.csv")
+    assert list(by_year["year"]) == [1, 1, 2, 2]
+    assert list(by_year["target"]) == ["channel", "intl", "channel", "intl"]
+    kpis = pd.read_csv(folder / "kpis_by_year.csv")
+    assert set(kpis["year"]) == {1, 2}
+    one_year = write_results(hubsim.simulate(scn, days=20), tmp_path / "one")
+    assert (one_year / "targets.csv").exists() and not (one_year / "kpis_by_year.csv").exists()
 
 
 # ------------------------------------------------------------------ conservation, property

@@ -20,6 +20,7 @@ from hubsim import __version__, mapplot, plots
 from hubsim import series as S
 from hubsim.api import Results
 from hubsim.report import write_report
+from hubsim.scenario import HOURS_PER_YEAR
 
 __all__ = ["OutputExistsError", "default_folder", "write_results"]
 
@@ -57,7 +58,8 @@ def manifest(results: Results, extra: dict | None = None) -> dict:
 def write_results(results: Results, folder: Path, extra_manifest: dict | None = None,
                   report: bool = False) -> Path:
     """Write ``kpis.csv``, ``targets.csv``, ``events.parquet``, ``consignments.parquet``,
-    ``trips.parquet``, ``manifest.json`` and PNG plots into the new folder ``folder``; with
+    ``trips.parquet``, ``manifest.json`` and PNG plots into the new folder ``folder`` (and
+    ``kpis_by_year.csv``, ``targets_by_year.csv`` for runs longer than a year); with
     ``report``, also the self-contained ``report.html`` (see :mod:`hubsim.report`)."""
     folder = Path(folder)
     if folder.exists():
@@ -68,6 +70,9 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
     try:
         results.kpis.to_csv(tmp / "kpis.csv", index=False)
         results.targets.to_csv(tmp / "targets.csv", index=False)
+        if results.window.hours > HOURS_PER_YEAR + 24.0:  # several years: also per year
+            results.kpis_by_year.to_csv(tmp / "kpis_by_year.csv", index=False)
+            results.targets_by_year.to_csv(tmp / "targets_by_year.csv", index=False)
         results.events.to_parquet(tmp / "events.parquet", index=False)
         results.consignments.to_parquet(tmp / "consignments.parquet", index=False)
         results.trips.to_parquet(tmp / "trips.parquet", index=False)
