@@ -130,9 +130,10 @@ class Recorder:
         cols["link"] = self._categorical(ints[:, 3], self.link_names)
         cols["service"] = self._categorical(ints[:, 4], self.service_names)
         cols["trip"] = ints[:, 5].copy()
-        del ints  # releases the buffer export, so the store can shrink
-        if release:
-            del self._ints[:]
+        del ints
+        if release:  # drop the store (rebinding, not resizing: another thread, such as a
+            # profiler sampling stack frames, may still hold a view of it for a moment)
+            self._ints = array("i")
         if n:
             vals = np.frombuffer(self._vals, dtype=np.float32).reshape(n, 4)
         else:
@@ -141,7 +142,7 @@ class Recorder:
             cols[name] = vals[:, j].astype(np.float64)
         del vals
         if release:
-            del self._vals[:]
+            self._vals = array("f")
         # the columns are fresh arrays owned by this table: no second copy
         return pd.DataFrame(cols, copy=False)
 
