@@ -404,3 +404,19 @@ def test_added_vehicles_join_the_rotation_from_a_date(make_scenario):
     assert np.all(np.diff(before) >= 200)
     after = deps[(deps >= day_h(10)) & (deps < day_h(13))]
     assert len(after) == 3
+
+
+def test_validate_summary_lists_disruptions_growth_and_investments(make_scenario):
+    from hubsim.cli import summary_text
+
+    scn = make_scenario(line_dict(
+        disruptions=[{"kind": "link_outage", "start_day": 3, "end_day": 5, "link": ["a", "g"]},
+                     {"kind": "clearance", "start_day": 0, "end_day": 9, "factor": 2}],
+        growth={"demand_per_year": 0.1, "first_year": 2020},
+        investments=[{"from_day": 365, "hub": "a", "add_equipment": 2}]))
+    text = summary_text(scn)
+    assert "  link_outage a-g: closed, days 3-5" in text
+    assert "  clearance every hub: x2, days 0-9" in text
+    assert "Growth: demand +10% a year from 2020" in text
+    assert "  day 365: a +2 units" in text
+    assert "Disruptions" not in summary_text(make_scenario(line_dict()))

@@ -415,6 +415,9 @@ def summary_text(scn: Scenario) -> str:
     if scn.targets:
         out += ["", "Targets"] + [f"  {t.id}: {t.kpi}{' at ' + t.hub if t.hub else ''} "
                                   f"{t.sense} {t.threshold:,.0f}" for t in scn.targets]
+    from hubsim.disruptions import describe
+
+    out += describe(scn)
     return "\n".join(out)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from hubsim.scenario import Disruption, Scenario
 
-__all__ = ["check_references", "demand_matches", "link_of", "windows_h"]
+__all__ = ["check_references", "demand_matches", "describe", "link_of", "windows_h"]
 
 
 def windows_h(start_day: float, end_day: float, every_days: float | None, warmup_h: float,
@@ -106,4 +106,39 @@ def check_references(scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:
                                                 "frequency"))
             elif inv.add_fleet is not None and svc.fleet is None:
                 out.append(((*loc, "add_fleet"), f"service {svc.id!r} has an unlimited fleet"))
+    return out
+
+
+def describe(scn: Scenario) -> list[str]:
+    """Lines summarising disruptions, growth and investments (for ``hubsim validate``); empty
+    when the scenario has none."""
+    out: list[str] = []
+    if scn.disruptions:
+        out += ["", f"Disruptions ({len(scn.disruptions)}; days from 1 January of the first "
+                    "measured year)"]
+        for d in scn.disruptions:
+            where = (f"{d.link[0]}-{d.link[1]}" + (f":{d.mode}" if d.mode else "")
+                     if d.link else d.hub or "")
+            if d.kind == "demand_shock":
+                where = f"{d.origin or '*'}->{d.destination or '*'}"
+            elif d.kind == "clearance" and not d.hub:
+                where = "every hub"
+            what = f"hold {d.hold_h}" if d.hold_h is not None else \
+                (f"x{d.factor:g}" if d.factor is not None else "closed")
+            every = f", every {d.every_days:g} days" if d.every_days else ""
+            out.append(f"  {d.kind} {where}: {what}, days {d.start_day:g}-{d.end_day:g}"
+                       f"{every}")
+    g = scn.growth
+    if g.demand_per_year:
+        first = f" from {g.first_year}" if g.first_year is not None else ""
+        out += ["", f"Growth: demand {g.demand_per_year * 100:+g}% a year{first}"]
+    if scn.investments:
+        out += ["", f"Investments ({len(scn.investments)})"]
+        for inv in scn.investments:
+            parts = [f"+{inv.add_equipment} units" if inv.add_equipment else "",
+                     f"+{inv.add_yard_teu:g} TEU yard" if inv.add_yard_teu else "",
+                     f"{inv.per_week:g}/week" if inv.per_week else "",
+                     f"+{inv.add_fleet} vehicles" if inv.add_fleet else ""]
+            out.append(f"  day {inv.from_day:g}: {inv.hub or inv.service} "
+                       + ", ".join(x for x in parts if x))
     return out
