@@ -19,6 +19,11 @@ Model (all times in hours; loads in TEU for containers, tonnes for air cargo):
   service (or runs back empty when one-way).
 * **On-demand services** (trucks) take ceil(load / capacity) vehicles from the fleet at once and
   return them empty after delivery.
+* **Disruptions and investments** (:mod:`hubsim.timeline`) flip state at the edges of their
+  windows. On a closed link scheduled departures are cancelled (``cancelled`` events), trucks
+  wait at the node and vehicles already on it stop until it reopens (``held`` events); low
+  water cuts the capacity a departure takes; demand shocks and yearly growth change the
+  arrival rate at their boundaries (memoryless restart, as at month ends).
 
 The engine checks conservation at the end: generated = delivered + at nodes + on vehicles, in
 TEU and in tonnes, from the live structures; it raises :class:`ConservationError` if not.
