@@ -72,6 +72,8 @@ def day_h(day: float) -> float:
      "disruptions[0]", "every_days (30) must be at least the window length"),
     ({"kind": "link_outage", "start_day": 1, "end_day": 2, "link": ["a", "g"], "kind2": 1},
      "disruptions[0].kind2", "unknown field"),
+    ({"kind": "hub_capacity", "start_day": 1, "end_day": 2, "hub": "a", "factor": 0,
+      "reroute": True}, "disruptions[0]", "reroute does not apply to a hub_capacity"),
 ])
 def test_bad_disruptions_name_the_field(entry, where, says):
     with pytest.raises(ScenarioError) as err:
@@ -347,6 +349,8 @@ def disrupted(draw) -> dict:
         kind = draw(st.sampled_from(["link_outage", "link_outage", "hub_capacity",
                                      "low_water", "lock_wait", "clearance", "demand_shock"]))
         d = {"kind": kind, "start_day": start, "end_day": end}
+        if kind == "link_outage":
+            d["reroute"] = draw(st.booleans())
         if draw(st.booleans()):
             d["every_days"] = end - start + draw(st.floats(0, 5))
         if kind in ("link_outage", "low_water", "lock_wait"):
@@ -376,7 +380,8 @@ def disrupted(draw) -> dict:
             length = draw(st.floats(0.2, 2))
             out.append({"kind": "link_outage", "start_day": start, "end_day": start + length,
                         "every_days": length + draw(st.floats(0.5, 3)),
-                        "link": [lk["from"], lk["to"]], "mode": lk["mode"]})
+                        "link": [lk["from"], lk["to"]], "mode": lk["mode"],
+                        "reroute": draw(st.booleans())})
     data["disruptions"] = out
     return data
 
@@ -434,3 +439,35 @@ def test_validate_summary_lists_disruptions_growth_and_investments(make_scenario
     assert "Growth: demand +10% a year from 2020" in text
     assert "  day 365: a +2 units" in text
     assert "Disruptions" not in summary_text(make_scenario(line_dict()))
+
+
+@pytest.mark.parametrize("reroute", [False, True])
+def test_an_outage_with_reroute_sends_the_waiting_loads_another_way(make_scenario, reroute):
+    # a -> g by barge (cheap) or by train (dear): closing the waterway for days 3-8 sends the
+    # loads by train only when the outage says reroute
+    data = line_dict(disruptions=[{"kind": "link_outage", "start_day": 3, "end_day": 8,
+                                   "link": ["a", "g"], "mode": "water", "reroute": reroute}])
+    data["links"].append({"from": "a", "to": "g", "mode": "rail", "distance_km": 1000,
+                          "transit_h": 30, "cost_usd_per_teu": 5000, "co2_g_per_tkm": 20})
+    data["services"].append({"id": "train", "from": "a", "to": "g", "mode": "rail",
+                             "capacity_teu": 1000, "headway_h": 12, "bidirectional": False})
+    res = hubsim.simulate(make_scenario(data))
+    ev, trips = res.events, res.trips
+    train = trips[(trips["service"] == "train") & (trips["load"] > 0)]
+    rerouted = ev[ev["event"] == "rerouted"]
+    if not reroute:
+        assert train.empty and rerouted.empty
+        return
+    # loads go by train only while the waterway is closed, from the closure on
+    assert len(train) >= 9
+    assert train["depart_h"].between(day_h(3), day_h(8) + 2).all()
+    assert rerouted["t_h"].between(day_h(3), day_h(8)).all()
+    assert (rerouted["link"] == "a-g:water").all()
+    # the queue at the closure moved at once: the first train after it takes all of it
+    assert np.isclose(rerouted["t_h"], day_h(3)).sum() > 0
+    by_train = ev[(ev["event"] == "depart") & (ev["service"] == "train")]
+    assert set(by_train["cid"]) <= set(rerouted["cid"])
+    assert ev.loc[ev["event"] == "delivered", "cid"].isin(by_train["cid"]).sum() > 0
+    b = res.balance
+    assert b["generated_teu"] == pytest.approx(b["delivered_teu"] + b["at_nodes_teu"]
+                                               + b["on_vehicles_teu"])

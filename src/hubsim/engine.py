@@ -190,6 +190,9 @@ class _Engine:
         self.link_reopen: dict[int, simpy.Event] = {}
         self.outages: dict[int, list[tuple[float, float]]] = {}  # closed windows per link
         self.link_factor = [1.0] * n_links  # share of vehicle capacity usable (low water)
+        self.reroute = [False] * n_links  # loads avoid the link while it is closed
+        self.graph = None  # the network, built again for re-routing only when needed
+        self.detours: dict[tuple, tuple | None] = {}
         self.pools: dict[int, dict[str, Slots]] = {}  # scheduled fleets per service
         self.timetables: dict[int, list[tuple[float, float]]] = {}  # (from h, headway) changes
         self.rate_windows: dict[int, list[tuple[float, float, float]]] = {}  # demand shocks
@@ -376,6 +379,8 @@ class _Engine:
                     yield env.timeout(d)
                 self.event(env.now, R.READY, c.cid, hub.idx, -1, -1, -1, c.teu, c.tonnes, 0.0, d)
             dwell = True
+            if self.link_closed[link] and self.reroute[link] and self._reroute(c, link):
+                continue  # a new route from here, without the closed link
             key = (leg.u, leg.v, leg.mode, "container" if c.cargo == 0 else "air")
             carrier = self.on_demand.get(key)
             if carrier is None:
@@ -647,6 +652,48 @@ class _Engine:
                            e - env.now, 0.0)
             yield env.timeout(e - env.now)
         yield env.timeout(remaining)
+
+    def _reroute(self, c: _Consignment, link: int) -> bool:
+        """Give ``c`` the best route from where it is without the links closed now; False
+        (and no change) when there is none."""
+        closed = frozenset(i for i, x in enumerate(self.link_closed) if x)
+        cargo = "container" if c.cargo == 0 else "air"
+        key = (closed, c.node, c.dest, cargo)
+        if key not in self.detours:
+            from hubsim.network import NoRoute, route_for
+
+            if self.graph is None:
+                self.graph = build_network(self.scn)
+            g = self.graph.copy()
+            g.remove_edges_from([(u, v, k) for u, v, k, i in g.edges(keys=True, data="link")
+                                 if i in closed])
+            try:
+                self.detours[key] = route_for(g, self.scn, c.node, c.dest, cargo)
+            except NoRoute:
+                self.detours[key] = None
+        detour = self.detours[key]
+        if detour is None:
+            return False
+        c.route = c.route[:c.leg] + detour
+        self.event(self.env.now, R.REROUTED, c.cid, self.node_idx[c.node], link, -1, -1,
+                   c.teu, c.tonnes, 0.0, 0.0)
+        return True
+
+    def reroute_queued(self, link: int) -> None:
+        """On closing ``link``: loads queued for it that have another way go that way."""
+        for (u, v, mode, _), q in self.queues.items():
+            if self.link_idx[(u, v, mode)] != link or not q.items:
+                continue
+            stay: deque[_Consignment] = deque()
+            for c in q.items:
+                if self._reroute(c, link):
+                    q.load -= c.load
+                    self.env.process(self._proceed(c, dwell=False))
+                else:
+                    stay.append(c)
+            q.items = stay
+            if not stay:
+                q.load = 0.0
 
     def _reopen_time(self, link: int) -> float:
         now = self.env.now

@@ -35,6 +35,8 @@ held       time held (link closed: until it  0; ``link`` is the closed link, ``t
 cancelled  0                                 0; one per departure not run because its link
                                              was closed: ``cid`` -1, ``teu``/``tonnes`` the
                                              load left waiting in that direction
+rerouted   0                                 0; ``link`` is the closed link it avoids (its
+                                             new route is in force from this node)
 ========== ================================= ===========================================
 """
 
@@ -49,9 +51,9 @@ import pandas as pd
 __all__ = ["EVENT_NAMES", "Recorder"]
 
 EVENT_NAMES = ("generated", "split", "lift_off", "lift_on", "ready", "depart", "arrive",
-               "overflow", "delivered", "held", "cancelled")
+               "overflow", "delivered", "held", "cancelled", "rerouted")
 (GENERATED, SPLIT, LIFT_OFF, LIFT_ON, READY, DEPART, ARRIVE, OVERFLOW, DELIVERED, HELD,
- CANCELLED) = range(11)
+ CANCELLED, REROUTED) = range(12)
 
 
 class Recorder:

@@ -292,13 +292,13 @@ class Disruption(_Model):
     """A change over a time window (repeated every ``every_days`` when given).
 
     Kinds: ``link_outage`` (the link is closed: scheduled departures on it are cancelled,
-    on-demand trucks and cargo wait at the node, vehicles already on it stop where they are
-    until it reopens; nothing is re-routed), ``hub_capacity`` (a share ``factor`` of the hub's
-    handling equipment works; 0 closes the hub), ``low_water`` (vehicles on a water link load at
-    most ``factor`` of their capacity), ``lock_wait`` (the link's lock passage time is
-    ``hold_h`` instead), ``clearance`` (clearance times at ``hub``, or at every hub, times
-    ``factor``), ``demand_shock`` (demand from ``origin`` and/or to ``destination``, or all
-    demand, times ``factor``).
+    on-demand trucks and cargo wait at the node, or with ``reroute`` take the best route
+    without it; vehicles already on it stop where they are until it reopens),
+    ``hub_capacity`` (a share ``factor`` of the hub's handling equipment works; 0 closes the
+    hub), ``low_water`` (vehicles on a water link load at most ``factor`` of their capacity),
+    ``lock_wait`` (the link's lock passage time is ``hold_h`` instead), ``clearance``
+    (clearance times at ``hub``, or at every hub, times ``factor``), ``demand_shock`` (demand
+    from ``origin`` and/or to ``destination``, or all demand, times ``factor``).
     """
 
     kind: Literal["link_outage", "hub_capacity", "low_water", "lock_wait", "clearance",
@@ -321,6 +321,8 @@ class Disruption(_Model):
                                   "share of vehicle capacity usable (0-1]; clearance and "
                                   "demand_shock: multiplier of clearance time or demand rate")
     hold_h: Dist | None = F(None, unit="h", desc="lock_wait: lock passage time in the window")
+    reroute: bool = F(False, desc="link_outage: loads waiting for the closed link take the best "
+                                  "route without it when one exists (else they wait)")
     description: str = F("", desc="what happens and where the figures come from")
 
     @model_validator(mode="after")
@@ -338,6 +340,8 @@ class Disruption(_Model):
                 raise ValueError(f"a {self.kind} disruption needs {name}")
             if given and name not in needed | optional:
                 raise ValueError(f"{name} does not apply to a {self.kind} disruption")
+        if self.reroute and self.kind != "link_outage":
+            raise ValueError(f"reroute does not apply to a {self.kind} disruption")
         if self.kind in ("hub_capacity", "low_water") and self.factor > 1:
             raise ValueError(f"factor of a {self.kind} disruption is a share: must be <= 1, "
                              f"got {self.factor:g}")

@@ -42,6 +42,8 @@ def schedule(eng: _Engine) -> None:
         if d.kind == "link_outage":
             link = link_of(scn, d)
             eng.outages[link] = _merge(eng.outages.get(link, []) + wins)
+            if d.reroute:
+                eng.reroute[link] = True
             _at(eng, wins, lambda link=link: state.close(link), lambda link=link:
                 state.reopen(link))
         elif d.kind == "low_water":
@@ -125,6 +127,8 @@ class _State:
         if not eng.link_closed[link]:
             eng.link_closed[link] = True
             eng.link_reopen[link] = simpy.Event(eng.env)
+            if eng.reroute[link]:
+                eng.reroute_queued(link)
 
     def reopen(self, link: int) -> None:
         eng = self.eng
