@@ -20,8 +20,9 @@ Model (all times in hours; loads in TEU for containers, tonnes for air cargo):
 * **On-demand services** (trucks) take ceil(load / capacity) vehicles from the fleet at once and
   return them empty after delivery.
 * **Disruptions and investments** (:mod:`hubsim.timeline`) flip state at the edges of their
-  windows. On a closed link scheduled departures are cancelled (``cancelled`` events), trucks
-  wait at the node and vehicles already on it stop until it reopens (``held`` events); low
+  windows. On a closed link scheduled departures are cancelled (``cancelled`` events), loads
+  wait at the node (or, with ``reroute``, take the best route without it: ``rerouted``) and
+  vehicles already on it stop until it reopens (``held`` events); low
   water cuts the capacity a departure takes; demand shocks and yearly growth change the
   arrival rate at their boundaries (memoryless restart, as at month ends).
 
