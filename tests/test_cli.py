@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hubsim.output import FIGURES
+
 SUBCOMMANDS = ["run", "validate", "fields"]
 
 
@@ -60,8 +62,7 @@ def test_run_writes_the_results_folder(first_run, tiny_path):
         assert (out / name).stat().st_size > 0, name
     for png in out.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png.name
-    assert sorted(p.name for p in out.glob("*.png")) == [
-        "hub_utilisation.png", "mode_split.png", "throughput_vs_target.png"]
+    assert sorted(p.name for p in out.glob("*.png")) == sorted(FIGURES)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario_sha256"] == hashlib.sha256(tiny_path.read_bytes()).hexdigest()
     assert manifest["seed"] == 3  # the scenario's run.seed
