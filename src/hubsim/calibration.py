@@ -34,7 +34,7 @@ import pandas as pd
 
 from hubsim import __version__
 from hubsim.api import Results
-from hubsim.loader import ScenarioError
+from hubsim.loader import ScenarioError, bundled_scenario
 from hubsim.scenario import Scenario
 
 __all__ = ["BASES", "MEASURES", "calibration_table", "data_dir", "load_map", "markdown",
@@ -313,11 +313,7 @@ DEFAULT_SCENARIO = "chongqing_2019.yaml"
 
 
 def _default_scenario() -> Path:
-    for base in (Path.cwd() / "scenarios", Path(__file__).resolve().parents[2] / "scenarios"):
-        if (base / DEFAULT_SCENARIO).is_file():
-            return base / DEFAULT_SCENARIO
-    raise ScenarioError(f"no scenario given and the bundled scenarios/{DEFAULT_SCENARIO} "
-                        "was not found; pass a scenario file")
+    return bundled_scenario(DEFAULT_SCENARIO)
 
 
 def _label(path: Path) -> str:

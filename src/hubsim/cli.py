@@ -17,7 +17,7 @@ import pandas as pd
 
 from hubsim import __version__, experiment_cli
 from hubsim.api import Results, simulate
-from hubsim.loader import ScenarioError, load_scenario
+from hubsim.loader import ScenarioError, bundled_scenario, load_scenario
 from hubsim.network import build_network, route_table
 from hubsim.scenario import HOURS_PER_YEAR, Scenario, field_table
 
@@ -30,11 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _default_scenario() -> Path:
-    for base in (Path.cwd() / "scenarios", Path(__file__).resolve().parents[2] / "scenarios"):
-        if (base / DEFAULT_SCENARIO).is_file():
-            return base / DEFAULT_SCENARIO
-    raise ScenarioError(f"no scenario given and the bundled scenarios/{DEFAULT_SCENARIO} "
-                        "was not found; pass a scenario file")
+    return bundled_scenario(DEFAULT_SCENARIO)
 
 
 def build_parser() -> argparse.ArgumentParser:

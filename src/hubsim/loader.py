@@ -279,3 +279,13 @@ def _describe(exc: ValidationError, data: Any, source: str, tables: dict[str, Pa
 # pydantic inserts the tried member type into the location of union fields
 _UNION_TAGS = {"str", "tuple[float, ...]", "float", "int", "Dist", "function-after[_check()]",
                "function-before[_shorthand(), Dist]", "function-after[_check(), Dist]"}
+
+
+def bundled_scenario(filename: str) -> Path:
+    """The bundled ``scenarios/<filename>``: from the working folder's ``scenarios/`` first,
+    else from the checkout hubsim is installed from."""
+    for base in (Path.cwd() / "scenarios", Path(__file__).resolve().parents[2] / "scenarios"):
+        if (base / filename).is_file():
+            return base / filename
+    raise ScenarioError(f"no scenario given and the bundled scenarios/{filename} "
+                        "was not found; pass a scenario file")
