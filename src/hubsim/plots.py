@@ -50,7 +50,8 @@ def corridor_colour(corridor: str) -> str:
 
 
 def _si(x: float, _pos: int = 0) -> str:
-    return f"{x / 1e6:.1f} M" if abs(x) >= 1e6 else f"{x / 1e3:.0f} k" if abs(x) >= 1e3 \
+    # three significant digits: ticks at 1.25 M must not read "1.2 M"
+    return f"{x / 1e6:.3g} M" if abs(x) >= 1e6 else f"{x / 1e3:.3g} k" if abs(x) >= 1e3 \
         else f"{x:.0f}"
 
 
