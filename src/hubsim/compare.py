@@ -20,9 +20,6 @@ keeps its stream: its arrival gaps are the same draws, rescaled.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,15 +185,9 @@ class Comparison:
         import matplotlib.pyplot as plt
 
         from hubsim import __version__
-        from hubsim.output import OutputExistsError
+        from hubsim.output import new_folder
 
-        folder = Path(folder)
-        if folder.exists():
-            raise OutputExistsError(f"{folder}: already exists; choose another --out "
-                                    "(results are never overwritten)")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        try:
+        with new_folder(folder) as tmp:
             self.table.to_csv(tmp / "comparison.csv", index=False)
             self.targets.to_csv(tmp / "targets.csv", index=False)
             if self.replications > 1:
@@ -214,11 +205,7 @@ class Comparison:
                                          "wall_time_s": round(r.wall_time_s, 3)}
                                   for name, r in self.results.items()}}
             (tmp / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
-            os.rename(tmp, folder)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return folder
+        return Path(folder)
 
 
 def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path],

@@ -11,6 +11,8 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -61,13 +63,7 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
     ``trips.parquet``, ``manifest.json`` and PNG plots into the new folder ``folder`` (and
     ``kpis_by_year.csv``, ``targets_by_year.csv`` for runs longer than a year); with
     ``report``, also the self-contained ``report.html`` (see :mod:`hubsim.report`)."""
-    folder = Path(folder)
-    if folder.exists():
-        raise OutputExistsError(f"{folder}: already exists; choose another --out "
-                                "(results are never overwritten)")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    with new_folder(folder) as tmp:
         results.kpis.to_csv(tmp / "kpis.csv", index=False)
         results.targets.to_csv(tmp / "targets.csv", index=False)
         if results.window.hours > HOURS_PER_YEAR + 24.0:  # several years: also per year
@@ -81,11 +77,26 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
         if report:
             write_report(tmp, results.scenario)
+    return Path(folder)
+
+
+@contextmanager
+def new_folder(folder: str | Path) -> Iterator[Path]:
+    """All-or-nothing results folder: yield a hidden temporary folder beside ``folder`` and
+    rename it to ``folder`` when the block succeeds; on any error (or Ctrl-C) remove it, so no
+    partial folder is ever left. Refuses a ``folder`` that already exists."""
+    folder = Path(folder)
+    if folder.exists():
+        raise OutputExistsError(f"{folder}: already exists; choose another --out "
+                                "(results are never overwritten)")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        yield tmp
         os.rename(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return folder
 
 
 FIGURES = {
