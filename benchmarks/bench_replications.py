@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     import hubsim
-    from hubsim.executors import ProcessExecutor, SerialExecutor
+    from hubsim.experiments.executors import ProcessExecutor, SerialExecutor
 
     scn = hubsim.load_scenario(args.scenario)
     load_start = os.getloadavg()

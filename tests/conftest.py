@@ -14,8 +14,8 @@ from typing import Any  # noqa: E402
 import matplotlib  # noqa: E402
 import pytest  # noqa: E402
 
-from hubsim.loader import build_scenario  # noqa: E402
-from hubsim.scenario import Scenario  # noqa: E402
+from hubsim.scenario.loader import build_scenario  # noqa: E402
+from hubsim.scenario.schema import Scenario  # noqa: E402
 
 matplotlib.use("Agg")
 

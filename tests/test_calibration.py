@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import hubsim
-from hubsim import calibration as C
-from hubsim.cli import main
+from hubsim.cli.main import main
+from hubsim.experiments import calibration as C
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_2019 = ROOT / "scenarios" / "chongqing_2019.yaml"

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 import hubsim
-from hubsim import check
-from hubsim.cli import main
+from hubsim.cli.main import main
+from hubsim.experiments import golden as check
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 BUSY = SCENARIOS / "busy_hub.yaml"  # crane-bound: equipment busy ~70%
@@ -135,7 +135,7 @@ def test_workers_give_the_same_golden_file(tiny_path, tmp_path):
 
 
 def run_cli(*args: object, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hubsim.cli", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "hubsim.cli.main", *map(str, args)], cwd=cwd,
                           env={**os.environ, "MPLBACKEND": "Agg"}, capture_output=True,
                           text=True, timeout=120)
 

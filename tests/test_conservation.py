@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hubsim
-from hubsim import engine as engine_mod
-from hubsim.engine import ConservationError
-from hubsim.kpis import conservation
-from hubsim.loader import build_scenario, load_scenario
+from hubsim.analysis.kpis import conservation
+from hubsim.scenario.loader import build_scenario, load_scenario
+from hubsim.sim import engine as engine_mod
+from hubsim.sim.engine import ConservationError
 
 DISTS = ["0", "2", "exp(6)", "uniform(1, 5)", "tri(0, 2, 8)", "lognormal(4, 0.8)"]
 

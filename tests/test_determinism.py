@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import hubsim
-from hubsim.output import write_results
+from hubsim.present.output import write_results
 
 DAYS = 150  # measured days: long enough for seeds to agree within a few per cent
 

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from test_conservation import networks
 
 import hubsim
-from hubsim.disruptions import windows_h
-from hubsim.kpis import conservation
-from hubsim.loader import ScenarioError, build_scenario, load_scenario
-from hubsim.yearly import first_year_met
+from hubsim.analysis.kpis import conservation
+from hubsim.analysis.yearly import first_year_met
+from hubsim.scenario.disruptions import windows_h
+from hubsim.scenario.loader import ScenarioError, build_scenario, load_scenario
 
 WARMUP_H = 24.0
 
@@ -307,18 +307,18 @@ def test_the_year_a_target_is_first_met(make_scenario):
     assert first_year_met(verdicts, "t") == 2021
     assert list(verdicts["met"]) == [False, False, True]
     # hubsim run prints the same, one column per year
-    from hubsim.cli import report_text
+    from hubsim.cli.main import report_text
 
     lines = report_text(res).splitlines()
-    at = lines.index("Targets by simulated year (hubsim.yearly)")
+    at = lines.index("Targets by simulated year (hubsim.analysis.yearly)")
     assert lines[at + 1].split() == ["target", "2019", "2020", "2021", "first", "met"]
     row = lines[at + 2].split()
     assert row[0] == "t" and row[-1] == "2021" and lines[at + 2].count("*") == 1
 
 
 def test_a_multi_year_results_folder_has_the_tables_per_year(tiny_path, tmp_path, monkeypatch):
-    from hubsim import output
-    from hubsim.output import write_results
+    from hubsim.present import output
+    from hubsim.present.output import write_results
 
     monkeypatch.setattr(output, "_write_plots", lambda res, folder: None)  # (tested elsewhere)
     data = yaml.safe_load(tiny_path.read_text())
@@ -426,7 +426,7 @@ def test_added_vehicles_join_the_rotation_from_a_date(make_scenario):
 
 
 def test_validate_summary_lists_disruptions_growth_and_investments(make_scenario):
-    from hubsim.cli import summary_text
+    from hubsim.cli.main import summary_text
 
     scn = make_scenario(line_dict(
         disruptions=[{"kind": "link_outage", "start_day": 3, "end_day": 5, "link": ["a", "g"]},

@@ -3,8 +3,8 @@ start and counting rules are there."""
 
 from pathlib import Path
 
-from hubsim.cli import fields_markdown
-from hubsim.scenario import field_table
+from hubsim.cli.main import fields_markdown
+from hubsim.scenario.schema import field_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

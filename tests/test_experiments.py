@@ -18,9 +18,9 @@ from scipy import stats
 from worker_helpers import square_but_die_once
 
 import hubsim
-from hubsim import experiments as X
-from hubsim.capacity import capacity, goal_seek
-from hubsim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from hubsim.experiments import runs as X
+from hubsim.experiments.capacity import capacity, goal_seek
+from hubsim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 
 CRANE = Path(__file__).resolve().parent / "scenarios" / "crane_bound.yaml"
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,7 +165,7 @@ def test_resume_refuses_another_experiment(tiny, tmp_path):
 
 def _cli(*args: str, **kw) -> subprocess.Popen:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "error"}
-    return subprocess.Popen([sys.executable, "-m", "hubsim.cli", *args], cwd=kw.get("cwd"),
+    return subprocess.Popen([sys.executable, "-m", "hubsim.cli.main", *args], cwd=kw.get("cwd"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
@@ -307,10 +307,11 @@ def test_cli_run_refuses_experiment_options_without_replications(tiny_path, tmp_
 
 
 def test_diagnostics_lock_and_hub_figures(tiny):
-    from hubsim.capacity import diagnostics
+    from hubsim.analysis.diagnostics import diagnostics
 
     res = hubsim.simulate(tiny, days=20)
-    d = diagnostics(res).set_index(["kpi", "key"])["value"]
+    d = diagnostics(res.events, res.trips, res.nodes, res.scenario, res.window).set_index(["kpi",
+    "key"])["value"]
     lk = tiny.links[3]
     w = res.window
     tr = res.trips[(res.trips["link"].astype(str) == "port-east:water")

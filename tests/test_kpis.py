@@ -1,8 +1,8 @@
 """KPI counting rules on hand-made records (no simulation): every number here is worked out by
 hand from the few events below.
 
-The frames are built with the same columns and dtypes as :mod:`hubsim.records` (categoricals
-for event, node, link, service) and :mod:`hubsim.network` (link and node tables);
+The frames are built with the same columns and dtypes as :mod:`hubsim.sim.records` (categoricals
+for event, node, link, service) and :mod:`hubsim.sim.network` (link and node tables);
 ``test_hand_made_frames_match_the_real_ones`` keeps them honest.
 """
 
@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 import hubsim
-from hubsim import kpis as K
-from hubsim.records import EVENT_NAMES
-from hubsim.scenario import Target
+from hubsim.analysis import kpis as K
+from hubsim.scenario.schema import Target
+from hubsim.sim.records import EVENT_NAMES
 
 NODES = ["rail", "port", "park", "west", "east"]
 LINKS = ["park-rail:road", "rail-port:rail", "rail-west:rail", "port-east:water",

@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 import hubsim
-from hubsim.diff import diff_scenarios, diff_table, diff_text, show_text
-from hubsim.loader import build_scenario, load_scenario
-from hubsim.overlay import scenario_data
+from hubsim.scenario.diff import diff_scenarios, diff_table, diff_text, show_text
+from hubsim.scenario.loader import build_scenario, load_scenario
+from hubsim.scenario.overlay import scenario_data
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -354,7 +354,7 @@ def test_diff_of_a_field_that_becomes_unset(tiny: hubsim.Scenario) -> None:
 # --------------------------------------------------------------------------- command line
 def hubsim_cli(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, "-m", "hubsim.cli", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "hubsim.cli.main", *map(str, args)], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -407,8 +407,8 @@ def test_cli_errors_are_one_line_exit_2_and_write_nothing(
 
 
 def _main_code(args: list[str]) -> int:
-    """hubsim.cli.main in this process (argparse exits through SystemExit)."""
-    from hubsim.cli import main
+    """hubsim.cli.main.main in this process (argparse exits through SystemExit)."""
+    from hubsim.cli.main import main
 
     try:
         return main(args)

@@ -9,9 +9,9 @@ import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from hubsim import mapplot, plots
-from hubsim import series as S
-from hubsim.kpis import Window
+from hubsim.analysis import series as S
+from hubsim.analysis.kpis import Window
+from hubsim.present import mapplot, plots
 
 NODES = pd.DataFrame({
     "kind": ["hub", "hub", "zone", "gateway", "gateway"],

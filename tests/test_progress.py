@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from hubsim.progress import ProgressBar, day_progress
+from hubsim.present.progress import ProgressBar, day_progress
 
 
 class _Tty(io.StringIO):
@@ -81,7 +81,8 @@ def _run_cli_with_terminal_stderr(tiny: Path, out: Path, *extra: str) -> tuple[i
 
     master, slave = pty.openpty()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "hubsim.cli", "run", str(tiny), "--days",
+        proc = subprocess.Popen([sys.executable, "-m", "hubsim.cli.main", "run", str(tiny),
+        "--days",
                                  "5", "--out", str(out), *extra], stdout=subprocess.PIPE,
                                 stderr=slave, text=True,
                                 env={**os.environ, "MPLBACKEND": "Agg"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 import hubsim
-from hubsim.engine import run_engine
+from hubsim.sim.engine import run_engine
 
 
 def test_release_gives_the_same_table_and_frees_the_store(tiny_path):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hubsim.loader import ScenarioError, build_scenario, load_scenario
+from hubsim.scenario.loader import ScenarioError, build_scenario, load_scenario
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import hubsim
-from hubsim.compare import compare
-from hubsim.loader import load_scenario
+from hubsim.experiments.compare import compare
+from hubsim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -26,7 +26,7 @@ DAYS = "30"  # measured days after the 30-day warm-up: enough for every effect b
 
 def hubsim_cli(*args: object) -> subprocess.CompletedProcess:
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, "-m", "hubsim.cli", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "hubsim.cli.main", *map(str, args)], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -260,7 +260,7 @@ def test_one_replication_has_no_interval(tiny_compare: hubsim.Comparison) -> Non
 
 def test_replications_give_paired_differences_with_intervals(tiny_path: Path,
                                                             tmp_path: Path) -> None:
-    from hubsim.experiments import replication_seed, t_quantile
+    from hubsim.experiments.runs import replication_seed, t_quantile
 
     base = load_scenario(tiny_path)
     busier = hubsim.apply_changes(base, {"demand.*.teu_per_year": "x1.5", "name": "busier"})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import hubsim
-from hubsim.loader import load_scenario
+from hubsim.scenario.loader import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SEED = 7

@@ -7,19 +7,16 @@ The public API::
     results.targets, results.kpis, results.events
 """
 
-from hubsim.api import Results, simulate
-from hubsim.capacity import CapacityResult, GoalResult, capacity, goal_seek
-from hubsim.compare import Comparison, compare
-from hubsim.engine import ConservationError
-from hubsim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from hubsim.experiments import Experiment, replicate, sweep
-from hubsim.loader import ScenarioError, load_scenario
-from hubsim.overlay import apply_changes
-from hubsim.scenario import Scenario
-
-__version__ = "0.1.0"
+from hubsim.api import Results, apply_changes, load_scenario, simulate
+from hubsim.errors import ConservationError, HubsimError, ScenarioError
+from hubsim.experiments.capacity import CapacityResult, GoalResult, capacity, goal_seek
+from hubsim.experiments.compare import Comparison, compare
+from hubsim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from hubsim.experiments.runs import Experiment, replicate, sweep
+from hubsim.scenario.schema import Scenario
+from hubsim.version import __version__
 
 __all__ = ["CapacityResult", "Comparison", "ConservationError", "DaskExecutor", "Experiment",
-           "GoalResult", "ProcessExecutor", "Results", "Scenario", "ScenarioError",
+           "GoalResult", "HubsimError", "ProcessExecutor", "Results", "Scenario", "ScenarioError",
            "SerialExecutor", "__version__", "apply_changes", "capacity", "compare", "goal_seek",
            "load_scenario", "replicate", "simulate", "sweep"]

@@ -9,18 +9,58 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from hubsim import kpis as K
-from hubsim.engine import run_engine
-from hubsim.network import link_table, node_table
-from hubsim.scenario import Scenario
+from hubsim.analysis import kpis as K
+from hubsim.scenario import loader, overlay
+from hubsim.scenario.schema import Scenario
+from hubsim.sim.engine import run_engine
+from hubsim.sim.network import check_routes, link_table, node_table
 
-__all__ = ["Results", "simulate"]
+__all__ = ["Results", "apply_changes", "load_scenario", "simulate"]
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and cross-check a scenario file, routes included.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML scenario file, or an overlay file that ``extends`` another (resolved through
+        the whole chain; see :mod:`hubsim.scenario.overlay`).
+
+    Returns
+    -------
+    Scenario
+        Immutable and fully checked: every reference resolves and every demand pair has a route.
+
+    Raises
+    ------
+    ScenarioError
+        With the file, field path and expectation in the message.
+    """
+    return loader.load_scenario(path, checks=(check_routes,))
+
+
+def apply_changes(scn: Scenario, changes: Mapping[str, Any], source: str | None = None) \
+        -> Scenario:
+    """A new validated scenario with fields set by dotted path (routes checked too).
+
+    ``changes`` is ``{path: value}``, applied in order (see :mod:`hubsim.scenario.overlay` for
+    the path syntax); a value ``"x1.2"`` scales the current number or distribution. Raises
+    :class:`~hubsim.errors.ScenarioError` naming ``source`` and the path.
+
+    >>> import hubsim
+    >>> scn = hubsim.load_scenario("scenarios/chongqing_2022_target.yaml")  # doctest: +SKIP
+    >>> more = hubsim.apply_changes(scn, {"hubs.guoyuan.equipment": 48})    # doctest: +SKIP
+    """
+    return overlay.apply_changes(scn, changes, source, checks=(check_routes,))
 
 
 @dataclass(frozen=True)
@@ -49,7 +89,7 @@ class Results:
 
     @cached_property
     def kpis(self) -> pd.DataFrame:
-        """Tidy KPI table: ``kpi, scope, key, value, unit`` (see :mod:`hubsim.kpis`)."""
+        """Tidy KPI table: ``kpi, scope, key, value, unit`` (see :mod:`hubsim.analysis.kpis`)."""
         return K.kpi_table(self.events, self.consignments, self.trips, self.links, self.nodes,
                            self.window)
 
@@ -61,15 +101,15 @@ class Results:
     @cached_property
     def kpis_by_year(self) -> pd.DataFrame:
         """The KPI table per measured year (column ``year``), for multi-year runs (see
-        :mod:`hubsim.yearly`)."""
-        from hubsim.yearly import kpis_by_year
+        :mod:`hubsim.analysis.yearly`)."""
+        from hubsim.analysis.yearly import kpis_by_year
 
         return kpis_by_year(self)
 
     @cached_property
     def targets_by_year(self) -> pd.DataFrame:
         """The verdict per measured year and target (column ``year``)."""
-        from hubsim.yearly import targets_by_year
+        from hubsim.analysis.yearly import targets_by_year
 
         return targets_by_year(self, self.kpis_by_year)
 
@@ -103,7 +143,7 @@ def simulate(scenario: Scenario, seed: int | None = None, days: float | None = N
         ``run.horizon_days - run.warmup_days``.
     progress : callable, optional
         ``progress(sim_day, total_days)``, called after every simulated day (warm-up
-        included) and at the end, e.g. :func:`hubsim.progress.day_progress`; it does not
+        included) and at the end, e.g. :func:`hubsim.present.progress.day_progress`; it does not
         change the results.
 
     Returns

@@ -26,8 +26,8 @@ from functools import cache
 import numpy as np
 
 import hubsim
-from hubsim.loader import build_scenario
-from hubsim.scenario import HOURS_PER_YEAR, Scenario
+from hubsim.scenario.loader import build_scenario
+from hubsim.scenario.schema import HOURS_PER_YEAR, Scenario
 
 from .theory import MMc, jackson_rates, mmc, product_form, route_sojourn, visit_rates
 

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 import hubsim
-from hubsim.loader import build_scenario
-from hubsim.scenario import HOURS_PER_YEAR
+from hubsim.scenario.loader import build_scenario
+from hubsim.scenario.schema import HOURS_PER_YEAR
 
 __all__ = ["CAPACITY", "FIRST", "HEADWAY", "LOAD", "RAIL_KM", "RAIL_KMH", "RATE", "ROAD_KM",
            "ROAD_KMH", "created_at_a", "replay_timetable", "run_train", "train_dict",

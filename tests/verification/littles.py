@@ -9,7 +9,8 @@ Two checks per hub:
 
 * **sample path**: the time integral of the yard content over the measured window equals the
   sum over stays of load x (time of the stay inside the window). ``L`` here is the
-  ``yard_mean`` KPI (computed by :func:`hubsim.kpis.hub_summary` from its own running sum), so
+  ``yard_mean`` KPI (computed by :func:`hubsim.analysis.kpis.hub_summary` from its own running
+  sum), so
   this checks that every load lifted in is lifted out or still there, and the KPI.
 * **classic** ``L = lambda W`` over the window minus a final margin: ``lambda`` is the load
   entering per hour, ``W`` the mean stay of those loads (they leave before the run ends, in the
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 import hubsim
-from hubsim import kpis as K
+from hubsim.analysis import kpis as K
 
 __all__ = ["LittleCase", "LITTLE_2022", "littles_law", "run_little", "stays"]
 

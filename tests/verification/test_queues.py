@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import hubsim
-from hubsim.loader import build_scenario
+from hubsim.scenario.loader import build_scenario
 
 from .cases import JACKSON, MMC_CASES, MU, NETWORK_CASES, mmc_dict, network_scenario
 from .checks import mmc_checks, network_checks

@@ -44,10 +44,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from hubsim import __version__
-from hubsim.api import simulate
-from hubsim.loader import load_scenario
-from hubsim.scenario import Scenario
+from hubsim.api import load_scenario, simulate
+from hubsim.errors import GoldenError
+from hubsim.scenario.schema import Scenario
+from hubsim.version import __version__
 
 __all__ = [
     "ABS_FLOOR", "DEFAULT_DAYS", "DEFAULT_SEEDS", "GOLDEN_KPIS", "REL_FLOOR", "Z", "Golden",
@@ -80,8 +80,6 @@ COLUMNS = ["kpi", "scope", "key", "unit", "mean", "sd"]
 _HEADER = re.compile(r"^# ([a-z_0-9]+): (.*)$")
 
 
-class GoldenError(ValueError):
-    """A golden file is missing or malformed; the message names the file and the fix."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from hubsim.scenario import Disruption, Scenario
+from hubsim.scenario.schema import Disruption, Scenario
 
 __all__ = ["check_references", "demand_matches", "describe", "link_of", "windows_h"]
 

@@ -28,10 +28,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from hubsim.api import Results, simulate
-from hubsim.experiments import t_quantile
-from hubsim.loader import load_scenario
-from hubsim.scenario import Scenario
+from hubsim.api import Results, load_scenario, simulate
+from hubsim.experiments.runs import t_quantile
+from hubsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -184,8 +183,8 @@ class Comparison:
         ``folder``, all or nothing."""
         import matplotlib.pyplot as plt
 
-        from hubsim import __version__
-        from hubsim.output import new_folder
+        from hubsim.present.output import new_folder
+        from hubsim.version import __version__
 
         with new_folder(folder) as tmp:
             self.table.to_csv(tmp / "comparison.csv", index=False)
@@ -227,7 +226,7 @@ def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path
         for every scenario.
     replications : int
         Runs per scenario. With one, every scenario runs with ``seed``; with more, replication
-        *r* runs every scenario with the seed :func:`hubsim.experiments.replication_seed`
+        *r* runs every scenario with the seed :func:`hubsim.experiments.runs.replication_seed`
         gives ``(seed, r)``, and each difference is the mean of the paired differences with a
         95% confidence interval.
 
@@ -250,7 +249,7 @@ def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path
     if replications == 1:
         seeds = [seed]
     else:
-        from hubsim.experiments import replication_seed
+        from hubsim.experiments.runs import replication_seed
 
         seeds = [replication_seed(seed, r) for r in range(int(replications))]
     results: dict[str, Results] = {}

@@ -1,6 +1,6 @@
 """Command-line front of the experiments: ``hubsim run --replications``, ``hubsim sweep``,
 ``hubsim goal`` and ``hubsim capacity`` (argument definitions and thin handlers over
-:mod:`hubsim.experiments` and :mod:`hubsim.capacity`).
+:mod:`hubsim.experiments.runs` and :mod:`hubsim.experiments.capacity`).
 
 Each command writes a results folder, by default ``results/<scenario>-<command>-<hash>/``
 where the hash identifies the scenario content and the options that decide the runs: the same
@@ -19,11 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from hubsim.capacity import ExperimentError
-from hubsim.executors import Executor, make_executor
-from hubsim.experiments import parse_set, scenario_digest
-from hubsim.loader import load_scenario
-from hubsim.progress import ProgressBar
+from hubsim.api import load_scenario
+from hubsim.cli.common import default_scenario
+from hubsim.experiments.capacity import ExperimentError
+from hubsim.experiments.executors import Executor, make_executor
+from hubsim.experiments.runs import parse_set, scenario_digest
+from hubsim.present.progress import ProgressBar
 
 __all__ = ["add_execution_options", "add_parsers", "add_run_options", "check_single_run",
            "run_capacity",
@@ -221,13 +222,12 @@ def _targets_text(targets: pd.DataFrame, params: list[str]) -> str:
 # --------------------------------------------------------------------------- handlers
 def run_replications(args: argparse.Namespace) -> int:
     """``hubsim run SCENARIO --replications N [--precision REL]``."""
-    from hubsim.cli import _default_scenario
-    from hubsim.experiments import replicate
+    from hubsim.experiments.runs import replicate
 
     _check_common(args)
     if args.precision is not None and not args.precision > 0:
         raise ValueError(f"--precision must be > 0, got {args.precision:g}")
-    path = args.scenario or _default_scenario()
+    path = args.scenario or default_scenario()
     scn = load_scenario(path)
     folder = _folder(args, "replications", scn, {
         "seed": args.seed, "days": args.days, "replications": args.replications,
@@ -252,7 +252,7 @@ def run_replications(args: argparse.Namespace) -> int:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from hubsim.experiments import sweep
+    from hubsim.experiments.runs import sweep
 
     _check_common(args)
     params: dict[str, list[Any]] = {}
@@ -284,7 +284,7 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def run_goal(args: argparse.Namespace) -> int:
-    from hubsim.capacity import goal_seek
+    from hubsim.experiments.capacity import goal_seek
 
     _check_common(args)
     scn = load_scenario(args.scenario)
@@ -317,7 +317,7 @@ def run_goal(args: argparse.Namespace) -> int:
 
 
 def run_capacity(args: argparse.Namespace) -> int:
-    from hubsim.capacity import capacity
+    from hubsim.experiments.capacity import capacity
 
     _check_common(args)
     if not 0 < args.tol < 1:

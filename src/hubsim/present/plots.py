@@ -2,8 +2,10 @@
 
 Colours are fixed per mode, hub and corridor so that every figure of a report agrees. Every
 figure has a title, axis labels with units, and a footer naming its source. The tables come from
-:mod:`hubsim.kpis` and :mod:`hubsim.series`; the network map is in :mod:`hubsim.mapplot`. The
-comparison plot is ``hubsim.Comparison.plot`` and the sweep plot ``hubsim.experiments.sweep_plot``;
+:mod:`hubsim.analysis.kpis` and :mod:`hubsim.analysis.series`; the network map is in
+:mod:`hubsim.present.mapplot`. The
+comparison plot is ``hubsim.Comparison.plot`` and the sweep plot
+``hubsim.experiments.runs.sweep_plot``;
 :func:`mean_ci` and the colour tables here serve them too.
 """
 
@@ -85,7 +87,7 @@ def throughput_vs_target(daily: pd.DataFrame, targets: dict[str, float], scenari
     """Cumulative channel TEU and international tonnes over the measured period against the
     targets' pro-rata lines.
 
-    ``daily`` is :func:`hubsim.series.daily_channel` output (columns ``day, cumulative_teu,
+    ``daily`` is :func:`hubsim.analysis.series.daily_channel` output (columns ``day, cumulative_teu,
     cumulative_intl_tonnes``); with a ``replication`` column (one block of days per run) the
     lines are the mean over replications with a 95% confidence band. ``targets`` maps
     ``channel_teu`` and ``international_tonnes`` to their yearly thresholds (either may be
@@ -135,8 +137,8 @@ def hub_utilisation(weekly: pd.DataFrame, yard: pd.DataFrame, nodes: pd.DataFram
     """Lines over the year per hub: equipment utilisation by week (top) and yard occupancy by
     day as a share of yard capacity (bottom).
 
-    ``weekly`` is :func:`hubsim.series.weekly_hub_table`, ``yard``
-    :func:`hubsim.series.yard_daily`, ``nodes`` the node table (names, yard capacity).
+    ``weekly`` is :func:`hubsim.analysis.series.weekly_hub_table`, ``yard``
+    :func:`hubsim.analysis.series.yard_daily`, ``nodes`` the node table (names, yard capacity).
     """
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10.5, 6.4), sharex=True,
                                       layout="constrained")
@@ -180,7 +182,7 @@ def _short(nodes: pd.DataFrame, node: str) -> str:
 def hub_heatmap(weekly: pd.DataFrame, nodes: pd.DataFrame, scenario: str) -> Figure:
     """Heatmaps by hub x week: equipment utilisation, mean wait for equipment, yard occupancy.
 
-    ``weekly`` is :func:`hubsim.series.weekly_hub_table` output.
+    ``weekly`` is :func:`hubsim.analysis.series.weekly_hub_table` output.
     """
     hubs = list(nodes.index[nodes["kind"] == "hub"])
     panels = (("utilisation", "equipment busy [%]", 100.0, "YlOrRd", (0, 100)),
@@ -209,7 +211,7 @@ def transit_times(transit: pd.DataFrame, scenario: str) -> Figure:
     """Door-to-door time distributions by corridor (box: quartiles, whiskers: 5th-95th
     percentile, dot: mean), weighted per load, on a log scale of days.
 
-    ``transit`` is :func:`hubsim.series.transit_times` output.
+    ``transit`` is :func:`hubsim.analysis.series.transit_times` output.
     """
     order = transit.groupby("corridor")["days"].median().sort_values().index.tolist()
     fig, ax = plt.subplots(figsize=(9, 1.6 + 0.55 * max(1, len(order))), layout="constrained")
@@ -267,7 +269,7 @@ def mode_split(kpis: pd.DataFrame, scenario: str) -> Figure:
 def corridor_cost_co2(table: pd.DataFrame, scenario: str) -> Figure:
     """Transport cost and CO2 per TEU by corridor (bars), containers only.
 
-    ``table`` is :func:`hubsim.series.corridor_cost_co2` output.
+    ``table`` is :func:`hubsim.analysis.series.corridor_cost_co2` output.
     """
     t = table.sort_values("cost_usd_per_teu")
     fig, axes = plt.subplots(1, 2, figsize=(10, 1.8 + 0.45 * max(1, len(t))),

@@ -1,6 +1,6 @@
 """The HTML report: one self-contained ``report.html`` built from a results folder.
 
-It reads what :func:`hubsim.output.write_results` wrote (``manifest.json``, ``targets.csv``,
+It reads what :func:`hubsim.present.output.write_results` wrote (``manifest.json``, ``targets.csv``,
 ``kpis.csv`` and the PNG figures) and puts, in this order: the verdict against each target, the
 key figures, the KPI tables by hub, corridor, mode and service, the scenario summary and the
 manifest. Figures are embedded as base64 data, so the file opens anywhere without a network or
@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hubsim.scenario import Scenario
+from hubsim.errors import ReportError
+from hubsim.scenario.schema import Scenario
 
 __all__ = ["ReportError", "FIGURE_CAPTIONS", "render_report", "write_report"]
 
@@ -55,8 +56,6 @@ figcaption{font-size:.9em;color:#555}
 """
 
 
-class ReportError(ValueError):
-    """The folder is not a results folder hubsim can report on."""
 
 
 def _read(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
@@ -173,7 +172,7 @@ def _scenario_section(manifest: dict, scenario: Scenario | None) -> str:
         note = ""
     if scenario is None:
         return f"<p>{html.escape(note)}</p>"
-    from hubsim.network import node_table
+    from hubsim.sim.network import node_table
 
     out = [f"<p><b>{html.escape(scenario.name)}</b>: "
            f"{html.escape(scenario.description.strip() or '(no description)')}</p>"]
@@ -211,7 +210,8 @@ def _scenario_section(manifest: dict, scenario: Scenario | None) -> str:
 
 def _load_for_report(manifest: dict) -> tuple[Scenario | None, str]:
     """The run's scenario from its file, if it is still there and unchanged."""
-    from hubsim.loader import ScenarioError, load_scenario
+    from hubsim.api import load_scenario
+    from hubsim.errors import ScenarioError
 
     path = manifest.get("scenario_file")
     if not path or not Path(path).is_file():

@@ -18,17 +18,17 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from hubsim import __version__, mapplot, plots
-from hubsim import series as S
+from hubsim.analysis import series as S
 from hubsim.api import Results
-from hubsim.report import write_report
-from hubsim.scenario import HOURS_PER_YEAR
+from hubsim.errors import OutputExistsError
+from hubsim.present import mapplot, plots
+from hubsim.present.report import write_report
+from hubsim.scenario.schema import HOURS_PER_YEAR
+from hubsim.version import __version__
 
 __all__ = ["OutputExistsError", "default_folder", "write_results"]
 
 
-class OutputExistsError(FileExistsError):
-    """The results folder already exists; hubsim never overwrites results."""
 
 
 def default_folder(results: Results, stamp: str, base: Path = Path("results")) -> Path:
@@ -62,7 +62,7 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
     """Write ``kpis.csv``, ``targets.csv``, ``events.parquet``, ``consignments.parquet``,
     ``trips.parquet``, ``manifest.json`` and PNG plots into the new folder ``folder`` (and
     ``kpis_by_year.csv``, ``targets_by_year.csv`` for runs longer than a year); with
-    ``report``, also the self-contained ``report.html`` (see :mod:`hubsim.report`)."""
+    ``report``, also the self-contained ``report.html`` (see :mod:`hubsim.present.report`)."""
     with new_folder(folder) as tmp:
         results.kpis.to_csv(tmp / "kpis.csv", index=False)
         results.targets.to_csv(tmp / "targets.csv", index=False)

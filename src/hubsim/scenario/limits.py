@@ -4,14 +4,14 @@ Each field on its own may be in range while the scenario still asks for an absur
 work: ``teu_per_year: 1e300`` would generate consignments without end, ``headway_h: 1e-12``
 would schedule departures without end, and a consignment bigger than the row's whole yearly
 volume is a typo. These are reported like every other input problem, as ``(field path,
-message)`` pairs for :func:`hubsim.loader.validate_references`.
+message)`` pairs for :func:`hubsim.scenario.loader.validate_references`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hubsim.scenario import HOURS_PER_YEAR, Scenario
+from hubsim.scenario.schema import HOURS_PER_YEAR, Scenario
 
 __all__ = ["MAX_EVENTS_PER_SOURCE", "check_workload"]
 

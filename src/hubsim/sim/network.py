@@ -17,18 +17,21 @@ passed through: only the origin and destination may be zones or gateways.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from hubsim.scenario import Scenario
+from hubsim.errors import ScenarioError
+from hubsim.scenario.schema import Scenario
 
-__all__ = ["Leg", "NoRoute", "build_network", "link_table", "node_table", "route_for",
+__all__ = ["Leg", "NoRoute", "build_network", "check_routes", "link_table", "node_table",
+"route_for",
            "route_table"]
 
 
-class NoRoute(ValueError):
+class NoRoute(ScenarioError):
     """No path carries this cargo class from origin to destination."""
 
 
@@ -78,6 +81,19 @@ def _leg_cost(scn: Scenario, g: nx.MultiDiGraph, v: str, data: dict, cargo: str)
     if hub is not None:
         cost += r.transfer_penalty_usd + vot * hub.dwell_h.expected
     return cost
+
+
+def check_routes(scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:
+    """Demand rows no route carries, as ``(loc, message)`` (a scenario check that needs the
+    network; :func:`hubsim.load_scenario` runs it after the reference checks)."""
+    graph = build_network(scn)
+    out: list[tuple[tuple[Any, ...], str]] = []
+    for i, dem in enumerate(scn.demand):
+        try:
+            route_for(graph, scn, dem.origin, dem.destination, dem.cargo)
+        except NoRoute as exc:
+            out.append((("demand", i), str(exc)))
+    return out
 
 
 def route_for(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,

@@ -1,7 +1,8 @@
 """The scenario: typed, immutable description of everything one run needs.
 
 Every numeric field carries its unit in ``json_schema_extra["unit"]``; :func:`field_table`
-renders the same metadata for the docs and :mod:`hubsim.loader` quotes it in error messages,
+renders the same metadata for the docs and :mod:`hubsim.scenario.loader` quotes it in error
+messages,
 so the unit is written down in exactly one place.
 
 Internal time unit is the hour; files use the unit in each field's name (``_h``, ``_days``,
@@ -25,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from hubsim.distributions import Dist
+from hubsim.scenario.distributions import Dist
 
 __all__ = [
     "MODES", "KPI_NAMES", "Hub", "Zone", "Gateway", "Link", "Lock", "Service", "Demand",
@@ -35,7 +36,7 @@ __all__ = [
 
 MODES = ("rail", "road", "water", "air")
 Mode = Literal["rail", "road", "water", "air"]
-#: KPIs a target may name; see hubsim.kpis for their definitions.
+#: KPIs a target may name; see hubsim.analysis.kpis for their definitions.
 KPI_NAMES = ("channel_teu", "international_tonnes", "hub_lifts_teu", "air_tonnes")
 HOURS_PER_YEAR = 8760.0
 
@@ -419,7 +420,7 @@ class Scenario(_Model):
     @classmethod
     def _profiles(cls, v: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
         for name, factors in v.items():
-            _check_profile(factors, name)
+            check_profile(factors, name)
         return v
 
     def __eq__(self, other: object) -> bool:
@@ -475,7 +476,7 @@ class Scenario(_Model):
                 yield nid, kind, node
 
 
-def _check_profile(factors: tuple[float, ...], name: str) -> None:
+def check_profile(factors: tuple[float, ...], name: str) -> None:
     if len(factors) != 12:
         raise ValueError(f"profile {name!r} needs 12 monthly factors, got {len(factors)}")
     if any(not math.isfinite(f) or f < 0 for f in factors) or sum(factors) <= 0:

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from hubsim.disruptions import demand_matches, link_of, windows_h
-from hubsim.distributions import Sampler
+from hubsim.scenario.disruptions import demand_matches, link_of, windows_h
+from hubsim.scenario.distributions import Sampler
+from hubsim.sim.streams import Scaled, stream
 
 if TYPE_CHECKING:
-    from hubsim.engine import _Engine, _Hub
-    from hubsim.slots import Slots
+    from hubsim.sim.engine import _Engine, _Hub
+    from hubsim.sim.slots import Slots
 
 __all__ = ["schedule"]
 
@@ -61,9 +62,7 @@ def schedule(eng: _Engine) -> None:
                     lambda key=key, f=d.factor: state.pop(key, f))
         elif d.kind == "lock_wait":
             link = link_of(scn, d)
-            from hubsim.engine import _stream
-
-            sampler = Sampler(d.hold_h, _stream(eng.seed, f"lock_wait:{n}"))
+            sampler = Sampler(d.hold_h, stream(eng.seed, f"lock_wait:{n}"))
             _at(eng, wins, lambda link=link, smp=sampler: state.lock(link, smp),
                 lambda link=link, smp=sampler: state.unlock(link, smp))
     for inv in scn.investments:
@@ -162,9 +161,7 @@ class _State:
             if f == 1.0:
                 hub.clearance = hub.base_clearance
             else:
-                from hubsim.engine import _Scaled
-
-                hub.clearance = _Scaled(hub.base_clearance, f)
+                hub.clearance = Scaled(hub.base_clearance, f)
 
     def _cranes(self, hub: _Hub) -> None:
         share = self.factor(("cranes", self.eng.node_names[hub.idx]))

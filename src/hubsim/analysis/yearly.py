@@ -2,7 +2,8 @@
 investments): which year first meets the target?
 
 Each measured year ``[warmup + n * 8760 h, warmup + (n + 1) * 8760 h)`` gets the full KPI table
-of :func:`hubsim.kpis.kpi_table` over that window (a last partial year of at least one day is
+of :func:`hubsim.analysis.kpis.kpi_table` over that window (a last partial year of at least one
+day is
 kept, its flows scaled to a year like any short run), with the end-of-period backlog taken at
 the end of that year rather than at the end of the run. Years are labelled with
 ``growth.first_year`` + n when the scenario gives it, else 1, 2, ...
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from hubsim import kpis as K
-from hubsim.scenario import HOURS_PER_YEAR
+from hubsim.analysis import kpis as K
+from hubsim.scenario.schema import HOURS_PER_YEAR
 
 if TYPE_CHECKING:
     from hubsim.api import Results
@@ -40,7 +41,8 @@ def year_windows(window: K.Window, first_year: int | None = None) -> list[tuple[
 
 
 def kpis_by_year(res: Results) -> pd.DataFrame:
-    """Tidy KPI table with a leading ``year`` column (see :func:`hubsim.kpis.kpi_table`)."""
+    """Tidy KPI table with a leading ``year`` column (see
+    :func:`hubsim.analysis.kpis.kpi_table`)."""
     ev = res.events
     is_gen = (ev["event"] == "generated").to_numpy()
     is_dlv = (ev["event"] == "delivered").to_numpy()

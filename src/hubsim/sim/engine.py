@@ -5,7 +5,7 @@ Model (all times in hours; loads in TEU for containers, tonnes for air cargo):
 * **Demand** rows generate consignments as the clock runs (Poisson, piecewise-constant monthly
   rate); a consignment is a batch of boxes with one origin, destination and route.
 * **Hubs** hold handling equipment (one unit per lift operation, held for load / moves_per_hour)
-  and a yard (both :class:`hubsim.slots.Slots`). Yard-full policy: a truck at the gate waits
+  and a yard (both :class:`hubsim.sim.slots.Slots`). Yard-full policy: a truck at the gate waits
   until there is room; a scheduled vehicle always discharges and what does not fit goes to
   overflow storage (an ``overflow`` event), so a full yard can never deadlock vehicles.
   Transferring loads then dwell (``dwell_h``, plus ``clearance_h`` where an international load
@@ -19,7 +19,7 @@ Model (all times in hours; loads in TEU for containers, tonnes for air cargo):
   service (or runs back empty when one-way).
 * **On-demand services** (trucks) take ceil(load / capacity) vehicles from the fleet at once and
   return them empty after delivery.
-* **Disruptions and investments** (:mod:`hubsim.timeline`) flip state at the edges of their
+* **Disruptions and investments** (:mod:`hubsim.sim.timeline`) flip state at the edges of their
   windows. On a closed link scheduled departures are cancelled (``cancelled`` events), loads
   wait at the node (or, with ``reroute``, take the best route without it: ``rerouted``) and
   vehicles already on it stop until it reopens (``held`` events); low
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import gc
 import math
-import zlib
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
@@ -44,20 +43,20 @@ from itertools import accumulate
 import numpy as np
 import simpy
 
-from hubsim import records as R
-from hubsim.distributions import Dist, Sampler
-from hubsim.network import build_network, route_table
-from hubsim.records import Recorder
-from hubsim.scenario import HOURS_PER_YEAR, Scenario
-from hubsim.slots import Slots
+from hubsim.errors import ConservationError
+from hubsim.scenario.distributions import Dist, Sampler
+from hubsim.scenario.schema import HOURS_PER_YEAR, Scenario
+from hubsim.sim import records as R
+from hubsim.sim.network import build_network, route_table
+from hubsim.sim.records import Recorder
+from hubsim.sim.slots import Slots
+from hubsim.sim.streams import stream
 
 __all__ = ["ConservationError", "EngineOutput", "run_engine"]
 
 _MONTH_START_DAY = list(accumulate([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]))
 
 
-class ConservationError(RuntimeError):
-    """Containers or tonnes were created or lost inside the engine (a bug, never an input)."""
 
 
 @dataclass(frozen=True)
@@ -92,19 +91,6 @@ class _Hub:
                  "clearance", "equipment", "base_clearance")
 
 
-class _Scaled:
-    """A sampler's draws times a factor (clearance slowdowns)."""
-
-    __slots__ = ("base", "factor")
-
-    def __init__(self, base: Sampler, factor: float):
-        self.base = base
-        self.factor = factor
-
-    def __call__(self) -> float:
-        return self.base() * self.factor
-
-
 def _active_factor(windows: list[tuple[float, float, float]], t: float) -> float:
     """Product of the factors of the windows ``(start, end, factor)`` open at ``t``."""
     out = 1.0
@@ -112,12 +98,6 @@ def _active_factor(windows: list[tuple[float, float, float]], t: float) -> float
         if s <= t < e:
             out *= f
     return out
-
-
-def _stream(seed: int, name: str) -> np.random.Generator:
-    """An independent random stream per named purpose, stable under scenario edits elsewhere."""
-    key = zlib.crc32(name.encode())
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
 
 
 class _Engine:
@@ -138,7 +118,7 @@ class _Engine:
             self.link_idx[(lk.to, lk.from_, lk.mode)] = i
         self.rec = Recorder(self.node_names, link_names, [s.id for s in scn.services])
         self.event = self.rec.event
-        self.expo = Sampler(Dist(dist="exponential", mean=1.0), _stream(seed, "unit-exponential"))
+        self.expo = Sampler(Dist(dist="exponential", mean=1.0), stream(seed, "unit-exponential"))
         self.hubs: dict[str, _Hub] = {}
         for hid, hub in scn.hubs.items():
             h = _Hub()
@@ -149,8 +129,8 @@ class _Engine:
             h.yard = Slots(env, hub.yard_teu)
             h.overflow = 0.0
             h.open, h.close = hub.open_hours
-            h.dwell = Sampler(hub.dwell_h, _stream(seed, f"dwell:{hid}"))
-            h.clearance = Sampler(hub.clearance_h, _stream(seed, f"clearance:{hid}"))
+            h.dwell = Sampler(hub.dwell_h, stream(seed, f"dwell:{hid}"))
+            h.clearance = Sampler(hub.clearance_h, stream(seed, f"clearance:{hid}"))
             h.base_clearance = h.clearance
             h.equipment = hub.equipment
             self.hubs[hid] = h
@@ -158,9 +138,9 @@ class _Engine:
         for i, lk in enumerate(scn.links):
             dist = lk.transit_h if lk.transit_h is not None else \
                 Dist(mean=lk.distance_km / lk.speed_kmh)
-            self.transit[i] = Sampler(dist, _stream(seed, f"transit:{i}"))
+            self.transit[i] = Sampler(dist, stream(seed, f"transit:{i}"))
         self.locks = {i: (simpy.Resource(env, capacity=lk.lock.capacity),
-                          Sampler(lk.lock.hold_h, _stream(seed, f"lock:{i}")), lk.lock.position,
+                          Sampler(lk.lock.hold_h, stream(seed, f"lock:{i}")), lk.lock.position,
                           lk.from_)
                       for i, lk in enumerate(scn.links) if lk.lock is not None}
         # carriers: for each directed edge and cargo class, an on-demand service or a queue
@@ -185,7 +165,7 @@ class _Engine:
         self.delivered = [0.0, 0.0]
         self.at_node: dict[int, _Consignment] = {}
         self.on_vehicle: dict[int, list[_Consignment]] = {}
-        # disruptions and investments (hubsim.disruptions); all neutral when there are none
+        # disruptions and investments (hubsim.scenario.disruptions); all neutral when there are none
         n_links = len(scn.links)
         self.link_closed = [False] * n_links
         self.link_reopen: dict[int, simpy.Event] = {}
@@ -200,7 +180,7 @@ class _Engine:
 
     # ---------------------------------------------------------------- demand
     def start(self) -> None:
-        from hubsim.timeline import schedule
+        from hubsim.sim.timeline import schedule
 
         schedule(self)  # before the arrivals: they read the demand shocks it sets up
         for i in range(len(self.scn.demand)):
@@ -229,9 +209,9 @@ class _Engine:
         factors = scn.monthly_factors(dem)
         batch = dem.batch_mean
         base_rate = dem.volume_per_year / batch / HOURS_PER_YEAR  # consignments per hour
-        size_rng = _stream(self.seed, f"batch:{i}")
+        size_rng = stream(self.seed, f"batch:{i}")
         sizes: list[float] = []
-        arrival = Sampler(Dist(dist="exponential", mean=1.0), _stream(self.seed, f"arrivals:{i}"))
+        arrival = Sampler(Dist(dist="exponential", mean=1.0), stream(self.seed, f"arrivals:{i}"))
         route = self.routes[(dem.origin, dem.destination, dem.cargo)]
         tonnes_per_teu = dem.tonnes_per_year / dem.teu_per_year if dem.teu_per_year else 0.0
         intl = dem.international
@@ -661,7 +641,7 @@ class _Engine:
         cargo = "container" if c.cargo == 0 else "air"
         key = (closed, c.node, c.dest, cargo)
         if key not in self.detours:
-            from hubsim.network import NoRoute, route_for
+            from hubsim.sim.network import NoRoute, route_for
 
             if self.graph is None:
                 self.graph = build_network(self.scn)

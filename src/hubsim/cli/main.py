@@ -15,22 +15,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from hubsim import __version__, experiment_cli
-from hubsim.api import Results, simulate
-from hubsim.loader import ScenarioError, bundled_scenario, load_scenario
-from hubsim.network import build_network, route_table
-from hubsim.scenario import HOURS_PER_YEAR, Scenario, field_table
-
-DEFAULT_SCENARIO = "chongqing_2022_target.yaml"
+from hubsim.api import Results, load_scenario, simulate
+from hubsim.cli import experiments as experiment_cli
+from hubsim.cli.common import DEFAULT_SCENARIO, default_scenario
+from hubsim.errors import ScenarioError
+from hubsim.scenario.schema import HOURS_PER_YEAR, Scenario, field_table
+from hubsim.sim.network import build_network, route_table
+from hubsim.version import __version__
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (argparse's own convention)
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _default_scenario() -> Path:
-    return bundled_scenario(DEFAULT_SCENARIO)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,12 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from hubsim.output import default_folder, write_results
+    from hubsim.present.output import default_folder, write_results
 
     if args.replications is not None:
         return experiment_cli.run_replications(args)
     experiment_cli.check_single_run(args)
-    path = args.scenario or _default_scenario()
+    path = args.scenario or default_scenario()
     scn = load_scenario(path)
     if args.days is not None and args.days <= 0:
         raise ValueError(f"--days must be > 0, got {args.days:g}")
@@ -186,7 +182,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"hubsim {__version__}: {scn.name} from {path}, seed "
               f"{scn.run.seed if args.seed is None else args.seed}, {days:g} measured days "
               f"after {scn.run.warmup_days:g} warm-up days", flush=True)
-    from hubsim.progress import ProgressBar, day_progress
+    from hubsim.present.progress import ProgressBar, day_progress
 
     # on a terminal only (standard error), never with --quiet
     with ProgressBar(0, label=scn.name, unit="simulated days",
@@ -210,7 +206,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from hubsim.report import write_report
+    from hubsim.present.report import write_report
 
     print(write_report(args.results_dir))
     return 0
@@ -238,7 +234,7 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 def _years_table(res: Results) -> str:
     """One row per target, one column per measured year, and the first year it is met."""
-    from hubsim.yearly import first_year_met
+    from hubsim.analysis.yearly import first_year_met
 
     by_year = res.targets_by_year
     years = sorted(by_year["year"].unique())
@@ -263,7 +259,7 @@ def report_text(res: Results) -> str:
         out += ["", "Targets (per year, measured after warm-up)",
                 _table(rows, ["target", "value", "threshold", "ratio", "verdict"])]
     if len(res.targets) and res.window.hours > HOURS_PER_YEAR + 24.0:
-        out += ["", "Targets by simulated year (hubsim.yearly)", _years_table(res)]
+        out += ["", "Targets by simulated year (hubsim.analysis.yearly)", _years_table(res)]
 
     def val(kpi: str, key: str) -> float:
         sel = k[(k["kpi"] == kpi) & (k["key"] == key)]
@@ -303,7 +299,7 @@ def report_text(res: Results) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from hubsim.check import run_check
+    from hubsim.experiments.golden import run_check
 
     return run_check(args.scenarios, args.expected, update=args.update, seeds=args.seeds,
                      days=args.days, jobs=args.jobs,
@@ -311,26 +307,26 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from hubsim.calibration import run_calibrate
+    from hubsim.experiments.calibration import run_calibrate
 
     print(run_calibrate(args.scenario, seed=args.seed, as_markdown=args.markdown))
     return 0
 
 
 def _overlay_commands(args: argparse.Namespace) -> int:
-    """show, diff and compare (logic in hubsim.diff and hubsim.compare)."""
+    """show, diff and compare (logic in hubsim.scenario.diff and hubsim.experiments.compare)."""
     if args.command == "show":
-        from hubsim.diff import show_text
+        from hubsim.scenario.diff import show_text
 
         print(show_text(load_scenario(args.scenario)), end="")
         return 0
     if args.command == "diff":
-        from hubsim.diff import diff_text
+        from hubsim.scenario.diff import diff_text
 
         print(diff_text(load_scenario(args.a), load_scenario(args.b), str(args.a),
                         str(args.b)))
         return 0
-    from hubsim.compare import compare
+    from hubsim.experiments.compare import compare
 
     base = load_scenario(args.base)
     whatifs = [load_scenario(p) for p in args.whatifs]
@@ -411,7 +407,7 @@ def summary_text(scn: Scenario) -> str:
     if scn.targets:
         out += ["", "Targets"] + [f"  {t.id}: {t.kpi}{' at ' + t.hub if t.hub else ''} "
                                   f"{t.sense} {t.threshold:,.0f}" for t in scn.targets]
-    from hubsim.disruptions import describe
+    from hubsim.scenario.disruptions import describe
 
     out += describe(scn)
     return "\n".join(out)

@@ -1,6 +1,7 @@
 """Tables behind the figures: pure functions of the event records (DataFrame in, DataFrame out).
 
-They follow the counting rules of :mod:`hubsim.kpis` (boundary crossings, the measured window,
+They follow the counting rules of :mod:`hubsim.analysis.kpis` (boundary crossings, the measured
+window,
 loads in TEU for containers and tonnes for air cargo) and add the time and per-link detail that
 plots need. None of them runs a simulation.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hubsim.kpis import Window, yard_series
+from hubsim.analysis.kpis import Window, yard_series
 
 __all__ = ["daily_channel", "link_flows", "weekly_hub_table", "yard_daily", "transit_times",
            "corridor_cost_co2"]
@@ -19,7 +20,7 @@ __all__ = ["daily_channel", "link_flows", "weekly_hub_table", "yard_daily", "tra
 def daily_channel(cross: pd.DataFrame, window: Window) -> pd.DataFrame:
     """Channel TEU and international tonnes per day of the measured window, with running totals.
 
-    ``cross`` is :func:`hubsim.kpis.crossings` output. Columns: ``day, teu, intl_tonnes,
+    ``cross`` is :func:`hubsim.analysis.kpis.crossings` output. Columns: ``day, teu, intl_tonnes,
     cumulative_teu, cumulative_intl_tonnes`` (one row per day, days without crossings are 0).
     """
     c = cross[window.mask(cross["t_h"])]
@@ -98,7 +99,8 @@ def weekly_hub_table(events: pd.DataFrame, nodes: pd.DataFrame, window: Window,
 def yard_daily(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> pd.DataFrame:
     """Time-weighted mean yard content per hub and day of the window: ``day, hub, yard_teu``.
 
-    Air cargo counts in tonnes in the airport's yard, as in :func:`hubsim.kpis.yard_series`.
+    Air cargo counts in tonnes in the airport's yard, as in
+    :func:`hubsim.analysis.kpis.yard_series`.
     """
     series = yard_series(events, nodes)
     n_days = max(1, int(np.ceil(window.hours / 24)))

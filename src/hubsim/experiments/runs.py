@@ -1,7 +1,7 @@
 """Experiments: replications and parameter sweeps with confidence intervals, on any executor.
 
 A *point* is a set of parameter changes (``{path: value}``, applied with
-:func:`hubsim.overlay.apply_changes`); a *run* is one replication of one point. Replication
+:func:`hubsim.scenario.overlay.apply_changes`); a *run* is one replication of one point. Replication
 ``i`` gets the seed ``replication_seed(base_seed, i)``, derived from
 ``SeedSequence(base_seed).spawn(...)[i]``, so it depends neither on the executor nor on the
 order runs finish in, and every point uses the same replication seeds (common random numbers:
@@ -44,9 +44,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hubsim.executors import Executor, SerialExecutor
-from hubsim.overlay import apply_changes, scenario_data
-from hubsim.scenario import Scenario
+from hubsim.api import apply_changes
+from hubsim.experiments.executors import Executor, SerialExecutor
+from hubsim.scenario.overlay import scenario_data
+from hubsim.scenario.schema import Scenario
 
 __all__ = ["Experiment", "RunStore", "parse_set", "replicate", "replication_seed", "run_points",
            "summarise", "sweep", "sweep_plot", "t_quantile"]
@@ -110,9 +111,10 @@ def run_task(task: RunTask) -> dict[str, Any]:
     res = simulate(task.scenario, seed=task.seed, days=task.days)
     k = res.kpis
     if task.diagnostics:
-        from hubsim.capacity import diagnostics
+        from hubsim.analysis.diagnostics import diagnostics
 
-        k = pd.concat([k, diagnostics(res)], ignore_index=True)
+        k = pd.concat([k, diagnostics(res.events, res.trips, res.nodes, res.scenario,
+                                          res.window)], ignore_index=True)
     t = res.targets
     return {
         "kpis": [[r.kpi, r.scope, r.key, _num(r.value), r.unit] for r in k.itertuples()],
@@ -171,7 +173,7 @@ class RunStore:
         (self.folder / "runs").mkdir(parents=True, exist_ok=True)
         (self.folder / "failed").mkdir(exist_ok=True)
         if not meta.exists():
-            from hubsim import __version__
+            from hubsim.version import __version__
 
             self.write_json(meta, {**identity, "hubsim_version": __version__})
 
@@ -590,7 +592,7 @@ def sweep(scenario: Scenario, parameters: Mapping[str, Sequence[Any]],
           resume: bool = False, progress: Progress | None = None,
           plot_kpi: str | None = None) -> Experiment:
     """Run ``replications`` replications at every point of the grid of ``parameters``
-    (``{path: [values]}``; values as :func:`hubsim.overlay.apply_changes` takes them,
+    (``{path: [values]}``; values as :func:`hubsim.scenario.overlay.apply_changes` takes them,
     ``"x1.2"`` scales). Every point uses the same replication seeds.
 
     ``.runs`` has one row per point x replication with a column per parameter; ``.summary``

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hubsim.scenario import HOURS_PER_YEAR, Target
+from hubsim.scenario.schema import HOURS_PER_YEAR, Target
 
 __all__ = [
     "Window", "crossings", "channel_summary", "hub_summary", "service_summary", "time_summary",

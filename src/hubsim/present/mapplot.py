@@ -22,7 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.text import OffsetFrom  # noqa: E402
 
-from hubsim.plots import MODE_COLOURS, SOURCE_NOTE, _footer, _si, hub_colour  # noqa: E402
+from hubsim.present.plots import MODE_COLOURS, SOURCE_NOTE, _footer, _si, hub_colour  # noqa: E402
 
 __all__ = ["network_map"]
 
@@ -63,7 +63,7 @@ def network_map(nodes: pd.DataFrame, flows: pd.DataFrame, scenario: str) -> Figu
     """Map of hubs, zones and gateways with links coloured by mode and sized by flow.
 
     ``nodes`` is the node table (``kind, name, lat, lon, corridor``), ``flows``
-    :func:`hubsim.series.link_flows` output (``from, to, mode, gateway, corridor,
+    :func:`hubsim.analysis.series.link_flows` output (``from, to, mode, gateway, corridor,
     teu_per_year, air_t_per_year``).
     """
     fig, ax = plt.subplots(figsize=(11, 7), layout="constrained")

@@ -32,10 +32,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from hubsim import __version__
 from hubsim.api import Results
-from hubsim.loader import ScenarioError, bundled_scenario
-from hubsim.scenario import Scenario
+from hubsim.errors import ScenarioError
+from hubsim.scenario.loader import bundled_scenario
+from hubsim.scenario.schema import Scenario
+from hubsim.version import __version__
 
 __all__ = ["BASES", "MEASURES", "calibration_table", "data_dir", "load_map", "markdown",
            "reference_table", "table_text"]
@@ -330,8 +331,7 @@ def run_calibrate(path: Path | None = None, seed: int | None = None,
     The map is checked against the scenario before simulating, so a bad map or a scenario
     without the mapped services fails at once with a :class:`ScenarioError`.
     """
-    from hubsim.api import simulate
-    from hubsim.loader import load_scenario
+    from hubsim.api import load_scenario, simulate
 
     path = Path(path) if path is not None else _default_scenario()
     scn = load_scenario(path)

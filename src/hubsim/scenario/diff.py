@@ -2,11 +2,12 @@
 
 Items are matched by what they are, not where they stand in a file: hubs, zones, gateways and
 seasonality profiles by id, services and targets by id, links by ``from-to:mode`` and demand
-rows by ``origin-destination`` (the keys :mod:`hubsim.overlay` paths use). Each difference is
+rows by ``origin-destination`` (the keys :mod:`hubsim.scenario.overlay` paths use). Each
+difference is
 one field with its unit, so reordering a list or moving a table into a CSV file is no change.
 
 >>> import hubsim
->>> from hubsim.diff import diff_scenarios
+>>> from hubsim.scenario.diff import diff_scenarios
 >>> base = hubsim.load_scenario("tests/scenarios/tiny.yaml")
 >>> more = hubsim.apply_changes(base, {"hubs.port.equipment": 4})
 >>> [(c.path, c.before, c.after, c.unit) for c in diff_scenarios(base, more)]
@@ -21,8 +22,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from hubsim.overlay import NODE_TABLES, item_keys, scenario_data
-from hubsim.scenario import Scenario, unit_of
+from hubsim.scenario.overlay import NODE_TABLES, item_keys, scenario_data
+from hubsim.scenario.schema import Scenario, unit_of
 
 __all__ = ["Change", "diff_scenarios", "diff_table", "diff_text", "show_text"]
 

@@ -34,7 +34,7 @@ An overlay file is a YAML scenario file with ``extends``::
 applied in that order (remove, add, set), then validated as a whole scenario. A removed node
 that a remaining link, service, demand row or target still uses, a removed link that a
 remaining service runs on, an unknown path, a missing parent and a cycle of ``extends`` are
-each one :class:`~hubsim.loader.ScenarioError` naming the file and the path.
+each one :class:`~hubsim.scenario.loader.ScenarioError` naming the file and the path.
 """
 
 from __future__ import annotations
@@ -43,11 +43,14 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hubsim.scenario import Scenario
+from hubsim.errors import ScenarioError
+from hubsim.scenario.build import build_scenario
+from hubsim.scenario.checks import Check
+from hubsim.scenario.schema import Scenario
 
 __all__ = ["OVERLAY_KEYS", "apply_changes", "item_key", "resolve_overlay", "scenario_data"]
 
@@ -62,8 +65,6 @@ _SINGULAR = {"hubs": "hub", "zones": "zone", "gateways": "gateway", "links": "li
 
 
 def _error(message: str) -> Exception:
-    from hubsim.loader import ScenarioError
-
     return ScenarioError(message)
 
 
@@ -73,8 +74,8 @@ def scenario_data(scn: Scenario, compact: bool = False) -> dict[str, Any]:
 
     ``compact=False`` keeps every field (``None`` included), the form paths are resolved
     against; ``compact=True`` drops unset optional fields and writes distributions in their
-    shorthand (``lognormal(24, 0.5)``), the form :func:`hubsim.cli` ``show`` prints. Either
-    form rebuilds an equal scenario with :func:`hubsim.loader.build_scenario`.
+    shorthand (``lognormal(24, 0.5)``), the form :func:`hubsim.cli.main` ``show`` prints. Either
+    form rebuilds an equal scenario with :func:`hubsim.scenario.loader.build_scenario`.
     """
     data = scn.model_dump(by_alias=True, mode="json", exclude_none=compact)
     return _shorthand(data) if compact else data
@@ -342,7 +343,8 @@ def _node_user(data: dict[str, Any], node: str) -> str:
 
 
 # --------------------------------------------------------------------------- public
-def apply_changes(scn: Scenario, changes: Mapping[str, Any], source: str | None = None) -> Scenario:
+def apply_changes(scn: Scenario, changes: Mapping[str, Any], source: str | None = None,
+                  checks: Sequence[Check] = ()) -> Scenario:
     """A new validated scenario with fields set by dotted path.
 
     Parameters
@@ -354,6 +356,8 @@ def apply_changes(scn: Scenario, changes: Mapping[str, Any], source: str | None 
         A value ``"x1.2"`` scales the current number or distribution.
     source : str, optional
         Name used in error messages (default: the scenario's file, else ``<changes>``).
+    checks : sequence of callables, optional
+        More cross-checks (:func:`hubsim.apply_changes` passes the route check).
 
     Returns
     -------
@@ -382,7 +386,7 @@ def apply_changes(scn: Scenario, changes: Mapping[str, Any], source: str | None 
             _set(data, str(path), value)
         except (LookupError, ValueError) as exc:
             raise _error(f"{source}: {path}: {_text(exc)}") from None
-    out = _build(data, source)
+    out = _build(data, source, checks)
     out._source_path = scn.source_path
     if scn.source_hash:
         extra = json.dumps(_plain(dict(changes)), sort_keys=True, default=str)
@@ -394,10 +398,8 @@ def _text(exc: Exception) -> str:
     return str(exc.args[0]) if exc.args else str(exc)
 
 
-def _build(data: dict[str, Any], source: str) -> Scenario:
-    from hubsim.loader import build_scenario
-
-    return build_scenario(data, source=source, names=_namer(data))
+def _build(data: dict[str, Any], source: str, checks: Sequence[Check]) -> Scenario:
+    return build_scenario(data, source=source, names=_namer(data), checks=checks)
 
 
 def _namer(data: dict[str, Any]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
@@ -415,7 +417,7 @@ def _namer(data: dict[str, Any]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]
 
 def resolve_overlay(path: Path, raw: dict[str, Any], digest: Any,
                     load: Callable[[Path, tuple[Path, ...]], Scenario],
-                    chain: tuple[Path, ...]) -> Scenario:
+                    chain: tuple[Path, ...], checks: Sequence[Check] = ()) -> Scenario:
     """Build the scenario an overlay file describes (called by :func:`load_scenario`).
 
     ``raw`` is the parsed file, ``digest`` the sha256 already fed with its bytes, ``load`` the
@@ -459,7 +461,7 @@ def resolve_overlay(path: Path, raw: dict[str, Any], digest: Any,
             _set(data, str(key), value)
         except (LookupError, ValueError) as exc:
             raise _error(f"{path}: set: {key}: {_text(exc)}") from None
-    scenario = _build(data, str(path))
+    scenario = _build(data, str(path), checks)
     digest.update(parent.source_hash.encode())
     scenario._source_path = str(path)
     scenario._source_hash = digest.hexdigest()

@@ -1,0 +1,1 @@
+"""Analysis layer: KPIs, time series, yearly tables, diagnostics (DataFrame in, DataFrame out)."""

@@ -1,0 +1,2 @@
+"""Experiments layer: replications, sweeps, goal-seeking, capacity, compare, golden files,
+calibration, executors."""

@@ -1,0 +1,1 @@
+"""Scenario layer: schema with units, loading, overlays, consistency checks, limits, diff."""

@@ -1,0 +1,1 @@
+"""Simulation layer: network and routing, the SimPy engine, timeline of disruptions, records."""
