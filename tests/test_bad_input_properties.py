@@ -279,7 +279,7 @@ def test_cli_process_prints_one_line_and_exits_2(tmp_path, content):
     """As a user sees it: a real process, one line on stderr, status 2, nothing written."""
     path = write(tmp_path, content)
     out = tmp_path / "results"
-    proc = subprocess.run([sys.executable, "-m", "hubsim.cli.main", "run", str(path), "--out",
+    proc = subprocess.run([sys.executable, "-m", "hubsim.cli", "run", str(path), "--out",
                            str(out)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(f"hubsim: error: {path}")

@@ -135,7 +135,7 @@ def test_workers_give_the_same_golden_file(tiny_path, tmp_path):
 
 
 def run_cli(*args: object, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hubsim.cli.main", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "hubsim.cli", *map(str, args)], cwd=cwd,
                           env={**os.environ, "MPLBACKEND": "Agg"}, capture_output=True,
                           text=True, timeout=120)
 

@@ -20,7 +20,7 @@ SUBCOMMANDS = ["run", "validate", "fields"]
 
 def hubsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, "-m", "hubsim.cli.main", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "hubsim.cli", *map(str, args)], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=300)
 
 

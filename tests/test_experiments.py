@@ -165,7 +165,7 @@ def test_resume_refuses_another_experiment(tiny, tmp_path):
 
 def _cli(*args: str, **kw) -> subprocess.Popen:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "error"}
-    return subprocess.Popen([sys.executable, "-m", "hubsim.cli.main", *args], cwd=kw.get("cwd"),
+    return subprocess.Popen([sys.executable, "-m", "hubsim.cli", *args], cwd=kw.get("cwd"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 

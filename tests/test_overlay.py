@@ -354,7 +354,7 @@ def test_diff_of_a_field_that_becomes_unset(tiny: hubsim.Scenario) -> None:
 # --------------------------------------------------------------------------- command line
 def hubsim_cli(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, "-m", "hubsim.cli.main", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "hubsim.cli", *map(str, args)], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=300)
 
 

@@ -81,7 +81,7 @@ def _run_cli_with_terminal_stderr(tiny: Path, out: Path, *extra: str) -> tuple[i
 
     master, slave = pty.openpty()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "hubsim.cli.main", "run", str(tiny),
+        proc = subprocess.Popen([sys.executable, "-m", "hubsim.cli", "run", str(tiny),
         "--days",
                                  "5", "--out", str(out), *extra], stdout=subprocess.PIPE,
                                 stderr=slave, text=True,

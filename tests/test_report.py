@@ -109,7 +109,7 @@ def test_report_command_rewrites_the_report_atomically(folder, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
     (copy / REPORT_NAME).unlink()
-    proc = subprocess.run([sys.executable, "-m", "hubsim.cli.main", "report", str(copy)],
+    proc = subprocess.run([sys.executable, "-m", "hubsim.cli", "report", str(copy)],
                           capture_output=True, text=True, timeout=120,
                           env={**os.environ, "MPLBACKEND": "Agg"})
     assert proc.returncode == 0, proc.stderr
@@ -119,7 +119,7 @@ def test_report_command_rewrites_the_report_atomically(folder, tmp_path):
 
 
 def test_report_on_a_folder_that_is_not_results_fails_cleanly(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "hubsim.cli.main", "report", str(tmp_path)],
+    proc = subprocess.run([sys.executable, "-m", "hubsim.cli", "report", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("hubsim: error: ")

@@ -26,7 +26,7 @@ DAYS = "30"  # measured days after the 30-day warm-up: enough for every effect b
 
 def hubsim_cli(*args: object) -> subprocess.CompletedProcess:
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, "-m", "hubsim.cli.main", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "hubsim.cli", *map(str, args)], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=600)
 
 
