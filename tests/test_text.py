@@ -1,0 +1,82 @@
+"""The one number format and table layout (hubsim.present.text)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from hubsim.present.text import format_number, format_ratio, format_value, table
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (2040047, "TEU/yr", "2,040,047 TEU/yr"),
+    (12902899.012887578, "t/yr", "12,902,899 t/yr"),
+    (0.987, "fraction", "98.7%"),
+    (0.04276, "fraction", "4.3%"),
+    (1.0, "fraction", "100.0%"),
+    (4.6e-05, "h", "0.166 s"),           # a short wait: seconds, not 4.6e-05 h
+    (9.020169e-04, "h", "3.25 s"),
+    (0.46, "h", "27.6 min"),
+    (1 / 60, "h", "1.00 min"),
+    (79.34612, "h", "79.3 h"),
+    (456.4689, "h", "456 h"),
+    (6.958104, "h", "6.96 h"),
+    (0.0, "h", "0 h"),
+    (0.0, "TEU/yr", "0 TEU/yr"),
+    (918.460199, "USD/TEU", "918 USD/TEU"),
+    (1.346648, "t CO2/TEU", "1.35 t CO2/TEU"),
+    (27395, "1/yr", "27,395/yr"),
+    (0.0428, "t", "0.0428 t"),
+    (99.96, "", "100"),
+    (99.94, "", "99.9"),
+    (-1234.5, "TEU", "-1,234 TEU"),
+])
+def test_format_value(value, unit, text):
+    assert format_value(value, unit) == text
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), math.nan])
+@pytest.mark.parametrize("unit", ["h", "fraction", "TEU/yr", ""])
+def test_missing_is_na(missing, unit):
+    assert format_value(missing, unit) == "n/a"
+    assert format_value(missing, unit, signed=True) == "n/a"
+
+
+def test_signed_differences():
+    assert format_value(12345.2, "TEU/yr", signed=True) == "+12,345 TEU/yr"
+    assert format_value(-12345.2, "TEU/yr", signed=True) == "-12,345 TEU/yr"
+    assert format_value(0.012, "fraction", signed=True) == "+1.2 pt"
+    assert format_value(-0.5 / 60, "h", signed=True) == "-30.0 s"
+    assert format_value(0.0, "t", signed=True) == "0 t"
+    assert format_ratio(0.0234) == "+2.3%"
+    assert format_ratio(1.02, signed=False) == "102.0%"
+    assert format_ratio(float("nan")) == "n/a"
+
+
+def test_format_number_keeps_three_significant_digits():
+    assert format_number(1.2345) == "1.23"
+    assert format_number(12.345) == "12.3"
+    assert format_number(0.012345) == "0.0123"
+    assert format_number(123456.7) == "123,457"
+
+
+def test_table_aligns_text_left_and_numbers_right():
+    text = table([["guoyuan", "2,905,741 TEU/yr", "41.2%", "MET"],
+                  ["nanpeng", "16,858 TEU/yr", "n/a", "NOT MET"]],
+                 ["hub", "lifts", "busy", "verdict"])
+    lines = text.splitlines()
+    assert lines == [
+        "  hub                 lifts   busy  verdict",
+        "  guoyuan  2,905,741 TEU/yr  41.2%  MET",
+        "  nanpeng     16,858 TEU/yr    n/a  NOT MET",
+    ]
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_table_explicit_alignment_and_bad_rows():
+    assert table([["ab", "b"]], ["x", "yy"], align="rl", indent=0) == " x  yy\nab  b"
+    with pytest.raises(ValueError, match="cells"):
+        table([["a"]], ["x", "y"])
+    with pytest.raises(ValueError, match="align"):
+        table([["a", "b"]], ["x", "y"], align="l")
