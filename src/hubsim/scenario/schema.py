@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from hubsim.catalogue import CATALOGUE
 from hubsim.scenario.distributions import Dist
 
 __all__ = [
@@ -36,8 +37,8 @@ __all__ = [
 
 MODES = ("rail", "road", "water", "air")
 Mode = Literal["rail", "road", "water", "air"]
-#: KPIs a target may name; see hubsim.analysis.kpis for their definitions.
-KPI_NAMES = ("channel_teu", "international_tonnes", "hub_lifts_teu", "air_tonnes")
+#: KPIs a target may name: the catalogue's entries marked ``target`` (see hubsim.catalogue).
+KPI_NAMES = tuple(k.name for k in CATALOGUE.values() if k.target)
 HOURS_PER_YEAR = 8760.0
 
 
@@ -266,12 +267,19 @@ class Demand(_Model):
 
 class Target(_Model):
     id: str = F(desc="target id")
-    kpi: Literal["channel_teu", "international_tonnes", "hub_lifts_teu", "air_tonnes"] = F(
-        desc="KPI measured (see docs/counting rules)")
+    kpi: str = F(desc=f"KPI measured: {', '.join(KPI_NAMES)} (see docs/counting rules)")
     threshold: float = F(unit="KPI unit per year", ge=0, desc="value to reach")
     sense: Literal[">=", "<="] = F(">=", desc="met when value sense threshold")
     hub: str | None = F(None, desc="hub id, for per-hub KPIs")
     description: str = F("", desc="what the target is and who set it")
+
+    @field_validator("kpi")
+    @classmethod
+    def _known_kpi(cls, value: str) -> str:
+        if value not in KPI_NAMES:
+            names = [repr(n) for n in KPI_NAMES]
+            raise ValueError(f"must be {', '.join(names[:-1])} or {names[-1]}, got {value!r}")
+        return value
 
 
 #: What a disruption changes; see :class:`Disruption`.

@@ -1,0 +1,182 @@
+"""The KPI catalogue: every KPI hubsim reports, as data.
+
+One row per KPI name: its unit, a human label, a one-line description, the scopes it is
+reported in, and where it is used (scenario targets, golden files, ``hubsim compare`` and its
+plot). :func:`hubsim.analysis.kpis.kpi_table` emits exactly these names, scopes and units (a
+test checks both ways); the scenario schema, the golden files, the comparison and the figures
+read their KPI lists and labels from here, so a KPI is named in one place.
+
+The catalogue sits in the bottom layer and imports nothing from hubsim: every layer may read
+it.
+
+>>> info("channel_teu").unit
+'TEU/yr'
+>>> label("hub_lifts_teu")
+'Hub lifts (containers)'
+>>> [k.name for k in CATALOGUE.values() if k.target]
+['channel_teu', 'international_tonnes', 'air_tonnes', 'hub_lifts_teu']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CATALOGUE", "SCOPES", "KpiInfo", "info", "label", "unit"]
+
+#: Scopes a KPI row may have (the ``scope`` column of ``kpis.csv``) and what its ``key`` is.
+SCOPES: dict[str, str] = {
+    "total": "the whole region (key empty)",
+    "corridor": "one international or domestic corridor (key: corridor name)",
+    "mode": "one transport mode (key: rail, road, water or air)",
+    "direction": "crossings out of or into the region (key: out or in)",
+    "cargo": "one kind of cargo (key: container or air)",
+    "hub": "one hub (key: hub id)",
+    "service": "one scheduled or on-demand service (key: service id)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KpiInfo:
+    """One KPI of the catalogue.
+
+    Parameters
+    ----------
+    name : str
+        The ``kpi`` column of ``kpis.csv``.
+    unit : str
+        The ``unit`` column; flows are per year (``/yr``), scaled from the measured window.
+    label : str
+        Short human name for tables, reports and plot titles.
+    description : str
+        One line: what is counted and how (README "Counting rules" has the details).
+    scopes : tuple of str
+        Every scope the KPI is reported in (keys of :data:`SCOPES`), in emitted order.
+    target : bool
+        A scenario target may name it (``targets[].kpi``).
+    golden : bool
+        Stored in the golden files of ``hubsim check`` (every scope and key).
+    compared : tuple of str
+        Scopes shown in the ``hubsim compare`` table (empty: not compared).
+    plotted : tuple of str
+        Scopes drawn in the comparison plot (empty: not drawn).
+    flow : bool
+        A volume per year: a scope key where it is zero or absent in every compared scenario
+        is a flow that does not exist there, and the comparison leaves it out.
+    """
+
+    name: str
+    unit: str
+    label: str
+    description: str
+    scopes: tuple[str, ...]
+    target: bool = False
+    golden: bool = False
+    compared: tuple[str, ...] = ()
+    plotted: tuple[str, ...] = ()
+    flow: bool = False
+
+
+_K = KpiInfo
+_HUB = ("hub",)
+_SERVICE = ("service",)
+_TOTAL = ("total",)
+_TRANSIT = ("total", "cargo", "corridor")
+
+_ENTRIES: tuple[KpiInfo, ...] = (
+    # boundary crossings (the channel)
+    _K("channel_teu", "TEU/yr", "Channel throughput",
+       "TEU crossing the region boundary on gateway links, once per crossing",
+       ("total", "corridor", "mode", "direction"), target=True, golden=True,
+       compared=("total", "corridor", "mode"), plotted=("total", "corridor"), flow=True),
+    _K("international_tonnes", "t/yr", "International logistics volume",
+       "tonnes of international consignments (containers and air cargo) crossing the boundary",
+       ("total", "corridor", "mode", "direction"), target=True, golden=True,
+       compared=("total", "corridor"), plotted=_TOTAL, flow=True),
+    _K("air_tonnes", "t/yr", "Air cargo across the boundary",
+       "tonnes of air cargo crossing the region boundary", _TOTAL, target=True, golden=True,
+       compared=_TOTAL, plotted=_TOTAL, flow=True),
+    # hubs
+    _K("hub_lifts_teu", "TEU/yr", "Hub lifts (containers)",
+       "TEU lifted on or off at the hub; a transfer counts twice", _HUB, target=True,
+       golden=True, compared=_HUB, plotted=_HUB, flow=True),
+    _K("hub_lifts_tonnes_air", "t/yr", "Hub lifts (air cargo)",
+       "tonnes of air cargo lifted on or off at the hub", _HUB, golden=True, compared=_HUB,
+       flow=True),
+    _K("equipment_utilisation", "fraction", "Equipment utilisation",
+       "share of the hub's equipment-hours spent lifting", _HUB, golden=True, compared=_HUB),
+    _K("equipment_wait_mean_h", "h", "Wait for equipment",
+       "mean wait of a lift for free handling equipment", _HUB, golden=True, compared=_HUB,
+       plotted=_HUB),
+    _K("hub_dwell_mean_h", "h", "Hub dwell (mean)",
+       "mean time from arrival at the hub to departure from it", _HUB, golden=True,
+       compared=_HUB, plotted=_HUB),
+    _K("hub_dwell_p50_h", "h", "Hub dwell (median)",
+       "median time from arrival at the hub to departure from it", _HUB),
+    _K("hub_dwell_p95_h", "h", "Hub dwell (95th percentile)",
+       "95th percentile of the time from arrival at the hub to departure from it", _HUB),
+    _K("yard_mean", "TEU", "Yard content (mean)",
+       "time-weighted mean yard content (air cargo counts in tonnes)", _HUB),
+    _K("yard_max", "TEU", "Yard content (peak)",
+       "largest yard content in the window (air cargo counts in tonnes)", _HUB),
+    _K("yard_end", "TEU", "Yard content (end)",
+       "yard content at the end of the window (air cargo counts in tonnes)", _HUB),
+    _K("yard_mean_utilisation", "fraction", "Yard utilisation",
+       "time-weighted mean yard content as a share of the yard's capacity", _HUB,
+       golden=True, compared=_HUB),
+    _K("overflow_teu", "TEU/yr", "Yard overflow",
+       "TEU that arrived at a full yard", _HUB, golden=True, compared=_HUB),
+    # services
+    _K("departures", "1/yr", "Departures", "departures of the service", _SERVICE),
+    _K("vehicle_trips", "1/yr", "Vehicle trips",
+       "vehicle trips of the service (a departure may run several vehicles)", _SERVICE),
+    _K("load_factor", "fraction", "Load factor",
+       "load carried as a share of the capacity offered", _SERVICE, golden=True),
+    _K("departure_delay_mean_h", "h", "Departure delay",
+       "mean delay of departures after their scheduled time", _SERVICE),
+    # door to door
+    _K("door_to_door_mean_h", "h", "Door-to-door time (mean)",
+       "mean time from creation to delivery of loads delivered in the window", _TRANSIT,
+       golden=True, compared=("total", "corridor"), plotted=_TOTAL),
+    _K("door_to_door_p50_h", "h", "Door-to-door time (median)",
+       "median time from creation to delivery of loads delivered in the window", _TRANSIT),
+    _K("door_to_door_p95_h", "h", "Door-to-door time (95th percentile)",
+       "95th percentile of the time from creation to delivery", _TRANSIT),
+    # cost and emissions
+    _K("cost_per_teu", "USD/TEU", "Transport cost per TEU",
+       "container transport cost of the legs run, per TEU delivered", _TOTAL, golden=True,
+       compared=_TOTAL),
+    _K("co2_per_teu", "t CO2/TEU", "CO2 per TEU",
+       "CO2 of the container legs run, per TEU delivered", _TOTAL),
+    _K("co2_total", "t CO2/yr", "CO2 emitted",
+       "CO2 of every leg run (tonne-km times the link's emission factor)", ("total", "mode"),
+       golden=True, compared=_TOTAL, plotted=_TOTAL),
+    _K("teu_km", "TEU-km/yr", "TEU-km", "TEU times the distance of the legs run", ("mode",)),
+    # conservation
+    _K("backlog_end_teu", "TEU", "Backlog at the end (containers)",
+       "TEU generated but not yet delivered at the end of the run", _TOTAL, golden=True,
+       compared=_TOTAL),
+    _K("backlog_end_tonnes", "t", "Backlog at the end (tonnes)",
+       "tonnes generated but not yet delivered at the end of the run", _TOTAL, golden=True),
+)
+
+#: Every KPI by name, in the order of :func:`hubsim.analysis.kpis.kpi_table`'s groups.
+CATALOGUE: dict[str, KpiInfo] = {k.name: k for k in _ENTRIES}
+
+
+def info(name: str) -> KpiInfo:
+    """The catalogue entry of KPI ``name``; ``KeyError`` naming the known KPIs if unknown."""
+    try:
+        return CATALOGUE[name]
+    except KeyError:
+        raise KeyError(f"unknown KPI {name!r}; known: {', '.join(CATALOGUE)}") from None
+
+
+def label(name: str) -> str:
+    """Human label of KPI ``name`` (the name itself if it is not in the catalogue)."""
+    entry = CATALOGUE.get(name)
+    return entry.label if entry is not None else name
+
+
+def unit(name: str) -> str:
+    """Unit of KPI ``name`` as written in ``kpis.csv``."""
+    return info(name).unit
