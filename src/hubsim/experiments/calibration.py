@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +36,7 @@ import pandas as pd
 from hubsim.api import Results
 from hubsim.errors import ScenarioError
 from hubsim.scenario.loader import bundled_scenario
+from hubsim.scenario.resources import data_folder
 from hubsim.scenario.schema import Scenario
 from hubsim.version import __version__
 
@@ -50,11 +52,12 @@ SELECT_KEYS = {"gateway", "service", "from", "name"}
 
 
 def data_dir() -> Path:
-    """The ``data/`` folder: under the working directory, else beside the source tree."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        if (base / "data" / MAP_FILE).is_file():
-            return base / "data"
-    raise ScenarioError(f"data/{MAP_FILE} was not found (run from the repository root)")
+    """The ``data/`` folder: under the working directory, else the one installed with the
+    package (:func:`hubsim.scenario.resources.data_folder`), so it works from any folder."""
+    local = Path.cwd() / "data"
+    if (local / MAP_FILE).is_file():
+        return local
+    return data_folder()
 
 
 # ------------------------------------------------------------------ measures
@@ -319,7 +322,8 @@ def _default_scenario() -> Path:
 
 def _label(path: Path) -> str:
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        # abspath, not resolve: scenarios/ at the repository root is a symlink, keep its name
+        return Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
     except ValueError:
         return path.as_posix()
 

@@ -23,13 +23,12 @@ from hubsim.errors import ScenarioError
 from hubsim.scenario.build import build_scenario
 from hubsim.scenario.checks import Check
 from hubsim.scenario.overlay import resolve_overlay
+from hubsim.scenario.resources import scenario_folder
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["ScenarioError", "bundled_scenario", "load_scenario"]
 
 TABLE_SECTIONS = ("links", "services", "demand")
-
-
 
 
 def load_scenario(path: str | Path, checks: Sequence[Check] = ()) -> Scenario:
@@ -119,10 +118,14 @@ def _cell(value: str) -> Any:
 
 
 def bundled_scenario(filename: str) -> Path:
-    """The bundled ``scenarios/<filename>``: from the working folder's ``scenarios/`` first,
-    else from the checkout hubsim is installed from."""
-    for base in (Path.cwd() / "scenarios", Path(__file__).resolve().parents[2] / "scenarios"):
-        if (base / filename).is_file():
-            return base / filename
+    """The bundled ``scenarios/<filename>``: from the working folder's ``scenarios/`` first
+    (in a checkout, the root symlink to the same files), else the copy installed with the
+    package (:mod:`hubsim.scenario.resources`), so it works from any folder."""
+    local = Path.cwd() / "scenarios" / filename
+    if local.is_file():
+        return local
+    installed = scenario_folder() / filename
+    if installed.is_file():
+        return installed
     raise ScenarioError(f"no scenario given and the bundled scenarios/{filename} "
                         "was not found; pass a scenario file")

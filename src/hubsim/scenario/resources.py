@@ -1,0 +1,64 @@
+"""The scenarios and data tables that ship with hubsim, found as package resources.
+
+The files live inside the package, ``src/hubsim/bundled/scenarios/*.yaml`` (with any CSV
+tables they read) and ``src/hubsim/bundled/data/*.csv`` (``nodes``, ``reference_figures``,
+``calibration_map``), and are read through :mod:`importlib.resources`, so an installed hubsim
+(editable or not) finds them from any working folder. The repository root keeps the paths
+users, the README, the tests, the notebooks, ``.ci/run`` and the golden files know
+(``scenarios/chongqing_2019.yaml``, ``data/calibration_map.csv``) as two git symlinks,
+``scenarios -> src/hubsim/bundled/scenarios`` and ``data -> src/hubsim/bundled/data``.
+
+Why this layout rather than keeping the folders at the root and mapping them into the wheel:
+the package is then self-contained (a wheel or sdist built from ``src/`` needs no mapping of
+outside folders, and an editable install reads the same files through the same lookup), and
+the file bytes are unchanged, so the ``scenario_sha256`` in ``expected/*.csv`` still matches.
+The symlinks are only a convenience for people working in the repository.
+
+>>> sorted(p.name for p in bundled_data_files())
+['calibration_map.csv', 'nodes.csv', 'reference_figures.csv']
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from hubsim.errors import ScenarioError
+
+__all__ = ["bundled_data_files", "bundled_scenarios", "data_folder", "scenario_folder"]
+
+#: Where the bundled files sit inside the ``hubsim`` package.
+SCENARIOS = ("bundled", "scenarios")
+DATA = ("bundled", "data")
+
+
+def _folder(parts: tuple[str, ...]) -> Path:
+    resource = files("hubsim")
+    for part in parts:
+        resource = resource / part
+    if not isinstance(resource, Path) or not resource.is_dir():
+        # a zip import would give another Traversable; scenario files extend each other by
+        # relative path, so they must be real files in a folder
+        raise ScenarioError(f"the bundled folder hubsim/{'/'.join(parts)} was not found in "
+                            "the installed package (reinstall hubsim)")
+    return resource
+
+
+def scenario_folder() -> Path:
+    """The folder of the bundled scenario files (``hubsim/bundled/scenarios``)."""
+    return _folder(SCENARIOS)
+
+
+def data_folder() -> Path:
+    """The folder of the bundled data tables (``hubsim/bundled/data``)."""
+    return _folder(DATA)
+
+
+def bundled_scenarios() -> list[Path]:
+    """Every bundled scenario file (``*.yaml``), sorted by name."""
+    return sorted(scenario_folder().glob("*.yaml"))
+
+
+def bundled_data_files() -> list[Path]:
+    """Every bundled data table (``*.csv``), sorted by name."""
+    return sorted(data_folder().glob("*.csv"))
