@@ -1,4 +1,8 @@
-"""Shared fixtures: the bundled tiny scenario, a dict -> Scenario builder, closed figures."""
+"""Shared fixtures: the bundled tiny scenario, a dict -> Scenario builder, closed figures.
+
+Hypothesis runs derandomized (the same examples on every run, no example database), so a
+property test never flakes in CI; set HUBSIM_HYPOTHESIS=random to explore new examples locally.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,17 @@ from typing import Any  # noqa: E402
 
 import matplotlib  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
-from hubsim.scenario.loader import build_scenario  # noqa: E402
+from hubsim.scenario.build import build_scenario  # noqa: E402
 from hubsim.scenario.schema import Scenario  # noqa: E402
 
 matplotlib.use("Agg")
+
+settings.register_profile("derandomized", derandomize=True, database=None)
+settings.register_profile("random", derandomize=False)
+settings.load_profile("random" if os.environ.get("HUBSIM_HYPOTHESIS") == "random"
+                      else "derandomized")
 
 TESTS = Path(__file__).resolve().parent
 TINY = TESTS / "scenarios" / "tiny.yaml"

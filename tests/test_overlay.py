@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 import hubsim
+from hubsim.api import load_scenario
+from hubsim.scenario.build import build_scenario
 from hubsim.scenario.diff import diff_scenarios, diff_table, diff_text, show_text
-from hubsim.scenario.loader import build_scenario, load_scenario
 from hubsim.scenario.overlay import scenario_data
 
 ROOT = Path(__file__).resolve().parents[1]

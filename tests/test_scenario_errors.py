@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hubsim.scenario.loader import ScenarioError, build_scenario, load_scenario
+from hubsim.api import load_scenario
+from hubsim.errors import ScenarioError
+from hubsim.scenario.build import build_scenario
 
 
 @pytest.fixture(scope="module")
