@@ -14,6 +14,7 @@ import pytest
 
 import hubsim
 from hubsim.analysis import kpis as K
+from hubsim.analysis.yard import yard_series
 from hubsim.scenario.schema import Target
 from hubsim.sim.records import EVENT_NAMES
 
@@ -224,7 +225,7 @@ def test_yard_mean_is_time_weighted(nodes):
         (175.0, "lift_on", 10, "port", "port-east:water", "barge", -1, 10.0, 100.0, 0.0, 0.5),
         (250.0, "delivered", 11, "port", None, None, -1, 20.0, 200.0, 0.0, 99.0),
     ])
-    series = K.yard_series(ev, nodes)
+    series = yard_series(ev, nodes)
     assert series["level"].tolist() == [10.0, 30.0, 20.0, 0.0]
     rows = pd.DataFrame(K.hub_summary(ev, nodes, window)).set_index(["kpi", "key"])["value"]
     # 10 TEU for 50 h, 30 TEU for 25 h, 20 TEU for 25 h, over 100 h (not the event average 20)

@@ -104,14 +104,15 @@ class Results:
         :mod:`hubsim.analysis.yearly`)."""
         from hubsim.analysis.yearly import kpis_by_year
 
-        return kpis_by_year(self)
+        return kpis_by_year(self.events, self.consignments, self.trips, self.links, self.nodes,
+                            self.window, self.scenario.growth.first_year)
 
     @cached_property
     def targets_by_year(self) -> pd.DataFrame:
         """The verdict per measured year and target (column ``year``)."""
         from hubsim.analysis.yearly import targets_by_year
 
-        return targets_by_year(self, self.kpis_by_year)
+        return targets_by_year(self.kpis_by_year, self.scenario.targets)
 
     @cached_property
     def crossings(self) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.analysis import kpis as K
+from hubsim.analysis.yard import yard_series
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["DIAG_COLUMNS", "diagnostics"]
@@ -59,7 +60,7 @@ def diagnostics(events: pd.DataFrame, trips: pd.DataFrame, nodes: pd.DataFrame,
 
     node = ev["node"].astype(str).to_numpy()
     lifts = inside & ((name == "lift_on") | (name == "lift_off"))
-    yards = K.yard_series(ev, nodes)
+    yards = yard_series(ev, nodes)
     for hub in scn.hubs:
         m = lifts & (node == hub)
         rows.append(("equipment_wait_growth", "hub", hub,

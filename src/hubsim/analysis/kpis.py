@@ -11,6 +11,9 @@ Counting rules (the one place they live in code; README "Counting rules" says th
   at that hub (off the arriving vehicle, onto the departing one).
 * All per-year figures are measured over the window after the warm-up and scaled to 365 days.
 * A consignment's load is TEU for containers and tonnes for air cargo (``teu == 0``).
+
+Every KPI name, scope and unit emitted here is declared in :mod:`hubsim.catalogue` (the unit is
+taken from there; a test checks both ways).
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hubsim.analysis.yard import time_weighted, yard_series
+from hubsim.catalogue import info
 from hubsim.scenario.schema import HOURS_PER_YEAR, Target
 
 __all__ = [
-    "Window", "crossings", "channel_summary", "hub_summary", "service_summary", "time_summary",
-    "flow_summary", "kpi_table", "verdict", "daily_channel_teu", "weekly_utilisation",
-    "yard_series", "conservation",
+    "KPI_COLUMNS", "Window", "channel_summary", "consignment_corridor", "conservation",
+    "crossings", "flow_summary", "hub_summary", "kpi_table", "service_summary", "time_summary",
+    "verdict",
 ]
 
 KPI_COLUMNS = ["kpi", "scope", "key", "value", "unit"]
@@ -49,11 +54,6 @@ class Window:
 
     def mask(self, t: pd.Series) -> pd.Series:
         return (t >= self.start_h) & (t < self.end_h)
-
-
-def _load(events: pd.DataFrame) -> pd.Series:
-    """TEU for containers, tonnes for air cargo."""
-    return events["teu"].where(events["teu"] > 0, events["tonnes"])
 
 
 def _lookup(col: pd.Series, mapping: pd.Series | None = None, missing: object = "") \
@@ -101,8 +101,10 @@ def crossings(events: pd.DataFrame, links: pd.DataFrame,
     return res
 
 
-def _row(kpi: str, scope: str, key: str, value: float, unit: str) -> dict:
-    return {"kpi": kpi, "scope": scope, "key": key, "value": float(value), "unit": unit}
+def _row(kpi: str, scope: str, key: str, value: float) -> dict[str, object]:
+    """One row of the KPI table; the unit is the catalogue's (:mod:`hubsim.catalogue`)."""
+    return {"kpi": kpi, "scope": scope, "key": key, "value": float(value),
+            "unit": info(kpi).unit}
 
 
 def channel_summary(cross: pd.DataFrame, window: Window) -> list[dict]:
@@ -110,46 +112,15 @@ def channel_summary(cross: pd.DataFrame, window: Window) -> list[dict]:
     c = cross[window.mask(cross["t_h"])]
     f = window.per_year
     intl = c[c["international"]]
-    rows = [_row("channel_teu", "total", "", c["teu"].sum() * f, "TEU/yr"),
-            _row("international_tonnes", "total", "", intl["tonnes"].sum() * f, "t/yr"),
-            _row("air_tonnes", "total", "", c.loc[c["teu"] == 0, "tonnes"].sum() * f, "t/yr")]
+    rows = [_row("channel_teu", "total", "", c["teu"].sum() * f),
+            _row("international_tonnes", "total", "", intl["tonnes"].sum() * f),
+            _row("air_tonnes", "total", "", c.loc[c["teu"] == 0, "tonnes"].sum() * f)]
     for col in ("corridor", "mode", "direction"):
         for key, grp in c.groupby(col, sort=True):
-            rows.append(_row("channel_teu", col, str(key), grp["teu"].sum() * f, "TEU/yr"))
+            rows.append(_row("channel_teu", col, str(key), grp["teu"].sum() * f))
             rows.append(_row("international_tonnes", col, str(key),
-                             grp.loc[grp["international"], "tonnes"].sum() * f, "t/yr"))
+                             grp.loc[grp["international"], "tonnes"].sum() * f))
     return rows
-
-
-def yard_series(events: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
-    """Yard content per hub after every change: columns ``t_h, node, level``.
-
-    A load is in a hub's yard from lift-off (or creation at the hub) to lift-on (or delivery).
-    """
-    hubs = nodes.index[nodes["kind"] == "hub"]
-    signs = {"lift_off": 1.0, "generated": 1.0, "lift_on": -1.0, "delivered": -1.0}
-    keep = events["node"].isin(hubs) & events["event"].isin(list(signs))
-    ev = events.loc[keep, ["t_h", "event", "node", "teu", "tonnes"]]
-    sign = ev["event"].map(signs).astype(float)
-    ev = ev.assign(delta=_load(ev) * sign)
-    ev = ev.sort_values(["t_h"], kind="stable")
-    ev["level"] = ev.groupby("node", observed=True)["delta"].cumsum()
-    return ev[["t_h", "node", "level"]].reset_index(drop=True)
-
-
-def _time_weighted(series: pd.DataFrame, window: Window) -> tuple[float, float, float]:
-    """Mean, max and end level of a step function given at change times."""
-    if series.empty:
-        return 0.0, 0.0, 0.0
-    t = series["t_h"].to_numpy()
-    lv = series["level"].to_numpy()
-    before = t < window.start_h
-    start_level = lv[before][-1] if before.any() else 0.0
-    inside = (t >= window.start_h) & (t < window.end_h)
-    times = np.concatenate(([window.start_h], t[inside], [window.end_h]))
-    levels = np.concatenate(([start_level], lv[inside]))
-    mean = float(np.sum(levels * np.diff(times)) / window.hours)
-    return mean, float(levels.max()), float(levels[-1])
 
 
 def hub_summary(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> list[dict]:
@@ -163,27 +134,28 @@ def hub_summary(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> li
     departs = events.loc[inside & (kind == "depart"), ["node", "wait_h"]]
     overflow = events.loc[inside & (kind == "overflow"), ["node", "teu"]]
     yards = yard_series(events, nodes)
-    for hub, info in nodes[nodes["kind"] == "hub"].iterrows():
+    for hub, node in nodes[nodes["kind"] == "hub"].iterrows():
         hl = lifts[lifts["node"] == hub]
-        rows.append(_row("hub_lifts_teu", "hub", hub, hl["teu"].sum() * f, "TEU/yr"))
+        rows.append(_row("hub_lifts_teu", "hub", hub, hl["teu"].sum() * f))
         rows.append(_row("hub_lifts_tonnes_air", "hub", hub,
-                         hl.loc[hl["teu"] == 0, "tonnes"].sum() * f, "t/yr"))
+                         hl.loc[hl["teu"] == 0, "tonnes"].sum() * f))
         busy = hl["dur_h"].sum()
         rows.append(_row("equipment_utilisation", "hub", hub,
-                         busy / (info["equipment"] * window.hours), "fraction"))
+                         busy / (node["equipment"] * window.hours)))
         rows.append(_row("equipment_wait_mean_h", "hub", hub,
-                         hl["wait_h"].mean() if len(hl) else 0.0, "h"))
-        mean, peak, end = _time_weighted(yards[yards["node"] == hub], window)
-        rows.append(_row("yard_mean", "hub", hub, mean, "TEU"))
-        rows.append(_row("yard_max", "hub", hub, peak, "TEU"))
-        rows.append(_row("yard_end", "hub", hub, end, "TEU"))
-        rows.append(_row("yard_mean_utilisation", "hub", hub, mean / info["yard_teu"],
-                         "fraction"))
+                         hl["wait_h"].mean() if len(hl) else 0.0))
+        yard = yards[yards["node"] == hub]
+        mean, peak, end = time_weighted(yard["t_h"].to_numpy(), yard["level"].to_numpy(),
+                                        window.start_h, window.end_h)
+        rows.append(_row("yard_mean", "hub", hub, mean))
+        rows.append(_row("yard_max", "hub", hub, peak))
+        rows.append(_row("yard_end", "hub", hub, end))
+        rows.append(_row("yard_mean_utilisation", "hub", hub, mean / node["yard_teu"]))
         dwell = departs.loc[departs["node"] == hub, "wait_h"]
         for stat, value in _stats(dwell).items():
-            rows.append(_row(f"hub_dwell_{stat}_h", "hub", hub, value, "h"))
+            rows.append(_row(f"hub_dwell_{stat}_h", "hub", hub, value))
         rows.append(_row("overflow_teu", "hub", hub,
-                         overflow.loc[overflow["node"] == hub, "teu"].sum() * f, "TEU/yr"))
+                         overflow.loc[overflow["node"] == hub, "teu"].sum() * f))
     return rows
 
 
@@ -201,13 +173,12 @@ def service_summary(trips: pd.DataFrame, window: Window) -> list[dict]:
     f = window.per_year
     tr = trips[window.mask(trips["depart_h"])]
     for svc, grp in tr.groupby("service", observed=True, sort=True):
-        rows.append(_row("departures", "service", str(svc), len(grp) * f, "1/yr"))
-        rows.append(_row("vehicle_trips", "service", str(svc), grp["vehicles"].sum() * f,
-                         "1/yr"))
+        rows.append(_row("departures", "service", str(svc), len(grp) * f))
+        rows.append(_row("vehicle_trips", "service", str(svc), grp["vehicles"].sum() * f))
         rows.append(_row("load_factor", "service", str(svc),
-                         grp["load"].sum() / grp["capacity"].sum(), "fraction"))
+                         grp["load"].sum() / grp["capacity"].sum()))
         rows.append(_row("departure_delay_mean_h", "service", str(svc),
-                         (grp["depart_h"] - grp["scheduled_h"]).mean(), "h"))
+                         (grp["depart_h"] - grp["scheduled_h"]).mean()))
     return rows
 
 
@@ -215,23 +186,28 @@ def time_summary(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.Dat
                  window: Window) -> list[dict]:
     """Door-to-door times of loads delivered in the window: overall, by cargo and corridor."""
     ev = events[window.mask(events["t_h"]) & (events["event"] == "delivered")]
-    corridor_of = _consignment_corridor(consignments, links)
+    corridor_of = consignment_corridor(consignments, links)
     d = pd.DataFrame({"dur": ev["dur_h"].to_numpy(),
                       "cargo": np.where(ev["teu"].to_numpy() > 0, "container", "air"),
                       "corridor": ev["cid"].map(corridor_of).fillna("").to_numpy()})
     rows = []
     for stat, value in _stats(d["dur"]).items():
-        rows.append(_row(f"door_to_door_{stat}_h", "total", "", value, "h"))
+        rows.append(_row(f"door_to_door_{stat}_h", "total", "", value))
     for col in ("cargo", "corridor"):
         for key, grp in d.groupby(col, sort=True):
             if key == "":
                 continue
             for stat, value in _stats(grp["dur"]).items():
-                rows.append(_row(f"door_to_door_{stat}_h", col, str(key), value, "h"))
+                rows.append(_row(f"door_to_door_{stat}_h", col, str(key), value))
     return rows
 
 
-def _consignment_corridor(consignments: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+def consignment_corridor(consignments: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    """Corridor of each consignment, indexed by ``cid`` ('' when neither end is a gateway).
+
+    The one rule for "which corridor does this load belong to": the corridor of the gateway
+    at its destination, else of the gateway at its origin.
+    """
     corridor_of_gw = links.loc[links["gateway"] != ""].drop_duplicates("gateway") \
         .set_index("gateway")["corridor"]
     # the destination's corridor, else the origin's, else ""
@@ -258,17 +234,17 @@ def flow_summary(events: pd.DataFrame, links: pd.DataFrame, window: Window) -> l
     f = window.per_year
     rows = [
         _row("cost_per_teu", "total", "", cost[container].sum() / teu_done if teu_done else
-             np.nan, "USD/TEU"),
+             np.nan),
         _row("co2_per_teu", "total", "", co2_t[container].sum() / teu_done if teu_done else
-             np.nan, "t CO2/TEU"),
-        _row("co2_total", "total", "", co2_t.sum() * f, "t CO2/yr"),
+             np.nan),
+        _row("co2_total", "total", "", co2_t.sum() * f),
     ]
     mode = _lookup(dep["link"], links["mode"])
     for m in sorted(set(mode)):
         sel = mode == m
-        rows.append(_row("co2_total", "mode", m, co2_t[sel].sum() * f, "t CO2/yr"))
+        rows.append(_row("co2_total", "mode", m, co2_t[sel].sum() * f))
         rows.append(_row("teu_km", "mode", m,
-                         (dep["teu"].to_numpy()[sel] * km[sel]).sum() * f, "TEU-km/yr"))
+                         (dep["teu"].to_numpy()[sel] * km[sel]).sum() * f))
     return rows
 
 
@@ -294,8 +270,8 @@ def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
     rows += time_summary(events, consignments, links, window)
     rows += flow_summary(events, links, window)
     bal = conservation(events)
-    rows.append(_row("backlog_end_teu", "total", "", bal["in_system_teu"], "TEU"))
-    rows.append(_row("backlog_end_tonnes", "total", "", bal["in_system_tonnes"], "t"))
+    rows.append(_row("backlog_end_teu", "total", "", bal["in_system_teu"]))
+    rows.append(_row("backlog_end_tonnes", "total", "", bal["in_system_tonnes"]))
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
 
 
@@ -303,7 +279,7 @@ def verdict(kpis: pd.DataFrame, targets: tuple[Target, ...]) -> pd.DataFrame:
     """One row per target: value, threshold, and whether it is met."""
     rows = []
     for tgt in targets:
-        if tgt.kpi == "hub_lifts_teu":
+        if info(tgt.kpi).scopes == ("hub",):  # a per-hub KPI: the target names the hub
             sel = kpis[(kpis["kpi"] == tgt.kpi) & (kpis["key"] == tgt.hub)]
         else:
             sel = kpis[(kpis["kpi"] == tgt.kpi) & (kpis["scope"] == "total")]
@@ -316,27 +292,3 @@ def verdict(kpis: pd.DataFrame, targets: tuple[Target, ...]) -> pd.DataFrame:
                      "met": bool(met), "description": tgt.description})
     return pd.DataFrame(rows, columns=["target", "kpi", "hub", "sense", "threshold", "value",
                                        "unit", "ratio", "met", "description"])
-
-
-def daily_channel_teu(cross: pd.DataFrame, window: Window) -> pd.DataFrame:
-    """Channel TEU per day of the measured window, with the running total (for plots)."""
-    c = cross[window.mask(cross["t_h"])]
-    day = ((c["t_h"] - window.start_h) // 24).astype(int)
-    n_days = int(np.ceil(window.hours / 24))
-    per_day = c.groupby(day)["teu"].sum().reindex(range(n_days), fill_value=0.0)
-    return pd.DataFrame({"day": np.arange(n_days), "teu": per_day.to_numpy(),
-                         "cumulative_teu": per_day.cumsum().to_numpy()})
-
-
-def weekly_utilisation(events: pd.DataFrame, nodes: pd.DataFrame,
-                       window: Window) -> pd.DataFrame:
-    """Equipment utilisation per hub per week of the window (rows: week, columns: hub)."""
-    hubs = nodes[nodes["kind"] == "hub"]
-    ev = events[window.mask(events["t_h"]) & events["event"].isin(["lift_on", "lift_off"])]
-    week = ((ev["t_h"] - window.start_h) // 168).astype(int)
-    busy = ev.assign(week=week.to_numpy()).groupby(["week", "node"], observed=True)["dur_h"] \
-        .sum().unstack(fill_value=0.0)
-    n_weeks = int(np.ceil(window.hours / 168))
-    busy = busy.reindex(index=range(n_weeks), columns=list(hubs.index), fill_value=0.0)
-    hours = np.minimum(168.0, window.hours - np.arange(n_weeks) * 168.0)
-    return busy.div(hours, axis=0).div(hubs["equipment"].astype(float), axis=1)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hubsim.analysis.kpis import Window, yard_series
+from hubsim.analysis.kpis import Window, consignment_corridor
+from hubsim.analysis.yard import time_weighted, yard_series
 
 __all__ = ["daily_channel", "link_flows", "weekly_hub_table", "yard_daily", "transit_times",
            "corridor_cost_co2"]
@@ -99,8 +100,8 @@ def weekly_hub_table(events: pd.DataFrame, nodes: pd.DataFrame, window: Window,
 def yard_daily(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> pd.DataFrame:
     """Time-weighted mean yard content per hub and day of the window: ``day, hub, yard_teu``.
 
-    Air cargo counts in tonnes in the airport's yard, as in
-    :func:`hubsim.analysis.kpis.yard_series`.
+    Each day's value is :func:`hubsim.analysis.yard.time_weighted` over that day, the rule of
+    the ``yard_mean`` KPI; air cargo counts in tonnes in the airport's yard.
     """
     series = yard_series(events, nodes)
     n_days = max(1, int(np.ceil(window.hours / 24)))
@@ -111,37 +112,11 @@ def yard_daily(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> pd.
         s = series[series["node"] == hub]
         t = s["t_h"].to_numpy()
         lv = s["level"].to_numpy()
-        cum_area = _step_integral(t, lv, edges)
-        frames.append(pd.DataFrame({"day": np.arange(n_days), "hub": hub,
-                                    "yard_teu": np.diff(cum_area) / np.diff(edges)}))
+        means = [time_weighted(t, lv, float(a), float(b))[0]
+                 for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        frames.append(pd.DataFrame({"day": np.arange(n_days), "hub": hub, "yard_teu": means}))
     return pd.concat(frames, ignore_index=True) if frames else \
         pd.DataFrame({"day": [], "hub": [], "yard_teu": []})
-
-
-def _step_integral(t: np.ndarray, level: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Integral up to each of ``at`` (sorted) of the step function taking ``level[i]`` from
-    ``t[i]`` (sorted) on and 0 before ``t[0]``; relative to ``at[0]``."""
-    if len(t) == 0:
-        return np.zeros(len(at))
-    area = np.concatenate(([0.0], np.cumsum(level[:-1] * np.diff(t))))
-    i = np.searchsorted(t, at, side="right") - 1
-    j = np.clip(i, 0, None)
-    value = np.where(i >= 0, area[j] + level[j] * (at - t[j]), 0.0)
-    return value - value[0]
-
-
-def _corridor_of(consignments: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
-    """Corridor of each consignment (by its gateway end), indexed by ``cid``; '' if none."""
-    by_gw = links.loc[links["gateway"] != ""].drop_duplicates("gateway") \
-        .set_index("gateway")["corridor"]
-    ends = []
-    for col in ("destination", "origin"):
-        cat = pd.Categorical(consignments[col])
-        names = np.append(np.asarray(pd.Index(cat.categories).map(
-            lambda n: by_gw.get(str(n), "")), dtype=object), "")
-        ends.append(names[np.asarray(cat.codes)])  # code -1 (missing) picks the trailing ""
-    corridor = np.where(ends[0] != "", ends[0], ends[1])
-    return pd.Series(corridor, index=consignments["cid"].to_numpy())
 
 
 def _lookup(by_cid: pd.Series, cids: pd.Series) -> np.ndarray:
@@ -161,7 +136,7 @@ def transit_times(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.Da
     tonnes, days`` (loads that never cross the boundary have corridor ``'domestic'``)."""
     ev = events.loc[window.mask(events["t_h"]) & (events["event"] == "delivered"),
                     ["cid", "teu", "tonnes", "dur_h"]]
-    corridor = _lookup(_corridor_of(consignments, links), ev["cid"])
+    corridor = _lookup(consignment_corridor(consignments, links), ev["cid"])
     return pd.DataFrame({
         "corridor": np.where(corridor == "", "domestic", corridor),
         "cargo": np.where(ev["teu"].to_numpy() > 0, "container", "air"),
@@ -182,7 +157,7 @@ def corridor_cost_co2(events: pd.DataFrame, consignments: pd.DataFrame, links: p
     ev = events.loc[window.mask(events["t_h"]) & (events["teu"] > 0) &
                     events["event"].isin(["depart", "delivered"]),
                     ["event", "cid", "link", "teu", "tonnes"]]
-    corridor_of = _corridor_of(consignments, links)
+    corridor_of = consignment_corridor(consignments, links)
     dep = ev[ev["event"] == "depart"]
     code = _codes(dep["link"], links.index)
     ok = code >= 0

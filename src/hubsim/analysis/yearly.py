@@ -11,15 +11,10 @@ the end of that year rather than at the end of the run. Years are labelled with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from hubsim.analysis import kpis as K
-from hubsim.scenario.schema import HOURS_PER_YEAR
-
-if TYPE_CHECKING:
-    from hubsim.api import Results
+from hubsim.scenario.schema import HOURS_PER_YEAR, Target
 
 __all__ = ["first_year_met", "kpis_by_year", "targets_by_year", "year_windows"]
 
@@ -40,16 +35,22 @@ def year_windows(window: K.Window, first_year: int | None = None) -> list[tuple[
     return out
 
 
-def kpis_by_year(res: Results) -> pd.DataFrame:
-    """Tidy KPI table with a leading ``year`` column (see
-    :func:`hubsim.analysis.kpis.kpi_table`)."""
-    ev = res.events
+def kpis_by_year(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFrame,
+                 links: pd.DataFrame, nodes: pd.DataFrame, window: K.Window,
+                 first_year: int | None = None) -> pd.DataFrame:
+    """Tidy KPI table with a leading ``year`` column.
+
+    The arguments are those of :func:`hubsim.analysis.kpis.kpi_table` (``window`` the whole
+    measured period) plus ``first_year``, the label of the first measured year
+    (``growth.first_year``; None numbers the years 1, 2, ...).
+    """
+    ev = events
     is_gen = (ev["event"] == "generated").to_numpy()
     is_dlv = (ev["event"] == "delivered").to_numpy()
     t = ev["t_h"].to_numpy()
     tables = []
-    for year, w in year_windows(res.window, res.scenario.growth.first_year):
-        table = K.kpi_table(ev, res.consignments, res.trips, res.links, res.nodes, w)
+    for year, w in year_windows(window, first_year):
+        table = K.kpi_table(ev, consignments, trips, links, nodes, w)
         before = t < w.end_h
         for unit, kpi in (("teu", "backlog_end_teu"), ("tonnes", "backlog_end_tonnes")):
             col = ev[unit].to_numpy()
@@ -60,12 +61,14 @@ def kpis_by_year(res: Results) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)
 
 
-def targets_by_year(res: Results, by_year: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per year and target: value, threshold, ratio, ``met``."""
-    by_year = kpis_by_year(res) if by_year is None else by_year
+def targets_by_year(by_year: pd.DataFrame, targets: tuple[Target, ...]) -> pd.DataFrame:
+    """One row per year and target: value, threshold, ratio, ``met``.
+
+    ``by_year`` is :func:`kpis_by_year` output, ``targets`` the scenario's targets.
+    """
     rows = []
     for year, table in by_year.groupby("year", sort=True):
-        v = K.verdict(table.drop(columns="year"), res.scenario.targets)
+        v = K.verdict(table.drop(columns="year"), targets)
         v.insert(0, "year", year)
         rows.append(v)
     return pd.concat(rows, ignore_index=True)

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from hubsim.analysis.stats import t_half_width
 from hubsim.api import Results, load_scenario, simulate
-from hubsim.experiments.runs import t_quantile
+from hubsim.catalogue import CATALOGUE
 from hubsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -37,24 +38,17 @@ if TYPE_CHECKING:
 
 __all__ = ["HEADLINE", "Comparison", "compare", "headline_kpis"]
 
-#: (kpi, scope) pairs in the comparison table; every key of each scope is kept.
-HEADLINE: tuple[tuple[str, str], ...] = (
-    ("channel_teu", "total"), ("international_tonnes", "total"), ("air_tonnes", "total"),
-    ("door_to_door_mean_h", "total"), ("cost_per_teu", "total"), ("co2_total", "total"),
-    ("backlog_end_teu", "total"),
-    ("channel_teu", "corridor"), ("international_tonnes", "corridor"),
-    ("door_to_door_mean_h", "corridor"), ("channel_teu", "mode"),
-    ("hub_lifts_teu", "hub"), ("hub_lifts_tonnes_air", "hub"),
-    ("equipment_utilisation", "hub"), ("equipment_wait_mean_h", "hub"),
-    ("hub_dwell_mean_h", "hub"), ("yard_mean_utilisation", "hub"), ("overflow_teu", "hub"),
-)
+#: Order of the scopes in the comparison table (inside a scope, the catalogue's order).
+_SCOPE_ORDER = ("total", "corridor", "mode", "hub")
+#: (kpi, scope) pairs in the comparison table, from the catalogue's ``compared`` scopes;
+#: every key of each scope is kept.
+HEADLINE: tuple[tuple[str, str], ...] = tuple(
+    (k.name, scope) for scope in _SCOPE_ORDER for k in CATALOGUE.values() if scope in k.compared)
 #: rows drawn in the comparison plot (targets are always drawn)
-_PLOTTED = {("channel_teu", "total"), ("international_tonnes", "total"),
-            ("air_tonnes", "total"), ("door_to_door_mean_h", "total"), ("co2_total", "total"),
-            ("channel_teu", "corridor"), ("hub_lifts_teu", "hub"),
-            ("equipment_wait_mean_h", "hub"), ("hub_dwell_mean_h", "hub")}
+_PLOTTED = {(k.name, scope) for k in CATALOGUE.values() for scope in k.plotted}
 _ID = ["kpi", "scope", "key", "unit"]
-_FLOWS = ("channel_teu", "international_tonnes", "hub_lifts_teu", "hub_lifts_tonnes_air")
+#: volumes per year: a key where one is zero or absent in every scenario is left out
+_FLOWS = tuple(k.name for k in CATALOGUE.values() if k.flow)
 
 
 def headline_kpis(res: Results) -> pd.DataFrame:
@@ -316,8 +310,7 @@ def _side_by_side(names: list[str], runs: pd.DataFrame) -> pd.DataFrame:
         n = stats["n"].to_numpy(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(base != 0, diff / np.abs(base), np.nan)
-            tq = np.array([t_quantile(int(k) - 1) if k > 1 else np.nan for k in n])
-            ci = tq * stats["sd"].to_numpy(float) / np.sqrt(n)
+        ci = t_half_width(stats["sd"].to_numpy(float), n)
         cols[name] = means[name].to_numpy(float)
         cols[f"{name} diff"] = diff
         cols[f"{name} rel"] = rel

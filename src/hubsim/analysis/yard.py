@@ -1,0 +1,55 @@
+"""Yard content of the hubs: the one place the yard level and its time average are computed.
+
+A load is in a hub's yard from lift-off (or creation at the hub) to lift-on (or delivery); air
+cargo counts in tonnes in the airport's yard. :func:`yard_series` gives the level after every
+change and :func:`time_weighted` its mean, peak and end value over any period, which both the
+yard KPIs (:mod:`hubsim.analysis.kpis`) and the daily yard table behind the figures
+(:mod:`hubsim.analysis.series`) use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["time_weighted", "yard_series"]
+
+_SIGNS = {"lift_off": 1.0, "generated": 1.0, "lift_on": -1.0, "delivered": -1.0}
+
+
+def yard_series(events: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
+    """Yard content per hub after every change: columns ``t_h, node, level``, sorted by time.
+
+    ``level`` is in TEU for containers and tonnes for air cargo (a consignment's load).
+    """
+    hubs = nodes.index[nodes["kind"] == "hub"]
+    keep = events["node"].isin(hubs) & events["event"].isin(list(_SIGNS))
+    ev = events.loc[keep, ["t_h", "event", "node", "teu", "tonnes"]]
+    sign = ev["event"].map(_SIGNS).astype(float)
+    load = ev["teu"].where(ev["teu"] > 0, ev["tonnes"])
+    ev = ev.assign(delta=load * sign)
+    ev = ev.sort_values(["t_h"], kind="stable")
+    ev["level"] = ev.groupby("node", observed=True)["delta"].cumsum()
+    return ev[["t_h", "node", "level"]].reset_index(drop=True)
+
+
+def time_weighted(t: np.ndarray, level: np.ndarray, start_h: float, end_h: float) \
+        -> tuple[float, float, float]:
+    """Mean, maximum and end value over ``[start_h, end_h)`` of a step function.
+
+    The function takes ``level[i]`` from ``t[i]`` on (``t`` sorted) and is 0 before ``t[0]``.
+    The mean is time-weighted; all three are 0 for an empty series.
+
+    >>> time_weighted(np.array([0.0, 10.0]), np.array([2.0, 4.0]), 5.0, 15.0)
+    (3.0, 4.0, 4.0)
+    """
+    if len(t) == 0:
+        return 0.0, 0.0, 0.0
+    first = int(np.searchsorted(t, start_h, side="left"))  # first change at or after start
+    stop = int(np.searchsorted(t, end_h, side="left"))     # first change at or after end
+    start_level = level[first - 1] if first > 0 else 0.0
+    inside = slice(first, max(first, stop))
+    times = np.concatenate(([start_h], t[inside], [end_h]))
+    levels = np.concatenate(([start_level], level[inside]))
+    mean = float(np.sum(levels * np.diff(times)) / (end_h - start_h))
+    return mean, float(levels.max()), float(levels[-1])

@@ -1,0 +1,85 @@
+"""The KPI catalogue is what the KPI code emits, both ways, and what every consumer reads."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+import hubsim
+from hubsim.catalogue import CATALOGUE, SCOPES, KpiInfo, info, label, unit
+from hubsim.errors import ScenarioError
+from hubsim.experiments import compare, golden
+from hubsim.scenario import schema
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _declared() -> set[tuple[str, str, str]]:
+    return {(k.name, scope, k.unit) for k in CATALOGUE.values() for scope in k.scopes}
+
+
+@pytest.fixture(scope="module")
+def tiny_kpis():
+    return hubsim.simulate(hubsim.load_scenario(ROOT / "tests/scenarios/tiny.yaml"),
+                           days=20).kpis
+
+
+def test_kpi_table_emits_exactly_the_catalogue(tiny_kpis):
+    emitted = set(zip(tiny_kpis["kpi"], tiny_kpis["scope"], tiny_kpis["unit"], strict=True))
+    assert emitted - _declared() == set(), "emitted but not in the catalogue"
+    assert _declared() - emitted == set(), "in the catalogue but never emitted"
+
+
+def test_golden_files_hold_the_golden_kpis_with_catalogue_units():
+    path = ROOT / "expected" / "chongqing_2022_target.csv"
+    rows = list(csv.DictReader(line for line in path.read_text().splitlines()
+                               if not line.startswith("#")))
+    assert {(r["kpi"], r["scope"], r["unit"]) for r in rows} == \
+        {(k, s, u) for k, s, u in _declared() if CATALOGUE[k].golden}
+
+
+def test_entries_are_consistent():
+    for name, k in CATALOGUE.items():
+        assert isinstance(k, KpiInfo) and k.name == name
+        assert k.unit and k.label and k.description
+        assert k.scopes and set(k.scopes) <= set(SCOPES)
+        assert set(k.compared) <= set(k.scopes)
+        assert set(k.plotted) <= set(k.compared)
+        if k.target:
+            assert k.golden and (k.scopes[0] == "total" or k.scopes == ("hub",))
+    labels = [k.label for k in CATALOGUE.values()]
+    assert len(set(labels)) == len(labels)
+
+
+def test_lookups():
+    assert info("channel_teu").unit == unit("channel_teu") == "TEU/yr"
+    assert label("international_tonnes") == "International logistics volume"
+    assert label("not_a_kpi") == "not_a_kpi"
+    with pytest.raises(KeyError, match="unknown KPI 'nope'"):
+        info("nope")
+
+
+def test_consumers_read_the_catalogue():
+    assert schema.KPI_NAMES == tuple(k.name for k in CATALOGUE.values() if k.target)
+    assert set(golden.GOLDEN_KPIS) == {k.name for k in CATALOGUE.values() if k.golden}
+    assert set(compare.HEADLINE) == {(k.name, s) for k in CATALOGUE.values()
+                                     for s in k.compared}
+    # the comparison table's row order did not change with the move to the catalogue
+    assert compare.HEADLINE[:7] == tuple((k, "total") for k in (
+        "channel_teu", "international_tonnes", "air_tonnes", "door_to_door_mean_h",
+        "cost_per_teu", "co2_total", "backlog_end_teu"))
+    assert [k for k, s in compare.HEADLINE if s == "hub"] == [
+        "hub_lifts_teu", "hub_lifts_tonnes_air", "equipment_utilisation",
+        "equipment_wait_mean_h", "hub_dwell_mean_h", "yard_mean_utilisation", "overflow_teu"]
+
+
+def test_a_target_must_name_a_target_kpi(tmp_path):
+    text = (ROOT / "tests/scenarios/tiny.yaml").read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("kpi: channel_teu", "kpi: yard_mean", 1))
+    assert "kpi: yard_mean" in bad.read_text()
+    with pytest.raises(ScenarioError, match=r"targets\[0\]\.kpi: must be 'channel_teu'.*"
+                                            r"got 'yard_mean'"):
+        hubsim.load_scenario(bad)
