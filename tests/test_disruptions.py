@@ -307,7 +307,7 @@ def test_the_year_a_target_is_first_met(make_scenario):
     assert first_year_met(verdicts, "t") == 2021
     assert list(verdicts["met"]) == [False, False, True]
     # hubsim run prints the same, one column per year
-    from hubsim.cli.main import report_text
+    from hubsim.present.tables import run_text as report_text
 
     lines = report_text(res).splitlines()
     at = lines.index("Targets by simulated year (hubsim.analysis.yearly)")

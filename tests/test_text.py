@@ -18,7 +18,9 @@ from hubsim.present.text import format_number, format_ratio, format_value, table
     (4.6e-05, "h", "0.166 s"),           # a short wait: seconds, not 4.6e-05 h
     (9.020169e-04, "h", "3.25 s"),
     (0.46, "h", "27.6 min"),
-    (1 / 60, "h", "1.00 min"),
+    (1 / 60, "h", "1 min"),
+    (1.0, "TEU", "1 TEU"),
+    (2.5, "h", "2.50 h"),
     (79.34612, "h", "79.3 h"),
     (456.4689, "h", "456 h"),
     (6.958104, "h", "6.96 h"),
@@ -47,7 +49,7 @@ def test_signed_differences():
     assert format_value(12345.2, "TEU/yr", signed=True) == "+12,345 TEU/yr"
     assert format_value(-12345.2, "TEU/yr", signed=True) == "-12,345 TEU/yr"
     assert format_value(0.012, "fraction", signed=True) == "+1.2 pt"
-    assert format_value(-0.5 / 60, "h", signed=True) == "-30.0 s"
+    assert format_value(-0.5 / 60, "h", signed=True) == "-30 s"
     assert format_value(0.0, "t", signed=True) == "0 t"
     assert format_ratio(0.0234) == "+2.3%"
     assert format_ratio(1.02, signed=False) == "102.0%"

@@ -13,13 +13,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
-
-from hubsim.api import Results, load_scenario, simulate
+from hubsim.api import load_scenario, simulate
 from hubsim.cli import experiments as experiment_cli
 from hubsim.cli.common import DEFAULT_SCENARIO, default_scenario
 from hubsim.errors import ScenarioError
-from hubsim.scenario.schema import HOURS_PER_YEAR, Scenario, field_table
+from hubsim.present.text import table
+from hubsim.scenario.schema import Scenario, field_table
 from hubsim.sim.network import build_network, route_table
 from hubsim.version import __version__
 
@@ -166,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from hubsim.present.output import default_folder, write_results
+    from hubsim.present.tables import run_text
 
     if args.replications is not None:
         return experiment_cli.run_replications(args)
@@ -198,7 +198,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.quiet:
         print(folder)
     else:
-        print(report_text(res))
+        print(run_text(res))
         print(f"\nResults: {folder}/")
     if args.strict and not bool(res.targets["met"].all()):
         return 1
@@ -210,92 +210,6 @@ def _report(args: argparse.Namespace) -> int:
 
     print(write_report(args.results_dir))
     return 0
-
-
-def _fmt(value: float, unit: str) -> str:
-    if pd.isna(value):
-        return "n/a"
-    if unit == "fraction":
-        return f"{value * 100:.0f}%"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
-
-
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  " + "  ".join(str(h).ljust(w) if i == 0 else str(h).rjust(w)
-                              for i, (h, w) in enumerate(zip(header, widths, strict=True)))]
-    for r in rows:
-        lines.append("  " + "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                                      for i, (c, w) in enumerate(zip(r, widths, strict=True))))
-    return "\n".join(lines)
-
-
-def _years_table(res: Results) -> str:
-    """One row per target, one column per measured year, and the first year it is met."""
-    from hubsim.analysis.yearly import first_year_met
-
-    by_year = res.targets_by_year
-    years = sorted(by_year["year"].unique())
-    rows = []
-    for t in res.targets.itertuples():
-        sel = by_year[by_year["target"] == t.target].set_index("year")
-        first = first_year_met(by_year, t.target)
-        rows.append([t.target] + [f"{_fmt(sel.loc[y, 'value'], t.unit)}"
-                                  f"{'*' if sel.loc[y, 'met'] else ' '}" for y in years]
-                    + ["never" if first is None else str(first)])
-    return _table(rows, ["target", *map(str, years), "first met"]) + "\n  (* met that year)"
-
-
-def report_text(res: Results) -> str:
-    """The compact verdict printed by ``hubsim run``."""
-    k = res.kpis
-    out = []
-    if len(res.targets):
-        rows = [[t.target, f"{_fmt(t.value, t.unit)} {t.unit}",
-                 f"{t.sense} {_fmt(t.threshold, t.unit)}", f"{t.ratio * 100:.1f}%",
-                 "MET" if t.met else "NOT MET"] for t in res.targets.itertuples()]
-        out += ["", "Targets (per year, measured after warm-up)",
-                _table(rows, ["target", "value", "threshold", "ratio", "verdict"])]
-    if len(res.targets) and res.window.hours > HOURS_PER_YEAR + 24.0:
-        out += ["", "Targets by simulated year (hubsim.analysis.yearly)", _years_table(res)]
-
-    def val(kpi: str, key: str) -> float:
-        sel = k[(k["kpi"] == kpi) & (k["key"] == key)]
-        return float(sel["value"].iloc[0]) if len(sel) else float("nan")
-
-    rows = []
-    for hub in res.scenario.hubs:
-        rows.append([hub, _fmt(val("hub_lifts_teu", hub), ""),
-                     _fmt(val("hub_lifts_tonnes_air", hub), ""),
-                     _fmt(val("equipment_utilisation", hub), "fraction"),
-                     _fmt(val("yard_mean_utilisation", hub), "fraction"),
-                     _fmt(val("hub_dwell_mean_h", hub), "h"),
-                     _fmt(val("yard_end", hub), "")])
-    out += ["", "By hub", _table(rows, ["hub", "lifts TEU/yr", "air t/yr", "equipment busy",
-                                        "yard mean", "dwell mean h", "yard at end"])]
-    modes = k[(k["kpi"] == "channel_teu") & (k["scope"] == "mode")]
-    total = modes["value"].sum()
-    rows = [[m.key, _fmt(m.value, ""), f"{m.value / total * 100:.1f}%" if total else "n/a",
-             _fmt(val("co2_total", m.key), "")] for m in modes.itertuples()]
-    out += ["", "By mode (channel crossings)",
-            _table(rows, ["mode", "TEU/yr", "share", "CO2 t/yr"])]
-    corr = k[(k["kpi"] == "channel_teu") & (k["scope"] == "corridor")]
-    rows = [[c.key, _fmt(c.value, ""),
-             _fmt(k[(k["kpi"] == "international_tonnes") & (k["scope"] == "corridor")
-                    & (k["key"] == c.key)]["value"].sum(), ""),
-             _fmt(k[(k["kpi"] == "door_to_door_mean_h") & (k["scope"] == "corridor")
-                    & (k["key"] == c.key)]["value"].sum(), "h")] for c in corr.itertuples()]
-    out += ["", "By corridor", _table(rows, ["corridor", "TEU/yr", "intl t/yr",
-                                             "door-to-door mean h"])]
-    b = res.balance
-    out += ["", f"Conservation: generated {b['generated_teu']:,.0f} TEU = delivered "
-                f"{b['delivered_teu']:,.0f} + at nodes {b['at_nodes_teu']:,.0f} + on vehicles "
-                f"{b['on_vehicles_teu']:,.0f} (checked)",
-            f"Simulated in {res.wall_time_s:.1f} s: {len(res.consignments):,} consignments, "
-            f"{len(res.events):,} event records, {res.simpy_events:,} SimPy events"]
-    return "\n".join(out)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -385,7 +299,7 @@ def summary_text(scn: Scenario) -> str:
         rows.append([svc.id, f"{svc.from_}-{svc.to}", svc.mode, f"{svc.capacity:g} {unit}",
                      freq, str(svc.fleet or "unlimited"), yearly])
     out += ["", f"Services ({len(scn.services)})",
-            _table(rows, ["id", "link", "mode", "capacity", "frequency", "fleet",
+            table(rows, ["id", "link", "mode", "capacity", "frequency", "fleet",
                           "capacity/yr (both ways)"])]
     routes = route_table(build_network(scn), scn)
     rows = []
@@ -403,7 +317,7 @@ def summary_text(scn: Scenario) -> str:
             intl_t += dem.tonnes_per_year
     out += ["", f"Demand ({len(scn.demand)} flows): {teu:,.0f} TEU/yr, {tonnes:,.0f} t/yr "
                 f"({intl_t:,.0f} t/yr international)",
-            _table(rows, ["flow", "cargo", "TEU/yr", "t/yr", "route"])]
+            table(rows, ["flow", "cargo", "TEU/yr", "t/yr", "route"])]
     if scn.targets:
         out += ["", "Targets"] + [f"  {t.id}: {t.kpi}{' at ' + t.hub if t.hub else ''} "
                                   f"{t.sense} {t.threshold:,.0f}" for t in scn.targets]
@@ -414,7 +328,7 @@ def summary_text(scn: Scenario) -> str:
 
 
 def _fields(args: argparse.Namespace) -> int:
-    print(fields_markdown() if args.markdown else _table(
+    print(fields_markdown() if args.markdown else table(
         [[r["field"], r["unit"], r["default"], r["description"]] for r in field_table()],
         ["field", "unit", "default", "description"]))
     return 0

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.text import OffsetFrom  # noqa: E402
 
-from hubsim.present.plots import MODE_COLOURS, SOURCE_NOTE, _footer, _si, hub_colour  # noqa: E402
+from hubsim.present.plots import MODE_COLOURS, SOURCE_NOTE, footer, hub_colour, si  # noqa: E402
 
 __all__ = ["network_map"]
 
@@ -40,8 +40,8 @@ def _flow(row: pd.Series) -> float:
 
 def _label(row: pd.Series) -> str:
     if row["mode"] == "air":
-        return f"{_si(row['air_t_per_year'])} t/yr"
-    return f"{_si(row['teu_per_year'])} TEU/yr"
+        return f"{si(row['air_t_per_year'])} t/yr"
+    return f"{si(row['teu_per_year'])} TEU/yr"
 
 
 def _clusters(points: pd.DataFrame, within_deg: float) -> list[list[str]]:
@@ -51,7 +51,7 @@ def _clusters(points: pd.DataFrame, within_deg: float) -> list[list[str]]:
         near = [g for g in groups
                 if any(math.hypot(p["lon"] - points.loc[m, "lon"], p["lat"] - points.loc[m, "lat"])
                        < within_deg for m in g)]
-        merged = [node]
+        merged = [str(node)]
         for g in near:
             merged = g + merged
             groups.remove(g)
@@ -124,12 +124,12 @@ def network_map(nodes: pd.DataFrame, flows: pd.DataFrame, scenario: str) -> Figu
     for ref in (1e5, 1e6):
         if peak >= ref / 4:
             handles.append(Line2D([], [], color="0.4", lw=_width(ref, peak),
-                                  label=f"{_si(ref)} TEU/yr"))
+                                  label=f"{si(ref)} TEU/yr"))
     handles += [Line2D([], [], marker="s", color="black", ls="", label="gateway"),
                 Line2D([], [], marker="o", color="0.3", ls="", ms=9, label="hub"),
                 Line2D([], [], marker="^", color="0.55", ls="", label="zone")]
     ax.legend(handles=handles, loc="upper center", ncols=5, fontsize=8, frameon=True)
-    _footer(fig, f"{SOURCE_NOTE}; coordinates from the scenario (schematic, straight lines). "
+    footer(fig, f"{SOURCE_NOTE}; coordinates from the scenario (schematic, straight lines). "
                  "Width by flow, both directions added (air: 10 t = 1 TEU-equivalent).")
     return fig
 
@@ -179,13 +179,13 @@ def _inset(ax: Axes, nodes: pd.DataFrame, flows: pd.DataFrame, region: pd.DataFr
     zones = region[region["kind"] == "zone"]
     ins.plot(zones["lon"], zones["lat"], "^", color="0.55", ms=7, zorder=3)
     for z, info in zones.iterrows():
-        ins.annotate(z, (info["lon"], info["lat"]), xytext=(4, -9), textcoords="offset points",
+        ins.annotate(str(z), (info["lon"], info["lat"]), xytext=(4, -9), textcoords="offset points",
                      fontsize=6.5, color="0.35")
     for hub in hubs:
-        info = nodes.loc[hub]
-        ins.plot(info["lon"], info["lat"], "o", ms=11, color=hub_colour(hub, hubs),
+        at = nodes.loc[hub]
+        ins.plot(at["lon"], at["lat"], "o", ms=11, color=hub_colour(hub, hubs),
                  markeredgecolor="black", zorder=4)
-        ins.annotate(hub, (info["lon"], info["lat"]), xytext=(7, 5), textcoords="offset points",
+        ins.annotate(hub, (at["lon"], at["lat"]), xytext=(7, 5), textcoords="offset points",
                      fontsize=8, fontweight="bold", zorder=5)
     if ends:
         ex, ey = zip(*ends, strict=True)

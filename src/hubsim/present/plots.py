@@ -3,10 +3,9 @@
 Colours are fixed per mode, hub and corridor so that every figure of a report agrees. Every
 figure has a title, axis labels with units, and a footer naming its source. The tables come from
 :mod:`hubsim.analysis.kpis` and :mod:`hubsim.analysis.series`; the network map is in
-:mod:`hubsim.present.mapplot`. The
-comparison plot is ``hubsim.Comparison.plot`` and the sweep plot
-``hubsim.experiments.runs.sweep_plot``;
-:func:`mean_ci` and the colour tables here serve them too.
+:mod:`hubsim.present.mapplot`, the comparison and sweep plots in
+:mod:`hubsim.present.experiment_plots`; :func:`si`, :func:`footer` and the colour tables here
+serve them too.
 """
 
 from __future__ import annotations
@@ -19,11 +18,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
+
+from hubsim.analysis.stats import mean_ci  # noqa: E402  (re-exported: bands of the figures)
+from hubsim.catalogue import label as kpi_label  # noqa: E402
 
 __all__ = ["MODE_COLOURS", "HUB_COLOURS", "CORRIDOR_COLOURS", "hub_colour", "corridor_colour",
            "throughput_vs_target", "hub_utilisation", "hub_heatmap", "transit_times",
-           "mode_split", "corridor_cost_co2", "mean_ci"]
+           "mode_split", "corridor_cost_co2", "mean_ci", "si", "footer", "SOURCE_NOTE"]
 
 MODE_COLOURS = {"rail": "#b2182b", "road": "#ef8a62", "water": "#2166ac", "air": "#7b3294"}
 HUB_COLOURS = {"tuanjie": "#1b9e77", "jiangbei": "#d95f02", "guoyuan": "#7570b3",
@@ -33,10 +36,6 @@ CORRIDOR_COLOURS = {"west": "#8c510a", "south": "#01665e", "east": "#2166ac", "n
                     "air_domestic": "#de77ae", "domestic": "#bdbdbd"}
 _CYCLE = ["#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#fb9a99", "#b15928", "#6a3d9a"]
 SOURCE_NOTE = "Source: hubsim simulation"
-# two-sided 95% Student t quantiles for 1..30 degrees of freedom (then the normal 1.96)
-_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-        2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 
 
 def hub_colour(hub: str, order: list[str] | None = None) -> str:
@@ -51,35 +50,20 @@ def corridor_colour(corridor: str) -> str:
     return CORRIDOR_COLOURS.get(corridor, "0.45")
 
 
-def _si(x: float, _pos: int = 0) -> str:
-    # three significant digits: ticks at 1.25 M must not read "1.2 M"
+def si(x: float, _pos: int = 0) -> str:
+    """A number with a k or M suffix and three significant digits, for ticks and labels
+    (``1.25 M``, not ``1.2 M``); a matplotlib ``FuncFormatter`` function."""
     return f"{x / 1e6:.3g} M" if abs(x) >= 1e6 else f"{x / 1e3:.3g} k" if abs(x) >= 1e3 \
         else f"{x:.0f}"
 
 
-_thousands = _si  # older name
-
-
-def _footer(fig: Figure, text: str) -> None:
+def footer(fig: Figure, text: str) -> None:
     """The source line under the axes; the layout leaves room for it."""
     fig.text(0.01, 0.005, text, fontsize=7, color="0.4", ha="left", va="bottom")
     engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set"):
+    if isinstance(engine, ConstrainedLayoutEngine | TightLayoutEngine):
         room = 14.0 / (fig.get_figheight() * 72.0)  # 14 points, as a fraction of the height
         engine.set(rect=(0.0, room, 1.0, 1.0 - room))
-
-
-def mean_ci(values: pd.DataFrame, by: str, col: str) -> pd.DataFrame:
-    """Mean of ``col`` per ``by`` over replications with a 95% t confidence interval.
-
-    Returns columns ``by, mean, lo, hi, n`` (``lo == hi == mean`` with one replication).
-    """
-    g = values.groupby(by)[col]
-    out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.count()}).reset_index()
-    t = np.array([_T95[min(n, 31) - 2] if 2 <= n <= 31 else 1.96 for n in out["n"]])
-    half = np.where(out["n"] > 1, t * out["sd"].fillna(0.0) / np.sqrt(out["n"]), 0.0)
-    out["lo"], out["hi"] = out["mean"] - half, out["mean"] + half
-    return out[[by, "mean", "lo", "hi", "n"]]
 
 
 def throughput_vs_target(daily: pd.DataFrame, targets: dict[str, float], scenario: str,
@@ -96,11 +80,10 @@ def throughput_vs_target(daily: pd.DataFrame, targets: dict[str, float], scenari
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
     reps = daily["replication"].nunique() if "replication" in daily else 1
     panels = (("cumulative_teu", "channel_teu", "channel throughput, cumulative [TEU]",
-               "Channel TEU (2 M target)", "TEU", "#2166ac"),
+               "TEU", "#2166ac"),
               ("cumulative_intl_tonnes", "international_tonnes",
-               "international volume, cumulative [t]", "International tonnes (12 Mt target)",
-               "t", "#b2182b"))
-    for ax, (col, kpi, ylabel, title, unit, colour) in zip(axes, panels, strict=True):
+               "international volume, cumulative [t]", "t", "#b2182b"))
+    for ax, (col, kpi, ylabel, unit, colour) in zip(axes, panels, strict=True):
         if "replication" in daily:
             stats = mean_ci(daily, "day", col)
             days, line = stats["day"].to_numpy(), stats["mean"].to_numpy()
@@ -113,7 +96,7 @@ def throughput_vs_target(daily: pd.DataFrame, targets: dict[str, float], scenari
         threshold = targets.get(kpi)
         if threshold:
             ax.plot([0, n], [0, threshold * n / 365.0], color="0.3", ls="--", lw=1.2,
-                    label=f"target pro rata ({_si(threshold)} {unit}/yr)")
+                    label=f"target pro rata ({si(threshold)} {unit}/yr)")
         if n:
             text = f"{line[-1] / 1e6:.2f} M {unit} in {n} days"
             if threshold:
@@ -122,12 +105,12 @@ def throughput_vs_target(daily: pd.DataFrame, targets: dict[str, float], scenari
                         xytext=(-8, -16), textcoords="offset points", ha="right", fontsize=9)
         ax.set_xlabel("day of measured period [d]")
         ax.set_ylabel(ylabel)
-        ax.yaxis.set_major_formatter(FuncFormatter(_si))
-        ax.set_title(title)
+        ax.yaxis.set_major_formatter(FuncFormatter(si))
+        ax.set_title(kpi_label(kpi) + (f" ({si(threshold)} {unit}/yr target)" if threshold else ""))
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", frameon=False, fontsize=8)
     fig.suptitle(f"Throughput vs target: {scenario}")
-    _footer(fig, f"{SOURCE_NOTE}, seed {seed}. Boxes and tonnes crossing the region boundary "
+    footer(fig, f"{SOURCE_NOTE}, seed {seed}. Boxes and tonnes crossing the region boundary "
                  "on corridor links, once per crossing.")
     return fig
 
@@ -168,7 +151,7 @@ def hub_utilisation(weekly: pd.DataFrame, yard: pd.DataFrame, nodes: pd.DataFram
     if hubs:
         fig.legend(*top.get_legend_handles_labels(), loc="outside right upper",
                    frameon=False, fontsize=8, title="hub")
-    _footer(fig, f"{SOURCE_NOTE}. Busy time of cranes and handling units / (units x hours); "
+    footer(fig, f"{SOURCE_NOTE}. Busy time of cranes and handling units / (units x hours); "
                  "yard content / yard capacity.")
     return fig
 
@@ -203,7 +186,7 @@ def hub_heatmap(weekly: pd.DataFrame, nodes: pd.DataFrame, scenario: str) -> Fig
         fig.colorbar(img, ax=ax, label="[" + label.split(" [")[-1], pad=0.01)
     axes[-1].set_xlabel("week of measured period [week]")
     fig.suptitle(f"Hubs by week: {scenario}")
-    _footer(fig, f"{SOURCE_NOTE}. Weekly means per hub.")
+    footer(fig, f"{SOURCE_NOTE}. Weekly means per hub.")
     return fig
 
 
@@ -237,7 +220,7 @@ def transit_times(transit: pd.DataFrame, scenario: str) -> Figure:
     ax.set_ylabel("corridor (loads delivered)")
     ax.grid(axis="x", alpha=0.3, which="both")
     ax.set_title(f"Transit time distribution by corridor: {scenario}")
-    _footer(fig, f"{SOURCE_NOTE}. Creation to delivery of each load delivered in the measured "
+    footer(fig, f"{SOURCE_NOTE}. Creation to delivery of each load delivered in the measured "
                  "period; whiskers 5th-95th percentile.")
     return fig
 
@@ -254,15 +237,15 @@ def mode_split(kpis: pd.DataFrame, scenario: str) -> Figure:
         ax.barh(sel["key"], sel["value"], color=colours)
         for y, v in enumerate(sel["value"]):
             share = v / total * 100 if total else 0.0
-            ax.text(v, y, f" {_si(v)} ({share:.0f}%)", va="center", fontsize=8)
+            ax.text(v, y, f" {si(v)} ({share:.0f}%)", va="center", fontsize=8)
         ax.set_xlabel(f"{label} [{unit}]")
         ax.set_ylabel("mode of the corridor link")
-        ax.xaxis.set_major_formatter(FuncFormatter(_si))
+        ax.xaxis.set_major_formatter(FuncFormatter(si))
         ax.set_xlim(0, (sel["value"].max() if len(sel) else 1.0) * 1.35)
         ax.set_title(label.capitalize())
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(f"Mode split at the region boundary: {scenario}")
-    _footer(fig, f"{SOURCE_NOTE}. Mode of the corridor link crossed.")
+    footer(fig, f"{SOURCE_NOTE}. Mode of the corridor link crossed.")
     return fig
 
 
@@ -287,6 +270,6 @@ def corridor_cost_co2(table: pd.DataFrame, scenario: str) -> Figure:
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_ylabel("corridor")
     fig.suptitle(f"Cost and CO2 per TEU by corridor: {scenario}")
-    _footer(fig, f"{SOURCE_NOTE}; link cost and CO2 factors from the scenario. All legs "
+    footer(fig, f"{SOURCE_NOTE}; link cost and CO2 factors from the scenario. All legs "
                  "(feeder, shuttle, corridor) of containers; air cargo excluded.")
     return fig

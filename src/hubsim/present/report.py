@@ -17,10 +17,12 @@ import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from hubsim.catalogue import CATALOGUE, label
 from hubsim.errors import ReportError
+from hubsim.present.tables import kpi_frame
+from hubsim.present.text import format_ratio, format_value
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["ReportError", "FIGURE_CAPTIONS", "render_report", "write_report"]
@@ -81,18 +83,6 @@ def _read(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     return manifest, tables[0], tables[1]
 
 
-def _num(value: float, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "n/a"
-    if unit == "fraction":
-        return f"{value * 100:.1f}%"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 1:
-        return f"{value:,.2f}"
-    return f"{value:.3g}"
-
-
 def _table(frame: pd.DataFrame, classes: dict[tuple[int, str], str] | None = None) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
@@ -118,16 +108,15 @@ def _verdict(targets: pd.DataFrame) -> tuple[str, str]:
         missed = ", ".join(targets.loc[~met, "target"].astype(str))
         head = f"VERDICT: {len(targets) - n_met} of {len(targets)} targets NOT MET ({missed})"
     rows, classes = [], {}
-    for i, t in enumerate(targets.itertuples(index=False)):
-        unit = str(getattr(t, "unit", ""))
-        row = {"target": t.target, "KPI": t.kpi,
-               "value": f"{_num(float(t.value), unit)} {unit}",
-               "threshold": f"{t.sense} {_num(float(t.threshold), unit)}",
-               "ratio": _num(float(t.ratio), "fraction")}
+    for i, t in enumerate(targets.to_dict("records")):
+        unit = t.get("unit", "")
+        row = {"target": t["target"], "KPI": t["kpi"], "value": format_value(t["value"], unit),
+               "threshold": f"{t['sense']} {format_value(t['threshold'], unit)}",
+               "ratio": format_ratio(t["ratio"], signed=False)}
         for extra in ("ci_low", "ci_high", "probability_met"):
             if extra in targets.columns:
-                value = getattr(t, extra)
-                row[extra.replace("_", " ")] = _num(float(value), "fraction"
+                value = t[extra]
+                row[extra.replace("_", " ")] = format_value(value, "fraction"
                                                     if extra == "probability_met" else unit)
         row["verdict"] = "MET" if met.iloc[i] else "NOT MET"
         classes[(i, "verdict")] = "ok" if met.iloc[i] else "no"
@@ -137,25 +126,16 @@ def _verdict(targets: pd.DataFrame) -> tuple[str, str]:
             _table(pd.DataFrame(rows), classes))
 
 
-def _kpi_pivot(kpis: pd.DataFrame, scope: str, names: dict[str, str]) -> str:
-    """KPIs of one scope as a table: one column per key (hub, corridor...) when there are few
-    keys, else one row per key."""
-    sel = kpis[kpis["scope"] == scope]
-    if sel.empty:
+def _kpi_pivot(kpis: pd.DataFrame, scope: str) -> str:
+    """KPIs of one scope as a table (labels from the KPI catalogue): one column per key (hub,
+    corridor...) when there are few keys, else one row per key."""
+    wide = kpi_frame(kpis, scope)
+    if wide.empty:
         return "<p>none</p>"
-    sel = sel.assign(label=[f"{names.get(k, k)} [{u}]" for k, u in zip(sel["kpi"], sel["unit"],
-                                                                          strict=True)],
-                     text=[_num(v, u) for v, u in zip(sel["value"], sel["unit"], strict=True)])
-    if sel["key"].nunique() <= 8:
-        wide = sel.pivot_table(index="label", columns="key", values="text", aggfunc="first",
-                               sort=False)
-        wide = wide.reset_index().rename(columns={"label": f"KPI \\ {scope}"})
-    else:
-        wide = sel.pivot_table(index="key", columns="label", values="text", aggfunc="first",
-                               sort=False)
-        wide = wide.reset_index().rename(columns={"key": scope})
-    wide.columns.name = None
-    return _table(wide.fillna(""))
+    if len(wide) <= 8:
+        wide = wide.T
+        wide.index.name = f"KPI \\ {scope}"
+    return _table(wide.reset_index())
 
 
 def _figure(path: Path, caption: str) -> str:
@@ -194,7 +174,7 @@ def _scenario_section(manifest: dict, scenario: Scenario | None) -> str:
         svc_rows.append({"service": svc.id, "link": f"{svc.from_}-{svc.to}", "mode": svc.mode,
                          "capacity": f"{svc.capacity:g} {unit}",
                          "frequency": "on demand" if svc.on_demand
-                         else f"{168.0 / svc.headway:.3g}/week",
+                         else f"{168.0 / float(svc.headway or 'nan'):.3g}/week",
                          "fleet": str(svc.fleet or "unlimited")})
     out.append(f"<h3>Services ({len(svc_rows)})</h3>" + _table(pd.DataFrame(svc_rows)))
     teu = sum(d.teu_per_year for d in scenario.demand)
@@ -232,8 +212,8 @@ def _manifest_table(manifest: dict) -> str:
     for key, value in manifest.items():
         if isinstance(value, dict):
             for sub, v in value.items():
-                rows.append({"field": f"{key}.{sub}", "value": _num(v) if isinstance(v, float)
-                             else str(v)})
+                rows.append({"field": f"{key}.{sub}",
+                             "value": format_value(v) if isinstance(v, float) else str(v)})
         else:
             rows.append({"field": key, "value": str(value)})
     return _table(pd.DataFrame(rows))
@@ -250,13 +230,10 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
     title = f"hubsim report: {manifest.get('scenario', folder.name)}"
     headline, target_table = _verdict(targets)
     total = kpis[kpis["scope"] == "total"]
-    key_rows = [{"KPI": k, "value": _num(v, u), "unit": u}
+    key_rows = [{"KPI": label(k) if k in CATALOGUE else k, "kpi": k, "value": format_value(v, u)}
                 for k, v, u in zip(total["kpi"], total["value"], total["unit"], strict=True)]
     figures = [folder / n for n in FIGURE_CAPTIONS if (folder / n).is_file()]
     figures += sorted(p for p in folder.glob("*.png") if p.name not in FIGURE_CAPTIONS)
-    names = {"hub_lifts_teu": "lifts", "equipment_utilisation": "equipment busy",
-             "yard_mean_utilisation": "yard mean use", "channel_teu": "channel TEU",
-             "international_tonnes": "international t"}
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
@@ -271,10 +248,10 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
         "".join(_figure(p, FIGURE_CAPTIONS.get(p.name, p.stem.replace("_", " ")))
                 for p in figures[:2]),
         "<h2>Totals</h2>", _table(pd.DataFrame(key_rows)) if key_rows else "",
-        "<h2>By hub</h2>", _kpi_pivot(kpis, "hub", names),
-        "<h2>By corridor</h2>", _kpi_pivot(kpis, "corridor", names),
-        "<h2>By mode</h2>", _kpi_pivot(kpis, "mode", names),
-        "<h2>By service</h2>", _kpi_pivot(kpis, "service", names),
+        "<h2>By hub</h2>", _kpi_pivot(kpis, "hub"),
+        "<h2>By corridor</h2>", _kpi_pivot(kpis, "corridor"),
+        "<h2>By mode</h2>", _kpi_pivot(kpis, "mode"),
+        "<h2>By service</h2>", _kpi_pivot(kpis, "service"),
         "<h2>More figures</h2>",
         "".join(_figure(p, FIGURE_CAPTIONS.get(p.name, p.stem.replace("_", " ")))
                 for p in figures[2:]),

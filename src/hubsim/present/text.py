@@ -63,11 +63,12 @@ def is_missing(value: Any) -> bool:
         return False
 
 
-def format_number(value: float, signed: bool = False) -> str:
+def format_number(value: Any, signed: bool = False) -> str:
     """A bare number: thousands separators and at least three significant digits.
 
     Integer digits are never rounded away (``12,902,899``); below 100 one or two decimals
-    (``36.5``, ``4.62``), below 1 three significant digits (``0.0428``).
+    (``36.5``, ``4.62``), below 1 three significant digits (``0.0428``); a whole number has
+    no decimals (``1``, not ``1.00``).
 
     >>> format_number(12902899.01), format_number(79.34), format_number(-1.2345, signed=True)
     ('12,902,899', '79.3', '-1.23')
@@ -79,7 +80,7 @@ def format_number(value: float, signed: bool = False) -> str:
         return "0"
     sign = "+" if signed else ""
     size = abs(v)
-    if size >= 99.95:
+    if size >= 99.95 or v.is_integer():  # whole numbers (counts) without decimals
         return f"{v:{sign},.0f}"
     if size >= 9.995:
         return f"{v:{sign},.1f}"
@@ -88,7 +89,7 @@ def format_number(value: float, signed: bool = False) -> str:
     return f"{v:{sign}.3g}"
 
 
-def format_ratio(value: float, signed: bool = True) -> str:
+def format_ratio(value: Any, signed: bool = True) -> str:
     """A relative change or ratio as percent with one decimal: ``+1.2%``, ``102.0%``."""
     if is_missing(value):
         return NA
@@ -104,13 +105,13 @@ def _time(hours: float, signed: bool) -> str:
     return f"{format_number(hours * 3600.0, signed)} s"
 
 
-def format_value(value: float | None, unit: str = "", signed: bool = False) -> str:
+def format_value(value: Any, unit: Any = "", signed: bool = False) -> str:
     """``value`` with its ``unit`` as text, the same in every command and the report.
 
     Parameters
     ----------
     value : float or None
-        The number in ``unit``; None or NaN print as ``n/a``.
+        The number in ``unit`` (anything ``float`` takes); None or NaN print as ``n/a``.
     unit : str
         The KPI catalogue's unit: ``fraction`` prints as percent, ``h`` in hours, minutes
         or seconds (whichever keeps the number at or above 1), ``1/yr`` as ``/yr``; any other
@@ -126,7 +127,8 @@ def format_value(value: float | None, unit: str = "", signed: bool = False) -> s
     """
     if is_missing(value):
         return NA
-    v = float(value)  # type: ignore[arg-type]
+    v = float(value)
+    unit = unit if isinstance(unit, str) else ""  # a missing unit (NaN) prints none
     if unit == "fraction":
         return f"{v * 100:+.1f} pt" if signed else f"{v * 100:.1f}%"
     if unit == "h":

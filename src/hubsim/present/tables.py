@@ -1,0 +1,199 @@
+"""The text tables the commands print: the run's verdict and summary, experiment targets,
+the golden-file check and the what-if comparison.
+
+Each function takes result tables (or a :class:`~hubsim.api.Results`) and returns text; the
+commands in :mod:`hubsim.cli` print it. Every value goes through
+:func:`hubsim.present.text.format_value` and every table through
+:func:`hubsim.present.text.table`, and KPI labels come from :mod:`hubsim.catalogue`, so a
+KPI prints the same way in ``run``, ``sweep``, ``compare``, ``check``, ``calibrate`` and the
+HTML report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from hubsim.catalogue import CATALOGUE, label
+from hubsim.present.text import format_ratio, format_value, table
+from hubsim.scenario.schema import HOURS_PER_YEAR
+
+if TYPE_CHECKING:
+    from hubsim.api import Results
+    from hubsim.experiments.compare import Comparison
+
+__all__ = ["check_text", "comparison_text", "experiment_targets_text", "kpi_frame",
+           "run_text", "targets_text", "unit_of"]
+
+#: KPIs of the run summary, by scope, in the order printed.
+RUN_SUMMARY: dict[str, tuple[str, ...]] = {
+    "hub": ("hub_lifts_teu", "hub_lifts_tonnes_air", "equipment_utilisation",
+            "equipment_wait_mean_h", "yard_mean_utilisation", "hub_dwell_mean_h", "yard_end"),
+    "mode": ("channel_teu", "co2_total"),
+    "corridor": ("channel_teu", "international_tonnes", "door_to_door_mean_h"),
+}
+
+
+def unit_of(kpi: str, fallback: str = "") -> str:
+    """The catalogue's unit of ``kpi`` (``fallback`` for a name not in it)."""
+    entry = CATALOGUE.get(kpi)
+    return entry.unit if entry is not None else fallback
+
+
+def kpi_frame(kpis: pd.DataFrame, scope: str, names: Sequence[str] | None = None
+              ) -> pd.DataFrame:
+    """The KPIs of one scope as formatted text: one row per key, one column per KPI (its
+    catalogue label), in the order of ``names`` (default: as they appear); ``""`` where a
+    key has no value of that KPI."""
+    sel = kpis[kpis["scope"] == scope]
+    if names is not None:
+        sel = sel[sel["kpi"].isin(names)]
+    order = list(names) if names is not None else list(dict.fromkeys(sel["kpi"]))
+    order = [k for k in order if k in set(sel["kpi"])]
+    text = [format_value(v, u) for v, u in zip(sel["value"], sel["unit"], strict=True)]
+    wide = sel.assign(text=text).pivot_table(index="key", columns="kpi", values="text",
+                                             aggfunc="first", sort=False)
+    wide = wide.reindex(index=list(dict.fromkeys(sel["key"])), columns=order).fillna("")
+    wide.columns = [label(k) if k in CATALOGUE else k for k in order]
+    wide.index.name = scope
+    return wide
+
+
+def _frame_text(frame: pd.DataFrame, transpose: bool = False) -> str:
+    if transpose:
+        frame = frame.T
+        return table([[i, *r] for i, r in zip(frame.index, frame.to_numpy().tolist(),
+                                               strict=True)],
+                     [f"KPI \\ {frame.columns.name or ''}".rstrip(), *map(str, frame.columns)])
+    return table([[i, *r] for i, r in zip(frame.index, frame.to_numpy().tolist(), strict=True)],
+                 [str(frame.index.name), *map(str, frame.columns)])
+
+
+def targets_text(targets: pd.DataFrame) -> str:
+    """One run's targets: ``target, value, threshold, ratio, verdict``."""
+    rows = [[t.target, format_value(t.value, t.unit), f"{t.sense} "
+             f"{format_value(t.threshold, t.unit)}", format_ratio(t.ratio, signed=False),
+             "MET" if t.met else "NOT MET"] for t in targets.itertuples()]
+    return table(rows, ["target", "value", "threshold", "ratio", "verdict"])
+
+
+def years_text(res: Results) -> str:
+    """One row per target, one column per measured year, and the first year it is met."""
+    from hubsim.analysis.yearly import first_year_met
+
+    by_year = res.targets_by_year
+    years = sorted(by_year["year"].unique())
+    rows = []
+    for t in res.targets.to_dict("records"):
+        sel = by_year[by_year["target"] == t["target"]].set_index("year")
+        first = first_year_met(by_year, str(t["target"]))
+        rows.append([t["target"]] + [f"{format_value(sel.loc[y, 'value'], t['unit'])}"
+                                  f"{'*' if sel.loc[y, 'met'] else ' '}" for y in years]
+                    + ["never" if first is None else str(first)])
+    return table(rows, ["target", *map(str, years), "first met"]) + "\n  (* met that year)"
+
+
+def run_text(res: Results) -> str:
+    """The compact verdict and summary printed by ``hubsim run``."""
+    k = res.kpis
+    out = []
+    if len(res.targets):
+        out += ["", "Targets (per year, measured after warm-up)", targets_text(res.targets)]
+    if len(res.targets) and res.window.hours > HOURS_PER_YEAR + 24.0:
+        out += ["", "Targets by simulated year (hubsim.analysis.yearly)", years_text(res)]
+    hubs = kpi_frame(k, "hub", RUN_SUMMARY["hub"]).reindex(list(res.scenario.hubs))
+    out += ["", "By hub", _frame_text(hubs.fillna(""), transpose=True)]
+    modes = kpi_frame(k, "mode", RUN_SUMMARY["mode"])
+    flows = k[(k["kpi"] == "channel_teu") & (k["scope"] == "mode")].set_index("key")["value"]
+    total = float(flows.sum())
+    modes.insert(1, "share", [format_ratio(flows.get(m, float("nan")) / total, signed=False)
+                              if total else "n/a" for m in modes.index])
+    out += ["", "By mode (channel crossings)", _frame_text(modes)]
+    out += ["", "By corridor", _frame_text(kpi_frame(k, "corridor", RUN_SUMMARY["corridor"]))]
+    b = res.balance
+    teu = [format_value(b[name], "TEU") for name in ("generated_teu", "delivered_teu",
+                                                     "at_nodes_teu", "on_vehicles_teu")]
+    out += ["", f"Conservation: generated {teu[0]} = delivered {teu[1]} + at nodes {teu[2]} "
+                f"+ on vehicles {teu[3]} (checked)",
+            f"Simulated in {res.wall_time_s:.1f} s: {len(res.consignments):,} consignments, "
+            f"{len(res.events):,} event records, {res.simpy_events:,} SimPy events"]
+    return "\n".join(out)
+
+
+def experiment_targets_text(targets: pd.DataFrame, params: Sequence[str]) -> str:
+    """Targets over replications (one row per point and target): threshold, mean, 95% CI,
+    number of runs and the probability the target is met with its interval."""
+    rows = []
+    for d in targets.to_dict("records"):
+        unit = unit_of(str(d.get("kpi", "")))
+        rows.append([*[str(d[p]) for p in params], d["target"],
+                     f"{d['sense']} {format_value(d['threshold'], unit)}",
+                     format_value(d["mean"], unit),
+                     f"[{format_value(d['ci_low'], unit)}, {format_value(d['ci_high'], unit)}]",
+                     str(d["n"]),
+                     f"{d['p_met'] * 100:.0f}% [{d['p_met_low'] * 100:.0f}-"
+                     f"{d['p_met_high'] * 100:.0f}%]"])
+    return table(rows, [*params, "target", "threshold", "mean", "95% CI", "n", "P(met)"])
+
+
+def check_text(diff: pd.DataFrame) -> str:
+    """Rows of :func:`hubsim.experiments.golden.compare` as the table ``hubsim check``
+    prints: golden and current mean, change (absolute and relative), tolerance, status."""
+    rows = []
+    for r in diff.to_dict("records"):
+        unit, change, golden = r["unit"], float(r["change"]), float(r["golden"])
+        pct = format_ratio(change / abs(golden)) if not pd.isna(change) and golden else "-"
+        rows.append([r["kpi"], r["scope"], r["key"] or "-", format_value(golden, unit),
+                     format_value(r["now"], unit),
+                     "-" if pd.isna(change) else format_value(change, unit, signed=True), pct,
+                     format_value(r["tol"], unit), r["status"]])
+    return table(rows, ["kpi", "scope", "key", "golden", "now", "change", "change %", "tol",
+                        "status"], align="lllrrrrrl")
+
+
+def _verdict(met: dict[tuple[str, str], tuple[bool, float]], scenario: str, target: str,
+             is_target: bool) -> str:
+    if not is_target or (scenario, target) not in met:
+        return ""
+    all_met, share = met[(scenario, target)]
+    if all_met:
+        return " MET"
+    return " NOT MET" if share == 0 else f" MET {share:.0%}"
+
+
+def _diff_cell(r: Mapping[Any, Any], w: str, replications: int) -> str:
+    unit = r["unit"]
+    diff = format_value(r[f"{w} diff"], unit, signed=True)
+    if replications > 1:
+        ci = r[f"{w} ci95"]
+        diff += " ± " + (f"{ci * 100:.1f} pt" if unit == "fraction" and not pd.isna(ci)
+                         else format_value(ci, unit))
+    return diff
+
+
+def comparison_text(cmp: Comparison) -> str:
+    """The side-by-side table of a :class:`~hubsim.experiments.compare.Comparison`, as
+    printed by ``hubsim compare``."""
+    t = cmp.targets
+    met = {(s, g): (m, share) for s, g, m, share in
+           zip(t["scenario"], t["target"], t["met"], t["met_share"], strict=True)}
+    header = ["kpi", "scope", "key", cmp.base]
+    for w in cmp.whatifs:
+        header += [w, "diff" if cmp.replications == 1 else "diff (95% CI)", "rel"]
+    rows = []
+    for r in cmp.table.to_dict("records"):
+        target = r["scope"] == "target"
+        row = [r["kpi"], r["scope"], r["key"], format_value(r[cmp.base], r["unit"])
+               + _verdict(met, cmp.base, r["key"], target)]
+        for w in cmp.whatifs:
+            row += [format_value(r[w], r["unit"]) + _verdict(met, w, r["key"], target),
+                    _diff_cell(r, w, cmp.replications), format_ratio(r[f"{w} rel"])]
+        rows.append(row)
+    runs = f"seed {cmp.seed}" if cmp.replications == 1 else \
+        f"{cmp.replications} replications (seeds from {cmp.seed}), means"
+    return "\n".join([f"Base {cmp.base} against {', '.join(cmp.whatifs)}: {runs}, "
+                      f"{cmp.days:g} measured days each, common random numbers (per year "
+                      "unless the unit says otherwise)",
+                      table(rows, header, align="lll" + "r" * (len(header) - 3))])
