@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from hubsim.errors import ScenarioError
 from hubsim.scenario.checks import Check, validate_references
-from hubsim.scenario.schema import Scenario, unit_of
+from hubsim.scenario.fields import unit_of
+from hubsim.scenario.schema import Scenario
 
 __all__ = ["build_scenario", "where"]
 

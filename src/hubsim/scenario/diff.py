@@ -22,8 +22,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from hubsim.scenario.overlay import NODE_TABLES, item_keys, scenario_data
-from hubsim.scenario.schema import Scenario, unit_of
+from hubsim.scenario.fields import unit_of
+from hubsim.scenario.paths import NODE_TABLES, item_keys, scenario_data
+from hubsim.scenario.schema import Scenario
 
 __all__ = ["Change", "diff_scenarios", "diff_table", "diff_text", "show_text"]
 

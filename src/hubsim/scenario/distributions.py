@@ -93,37 +93,46 @@ class Dist(BaseModel):
                 raise ValueError(f"{n} must be a finite number >= 0, got {v}")
         if self.dist == "exponential" and self.mean == 0:
             raise ValueError("exponential mean must be > 0")
-        if self.dist == "uniform" and self.low > self.high:
+        if self.dist == "uniform" and self.param("low") > self.param("high"):
             raise ValueError(f"uniform needs low <= high, got {self.low} > {self.high}")
-        if self.dist == "triangular" and not (self.low <= self.mode <= self.high
-                                              and self.low < self.high):
-            raise ValueError("triangular needs low <= mode <= high and low < high")
+        if self.dist == "triangular":
+            low, mode, high = self.param("low"), self.param("mode"), self.param("high")
+            if not (low <= mode <= high and low < high):
+                raise ValueError("triangular needs low <= mode <= high and low < high")
         return self
+
+    def param(self, name: str) -> float:
+        """The parameter ``name`` (``mean``, ``cv``, ``low``, ``mode``, ``high``) that this kind
+        of distribution takes; validation guarantees it is set."""
+        value = getattr(self, name)
+        if value is None:
+            raise RuntimeError(f"a {self.dist} Dist without {name}: built without validation")
+        return float(value)
 
     @property
     def expected(self) -> float:
         """Mean of the distribution."""
         if self.dist in ("fixed", "exponential", "lognormal"):
-            return float(self.mean)
+            return self.param("mean")
         if self.dist == "uniform":
-            return (self.low + self.high) / 2.0
-        return (self.low + self.mode + self.high) / 3.0
+            return (self.param("low") + self.param("high")) / 2.0
+        return (self.param("low") + self.param("mode") + self.param("high")) / 3.0
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draw ``n`` values as a float array."""
         if self.dist == "fixed":
-            return np.full(n, float(self.mean))
+            return np.full(n, self.param("mean"))
         if self.dist == "exponential":
-            return rng.exponential(self.mean, n)
+            return rng.exponential(self.param("mean"), n)
         if self.dist == "lognormal":
             if self.mean == 0:
                 return np.zeros(n)
-            sigma2 = math.log1p(self.cv**2)
-            mu = math.log(self.mean) - sigma2 / 2.0
+            sigma2 = math.log1p(self.param("cv")**2)
+            mu = math.log(self.param("mean")) - sigma2 / 2.0
             return rng.lognormal(mu, math.sqrt(sigma2), n)
         if self.dist == "uniform":
-            return rng.uniform(self.low, self.high, n)
-        return rng.triangular(self.low, self.mode, self.high, n)
+            return rng.uniform(self.param("low"), self.param("high"), n)
+        return rng.triangular(self.param("low"), self.param("mode"), self.param("high"), n)
 
     def __str__(self) -> str:
         if self.dist == "fixed":
@@ -137,11 +146,11 @@ class Sampler:
 
     __slots__ = ("_dist", "_rng", "_buf", "_i", "_block", "_const")
 
-    def __init__(self, dist: Dist, rng: np.random.Generator, block: int = 4096):
+    def __init__(self, dist: Dist, rng: np.random.Generator, block: int = 4096) -> None:
         self._dist = dist
         self._rng = rng
         self._block = block
-        self._const = float(dist.mean) if dist.dist == "fixed" else None
+        self._const = dist.param("mean") if dist.dist == "fixed" else None
         self._buf: list[float] = []
         self._i = 0
 

@@ -41,13 +41,14 @@ def check_workload(scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:
                         f"means about {n:.2g} consignments over the {days}; a run can "
                         f"simulate at most {MAX_EVENTS_PER_SOURCE:.0e}"))
     for i, svc in enumerate(scn.services):
-        if svc.on_demand:
+        headway = svc.headway  # None exactly for on-demand services
+        if svc.on_demand or headway is None:
             continue
-        n = horizon_h / svc.headway
+        n = horizon_h / headway
         if n > MAX_EVENTS_PER_SOURCE:
             field = "headway_h" if svc.headway_h is not None else "per_week"
             out.append((("services", i, field),
-                        f"a departure every {svc.headway:.3g} h means about {n:.2g} departures "
+                        f"a departure every {headway:.3g} h means about {n:.2g} departures "
                         f"over the {days}; a run can simulate at most "
                         f"{MAX_EVENTS_PER_SOURCE:.0e}"))
     return out

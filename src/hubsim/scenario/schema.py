@@ -1,9 +1,10 @@
 """The scenario: typed, immutable description of everything one run needs.
 
-Every numeric field carries its unit in ``json_schema_extra["unit"]``; :func:`field_table`
-renders the same metadata for the docs and :mod:`hubsim.scenario.loader` quotes it in error
-messages,
-so the unit is written down in exactly one place.
+The network and its demand are here (hubs, zones, gateways, links, services, demand rows,
+targets, run and routing settings, and :class:`Scenario` itself); what changes during a run
+(disruptions, growth, investments) is in :mod:`hubsim.scenario.changes`. Every field is
+declared with :func:`~hubsim.scenario.fields.F`: its unit and description are written down
+once, and :func:`field_table` renders them for the docs and error messages quote the unit.
 
 Internal time unit is the hour; files use the unit in each field's name (``_h``, ``_days``,
 ``_kmh``).
@@ -12,22 +13,15 @@ Internal time unit is the hour; files use the unit in each field's name (``_h``,
 from __future__ import annotations
 
 import math
-import typing
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, PrivateAttr, field_validator, model_validator
 
 from hubsim.catalogue import CATALOGUE
+from hubsim.scenario.changes import DISRUPTION_KINDS, Disruption, Growth, Investment
 from hubsim.scenario.distributions import Dist
+from hubsim.scenario.fields import MODES, F, Mode, ScenarioModel, field_rows
 
 __all__ = [
     "MODES", "KPI_NAMES", "Hub", "Zone", "Gateway", "Link", "Lock", "Service", "Demand",
@@ -35,40 +29,12 @@ __all__ = [
     "DISRUPTION_KINDS", "Disruption", "Growth", "Investment",
 ]
 
-MODES = ("rail", "road", "water", "air")
-Mode = Literal["rail", "road", "water", "air"]
 #: KPIs a target may name: the catalogue's entries marked ``target`` (see hubsim.catalogue).
 KPI_NAMES = tuple(k.name for k in CATALOGUE.values() if k.target)
 HOURS_PER_YEAR = 8760.0
 
 
-def F(default: Any = ..., *, unit: str = "", desc: str, **kw: Any) -> Any:
-    """A field with its unit and one-line description (the single source for docs and errors)."""
-    return Field(default, description=desc, json_schema_extra={"unit": unit}, **kw)
-
-
-def _numeric(annotation: Any) -> bool:
-    """True for ``int``, ``float`` and either ``| None``."""
-    args = typing.get_args(annotation) or (annotation,)
-    return all(a in (int, float, type(None)) for a in args) and \
-        any(a in (int, float) for a in args)
-
-
-class _Model(BaseModel):
-    # no inf/nan anywhere: an infinite distance or demand is a typo, never a scenario
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
-                              allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        # pydantic would read YAML true or a CSV cell TRUE in a number field as 1
-        if isinstance(value, bool) and _numeric(cls.model_fields[info.field_name].annotation):
-            raise ValueError(f"must be a number, got {value!r}")
-        return value
-
-
-class RunSettings(_Model):
+class RunSettings(ScenarioModel):
     horizon_days: float = F(395.0, unit="days", gt=0, le=36500,
                             desc="simulated time from the empty start, warm-up included")
     warmup_days: float = F(30.0, unit="days", ge=0,
@@ -83,7 +49,7 @@ class RunSettings(_Model):
         return self
 
 
-class RoutingSettings(_Model):
+class RoutingSettings(ScenarioModel):
     value_of_time_usd_per_teu_h: float = F(2.0, unit="USD/TEU/h", ge=0,
                                            desc="money value of one hour for a container")
     value_of_time_usd_per_t_h: float = F(4.0, unit="USD/t/h", ge=0,
@@ -92,7 +58,7 @@ class RoutingSettings(_Model):
                                     desc="generalised cost added per handling at a hub")
 
 
-class _Located(_Model):
+class _Located(ScenarioModel):
     name: str = F("", desc="display name")
     lat: float = F(unit="deg N", ge=-90, le=90, desc="latitude")
     lon: float = F(unit="deg E", ge=-180, le=180, desc="longitude")
@@ -133,7 +99,7 @@ class Gateway(_Located):
     international: bool = F(True, desc="cargo crossing here counts as international by default")
 
 
-class Lock(_Model):
+class Lock(ScenarioModel):
     name: str = F(desc="resource name, e.g. Three Gorges locks")
     capacity: int = F(unit="vehicles", ge=1, desc="vehicles served at once")
     hold_h: Dist = F(unit="h", desc="time a vehicle holds the resource (passage)")
@@ -141,7 +107,7 @@ class Lock(_Model):
                         desc="where along the link the resource sits")
 
 
-class Link(_Model):
+class Link(ScenarioModel):
     from_: str = F(alias="from", desc="node id at one end")
     to: str = F(desc="node id at the other end (links run both ways)")
     mode: Mode = F(desc="rail, road, water or air")
@@ -165,10 +131,12 @@ class Link(_Model):
     def mean_transit_h(self) -> float:
         if self.speed_kmh is not None:
             return self.distance_km / self.speed_kmh
-        return self.transit_h.expected  # type: ignore[union-attr]
+        if self.transit_h is None:  # the validator requires one of speed_kmh and transit_h
+            raise RuntimeError("a Link without speed_kmh or transit_h: built without validation")
+        return self.transit_h.expected
 
 
-class Service(_Model):
+class Service(ScenarioModel):
     id: str = F(desc="service id")
     from_: str = F(alias="from", desc="node where the service starts")
     to: str = F(desc="node where it ends")
@@ -212,7 +180,11 @@ class Service(_Model):
     @property
     def capacity(self) -> float:
         """Vehicle capacity in the service's unit (TEU or t)."""
-        return self.capacity_teu if self.capacity_teu is not None else self.capacity_t
+        if self.capacity_teu is not None:
+            return self.capacity_teu
+        if self.capacity_t is None:  # the validator requires one of them
+            raise RuntimeError("a Service without capacity: built without validation")
+        return self.capacity_t
 
     @property
     def headway(self) -> float | None:
@@ -224,7 +196,7 @@ class Service(_Model):
         return None
 
 
-class Demand(_Model):
+class Demand(ScenarioModel):
     origin: str = F(desc="node where consignments appear")
     destination: str = F(desc="node where they are delivered")
     cargo: Literal["container", "air"] = F("container", desc="containers (TEU) or air cargo (t)")
@@ -265,7 +237,7 @@ class Demand(_Model):
         return self.teu_per_year if self.cargo == "container" else self.tonnes_per_year
 
 
-class Target(_Model):
+class Target(ScenarioModel):
     id: str = F(desc="target id")
     kpi: str = F(desc=f"KPI measured: {', '.join(KPI_NAMES)} (see docs/counting rules)")
     threshold: float = F(unit="KPI unit per year", ge=0, desc="value to reach")
@@ -282,128 +254,7 @@ class Target(_Model):
         return value
 
 
-#: What a disruption changes; see :class:`Disruption`.
-DISRUPTION_KINDS = ("link_outage", "hub_capacity", "low_water", "lock_wait", "clearance",
-                    "demand_shock")
-# the target and parameter fields each kind takes (anything else set is an error)
-_DISRUPTION_FIELDS = {
-    "link_outage": ({"link"}, {"mode"}),
-    "hub_capacity": ({"hub", "factor"}, set()),
-    "low_water": ({"link", "factor"}, {"mode"}),
-    "lock_wait": ({"link", "hold_h"}, {"mode"}),
-    "clearance": ({"factor"}, {"hub"}),
-    "demand_shock": ({"factor"}, {"origin", "destination"}),
-}
-_DAY_CLOCK = "days since 1 January of the first measured year (the warm-up is negative)"
-
-
-class Disruption(_Model):
-    """A change over a time window (repeated every ``every_days`` when given).
-
-    Kinds: ``link_outage`` (the link is closed: scheduled departures on it are cancelled,
-    on-demand trucks and cargo wait at the node, or with ``reroute`` take the best route
-    without it; vehicles already on it stop where they are until it reopens),
-    ``hub_capacity`` (a share ``factor`` of the hub's handling equipment works; 0 closes the
-    hub), ``low_water`` (vehicles on a water link load at most ``factor`` of their capacity),
-    ``lock_wait`` (the link's lock passage time is ``hold_h`` instead), ``clearance``
-    (clearance times at ``hub``, or at every hub, times ``factor``), ``demand_shock`` (demand
-    from ``origin`` and/or to ``destination``, or all demand, times ``factor``).
-    """
-
-    kind: Literal["link_outage", "hub_capacity", "low_water", "lock_wait", "clearance",
-                  "demand_shock"] = F(desc="what changes: " + ", ".join(DISRUPTION_KINDS))
-    start_day: float = F(unit="day", ge=-36500, le=36500,
-                         desc="start of the window, " + _DAY_CLOCK)
-    end_day: float = F(unit="day", ge=-36500, le=36500,
-                       desc="end of the window (exclusive), same clock")
-    every_days: float | None = F(None, unit="days", gt=0,
-                                 desc="repeat the window with this period (365: every year); "
-                                      "none = once")
-    link: tuple[str, str] | None = F(None, desc="the link's two end node ids (link_outage, "
-                                                "low_water, lock_wait)")
-    mode: Mode | None = F(None, desc="the link's mode, needed when several links join the ends")
-    hub: str | None = F(None, desc="hub id (hub_capacity; clearance: none = every hub)")
-    origin: str | None = F(None, desc="demand_shock: only demand from this node")
-    destination: str | None = F(None, desc="demand_shock: only demand to this node")
-    factor: float | None = F(None, unit="multiplier", ge=0,
-                             desc="hub_capacity: share of equipment working (0-1); low_water: "
-                                  "share of vehicle capacity usable (0-1]; clearance and "
-                                  "demand_shock: multiplier of clearance time or demand rate")
-    hold_h: Dist | None = F(None, unit="h", desc="lock_wait: lock passage time in the window")
-    reroute: bool = F(False, desc="link_outage: loads waiting for the closed link take the best "
-                                  "route without it when one exists (else they wait)")
-    description: str = F("", desc="what happens and where the figures come from")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Disruption:
-        if self.end_day <= self.start_day:
-            raise ValueError(f"end_day ({self.end_day:g}) must be after start_day "
-                             f"({self.start_day:g})")
-        if self.every_days is not None and self.every_days < self.end_day - self.start_day:
-            raise ValueError(f"every_days ({self.every_days:g}) must be at least the window "
-                             f"length ({self.end_day - self.start_day:g} days)")
-        needed, optional = _DISRUPTION_FIELDS[self.kind]
-        for name in ("link", "mode", "hub", "origin", "destination", "factor", "hold_h"):
-            given = getattr(self, name) is not None
-            if name in needed and not given:
-                raise ValueError(f"a {self.kind} disruption needs {name}")
-            if given and name not in needed | optional:
-                raise ValueError(f"{name} does not apply to a {self.kind} disruption")
-        if self.reroute and self.kind != "link_outage":
-            raise ValueError(f"reroute does not apply to a {self.kind} disruption")
-        if self.kind in ("hub_capacity", "low_water") and self.factor > 1:
-            raise ValueError(f"factor of a {self.kind} disruption is a share: must be <= 1, "
-                             f"got {self.factor:g}")
-        if self.kind == "low_water" and self.factor == 0:
-            raise ValueError("factor of a low_water disruption must be > 0 (close the link "
-                             "with a link_outage)")
-        return self
-
-
-class Growth(_Model):
-    demand_per_year: float = F(0.0, unit="fraction/yr", ge=-0.9, le=5.0,
-                               desc="demand growth per measured year, compounded: year n of "
-                                    "the run has (1 + rate)^n times the demand of year 0")
-    first_year: int | None = F(None, unit="year", ge=1900, le=2200,
-                               desc="calendar year of the first measured year (labels the "
-                                    "KPIs per year)")
-
-
-class Investment(_Model):
-    """A capacity added from a date: more handling units or yard at a hub, or a service's new
-    frequency or more vehicles."""
-
-    from_day: float = F(unit="day", ge=-36500, le=36500,
-                        desc="when it comes into service, " + _DAY_CLOCK)
-    hub: str | None = F(None, desc="hub id (give hub or service)")
-    add_equipment: int | None = F(None, unit="count", ge=1,
-                                  desc="handling units added at the hub (a new berth's cranes)")
-    add_yard_teu: float | None = F(None, unit="TEU", gt=0, desc="yard capacity added at the hub")
-    service: str | None = F(None, desc="service id (give hub or service)")
-    per_week: float | None = F(None, unit="departures/week", gt=0,
-                               desc="the service's new frequency from from_day")
-    add_fleet: int | None = F(None, unit="vehicles", ge=1,
-                              desc="vehicles added to the service's fleet (at its from end)")
-    description: str = F("", desc="what is built and where the figures come from")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Investment:
-        if (self.hub is None) == (self.service is None):
-            raise ValueError("give one of hub or service")
-        if self.hub is not None:
-            if self.add_equipment is None and self.add_yard_teu is None:
-                raise ValueError("a hub investment needs add_equipment or add_yard_teu")
-            if self.per_week is not None or self.add_fleet is not None:
-                raise ValueError("per_week and add_fleet apply to a service investment")
-        else:
-            if self.per_week is None and self.add_fleet is None:
-                raise ValueError("a service investment needs per_week or add_fleet")
-            if self.add_equipment is not None or self.add_yard_teu is not None:
-                raise ValueError("add_equipment and add_yard_teu apply to a hub investment")
-        return self
-
-
-class Scenario(_Model):
+class Scenario(ScenarioModel):
     name: str = F(desc="short name, used for the results folder")
     description: str = F("", desc="the question this scenario answers")
     run: RunSettings = F(RunSettings(), desc="horizon, warm-up and seed")
@@ -452,16 +303,6 @@ class Scenario(_Model):
         """sha256 over the scenario file and the tables it reads ('' when built in code)."""
         return self._source_hash
 
-    def node_kind(self, node: str) -> str | None:
-        """'hub', 'zone', 'gateway' or None for an unknown id."""
-        if node in self.hubs:
-            return "hub"
-        if node in self.zones:
-            return "zone"
-        if node in self.gateways:
-            return "gateway"
-        return None
-
     def node(self, node: str) -> _Located:
         return self.hubs.get(node) or self.zones.get(node) or self.gateways[node]
 
@@ -491,72 +332,15 @@ def check_profile(factors: tuple[float, ...], name: str) -> None:
         raise ValueError(f"profile {name!r}: factors must be >= 0 and not all zero")
 
 
+#: The sections of a scenario file, in the order the field table lists them.
+SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
+    ("run", RunSettings), ("routing", RoutingSettings), ("hubs.<id>", Hub),
+    ("zones.<id>", Zone), ("gateways.<id>", Gateway), ("links[]", Link),
+    ("links[].lock", Lock), ("services[]", Service), ("demand[]", Demand),
+    ("targets[]", Target), ("disruptions[]", Disruption), ("growth", Growth),
+    ("investments[]", Investment))
+
+
 def field_table() -> list[dict[str, str]]:
     """Every scenario field with its unit, default and description, for the docs."""
-    rows: list[dict[str, str]] = []
-    sections = [("run", RunSettings), ("routing", RoutingSettings), ("hubs.<id>", Hub),
-                ("zones.<id>", Zone), ("gateways.<id>", Gateway), ("links[]", Link),
-                ("links[].lock", Lock), ("services[]", Service), ("demand[]", Demand),
-                ("targets[]", Target), ("disruptions[]", Disruption), ("growth", Growth),
-                ("investments[]", Investment)]
-    for prefix, model in sections:
-        for name, info in model.model_fields.items():
-            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-            default = "required" if info.is_required() else _show_default(info.default)
-            rows.append({"field": f"{prefix}.{info.alias or name}",
-                         "unit": str(extra.get("unit", "")), "default": default,
-                         "description": info.description or ""})
-    return rows
-
-
-def _show_default(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, Dist):
-        return str(value)
-    if isinstance(value, BaseModel):
-        return "(section defaults)"
-    if isinstance(value, tuple):
-        return "[" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) + "]"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def unit_of(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
-    """The unit of the field at ``loc`` inside ``model`` ('' when unknown)."""
-    current: Any = model
-    unit = ""
-    for part in loc:
-        if isinstance(current, _DictOf):
-            current = current.model  # this part is the dict key (a hub id)
-            continue
-        if isinstance(part, int) or not (isinstance(current, type)
-                                          and issubclass(current, BaseModel)):
-            continue
-        fields = current.model_fields
-        info = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
-        if info is None:
-            return unit
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        unit = str(extra.get("unit", ""))
-        current = _inner_model(info.annotation)
-    return unit
-
-
-def _inner_model(annotation: Any) -> Any:
-    """The BaseModel inside M, dict[str, M] (as _DictOf), tuple[M, ...] or M | None."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return _DictOf(found) if typing.get_origin(annotation) is dict else found
-    return None
-
-
-class _DictOf:
-    """Marks 'the next loc part is a dict key, then model M follows'."""
-
-    def __init__(self, model: type[BaseModel]):
-        self.model = model
+    return field_rows(SECTIONS)
