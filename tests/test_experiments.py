@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +17,18 @@ from scipy import stats
 from worker_helpers import square_but_die_once
 
 import hubsim
-from hubsim.experiments import runs as X
-from hubsim.experiments.capacity import capacity, goal_seek
-from hubsim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from hubsim.analysis.stats import t_quantile, wilson
+from hubsim.errors import ExperimentError, OutputError, OutputExistsError, ScenarioError
+from hubsim.experiments.capacity import capacity
+from hubsim.experiments.executors import (
+    DaskExecutor,
+    ProcessExecutor,
+    RunsStopped,
+    SerialExecutor,
+)
+from hubsim.experiments.goal import goal_seek
+from hubsim.experiments.params import parse_set, replication_seed
+from hubsim.experiments.replicate import replicate, sweep
 
 CRANE = Path(__file__).resolve().parent / "scenarios" / "crane_bound.yaml"
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,37 +47,37 @@ def crane():
 # --------------------------------------------------------------------------- statistics
 def test_t_quantile_matches_scipy():
     for df in [*range(1, 40), 50, 100, 1000]:
-        assert X.t_quantile(df) == pytest.approx(stats.t.ppf(0.975, df), abs=2e-6)
+        assert t_quantile(df) == pytest.approx(stats.t.ppf(0.975, df), abs=2e-6)
 
 
 def test_replication_seeds_come_from_one_seed_sequence():
     children = np.random.SeedSequence(42).spawn(6)
     expected = [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
-    assert [X.replication_seed(42, i) for i in range(6)] == expected
+    assert [replication_seed(42, i) for i in range(6)] == expected
     assert len(set(expected)) == 6
 
 
 def test_wilson_interval():
-    lo, hi = X.wilson(9, 10)
+    lo, hi = wilson(9, 10)
     assert 0.59 < lo < 0.6 and 0.98 < hi < 0.99  # textbook values 0.596, 0.982
-    assert X.wilson(0, 5)[0] == 0.0 and X.wilson(5, 5)[1] == 1.0
+    assert wilson(0, 5)[0] == 0.0 and wilson(5, 5)[1] == 1.0
 
 
 def test_parse_set_forms():
-    assert X.parse_set("hubs.a.equipment=2,3,5") == ("hubs.a.equipment", [2, 3, 5])
-    assert X.parse_set("hubs.a.equipment=2:10:4") == ("hubs.a.equipment", [2, 6, 10])
-    assert X.parse_set("services.s.per_week=2.5:3.5:0.5")[1] == [2.5, 3.0, 3.5]
-    assert X.parse_set("demand.*.teu_per_year=x0.9,x1.1")[1] == ["x0.9", "x1.1"]
-    assert X.parse_set("demand.*.teu_per_year=x0.8:1:0.1")[1] == ["x0.8", "x0.9", "x1"]
+    assert parse_set("hubs.a.equipment=2,3,5") == ("hubs.a.equipment", [2, 3, 5])
+    assert parse_set("hubs.a.equipment=2:10:4") == ("hubs.a.equipment", [2, 6, 10])
+    assert parse_set("services.s.per_week=2.5:3.5:0.5")[1] == [2.5, 3.0, 3.5]
+    assert parse_set("demand.*.teu_per_year=x0.9,x1.1")[1] == ["x0.9", "x1.1"]
+    assert parse_set("demand.*.teu_per_year=x0.8:1:0.1")[1] == ["x0.8", "x0.9", "x1"]
     for bad in ("hubs.a.equipment", "=1,2", "hubs.a.equipment=5:2", "p=1:3:0"):
-        with pytest.raises(ValueError, match="--set"):
-            X.parse_set(bad)
+        with pytest.raises(ScenarioError, match="--set"):
+            parse_set(bad)
 
 
 def test_replicate_statistics(tiny):
-    exp = X.replicate(tiny, 5, days=15)
+    exp = replicate(tiny, 5, days=15)
     assert len(exp.runs) == 5 and exp.simulated == 5
-    assert list(exp.runs["seed"]) == [X.replication_seed(tiny.run.seed, i) for i in range(5)]
+    assert list(exp.runs["seed"]) == [replication_seed(tiny.run.seed, i) for i in range(5)]
     values = exp.runs["channel_teu"].to_numpy()
     row = exp.kpi("channel_teu").iloc[0]
     half = stats.t.ppf(0.975, 4) * values.std(ddof=1) / math.sqrt(5)
@@ -87,16 +95,16 @@ def test_replicate_statistics(tiny):
 
 
 def test_precision_adds_batches_until_narrow(tiny):
-    loose = X.replicate(tiny, 3, days=10, precision=10.0)
+    loose = replicate(tiny, 3, days=10, precision=10.0)
     assert len(loose.runs) == 3
-    tight = X.replicate(tiny, 3, days=5, precision=1e-9, max_replications=7)
+    tight = replicate(tiny, 3, days=5, precision=1e-9, max_replications=7)
     assert len(tight.runs) == 7
     # a realistic precision stops where every target KPI's half-width is small enough
-    mid = X.replicate(tiny, 3, days=10, precision=0.1, max_replications=30)
+    mid = replicate(tiny, 3, days=10, precision=0.1, max_replications=30)
     rel = mid.targets["half_width"] / mid.targets["mean"].abs()
     assert (rel <= 0.1).all() and len(mid.runs) % 3 == 0
     if len(mid.runs) > 3:  # one batch fewer was not precise enough
-        fewer = X.replicate(tiny, len(mid.runs) - 3, days=10)
+        fewer = replicate(tiny, len(mid.runs) - 3, days=10)
         assert (fewer.targets["half_width"] / fewer.targets["mean"].abs() > 0.1).any()
 
 
@@ -105,11 +113,11 @@ SWEEP = {"services.cre.per_week": [2, 6], "hubs.rail.equipment": [1, 3]}
 
 
 def test_serial_process_and_dask_give_identical_tables(tiny):
-    serial = X.sweep(tiny, SWEEP, 2, days=10, executor=SerialExecutor())
+    serial = sweep(tiny, SWEEP, 2, days=10, executor=SerialExecutor())
     with ProcessExecutor(2) as ex:
-        pool = X.sweep(tiny, SWEEP, 2, days=10, executor=ex)
+        pool = sweep(tiny, SWEEP, 2, days=10, executor=ex)
     with DaskExecutor(workers=2) as ex:
-        dask = X.sweep(tiny, SWEEP, 2, days=10, executor=ex)
+        dask = sweep(tiny, SWEEP, 2, days=10, executor=ex)
     assert len(serial.runs) == 8 and serial.failures.empty
     for other in (pool, dask):
         pd.testing.assert_frame_equal(serial.runs, other.runs)
@@ -130,7 +138,7 @@ def test_failing_run_is_reported_and_retried_on_resume(tiny, tmp_path, monkeypat
     import hubsim.api
 
     real = hubsim.api.simulate
-    bad_seed = X.replication_seed(tiny.run.seed, 1)
+    bad_seed = replication_seed(tiny.run.seed, 1)
 
     def flaky(scn, seed=None, days=None):
         if seed == bad_seed and scn.hubs["rail"].equipment == 3:
@@ -139,7 +147,7 @@ def test_failing_run_is_reported_and_retried_on_resume(tiny, tmp_path, monkeypat
 
     monkeypatch.setattr(hubsim.api, "simulate", flaky)
     params = {"hubs.rail.equipment": [2, 3]}
-    exp = X.sweep(tiny, params, 2, days=10, out=tmp_path / "sw")
+    exp = sweep(tiny, params, 2, days=10, out=tmp_path / "sw")
     assert len(exp.runs) == 3
     fail = exp.failures.iloc[0]
     assert fail["seed"] == bad_seed and fail["hubs.rail.equipment"] == 3
@@ -147,19 +155,19 @@ def test_failing_run_is_reported_and_retried_on_resume(tiny, tmp_path, monkeypat
     assert len(list((tmp_path / "sw" / "failed").glob("*.json"))) == 1
     assert (tmp_path / "sw" / "failures.csv").exists()
     monkeypatch.setattr(hubsim.api, "simulate", real)
-    again = X.sweep(tiny, params, 2, days=10, out=tmp_path / "sw", resume=True)
+    again = sweep(tiny, params, 2, days=10, out=tmp_path / "sw", resume=True)
     assert (again.simulated, again.reused) == (1, 3)
     assert len(again.runs) == 4 and again.failures.empty
     assert not list((tmp_path / "sw" / "failed").glob("*.json"))
 
 
 def test_resume_refuses_another_experiment(tiny, tmp_path):
-    X.replicate(tiny, 2, days=5, out=tmp_path / "r")
-    with pytest.raises(FileExistsError, match="--resume"):
-        X.replicate(tiny, 2, days=5, out=tmp_path / "r")
-    with pytest.raises(ValueError, match="cannot resume: .*days"):
-        X.replicate(tiny, 2, days=6, out=tmp_path / "r", resume=True)
-    again = X.replicate(tiny, 3, days=5, out=tmp_path / "r", resume=True)
+    replicate(tiny, 2, days=5, out=tmp_path / "r")
+    with pytest.raises(OutputExistsError, match="--resume"):
+        replicate(tiny, 2, days=5, out=tmp_path / "r")
+    with pytest.raises(OutputError, match="cannot resume: .*days"):
+        replicate(tiny, 2, days=6, out=tmp_path / "r", resume=True)
+    again = replicate(tiny, 3, days=5, out=tmp_path / "r", resume=True)
     assert (again.simulated, again.reused) == (1, 2)
 
 
@@ -169,36 +177,74 @@ def _cli(*args: str, **kw) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def test_killed_sweep_resumes_to_exactly_the_complete_set(tiny_path, tiny, tmp_path):
+CRE = {"services.cre.per_week": [2, 4, 6]}
+
+
+def test_interrupted_sweep_resumes_to_exactly_the_missing_runs(tiny, tmp_path):
     out = tmp_path / "sweep"
-    args = ["sweep", str(tiny_path), "--set", "services.cre.per_week=2,4,6",
-            "--replications", "6", "--days", "30", "--workers", "1", "--out", str(out)]
-    proc = _cli(*args)
+    with pytest.raises(RunsStopped):  # Ctrl-C after exactly 5 finished runs
+        sweep(tiny, CRE, 4, days=10, out=out, executor=SerialExecutor(stop_after=5))
+    kept = {p.name for p in (out / "runs").glob("*.json")}
+    assert len(kept) == 5
+    assert not (out / "runs.csv").exists()
+    again = sweep(tiny, CRE, 4, days=10, out=out, resume=True)
+    assert (again.simulated, again.reused) == (7, 5)
+    assert kept <= {p.name for p in (out / "runs").glob("*.json")}
+    fresh = sweep(tiny, CRE, 4, days=10)
+    pd.testing.assert_frame_equal(again.runs, fresh.runs)
+    pd.testing.assert_frame_equal(again.summary, fresh.summary)
+
+
+def test_stop_after_stops_every_executor_after_exactly_k_outcomes():
+    for ex in (SerialExecutor(stop_after=3), ProcessExecutor(2, stop_after=3)):
+        got = []
+        with ex, pytest.raises(RunsStopped):
+            got.extend(ex.map_unordered(abs, range(-8, 0)))
+        assert len(got) == 3 and all(ok for _, ok, _ in got)
+        assert ex.finished == 3
+
+
+# a sweep whose process kills itself (SIGKILL, no clean-up) once its k-th run is saved
+KILL_AFTER = """
+import os, signal, sys
+import hubsim
+from hubsim.experiments.executors import SerialExecutor
+
+class KillAfter(SerialExecutor):
+    def _outcomes(self, fn, tasks):
+        for n, outcome in enumerate(super()._outcomes(fn, tasks), 1):
+            yield outcome  # the caller saves this run before it asks for the next one
+            if n == int(sys.argv[3]):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+hubsim.sweep(hubsim.load_scenario(sys.argv[1]), {"services.cre.per_week": [2, 4, 6]}, 4,
+             days=10, out=sys.argv[2], executor=KillAfter())
+"""
+
+
+def test_killed_sweep_resumes_from_the_command_line(tiny_path, tiny, tmp_path):
+    out = tmp_path / "sweep"
+    proc = subprocess.run([sys.executable, "-c", KILL_AFTER, str(tiny_path), str(out), "5"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "MPLBACKEND": "Agg"})
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
     runs = out / "runs"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if runs.is_dir() and len(list(runs.glob("*.json"))) >= 3:
-            break
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate()
-    assert proc.returncode == -signal.SIGKILL, "the sweep finished before it was killed"
     kept = {p.name for p in runs.glob("*.json")}
-    assert 3 <= len(kept) < 18
+    assert len(kept) == 5
     for p in runs.glob("*.json"):  # every file that is there is a whole run
         assert json.loads(p.read_text())["kpis"]
     assert not (out / "runs.csv").exists()
 
-    proc = _cli(*args, "--resume")
+    proc = _cli("sweep", str(tiny_path), "--set", "services.cre.per_week=2,4,6",
+                "--replications", "4", "--days", "10", "--workers", "1", "--out", str(out),
+                "--resume")
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr
     assert stderr == ""  # not a terminal: no progress bar
-    assert f"({18 - len(kept)} simulated, {len(kept)} reused)" in stdout
-    files = sorted(p.name for p in runs.glob("*.json"))
-    assert len(files) == 18 and kept <= set(files)
+    assert "(7 simulated, 5 reused)" in stdout
+    assert len(list(runs.glob("*.json"))) == 12
     table = pd.read_csv(out / "runs.csv")
-    fresh = X.sweep(tiny, {"services.cre.per_week": [2, 4, 6]}, 6, days=30)
-    assert len(table) == 18
+    fresh = sweep(tiny, CRE, 4, days=10)
     assert table[["point", "replication", "seed"]].equals(
         fresh.runs[["point", "replication", "seed"]])
     np.testing.assert_allclose(table["channel_teu"], fresh.runs["channel_teu"], rtol=1e-12)
@@ -226,8 +272,29 @@ def test_goal_seek_finds_the_crane_count_that_decides(crane, tmp_path):
 def test_goal_seek_input_errors(crane):
     with pytest.raises(hubsim.ScenarioError, match="hubs.nope.equipment"):
         goal_seek(crane, "channel", "hubs.nope.equipment")
-    with pytest.raises(ValueError, match="--target 'air_tonnes'"):
+    with pytest.raises(ScenarioError, match="--target 'air_tonnes'"):
         goal_seek(crane, "air_tonnes", "hubs.terminal.equipment")
+
+
+def test_experiment_input_errors_are_hubsim_errors(tiny, crane):
+    with pytest.raises(ExperimentError, match="replications must be >= 1, got 0"):
+        replicate(tiny, 0)
+    with pytest.raises(ExperimentError, match="precision must be > 0"):
+        replicate(tiny, 2, precision=0)
+    with pytest.raises(ScenarioError, match="seed must be >= 0, got -1"):
+        replicate(tiny, 2, seed=-1)
+    with pytest.raises(ScenarioError, match="days must be > 0"):
+        sweep(tiny, CRE, 2, days=0)
+    with pytest.raises(ExperimentError, match="at least one parameter"):
+        sweep(tiny, {}, 2)
+    with pytest.raises(ExperimentError, match="probability must be in"):
+        goal_seek(crane, "channel", "hubs.terminal.equipment", probability=1.5)
+    with pytest.raises(ExperimentError, match="high .* must be >= low"):
+        goal_seek(crane, "channel", "hubs.terminal.equipment", low=5, high=2)
+    with pytest.raises(ExperimentError, match="tol must be in"):
+        capacity(crane, tol=2)
+    with pytest.raises(ExperimentError, match="--workers must be >= 1"):
+        ProcessExecutor(-1)
 
 
 def test_capacity_names_the_cranes_when_they_bind(crane):

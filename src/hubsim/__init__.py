@@ -9,10 +9,11 @@ The public API::
 
 from hubsim.api import Results, apply_changes, load_scenario, simulate
 from hubsim.errors import ConservationError, HubsimError, ScenarioError
-from hubsim.experiments.capacity import CapacityResult, GoalResult, capacity, goal_seek
+from hubsim.experiments.capacity import CapacityResult, capacity
 from hubsim.experiments.compare import Comparison, compare
 from hubsim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from hubsim.experiments.runs import Experiment, replicate, sweep
+from hubsim.experiments.goal import GoalResult, goal_seek
+from hubsim.experiments.replicate import Experiment, replicate, sweep
 from hubsim.scenario.schema import Scenario
 from hubsim.version import __version__
 

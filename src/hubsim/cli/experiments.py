@@ -1,6 +1,7 @@
 """Command-line front of the experiments: ``hubsim run --replications``, ``hubsim sweep``,
 ``hubsim goal`` and ``hubsim capacity`` (argument definitions and thin handlers over
-:mod:`hubsim.experiments.runs` and :mod:`hubsim.experiments.capacity`).
+:mod:`hubsim.experiments.replicate`, :mod:`hubsim.experiments.goal` and
+:mod:`hubsim.experiments.capacity`).
 
 Each command writes a results folder, by default ``results/<scenario>-<command>-<hash>/``
 where the hash identifies the scenario content and the options that decide the runs: the same
@@ -21,9 +22,9 @@ import pandas as pd
 
 from hubsim.api import load_scenario
 from hubsim.cli.common import default_scenario
-from hubsim.experiments.capacity import ExperimentError
+from hubsim.errors import ExperimentError
 from hubsim.experiments.executors import Executor, make_executor
-from hubsim.experiments.runs import parse_set, scenario_digest
+from hubsim.experiments.params import parse_set, scenario_digest
 from hubsim.present.progress import ProgressBar
 
 __all__ = ["add_execution_options", "add_parsers", "add_run_options", "check_single_run",
@@ -222,7 +223,7 @@ def _targets_text(targets: pd.DataFrame, params: list[str]) -> str:
 # --------------------------------------------------------------------------- handlers
 def run_replications(args: argparse.Namespace) -> int:
     """``hubsim run SCENARIO --replications N [--precision REL]``."""
-    from hubsim.experiments.runs import replicate
+    from hubsim.experiments.replicate import replicate
 
     _check_common(args)
     if args.precision is not None and not args.precision > 0:
@@ -252,7 +253,7 @@ def run_replications(args: argparse.Namespace) -> int:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from hubsim.experiments.runs import sweep
+    from hubsim.experiments.replicate import sweep
 
     _check_common(args)
     params: dict[str, list[Any]] = {}
@@ -284,7 +285,7 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def run_goal(args: argparse.Namespace) -> int:
-    from hubsim.experiments.capacity import goal_seek
+    from hubsim.experiments.goal import goal_seek
 
     _check_common(args)
     scn = load_scenario(args.scenario)

@@ -1,14 +1,11 @@
-"""Goal-seeking and capacity: the smallest parameter value that meets a target, the demand a
-network sustains and the resource that binds first.
+"""Capacity: the demand a network sustains, the resource that binds first and what one more
+unit of it adds.
 
-Both are searches over points evaluated with replications (:mod:`hubsim.experiments.runs`); every
-point's runs are kept in a :class:`~hubsim.experiments.runs.RunCache` (and the results folder), so
-a search never simulates a point twice and a resumed search skips what is done.
-
-**Goal-seeking** assumes the probability of meeting the target grows with the parameter
-(more cranes or trains never hurt): from the current value it steps up, doubling the step,
-until the target is met with the asked probability (or down, when it already is), then bisects
-on the grid ``low + k * step`` to the smallest value that meets it.
+A search over demand scales, each evaluated with replications
+(:mod:`hubsim.experiments.replicate`); every point's runs are kept in a
+:class:`~hubsim.experiments.store.RunCache` (and the results folder), so the search never
+simulates a point twice and a resumed search skips what is done. (Goal-seeking, the other
+search, is in :mod:`hubsim.experiments.goal`.)
 
 **Capacity** scales every demand row (TEU and tonnes) by a factor ``s``. The network keeps up
 at ``s`` when, in the mean over the replications, the TEU waiting at nodes (in yards, at gates
@@ -41,7 +38,6 @@ sustainable channel TEU/yr. On-demand trucks and vehicle fleets are not judged a
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,22 +47,19 @@ import pandas as pd
 
 from hubsim.errors import ExperimentError
 from hubsim.experiments.executors import Executor
-from hubsim.experiments.runs import (
-    Changes,
+from hubsim.experiments.params import Changes
+from hubsim.experiments.replicate import (
     Experiment,
-    Progress,
-    RunCache,
-    RunStore,
-    _base_seed,
-    _check_days,
-    _identity,
+    base_seed,
+    check_days,
+    check_replications,
+    identity,
     run_points,
 )
-from hubsim.scenario.overlay import scenario_data
+from hubsim.experiments.store import Progress, RunCache, RunStore
 from hubsim.scenario.schema import Scenario
 
-__all__ = ["BINDING_GROWTH", "SATURATED", "CapacityResult", "ExperimentError", "GoalResult",
-           "capacity", "goal_seek"]
+__all__ = ["BINDING_GROWTH", "SATURATED", "CapacityResult", "capacity"]
 
 #: a queue "grows" when its slope exceeds this (h/day for waits, TEU/day for yards)
 BINDING_GROWTH = 0.25
@@ -74,144 +67,6 @@ BINDING_GROWTH = 0.25
 SATURATED = 0.98
 #: resource kinds whose utilisation can reach saturation (a yard overflows instead)
 SATURABLE = ("equipment", "service", "lock")
-
-
-
-
-# --------------------------------------------------------------------------- goal-seeking
-@dataclass
-class GoalResult:
-    """Outcome of :func:`goal_seek`: ``value`` (None when not reached up to ``high``) and one
-    row per evaluated value in ``steps`` (value, n, p_met, mean, ci_low, ci_high, met)."""
-
-    value: float | None
-    target: str
-    vary: str
-    probability: float
-    steps: pd.DataFrame
-    folder: Path | None = None
-    simulated: int = 0
-    reused: int = 0
-
-
-def _current(scn: Scenario, path: str) -> Any:
-    from hubsim.errors import ScenarioError
-    from hubsim.scenario.overlay import _targets
-
-    source = scn.source_path or "<scenario>"
-    try:
-        found = _targets(scenario_data(scn), path)
-    except (LookupError, ValueError) as exc:
-        raise ScenarioError(f"{source}: {path}: {exc}") from None
-    if len(found) != 1:
-        raise ScenarioError(f"{source}: {path}: --vary needs a path naming one field, "
-                            f"this one names {len(found)}")
-    container, key = found[0]
-    value = container[key]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(f"{source}: {path}: --vary needs a number field, got {value!r}")
-    return value
-
-
-def _target(scn: Scenario, target: str):
-    hits = [t for t in scn.targets if t.id == target] or \
-        [t for t in scn.targets if t.kpi == target]
-    if len(hits) != 1:
-        known = ", ".join(f"{t.id} ({t.kpi})" for t in scn.targets) or "none"
-        what = "no" if not hits else "several"
-        raise ValueError(f"--target {target!r}: {what} target with that id or KPI in "
-                         f"{scn.name} (targets: {known})")
-    return hits[0]
-
-
-def goal_seek(scenario: Scenario, target: str, vary: str, probability: float = 0.9,
-              replications: int = 10, *, low: float | None = None, high: float | None = None,
-              step: float | None = None, seed: int | None = None, days: float | None = None,
-              executor: Executor | None = None, out: str | Path | None = None,
-              resume: bool = False, progress: Progress | None = None) -> GoalResult:
-    """The smallest value of the field ``vary`` at which ``target`` (a target id, or the KPI
-    of exactly one target) is met in at least ``probability`` of ``replications`` runs.
-
-    Values are searched on the grid ``low + k * step`` (default step 1, low = step, high =
-    64 x the current value); a whole-number field stays whole. Every evaluated value and its
-    probability is in ``steps``.
-    """
-    if not 0 < probability <= 1:
-        raise ValueError(f"probability must be in (0, 1], got {probability}")
-    if replications < 1:
-        raise ValueError(f"replications must be >= 1, got {replications}")
-    _check_days(days)
-    tgt = _target(scenario, target)
-    current = _current(scenario, vary)
-    whole = isinstance(current, int)
-    step = float(step if step is not None else 1.0)
-    if not step > 0:
-        raise ValueError(f"step must be > 0, got {step}")
-    low = float(low if low is not None else step)
-    high = float(high if high is not None else max(64 * float(current), low + 64 * step))
-    if high < low:
-        raise ValueError(f"high ({high:g}) must be >= low ({low:g})")
-    k_max = int(math.floor((high - low) / step + 1e-9))
-
-    def value(k: int) -> float | int:
-        v = round(low + k * step, 12)
-        return int(round(v)) if whole and float(v).is_integer() else v
-
-    base = _base_seed(scenario, seed)
-    store = RunStore(out, _identity("goal", scenario, base, days), resume) \
-        if out is not None else None
-    cache = RunCache(scenario, base, days, executor, store, progress)
-    results: dict[int, dict[str, Any]] = {}
-
-    def met(k: int) -> bool:
-        if k not in results:
-            exp = run_points(cache, [((vary, value(k)),)], replications, [vary])
-            row = exp.targets[exp.targets["target"] == tgt.id]
-            if row.empty:
-                raise ExperimentError(f"every run at {vary}={value(k)} failed: "
-                                   + "; ".join(exp.failures["error"].astype(str).head(3)))
-            r = row.iloc[0]
-            results[k] = {"value": value(k), "n": int(r["n"]), "p_met": float(r["p_met"]),
-                          "mean": float(r["mean"]), "ci_low": float(r["ci_low"]),
-                          "ci_high": float(r["ci_high"]),
-                          "met": bool(r["p_met"] >= probability - 1e-12)}
-        return results[k]["met"]
-
-    k0 = min(max(0, int(round((float(current) - low) / step))), k_max)
-    answer: int | None
-    if met(k0):
-        lo_k, hi_k = -1, k0  # -1: below the grid, taken as not met
-    else:
-        lo_k, jump, answer = k0, 1, None
-        while True:
-            k = min(k_max, lo_k + jump)
-            if met(k):
-                hi_k = k
-                break
-            if k == k_max:
-                hi_k = None
-                break
-            lo_k, jump = k, jump * 2
-    if hi_k is None:
-        answer = None
-    else:
-        while hi_k - lo_k > 1:
-            mid = (lo_k + hi_k) // 2
-            if met(mid):
-                hi_k = mid
-            else:
-                lo_k = mid
-        answer = hi_k
-    steps = pd.DataFrame([results[k] for k in sorted(results)])
-    if store is not None:
-        store.write_table("goal_steps.csv", steps)
-        store.write_json(store.folder / "goal.json", {
-            "target": tgt.id, "kpi": tgt.kpi, "vary": vary, "probability": probability,
-            "replications": replications, "value": None if answer is None else value(answer)})
-    return GoalResult(value=None if answer is None else value(answer), target=tgt.id,
-                      vary=vary, probability=probability, steps=steps,
-                      folder=store.folder if store else None, simulated=cache.simulated,
-                      reused=cache.reused)
 
 
 # --------------------------------------------------------------------------- capacity
@@ -293,6 +148,8 @@ class _Search:
     def search(self, extra: Changes, start: float, tol: float, max_scale: float,
                known_fail: float | None = None) -> tuple[float | None, float | None]:
         """(largest sustainable scale, smallest unsustainable scale) within ``tol``."""
+        lo: float | None
+        hi: float | None
         ok, _ = self.evaluate(start, extra)
         if ok:
             lo, hi = start, known_fail
@@ -316,6 +173,10 @@ class _Search:
                     lo = nxt
                 else:
                     hi = nxt
+        return self._bisect(extra, lo, hi, tol)
+
+    def _bisect(self, extra: Changes, lo: float, hi: float, tol: float) -> tuple[float, float]:
+        """Narrow a sustainable ``lo`` and an unsustainable ``hi`` to a relative ``tol``."""
         while (hi - lo) / lo > tol:
             mid = float(f"{(lo + hi) / 2:.6g}")
             if mid in (lo, hi):
@@ -332,24 +193,25 @@ def _resources(ok: Experiment, fail: Experiment | None) -> pd.DataFrame:
     s_ok = ok.summary
     s_fail = fail.summary if fail is not None else None
     for kind, (ukpi, gkpi) in _RESOURCES.items():
-        for r in s_ok[s_ok["kpi"] == ukpi].itertuples():
-            ident = f"{kind}:{r.key}"
-
-            def at(table: pd.DataFrame | None, kpi: str, key: str = r.key) -> float:
-                if table is None:
-                    return float("nan")
-                sel = table[(table["kpi"] == kpi) & (table["key"] == key)]
-                return float(sel["mean"].iloc[0]) if len(sel) else float("nan")
-
-            rows.append({"resource": ident, "kind": kind, "name": r.key,
-                         "utilisation": float(r.mean),
-                         "utilisation_over": at(s_fail, ukpi),
-                         "queue_growth_over": at(s_fail, gkpi),
+        sel = s_ok[s_ok["kpi"] == ukpi]
+        for key, mean in zip(sel["key"].astype(str), sel["mean"].astype(float), strict=True):
+            rows.append({"resource": f"{kind}:{key}", "kind": kind, "name": key,
+                         "utilisation": mean,
+                         "utilisation_over": _mean_of(s_fail, ukpi, key),
+                         "queue_growth_over": _mean_of(s_fail, gkpi, key),
                          "growth_unit": "TEU/day" if kind == "yard" else "h/day"})
     out = pd.DataFrame(rows, columns=["resource", "kind", "name", "utilisation",
                                       "utilisation_over", "queue_growth_over", "growth_unit"])
     return out.sort_values("utilisation", ascending=False, kind="stable") \
         .reset_index(drop=True)
+
+
+def _mean_of(summary: pd.DataFrame | None, kpi: str, key: str) -> float:
+    """The mean of one KPI in a summary table (NaN when absent)."""
+    if summary is None:
+        return float("nan")
+    sel = summary[(summary["kpi"] == kpi) & (summary["key"] == key)]
+    return float(sel["mean"].iloc[0]) if len(sel) else float("nan")
 
 
 def _binding(resources: pd.DataFrame) -> str | None:
@@ -374,9 +236,13 @@ def _one_more(scn: Scenario, resource: str) -> tuple[Changes, str]:
         if svc.per_week is not None:
             v = round(svc.per_week + 1, 6)
             return ((f"services.{name}.per_week", v),), f"services.{name}.per_week={v:g}"
+        if svc.headway_h is None:  # on-demand services are never judged as resources
+            raise ExperimentError(f"service {name}: not a scheduled service")
         v = round(168.0 / (168.0 / svc.headway_h + 1), 6)
         return ((f"services.{name}.headway_h", v),), f"services.{name}.headway_h={v:g}"
     lk = next(lk for lk in scn.links if f"{lk.from_}-{lk.to}:{lk.mode}" == name)
+    if lk.lock is None:  # only links with a lock are judged as resources
+        raise ExperimentError(f"link {name}: has no lock")
     n = lk.lock.capacity + 1
     return ((f"links.{name}.lock.capacity", n),), f"links.{name}.lock.capacity={n}"
 
@@ -388,20 +254,19 @@ def capacity(scenario: Scenario, replications: int = 3, *, seed: int | None = No
              resume: bool = False, progress: Progress | None = None) -> CapacityResult:
     """Scale demand until the network stops keeping up; name the binding resource and the
     channel TEU/yr one more unit of it adds (see the module docstring for the rules)."""
-    if replications < 1:
-        raise ValueError(f"replications must be >= 1, got {replications}")
+    check_replications(replications)
     if not 0 < tol < 1:
-        raise ValueError(f"tol must be in (0, 1), got {tol}")
-    _check_days(days)
-    base = _base_seed(scenario, seed)
-    store = RunStore(out, _identity("capacity", scenario, base, days), resume) \
+        raise ExperimentError(f"tol must be in (0, 1), got {tol}")
+    check_days(days)
+    base = base_seed(scenario, seed)
+    store = RunStore(out, identity("capacity", scenario, base, days), resume) \
         if out is not None else None
     cache = RunCache(scenario, base, days, executor, store, progress, diagnostics=True)
     search = _Search(cache, replications, growth_tol)
     lo, hi = search.search((), 1.0, tol, max_scale)
     if lo is None:
-        raise ValueError(f"{scenario.name}: does not keep up even at 1/{max_scale:g} of its "
-                         "demand")
+        raise ExperimentError(f"{scenario.name}: does not keep up even at 1/{max_scale:g} of "
+                              "its demand")
     ok = search.evaluate(lo, ())[1]
     fail = search.evaluate(hi, ())[1] if hi is not None else None
     resources = _resources(ok, fail)

@@ -243,7 +243,7 @@ def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path
     if replications == 1:
         seeds = [seed]
     else:
-        from hubsim.experiments.runs import replication_seed
+        from hubsim.experiments.params import replication_seed
 
         seeds = [replication_seed(seed, r) for r in range(int(replications))]
     results: dict[str, Results] = {}

@@ -6,6 +6,10 @@ when ``ok`` and a one-line error text otherwise. A task that raises never takes 
 Callers put the outcomes back in task order, so results never depend on the executor, the
 number of workers or the order runs finish in.
 
+``stop_after=k`` makes an executor raise :class:`RunsStopped` (a ``KeyboardInterrupt``) once
+``k`` outcomes have been handed out, before handing out another: a deterministic stand-in for
+Ctrl-C after exactly ``k`` finished runs, for testing interrupt and resume.
+
 >>> ex = SerialExecutor()
 >>> sorted(ex.map_unordered(abs, [-2, 3]))
 [(0, True, 2), (1, True, 3)]
@@ -15,12 +19,25 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["DaskExecutor", "Executor", "ProcessExecutor", "SerialExecutor", "make_executor"]
+from hubsim.errors import ExperimentError
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+__all__ = ["DaskExecutor", "Executor", "ProcessExecutor", "RunsStopped", "SerialExecutor",
+           "make_executor"]
+
+#: (task index, ok, result when ok else a one-line error text)
 Outcome = tuple[int, bool, Any]
+Outcomes = Generator[Outcome, None, None]
+
+
+class RunsStopped(KeyboardInterrupt):
+    """Raised by an executor with ``stop_after=k`` once ``k`` outcomes were handed out; the
+    caller treats it like Ctrl-C (finished runs are kept, ``--resume`` continues)."""
 
 
 def _error_text(exc: BaseException) -> str:
@@ -31,15 +48,30 @@ def _error_text(exc: BaseException) -> str:
 
 class Executor:
     """Base class: ``workers`` runs at a time; :meth:`map_unordered`; :attr:`running` (runs
-    started and not finished, for progress bars); a context manager that releases workers."""
+    started and not finished, for progress bars); :attr:`finished` (outcomes handed out so
+    far); a context manager that releases workers. Subclasses implement :meth:`_outcomes`."""
 
     workers = 1
     name = "serial"
 
-    def __init__(self) -> None:
+    def __init__(self, *, stop_after: int | None = None) -> None:
         self.running = 0
+        self.finished = 0
+        self.stop_after = stop_after
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
+        """Yield ``(index, ok, value)`` for every task as it finishes (see the module doc)."""
+        outcomes = self._outcomes(fn, tasks)
+        try:
+            for outcome in outcomes:
+                if self.stop_after is not None and self.finished >= self.stop_after:
+                    raise RunsStopped(f"stopped after {self.finished} runs (stop_after)")
+                self.finished += 1
+                yield outcome
+        finally:
+            outcomes.close()  # cancels what is still queued or running
+
+    def _outcomes(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Outcomes:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -55,7 +87,7 @@ class Executor:
 class SerialExecutor(Executor):
     """Runs each task in this process, one after the other."""
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
+    def _outcomes(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Outcomes:
         for i, task in enumerate(tasks):
             self.running = 1
             try:
@@ -76,14 +108,14 @@ class ProcessExecutor(Executor):
     #: new pools started after worker deaths before the remaining tasks are reported failed
     MAX_RESTARTS = 3
 
-    def __init__(self, workers: int | None = None):
-        super().__init__()
+    def __init__(self, workers: int | None = None, *, stop_after: int | None = None):
+        super().__init__(stop_after=stop_after)
         self.workers = int(workers or os.cpu_count() or 1)
         if self.workers < 1:
-            raise ValueError(f"--workers must be >= 1, got {self.workers}")
-        self._pool = None
+            raise ExperimentError(f"--workers must be >= 1, got {self.workers}")
+        self._pool: ProcessPoolExecutor | None = None
 
-    def _get_pool(self):
+    def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -94,7 +126,7 @@ class ProcessExecutor(Executor):
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
         return self._pool
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
+    def _outcomes(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Outcomes:
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
@@ -102,7 +134,7 @@ class ProcessExecutor(Executor):
         # count stays meaningful. A worker that dies (killed, out of memory) breaks the whole
         # pool: start a new one and resubmit every unfinished task, at most MAX_RESTARTS times.
         queue = list(range(len(tasks)))[::-1]  # next task at the end
-        pending: dict[Any, int] = {}
+        pending: dict[Future[Any], int] = {}
         restarts = 0
         try:
             while queue or pending:
@@ -162,30 +194,33 @@ class DaskExecutor(Executor):
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, workers: int | None = None):
-        super().__init__()
+    def __init__(self, address: str | None = None, workers: int | None = None, *,
+                 stop_after: int | None = None):
+        super().__init__(stop_after=stop_after)
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - dask is a runtime dependency
-            raise ValueError("--scheduler needs dask.distributed: pip install "
-                             "'dask[distributed]'") from None
-        self._cluster = None
+            raise ExperimentError("--scheduler needs dask.distributed: pip install "
+                                  "'dask[distributed]'") from None
+        self._cluster: Any = None
+        self._client: Any = None
         if address:
             try:
                 self._client = Client(address, timeout="10s")
             except OSError as exc:
-                raise ValueError(f"--scheduler {address}: cannot connect ({exc})") from None
+                raise ExperimentError(f"--scheduler {address}: cannot connect ({exc})") \
+                    from None
         else:
             n = int(workers or os.cpu_count() or 1)
             if n < 1:
-                raise ValueError(f"--workers must be >= 1, got {n}")
+                raise ExperimentError(f"--workers must be >= 1, got {n}")
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                          dashboard_address=None)
             self._client = Client(self._cluster)
         info = self._client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
+    def _outcomes(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Outcomes:
         from dask.distributed import as_completed
 
         futures = {self._client.submit(fn, task, pure=False): i for i, task in enumerate(tasks)}
@@ -206,7 +241,7 @@ class DaskExecutor(Executor):
             raise
 
     def close(self) -> None:
-        if getattr(self, "_client", None) is not None:
+        if self._client is not None:
             self._client.close()
             self._client = None
         if self._cluster is not None:
@@ -215,17 +250,21 @@ class DaskExecutor(Executor):
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None,
-                  dask: bool = False) -> Executor:
+                  dask: bool = False, *, stop_after: int | None = None) -> Executor:
     """The executor the command line asks for.
 
     ``scheduler`` (an address such as ``tcp://host:8786``): that dask cluster. ``dask=True``
     without an address: a dask ``LocalCluster`` of ``workers`` processes. Otherwise
     ``workers == 1`` runs serially in this process and any other number (default: every core)
-    uses a local process pool.
+    uses a local process pool. ``stop_after``: see the module docstring.
+
+    Raises :class:`~hubsim.errors.ExperimentError` for fewer than one worker or a scheduler
+    that cannot be reached.
     """
     if scheduler or dask:
-        return DaskExecutor(scheduler, workers)
+        return DaskExecutor(scheduler, workers, stop_after=stop_after)
     n = int(workers) if workers is not None else (os.cpu_count() or 1)
     if n < 1:
-        raise ValueError(f"--workers must be >= 1, got {n}")
-    return SerialExecutor() if n == 1 else ProcessExecutor(n)
+        raise ExperimentError(f"--workers must be >= 1, got {n}")
+    return SerialExecutor(stop_after=stop_after) if n == 1 \
+        else ProcessExecutor(n, stop_after=stop_after)
