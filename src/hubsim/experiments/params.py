@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from hubsim.errors import ScenarioError
-from hubsim.scenario.overlay import scenario_data
+from hubsim.scenario.paths import scenario_data
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["Changes", "grid", "parse_set", "plain", "point_key", "replication_seed", "run_id",
