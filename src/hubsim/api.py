@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from hubsim.analysis import kpis as K
+from hubsim.errors import ScenarioError
 from hubsim.scenario import loader, overlay
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.engine import run_engine
@@ -150,15 +151,20 @@ def simulate(scenario: Scenario, seed: int | None = None, days: float | None = N
     Returns
     -------
     Results
+
+    Raises
+    ------
+    ScenarioError
+        ``seed`` below 0 or ``days`` not above 0.
     """
     run = scenario.run
     seed = run.seed if seed is None else int(seed)
     if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+        raise ScenarioError(f"seed must be >= 0, got {seed}")
     warmup_h = run.warmup_days * 24.0
     measured_h = (run.horizon_days - run.warmup_days) * 24.0 if days is None else days * 24.0
     if measured_h <= 0:
-        raise ValueError(f"days must be > 0, got {days}")
+        raise ScenarioError(f"days must be > 0, got {days}")
     start = time.perf_counter()
     out = run_engine(scenario, seed, warmup_h + measured_h, warmup_h, progress=progress)
     rec = out.recorder
