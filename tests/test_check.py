@@ -105,8 +105,8 @@ def test_crane_rate_changed_by_10_percent_fails(busy_golden, tmp_path, capsys, f
     out = capsys.readouterr().out
     assert f"{changed}: FAIL" in out
     table = out.split(f"{changed}: FAIL", 1)[1].splitlines()[1:]
-    assert table[0].split() == ["kpi", "scope", "key", "unit", "golden", "now", "change",
-                                "change", "%", "tol", "status"]
+    assert table[0].split() == ["kpi", "scope", "key", "golden", "now", "change", "change",
+                                "%", "tol", "status"]  # values carry their unit
     util = next(line for line in table if line.strip().startswith("equipment_utilisation"))
     assert "terminal" in util and util.rstrip().endswith("moved")
     sign = "+" if factor < 1 else "-"  # slower cranes are busier
@@ -243,8 +243,10 @@ def test_compare_flags_moves_missing_and_nan_changes():
         "fresh": "new", "gone": "missing", "rare": "ok"}
     assert diff.loc["b", "change"] == pytest.approx(1.01 * tol)
     assert diff.loc["a", "tol"] == pytest.approx(tol)
-    text = check.format_table(diff.reset_index().query("status != 'ok'"))
-    assert text.splitlines()[1].split()[:4] == ["b", "total", "-", "TEU/yr"]
+    from hubsim.present.tables import check_text
+
+    text = check_text(diff.reset_index().query("status != 'ok'"))
+    assert text.splitlines()[1].split()[:5] == ["b", "total", "-", "1,000", "TEU/yr"]
     assert f"+{1.01 * tol / 10:.1f}%" in text
 
 

@@ -214,10 +214,11 @@ def _report(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from hubsim.experiments.golden import run_check
+    from hubsim.present.tables import check_text
 
     return run_check(args.scenarios, args.expected, update=args.update, seeds=args.seeds,
                      days=args.days, jobs=args.jobs,
-                     echo=lambda line: print(line, flush=True))
+                     echo=lambda line: print(line, flush=True), render=check_text)
 
 
 def _calibrate(args: argparse.Namespace) -> int:

@@ -276,42 +276,11 @@ def compare(golden: Golden, now: pd.DataFrame) -> pd.DataFrame:
                                        "change", "tol", "status"])
 
 
-def _num(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if x != 0 and (abs(x) >= 1e7 or abs(x) < 1e-3):
-        return f"{x:.3g}"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
-
-
-def format_table(diff: pd.DataFrame) -> str:
-    """The rows of :func:`compare` as an aligned text table (what ``hubsim check`` prints)."""
-    header = ["kpi", "scope", "key", "unit", "golden", "now", "change", "change %", "tol",
-              "status"]
-    rows = []
-    for r in diff.itertuples(index=False):
-        pct = "-"
-        if not math.isnan(r.change) and r.golden:
-            pct = f"{r.change / abs(r.golden) * 100:+.1f}%"
-        change = "-" if math.isnan(r.change) else ("+" if r.change > 0 else "") + _num(r.change)
-        rows.append([r.kpi, r.scope, r.key or "-", r.unit, _num(r.golden), _num(r.now),
-                     change, pct, _num(r.tol), r.status])
-    left = 4  # text columns are left-aligned, numbers right-aligned
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for row in [header, *rows]:
-        cells = [c.ljust(w) if i < left or i == len(header) - 1 else c.rjust(w)
-                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]
-        lines.append("  " + "  ".join(cells).rstrip())
-    return "\n".join(lines)
-
-
 def run_check(scenarios: Sequence[str | Path], expected_dir: str | Path = "expected", *,
               update: bool = False, seeds: Sequence[int] | None = None,
               days: float | None = None, jobs: int = 1,
-              echo: Callable[[str], None] = print) -> int:
+              echo: Callable[[str], None] = print,
+              render: Callable[[pd.DataFrame], str] | None = None) -> int:
     """Check (or with ``update``, regenerate) the golden files of ``scenarios``.
 
     Without ``update`` every golden file must exist (else :class:`GoldenError` before anything
@@ -320,7 +289,9 @@ def run_check(scenarios: Sequence[str | Path], expected_dir: str | Path = "expec
     end, after every run succeeded), keeping an existing file's seeds and days unless
     ``seeds`` / ``days`` are given; a new file gets :data:`DEFAULT_SEEDS`,
     :data:`DEFAULT_DAYS` and the scenario's warm-up. ``jobs > 1`` runs the replications in
-    that many worker processes (same numbers).
+    that many worker processes (same numbers). ``echo`` receives each line of the report;
+    ``render`` turns the rows of :func:`compare` that moved into the table echoed (``hubsim
+    check`` passes :func:`hubsim.present.tables.check_text`; default: pandas' ``to_string``).
 
     Returns
     -------
@@ -399,7 +370,7 @@ def run_check(scenarios: Sequence[str | Path], expected_dir: str | Path = "expec
                     measured_days=use_days, table=now, scenario_sha256=scn.source_hash)))
                 echo(f"{path}: measured {len(now)} KPIs, {what}")
                 continue
-            failed += not _report(path, scn, gpath, old, now, what, echo)
+            failed += not _report(path, scn, gpath, old, now, what, echo, render)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -416,7 +387,8 @@ def run_check(scenarios: Sequence[str | Path], expected_dir: str | Path = "expec
 
 
 def _report(path: Path, scn: Scenario, gpath: Path, old: Golden, now: pd.DataFrame, what: str,
-            echo: Callable[[str], None]) -> bool:
+            echo: Callable[[str], None],
+            render: Callable[[pd.DataFrame], str] | None = None) -> bool:
     """Print one scenario's verdict (and the table of what moved); True when it passes."""
     diff = compare(old, now)
     bad = diff[diff["status"].isin(["moved", "missing"])]
@@ -427,7 +399,7 @@ def _report(path: Path, scn: Scenario, gpath: Path, old: Golden, now: pd.DataFra
     else:
         echo(f"{path}: FAIL, {len(bad)} of {len(old.table)} KPIs moved beyond tolerance of "
              f"{gpath} ({what})")
-        echo(format_table(bad))
+        echo(render(bad) if render is not None else bad.to_string(index=False))
         if old.scenario_sha256 and old.scenario_sha256 != scn.source_hash:
             echo("  note: the scenario file changed since the golden file was written")
         if old.hubsim_version and old.hubsim_version != __version__:
