@@ -74,7 +74,7 @@ def diagnostics(events: pd.DataFrame, trips: pd.DataFrame, nodes: pd.DataFrame,
     service = ev["service"].astype(str).to_numpy()
     departs = inside & (name == "depart")
     for svc in scn.services:
-        if svc.on_demand:
+        if svc.on_demand or svc.headway is None:  # on demand: no timetable to fill
             continue
         grp = tr[tr["service"].astype(str) == svc.id]
         allowed = w.hours / svc.headway * svc.capacity

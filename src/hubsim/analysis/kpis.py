@@ -67,7 +67,8 @@ def _lookup(col: pd.Series, mapping: pd.Series | None = None, missing: object = 
         col = col.astype("category")
     cats = col.cat.categories
     values = pd.Series(cats, index=cats) if mapping is None else mapping.reindex(cats)
-    table = np.append(values.astype(object).where(values.notna(), missing).to_numpy(), missing)
+    table = np.append(values.astype(object).where(values.notna(), missing).to_numpy(),
+                      np.array([missing], dtype=object))
     return table[col.cat.codes.to_numpy()]  # code -1 picks the trailing ``missing``
 
 
@@ -134,7 +135,8 @@ def hub_summary(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> li
     departs = events.loc[inside & (kind == "depart"), ["node", "wait_h"]]
     overflow = events.loc[inside & (kind == "overflow"), ["node", "teu"]]
     yards = yard_series(events, nodes)
-    for hub, node in nodes[nodes["kind"] == "hub"].iterrows():
+    for hub_id, node in nodes[nodes["kind"] == "hub"].iterrows():
+        hub = str(hub_id)
         hl = lifts[lifts["node"] == hub]
         rows.append(_row("hub_lifts_teu", "hub", hub, hl["teu"].sum() * f))
         rows.append(_row("hub_lifts_tonnes_air", "hub", hub,
