@@ -52,27 +52,27 @@ OVERLAY_KEYS = ("extends", "name", "description", "remove", "add", "set")
 # --------------------------------------------------------------------------- add and remove
 def _add(data: dict[str, Any], additions: Any) -> None:
     if not isinstance(additions, Mapping):
-        raise LookupError(f"expected a mapping of sections, got {type(additions).__name__}")
+        raise ScenarioError(f"expected a mapping of sections, got {type(additions).__name__}")
     for section, items in additions.items():
         where = f"{section}: "
         target = data.get(section)
         if isinstance(target, dict) and _is_table(section, target):
             if not isinstance(items, Mapping):
-                raise LookupError(f"{where}expected a mapping of id: item")
+                raise ScenarioError(f"{where}expected a mapping of id: item")
             for key, item in items.items():
                 taken = [t for t in (NODE_TABLES if section in NODE_TABLES else (section,))
                          if key in data[t]]
                 if taken:
-                    raise LookupError(f"{where}{key!r} already exists in {taken[0]}; "
-                                      f"use set to change it")
+                    raise ScenarioError(f"{where}{key!r} already exists in {taken[0]}; "
+                                        f"use set to change it")
                 target[key] = plain(item)
         elif isinstance(target, list):
             if not isinstance(items, list):
-                raise LookupError(f"{where}expected a list of items")
+                raise ScenarioError(f"{where}expected a list of items")
             target.extend(plain(it) for it in items)
         else:
             sections = [k for k, v in data.items() if isinstance(v, list) or _is_table(k, v)]
-            raise LookupError(f"cannot add to {section!r} (sections: {known(sections)})")
+            raise ScenarioError(f"cannot add to {section!r} (sections: {known(sections)})")
 
 
 def _is_table(section: str, value: Any) -> bool:
@@ -83,42 +83,42 @@ def _is_table(section: str, value: Any) -> bool:
 
 def _remove(data: dict[str, Any], removals: Any) -> None:
     if not isinstance(removals, Mapping):
-        raise LookupError(f"expected a mapping of sections, got {type(removals).__name__}")
+        raise ScenarioError(f"expected a mapping of sections, got {type(removals).__name__}")
     for section, refs in removals.items():
         if not isinstance(refs, list):
-            raise LookupError(f"{section}: expected a list of ids")
+            raise ScenarioError(f"{section}: expected a list of ids")
         if not (isinstance(data.get(section), list) or _is_table(section, data.get(section))):
-            raise LookupError(f"cannot remove from {section!r}")
+            raise ScenarioError(f"cannot remove from {section!r}")
     # lists first (every reference resolved before anything is deleted), then id tables
     for section, refs in removals.items():
         items = data[section]
         if isinstance(items, list):
             try:
                 drop = {find_item(section, items, str(r)) for r in refs}
-            except LookupError as exc:
-                raise LookupError(f"{section}: {exc}") from None
+            except ScenarioError as exc:
+                raise ScenarioError(f"{section}: {exc}") from None
             data[section] = [it for i, it in enumerate(items) if i not in drop]
     for section, refs in removals.items():
         table = data[section]
         if isinstance(table, dict):
             for ref in refs:
                 if ref not in table:
-                    raise LookupError(f"{section}: no {SINGULAR.get(section, 'item')} {ref!r} "
-                                      f"(known: {known(table)})")
+                    raise ScenarioError(f"{section}: no {SINGULAR.get(section, 'item')} {ref!r} "
+                                        f"(known: {known(table)})")
                 del table[ref]
     for section in removals:
         if section in NODE_TABLES:
             for ref in removals[section]:
                 user = _node_user(data, ref)
                 if user:
-                    raise LookupError(f"{section}: {SINGULAR[section]} {ref!r} is still used "
-                                      f"by {user}; remove that too")
+                    raise ScenarioError(f"{section}: {SINGULAR[section]} {ref!r} is still used "
+                                        f"by {user}; remove that too")
     if "links" in removals:
         present = {(frozenset((lk["from"], lk["to"])), lk["mode"]) for lk in data["links"]}
         for svc in data["services"]:
             if (frozenset((svc["from"], svc["to"])), svc["mode"]) not in present:
-                raise LookupError(f"links: the {svc['mode']} link {svc['from']}-{svc['to']} is "
-                                  f"still used by services.{svc['id']}; remove that too")
+                raise ScenarioError(f"links: the {svc['mode']} link {svc['from']}-{svc['to']} is "
+                                    f"still used by services.{svc['id']}; remove that too")
 
 
 def _node_user(data: dict[str, Any], node: str) -> str:
@@ -166,7 +166,7 @@ def resolve_overlay(path: Path, raw: dict[str, Any], digest: Any,
         if raw.get(key) is not None:
             try:
                 step(data, raw[key])
-            except (LookupError, ValueError) as exc:
+            except ScenarioError as exc:
                 raise ScenarioError(f"{path}: {key}: {error_text(exc)}") from None
     changes = raw.get("set") or {}
     if not isinstance(changes, Mapping):
@@ -175,7 +175,7 @@ def resolve_overlay(path: Path, raw: dict[str, Any], digest: Any,
     for key, value in changes.items():
         try:
             set_path(data, str(key), value)
-        except (LookupError, ValueError) as exc:
+        except ScenarioError as exc:
             raise ScenarioError(f"{path}: set: {key}: {error_text(exc)}") from None
     scenario = build_named(data, str(path), checks)
     digest.update(parent.source_hash.encode())

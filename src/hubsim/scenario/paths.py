@@ -135,22 +135,24 @@ def find_item(section: str, items: list[Any], ref: str) -> int:
         i = int(ref)
         if i < len(items):
             return i
-        raise LookupError(f"index {i} is past the end ({len(items)} {section})")
+        raise ScenarioError(f"index {i} is past the end ({len(items)} {section})")
     hits = _loose_matches(section, items, keys, ref)
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
-        raise LookupError(f"{ref!r} matches several {section}: "
-                          f"{', '.join(keys[i] for i in hits)}; name one of them")
+        raise ScenarioError(f"{ref!r} matches several {section}: "
+                            f"{', '.join(keys[i] for i in hits)}; name one of them")
     noun = SINGULAR.get(section, "item")
-    raise LookupError(f"no {noun} {ref!r} (known: {known(keys)})")
+    raise ScenarioError(f"no {noun} {ref!r} (known: {known(keys)})")
 
 
 def _loose_matches(section: str, items: list[Any], keys: list[str], ref: str) -> list[int]:
     if section == "links":
         ends, _, mode = ref.partition(":")
         out = []
-        for i, it in enumerate(items):
+        for i, it in enumerate(items):  # (an item just added may lack fields: no match)
+            if not isinstance(it, Mapping) or any(f not in it for f in ("from", "to", "mode")):
+                continue
             for a, b in ((it["from"], it["to"]), (it["to"], it["from"])):
                 if ends == f"{a}-{b}" and mode in ("", it["mode"]):
                     out.append(i)
@@ -159,7 +161,8 @@ def _loose_matches(section: str, items: list[Any], keys: list[str], ref: str) ->
         base = ref.removesuffix(":container")
         return [i for i, k in enumerate(keys) if k.split("#")[0] == base]
     if section == "targets":
-        return [i for i, it in enumerate(items) if it.get("kpi") == ref]
+        return [i for i, it in enumerate(items)
+                if isinstance(it, Mapping) and it.get("kpi") == ref]
     return []
 
 
@@ -173,10 +176,10 @@ def known(keys: list[str] | Any, limit: int = 12) -> str:
 
 # --------------------------------------------------------------------------- set by path
 def path_targets(data: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
-    """Every (container, key) a path names in ``data``; LookupError says what is wrong."""
+    """Every (container, key) a path names in ``data``; ScenarioError says what is wrong."""
     parts = path.split(".")
     if not path or any(p == "" for p in parts):
-        raise LookupError("empty path segment (write e.g. hubs.guoyuan.equipment)")
+        raise ScenarioError("empty path segment (write e.g. hubs.guoyuan.equipment)")
     level: list[tuple[Any, Any, str]] = [(None, None, "")]  # (container, key, section)
     here = ""
     for depth, part in enumerate(parts):
@@ -191,11 +194,11 @@ def path_targets(data: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
                 elif part in node:
                     nxt.append((node, part, sec))
                 elif depth == 1 and section in (*NODE_TABLES, "seasonality"):
-                    raise LookupError(f"no {SINGULAR[section]} {part!r} "
-                                      f"(known: {known(node)})")
+                    raise ScenarioError(f"no {SINGULAR[section]} {part!r} "
+                                        f"(known: {known(node)})")
                 else:
-                    raise LookupError(f"unknown field {part!r} of {here or 'the scenario'} "
-                                      f"(fields: {known(node, 40)})")
+                    raise ScenarioError(f"unknown field {part!r} of {here or 'the scenario'} "
+                                        f"(fields: {known(node, 40)})")
             elif isinstance(node, list):
                 if part == "*":
                     nxt += [(node, i, sec) for i in range(len(node))]
@@ -204,7 +207,7 @@ def path_targets(data: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
                                 sec))
             else:
                 what = "a distribution" if is_dist(node) else repr(node)
-                raise LookupError(f"{here} is {what}, it has no field {part!r}")
+                raise ScenarioError(f"{here} is {what}, it has no field {part!r}")
         level = nxt
         here = f"{here}.{part}" if here else part
     return [(c, k) for c, k, _ in level]
@@ -227,8 +230,8 @@ def _new_value(current: Any, value: Any) -> Any:
         return copy.deepcopy(plain(value))
     factor = float(match.group(1))
     if isinstance(current, bool) or current is None:
-        raise ValueError(f"cannot scale {value!r}: the field holds "
-                         f"{'no value' if current is None else repr(current)}")
+        raise ScenarioError(f"cannot scale {value!r}: the field holds "
+                            f"{'no value' if current is None else repr(current)}")
     if isinstance(current, int):
         return int(round(current * factor))
     if isinstance(current, float):
@@ -236,7 +239,7 @@ def _new_value(current: Any, value: Any) -> Any:
     if is_dist(current):
         return {k: (v * factor if k in _DIST_SCALED and v is not None else v)
                 for k, v in current.items()}
-    raise ValueError(f"cannot scale {value!r}: the field is not a number")
+    raise ScenarioError(f"cannot scale {value!r}: the field is not a number")
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
@@ -286,7 +289,7 @@ def apply_changes(scn: Scenario, changes: Mapping[str, Any], source: str | None 
     for path, value in changes.items():
         try:
             set_path(data, str(path), value)
-        except (LookupError, ValueError) as exc:
+        except ScenarioError as exc:
             raise ScenarioError(f"{source}: {path}: {error_text(exc)}") from None
     out = build_named(data, source, checks)
     out._source_path = scn.source_path
