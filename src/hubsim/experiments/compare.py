@@ -56,15 +56,18 @@ def headline_kpis(res: Results) -> pd.DataFrame:
 
     Targets come first (scope ``target``, key the target id, value the measured KPI).
     """
-    rows = [{"kpi": t.kpi, "scope": "target", "key": t.target, "unit": t.unit,
-             "value": float(t.value)} for t in res.targets.itertuples()]
+    t = res.targets
+    rows = [{"kpi": kpi, "scope": "target", "key": target, "unit": unit, "value": float(value)}
+            for kpi, target, unit, value in zip(t["kpi"], t["target"], t["unit"], t["value"],
+                                                strict=True)]
     k = res.kpis
     order = {pair: i for i, pair in enumerate(HEADLINE)}
     sel = k[[(kpi, scope) in order for kpi, scope in zip(k["kpi"], k["scope"], strict=True)]]
     sel = sel.assign(_o=[order[(a, b)] for a, b in zip(sel["kpi"], sel["scope"], strict=True)])
     sel = sel.sort_values("_o", kind="stable")
-    rows += [{"kpi": r.kpi, "scope": r.scope, "key": r.key, "unit": r.unit,
-              "value": float(r.value)} for r in sel.itertuples()]
+    rows += [{"kpi": kpi, "scope": scope, "key": key, "unit": unit, "value": float(value)}
+             for kpi, scope, key, unit, value in zip(sel["kpi"], sel["scope"], sel["key"],
+                                                     sel["unit"], sel["value"], strict=True)]
     return pd.DataFrame(rows, columns=[*_ID, "value"])
 
 
@@ -253,7 +256,7 @@ def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path
             res = simulate(scn, seed=rep_seed, days=days)
             if rep == 0:
                 results[name] = res  # later replications keep only their tables
-            tag = {"scenario": name, "replication": rep, "seed": rep_seed}
+            tag: dict[str, str | int] = {"scenario": name, "replication": rep, "seed": rep_seed}
             runs.append(headline_kpis(res).assign(**tag))
             verdicts.append(res.targets.assign(**tag))
     runs_df = pd.concat(runs, ignore_index=True)
