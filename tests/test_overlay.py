@@ -118,6 +118,8 @@ def test_numpy_values_are_accepted(tiny: hubsim.Scenario) -> None:
     ({"hubs.port.equipment.x": 1}, "hubs.port.equipment is 2, it has no field 'x'"),
     ({"hubs..equipment": 1}, "hubs..equipment: empty path segment"),
     ({"services.dray.per_week": "x2"}, "cannot scale 'x2': the field holds no value"),
+    ({"hubs.port.equipment": "x1e400"},
+     "hubs.port.equipment: cannot scale 'x1e400': the factor must be a finite number"),
     ({"hubs.port.equipment": 0},
      "hubs.port.equipment: must be greater than or equal to 1 [count], got 0"),
     ({"services.cre.per_week": -1},

@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -229,6 +230,8 @@ def _new_value(current: Any, value: Any) -> Any:
     if match is None or isinstance(current, str):
         return copy.deepcopy(plain(value))
     factor = float(match.group(1))
+    if not math.isfinite(factor):  # x1e400: too large for a float
+        raise ScenarioError(f"cannot scale {value!r}: the factor must be a finite number")
     if isinstance(current, bool) or current is None:
         raise ScenarioError(f"cannot scale {value!r}: the field holds "
                             f"{'no value' if current is None else repr(current)}")
