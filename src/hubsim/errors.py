@@ -10,7 +10,7 @@ True
 from __future__ import annotations
 
 __all__ = ["ConservationError", "ExperimentError", "GoldenError", "HubsimError", "OutputError",
-           "OutputExistsError",            "ReportError", "ScenarioError"]
+           "OutputExistsError", "ReportError", "ScenarioError"]
 
 
 class HubsimError(Exception):
