@@ -16,6 +16,7 @@ from hubsim.scenario.schema import Scenario
 __all__ = ["DIAG_COLUMNS", "diagnostics"]
 
 DIAG_COLUMNS = ["kpi", "scope", "key", "value", "unit"]
+_Row = tuple[str, str, str, float, str]
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float:
@@ -44,7 +45,6 @@ def diagnostics(events: pd.DataFrame, trips: pd.DataFrame, nodes: pd.DataFrame,
     ``lock_utilisation`` and ``lock_transit_growth`` (h/day).
     """
     ev = events
-    rows: list[tuple[str, str, str, float, str]] = []
     t = ev["t_h"].to_numpy()
     name = ev["event"].astype(str).to_numpy()
     teu = ev["teu"].to_numpy()
@@ -52,12 +52,24 @@ def diagnostics(events: pd.DataFrame, trips: pd.DataFrame, nodes: pd.DataFrame,
                       name == "delivered"], [1.0, 1.0, -1.0, -1.0], 0.0)
     inside = (t >= w.start_h) & (t < w.end_h)
     offered = teu[inside & (name == "generated")].sum() / (w.hours / 24.0)
-    rows.append(("offered_teu_per_day", "total", "", offered, "TEU/day"))
+    rows: list[_Row] = [("offered_teu_per_day", "total", "", offered, "TEU/day")]
     grid = np.linspace(w.start_h, w.end_h, 121)
     sel = sign != 0
     level = _level_at(t[sel], teu[sel] * sign[sel], grid)
     rows.append(("node_backlog_growth", "total", "", _slope(grid / 24.0, level), "TEU/day"))
+    rows += _hub_rows(ev, nodes, scn, inside, grid)
+    tr = trips[(trips["depart_h"] >= w.start_h) & (trips["depart_h"] < w.end_h)]
+    rows += _service_rows(ev, tr, scn, w, inside & (name == "depart"))
+    rows += _lock_rows(tr, scn, w)
+    return pd.DataFrame(rows, columns=DIAG_COLUMNS)
 
+
+def _hub_rows(ev: pd.DataFrame, nodes: pd.DataFrame, scn: Scenario, inside: np.ndarray,
+              grid: np.ndarray) -> list[_Row]:
+    """Per hub: growth of the wait for equipment and of the yard content (per day)."""
+    rows: list[_Row] = []
+    t = ev["t_h"].to_numpy()
+    name = ev["event"].astype(str).to_numpy()
     node = ev["node"].astype(str).to_numpy()
     lifts = inside & ((name == "lift_on") | (name == "lift_off"))
     yards = yard_series(ev, nodes)
@@ -69,10 +81,15 @@ def diagnostics(events: pd.DataFrame, trips: pd.DataFrame, nodes: pd.DataFrame,
         lv = _level_at(y["t_h"].to_numpy(), np.diff(y["level"].to_numpy(), prepend=0.0),
                        grid) if len(y) else np.zeros_like(grid)
         rows.append(("yard_growth", "hub", hub, _slope(grid / 24.0, lv), "TEU/day"))
+    return rows
 
-    tr = trips[(trips["depart_h"] >= w.start_h) & (trips["depart_h"] < w.end_h)]
+
+def _service_rows(ev: pd.DataFrame, tr: pd.DataFrame, scn: Scenario, w: K.Window,
+                  departs: np.ndarray) -> list[_Row]:
+    """Per scheduled service: share of the timetable's capacity used, growth of the wait."""
+    rows: list[_Row] = []
+    t = ev["t_h"].to_numpy()
     service = ev["service"].astype(str).to_numpy()
-    departs = inside & (name == "depart")
     for svc in scn.services:
         if svc.on_demand or svc.headway is None:  # on demand: no timetable to fill
             continue
@@ -84,6 +101,12 @@ def diagnostics(events: pd.DataFrame, trips: pd.DataFrame, nodes: pd.DataFrame,
         m = departs & (service == svc.id)
         rows.append(("service_wait_growth", "service", svc.id,
                      _slope(t[m] / 24.0, ev["wait_h"].to_numpy()[m]), "h/day"))
+    return rows
+
+
+def _lock_rows(tr: pd.DataFrame, scn: Scenario, w: K.Window) -> list[_Row]:
+    """Per lock link: share of the lock's passages used, growth of the transit time."""
+    rows: list[_Row] = []
     for lk in scn.links:
         if lk.lock is None:
             continue
@@ -95,4 +118,4 @@ def diagnostics(events: pd.DataFrame, trips: pd.DataFrame, nodes: pd.DataFrame,
         rows.append(("lock_transit_growth", "link", key,
                      _slope(done["depart_h"].to_numpy() / 24.0,
                             (done["arrive_h"] - done["depart_h"]).to_numpy()), "h/day"))
-    return pd.DataFrame(rows, columns=DIAG_COLUMNS)
+    return rows
