@@ -223,8 +223,11 @@ def _check(args: argparse.Namespace) -> int:
 
 def _calibrate(args: argparse.Namespace) -> int:
     from hubsim.experiments.calibration import run_calibrate
+    from hubsim.present.calibration_text import calibration_markdown, calibration_text
 
-    print(run_calibrate(args.scenario, seed=args.seed, as_markdown=args.markdown))
+    table, res, label = run_calibrate(args.scenario, seed=args.seed)
+    print(calibration_markdown(table, label, res) if args.markdown
+          else calibration_text(table, res.scenario.name, label, res.seed))
     return 0
 
 
