@@ -38,7 +38,8 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,9 +175,9 @@ def write_golden(path: str | Path, golden: Golden) -> Path:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
     table = golden.table.sort_values(["kpi", "scope", "key"], kind="stable")
-    for row in table.itertuples(index=False):
-        writer.writerow([row.kpi, row.scope, row.key, row.unit, _round(row.mean),
-                         _round(row.sd)])
+    for row in table.to_dict("records"):
+        writer.writerow([row["kpi"], row["scope"], row["key"], row["unit"],
+                         _round(row["mean"]), _round(row["sd"])])
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -255,22 +256,23 @@ def compare(golden: Golden, now: pd.DataFrame) -> pd.DataFrame:
     both = g.merge(m, on=keys, how="outer", indicator="side", sort=True)
     n = len(golden.seeds)
     rows = []
-    for r in both.itertuples(index=False):
-        unit = r.unit if isinstance(r.unit, str) else r.unit_now
-        if r.side == "left_only":
+    for r in both.to_dict("records"):
+        unit = r["unit"] if isinstance(r["unit"], str) else r["unit_now"]
+        golden_mean, now_mean = float(r["golden"]), float(r["now"])
+        if r["side"] == "left_only":
             status, tol, change = "missing", float("nan"), float("nan")
-        elif r.side == "right_only":
+        elif r["side"] == "right_only":
             status, tol, change = "new", float("nan"), float("nan")
         else:
-            tol = tolerance(r.golden, r.sd, n, r.sd_now)
-            if math.isnan(r.golden) or math.isnan(r.now):
+            tol = tolerance(golden_mean, float(r["sd"]), n, float(r["sd_now"]))
+            if math.isnan(golden_mean) or math.isnan(now_mean):
                 change = float("nan")
-                status = "ok" if math.isnan(r.golden) and math.isnan(r.now) else "moved"
+                status = "ok" if math.isnan(golden_mean) and math.isnan(now_mean) else "moved"
             else:
-                change = r.now - r.golden
+                change = now_mean - golden_mean
                 status = "ok" if abs(change) <= tol else "moved"
-        rows.append({"kpi": r.kpi, "scope": r.scope, "key": r.key, "unit": unit,
-                     "golden": r.golden, "sd": r.sd, "now": r.now, "change": change,
+        rows.append({"kpi": r["kpi"], "scope": r["scope"], "key": r["key"], "unit": unit,
+                     "golden": r["golden"], "sd": r["sd"], "now": r["now"], "change": change,
                      "tol": tol, "status": status})
     return pd.DataFrame(rows, columns=["kpi", "scope", "key", "unit", "golden", "sd", "now",
                                        "change", "tol", "status"])
@@ -298,82 +300,21 @@ def run_check(scenarios: Sequence[str | Path], expected_dir: str | Path = "expec
     int
         0 when every scenario passes (or was updated), 1 when any KPI moved or went missing.
     """
-    if seeds is not None and (len(seeds) < 2 or len(set(seeds)) != len(seeds)):
-        raise ValueError(f"--seeds needs at least two different seeds (their spread sets the "
-                         f"tolerance), got {' '.join(map(str, seeds))}")
-    if seeds is not None and any(s < 0 for s in seeds):
-        raise ValueError(f"--seeds must be >= 0, got {' '.join(map(str, seeds))}")
-    if days is not None and days <= 0:
-        raise ValueError(f"--days must be > 0, got {days:g}")
-    if jobs < 1:
-        raise ValueError(f"--jobs must be >= 1, got {jobs}")
-    if not update and (seeds is not None or days is not None):
-        raise ValueError("--seeds and --days only apply with --update; a check uses the "
-                         "seeds and days stored in the golden file")
-    if not scenarios:
-        raise ValueError("no scenario given")
-    stems: dict[str, Path] = {}
-    for p in scenarios:
-        other = stems.setdefault(Path(p).stem, Path(p))
-        if other != Path(p):
-            raise ValueError(f"{other} and {p} would share the golden file "
-                             f"{golden_path(p, expected_dir)}")
-
+    _check_arguments(scenarios, expected_dir, update, seeds, days, jobs)
     # everything that can be wrong with the input is found before the first run
-    plan = []
-    for p in scenarios:
-        scn = load_scenario(p)
-        gpath = golden_path(p, expected_dir)
-        old = None
-        if gpath.is_file() or not update:
-            if not gpath.is_file():
-                raise GoldenError(f"{gpath}: no golden file for scenario {p}; create it with "
-                                  f"hubsim check --update {p} --expected {expected_dir}")
-            old = read_golden(gpath)
-        if update:
-            use_seeds = tuple(seeds) if seeds is not None else \
-                (old.seeds if old is not None else DEFAULT_SEEDS)
-            use_days = days if days is not None else \
-                (old.measured_days if old is not None else DEFAULT_DAYS)
-            warmup = scn.run.warmup_days
-        else:
-            use_seeds, use_days, warmup = old.seeds, old.measured_days, old.warmup_days
-        plan.append((Path(p), _with_warmup(scn, warmup), gpath, old, use_seeds, use_days))
-
+    plan = [_plan(p, expected_dir, update, seeds, days) for p in scenarios]
     start = time.perf_counter()
-    pool = None
-    if jobs > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # not fork: the parent may hold threads (BLAS); workers import hubsim afresh
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
-    try:
-        if pool is not None:  # submit every replication at once, collect in order
-            futures = [[pool.submit(_seed_kpis, scn, s, d) for s in sd]
-                       for _, scn, _, _, sd, d in plan]
-            results = ([f.result() for f in fs] for fs in futures)
-        else:
-            results = ([_seed_kpis(scn, s, d) for s in sd] for _, scn, _, _, sd, d in plan)
-        failed = 0
-        pending: list[tuple[Path, Golden]] = []
-        for (path, scn, gpath, old, use_seeds, use_days), frames in zip(plan, results,
-                                                                        strict=True):
-            now = _summarise(frames)
-            what = (f"{len(use_seeds)} seeds ({' '.join(map(str, use_seeds))}) x "
-                    f"{use_days:g} days after {scn.run.warmup_days:g} warm-up days")
+    failed = 0
+    pending: list[tuple[Path, Golden]] = []
+    with closing(_measure_all(plan, jobs)) as measured:
+        for job, now in zip(plan, measured, strict=True):
             if update:
-                pending.append((gpath, Golden(
-                    scenario=scn.name, seeds=use_seeds, warmup_days=scn.run.warmup_days,
-                    measured_days=use_days, table=now, scenario_sha256=scn.source_hash)))
-                echo(f"{path}: measured {len(now)} KPIs, {what}")
-                continue
-            failed += not _report(path, scn, gpath, old, now, what, echo, render)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+                pending.append((job.gpath, Golden(
+                    scenario=job.scn.name, seeds=job.seeds, warmup_days=job.scn.run.warmup_days,
+                    measured_days=job.days, table=now, scenario_sha256=job.scn.source_hash)))
+                echo(f"{job.path}: measured {len(now)} KPIs, {job.what}")
+            else:
+                failed += not _report(job, now, echo, render)
     for gpath, golden in pending:
         write_golden(gpath, golden)
         echo(f"wrote {gpath}")
@@ -386,25 +327,116 @@ def run_check(scenarios: Sequence[str | Path], expected_dir: str | Path = "expec
     return 0
 
 
-def _report(path: Path, scn: Scenario, gpath: Path, old: Golden, now: pd.DataFrame, what: str,
-            echo: Callable[[str], None],
+@dataclass(frozen=True)
+class _Job:
+    """One scenario of a check or an update: its golden file and how to rerun it."""
+
+    path: Path
+    scn: Scenario  #: with the warm-up of the golden file (check) or its own (update)
+    gpath: Path
+    old: Golden | None  #: the golden file as read; None when an update creates it
+    seeds: tuple[int, ...]
+    days: float
+
+    @property
+    def what(self) -> str:
+        return (f"{len(self.seeds)} seeds ({' '.join(map(str, self.seeds))}) x {self.days:g} "
+                f"days after {self.scn.run.warmup_days:g} warm-up days")
+
+
+def _check_arguments(scenarios: Sequence[str | Path], expected_dir: str | Path, update: bool,
+                     seeds: Sequence[int] | None, days: float | None, jobs: int) -> None:
+    """:class:`GoldenError` for options that do not fit together, before anything runs."""
+    if seeds is not None and (len(seeds) < 2 or len(set(seeds)) != len(seeds)):
+        raise GoldenError(f"--seeds needs at least two different seeds (their spread sets the "
+                          f"tolerance), got {' '.join(map(str, seeds))}")
+    if seeds is not None and any(s < 0 for s in seeds):
+        raise GoldenError(f"--seeds must be >= 0, got {' '.join(map(str, seeds))}")
+    if days is not None and days <= 0:
+        raise GoldenError(f"--days must be > 0, got {days:g}")
+    if jobs < 1:
+        raise GoldenError(f"--jobs must be >= 1, got {jobs}")
+    if not update and (seeds is not None or days is not None):
+        raise GoldenError("--seeds and --days only apply with --update; a check uses the "
+                          "seeds and days stored in the golden file")
+    if not scenarios:
+        raise GoldenError("no scenario given")
+    stems: dict[str, Path] = {}
+    for p in scenarios:
+        other = stems.setdefault(Path(p).stem, Path(p))
+        if other != Path(p):
+            raise GoldenError(f"{other} and {p} would share the golden file "
+                              f"{golden_path(p, expected_dir)}")
+
+
+def _plan(p: str | Path, expected_dir: str | Path, update: bool, seeds: Sequence[int] | None,
+          days: float | None) -> _Job:
+    """Load scenario ``p`` and its golden file; the seeds, days and warm-up to run with."""
+    scn = load_scenario(p)
+    gpath = golden_path(p, expected_dir)
+    if not update:
+        if not gpath.is_file():
+            raise GoldenError(f"{gpath}: no golden file for scenario {p}; create it with "
+                              f"hubsim check --update {p} --expected {expected_dir}")
+        old = read_golden(gpath)
+        return _Job(Path(p), _with_warmup(scn, old.warmup_days), gpath, old, old.seeds,
+                    old.measured_days)
+    found = read_golden(gpath) if gpath.is_file() else None
+    use_seeds = tuple(seeds) if seeds is not None else \
+        (found.seeds if found is not None else DEFAULT_SEEDS)
+    use_days = days if days is not None else \
+        (found.measured_days if found is not None else DEFAULT_DAYS)
+    return _Job(Path(p), scn, gpath, found, use_seeds, use_days)
+
+
+def _measure_all(plan: list[_Job], jobs: int) -> Generator[pd.DataFrame, None, None]:
+    """Each job's golden KPIs (:func:`_summarise` over its seeds), in the order of ``plan``.
+
+    With ``jobs > 1`` every replication is submitted at once to that many worker processes
+    and collected in order (the same numbers as one process).
+    """
+    if jobs == 1:
+        for job in plan:
+            yield _summarise([_seed_kpis(job.scn, s, job.days) for s in job.seeds])
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # not fork: the parent may hold threads (BLAS); workers import hubsim afresh
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    try:
+        futures = [[pool.submit(_seed_kpis, job.scn, s, job.days) for s in job.seeds]
+                   for job in plan]
+        for fs in futures:
+            yield _summarise([f.result() for f in fs])
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _report(job: _Job, now: pd.DataFrame, echo: Callable[[str], None],
             render: Callable[[pd.DataFrame], str] | None = None) -> bool:
     """Print one scenario's verdict (and the table of what moved); True when it passes."""
+    old = job.old
+    if old is None:  # only an update runs without a golden file, and it reports nothing
+        raise GoldenError(f"{job.gpath}: no golden file to check against")
     diff = compare(old, now)
     bad = diff[diff["status"].isin(["moved", "missing"])]
     new = diff[diff["status"] == "new"]
     if bad.empty:
-        echo(f"{path}: ok, {int((diff['status'] == 'ok').sum())} KPIs within tolerance of "
-             f"{gpath} ({what})")
+        echo(f"{job.path}: ok, {int((diff['status'] == 'ok').sum())} KPIs within tolerance of "
+             f"{job.gpath} ({job.what})")
     else:
-        echo(f"{path}: FAIL, {len(bad)} of {len(old.table)} KPIs moved beyond tolerance of "
-             f"{gpath} ({what})")
+        echo(f"{job.path}: FAIL, {len(bad)} of {len(old.table)} KPIs moved beyond tolerance "
+             f"of {job.gpath} ({job.what})")
         echo(render(bad) if render is not None else bad.to_string(index=False))
-        if old.scenario_sha256 and old.scenario_sha256 != scn.source_hash:
+        if old.scenario_sha256 and old.scenario_sha256 != job.scn.source_hash:
             echo("  note: the scenario file changed since the golden file was written")
         if old.hubsim_version and old.hubsim_version != __version__:
             echo(f"  note: golden file from hubsim {old.hubsim_version}, now {__version__}")
     if not new.empty:
         echo(f"  note: {len(new)} KPI(s) not in the golden file (not checked): "
-             + ", ".join(f"{r.kpi}/{r.scope}/{r.key}" for r in new.itertuples()))
+             + ", ".join(f"{k}/{s}/{key}" for k, s, key in
+                         zip(new["kpi"], new["scope"], new["key"], strict=True)))
     return bad.empty
