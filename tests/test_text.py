@@ -6,7 +6,13 @@ import math
 
 import pytest
 
-from hubsim.present.text import format_number, format_ratio, format_value, table
+from hubsim.present.text import (
+    format_interval,
+    format_number,
+    format_ratio,
+    format_value,
+    table,
+)
 
 
 @pytest.mark.parametrize(("value", "unit", "text"), [
@@ -82,3 +88,11 @@ def test_table_explicit_alignment_and_bad_rows():
         table([["a"]], ["x", "y"])
     with pytest.raises(ValueError, match="align"):
         table([["a", "b"]], ["x", "y"], align="l")
+
+
+def test_format_interval_writes_a_shared_unit_once():
+    assert format_interval(12480, 27719.2, "TEU/yr") == "[12,480, 27,719] TEU/yr"
+    assert format_interval(100, 200, "1/yr") == "[100, 200]/yr"
+    assert format_interval(0.41, 0.45, "fraction") == "[41.0%, 45.0%]"
+    assert format_interval(0.5, 1.5, "h") == "[30 min, 1.50 h]"
+    assert format_interval(float("nan"), 3, "t") == "[n/a, 3 t]"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hubsim.catalogue import CATALOGUE, label
-from hubsim.present.text import format_ratio, format_value, table
+from hubsim.present.text import format_interval, format_ratio, format_value, table
 from hubsim.scenario.schema import HOURS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def experiment_targets_text(targets: pd.DataFrame, params: Sequence[str]) -> str
         rows.append([*[str(d[p]) for p in params], d["target"],
                      f"{d['sense']} {format_value(d['threshold'], unit)}",
                      format_value(d["mean"], unit),
-                     f"[{format_value(d['ci_low'], unit)}, {format_value(d['ci_high'], unit)}]",
+                     format_interval(d["ci_low"], d["ci_high"], unit),
                      str(d["n"]),
                      f"{d['p_met'] * 100:.0f}% [{d['p_met_low'] * 100:.0f}-"
                      f"{d['p_met_high'] * 100:.0f}%]"])

@@ -45,7 +45,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["NA", "format_number", "format_ratio", "format_value", "is_missing", "table"]
+__all__ = ["NA", "format_interval", "format_number", "format_ratio", "format_value",
+           "is_missing", "table"]
 
 #: What a missing value prints as.
 NA = "n/a"
@@ -139,6 +140,20 @@ def format_value(value: Any, unit: Any = "", signed: bool = False) -> str:
     if unit.startswith("1/"):
         return f"{number}/{unit[2:]}"
     return f"{number} {unit}"
+
+
+def format_interval(low: Any, high: Any, unit: Any = "") -> str:
+    """A confidence interval, the unit written once when both ends share it.
+
+    >>> format_interval(12480, 27719.2, "TEU/yr"), format_interval(0.5, 1.5, "h")
+    ('[12,480, 27,719] TEU/yr', '[30 min, 1.50 h]')
+    """
+    lo, hi = format_value(low, unit), format_value(high, unit)
+    unit = unit if isinstance(unit, str) else ""
+    suffix = unit[1:] if unit.startswith("1/") else " " + unit
+    if unit and unit not in ("fraction", "h") and lo.endswith(suffix) and hi.endswith(suffix):
+        return f"[{lo[:-len(suffix)]}, {hi[:-len(suffix)]}]{suffix}"
+    return f"[{lo}, {hi}]"
 
 
 def _numeric(cell: str) -> bool:
