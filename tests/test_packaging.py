@@ -2,6 +2,7 @@
 version source."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -55,9 +56,15 @@ def test_one_version_source():
 
 @pytest.mark.slow
 def test_non_editable_install_runs_from_another_folder(tmp_path):
+    # build from a copy of what a wheel is made of, so no build/ folder is left in the checkout
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "src", source / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", "--target", str(target), str(ROOT)],
+                    "--no-build-isolation", "--no-index", "--target", str(target), str(source)],
                    check=True, capture_output=True, cwd=tmp_path)
     assert (target / "hubsim" / "bundled" / "scenarios" / "chongqing_2022_target.yaml").is_file()
     assert (target / "hubsim" / "bundled" / "data" / "calibration_map.csv").is_file()
