@@ -83,3 +83,25 @@ def test_a_target_must_name_a_target_kpi(tmp_path):
     with pytest.raises(ScenarioError, match=r"targets\[0\]\.kpi: must be 'channel_teu'.*"
                                             r"got 'yard_mean'"):
         hubsim.load_scenario(bad)
+
+
+def catalogue_markdown() -> str:
+    """The KPI table of docs/kpis.md, generated from the catalogue."""
+    lines = ["| kpi | unit | label | scopes | target | golden | compared | description |",
+             "|---|---|---|---|---|---|---|---|"]
+    for k in CATALOGUE.values():
+        lines.append(f"| `{k.name}` | {k.unit} | {k.label} | {', '.join(k.scopes)} | "
+                     f"{'yes' if k.target else ''} | {'yes' if k.golden else ''} | "
+                     f"{', '.join(k.compared)} | {k.description} |")
+    return "\n".join(lines) + "\n"
+
+
+def test_kpi_doc_is_current():
+    text = (ROOT / "docs" / "kpis.md").read_text()
+    assert catalogue_markdown() in text, "regenerate: python tests/test_catalogue.py"
+
+
+if __name__ == "__main__":  # regenerate docs/kpis.md
+    doc = ROOT / "docs" / "kpis.md"
+    head = doc.read_text().split("| kpi | unit |")[0]
+    doc.write_text(head + catalogue_markdown())

@@ -108,12 +108,12 @@ _ENTRIES: tuple[KpiInfo, ...] = (
        "mean wait of a lift for free handling equipment", _HUB, golden=True, compared=_HUB,
        plotted=_HUB),
     _K("hub_dwell_mean_h", "h", "Hub dwell (mean)",
-       "mean time from arrival at the hub to departure from it", _HUB, golden=True,
-       compared=_HUB, plotted=_HUB),
+       "mean time a load spends at the hub before it departs (since arrival or creation)",
+       _HUB, golden=True, compared=_HUB, plotted=_HUB),
     _K("hub_dwell_p50_h", "h", "Hub dwell (median)",
-       "median time from arrival at the hub to departure from it", _HUB),
+       "median time a load spends at the hub before it departs", _HUB),
     _K("hub_dwell_p95_h", "h", "Hub dwell (95th percentile)",
-       "95th percentile of the time from arrival at the hub to departure from it", _HUB),
+       "95th percentile of the time a load spends at the hub before it departs", _HUB),
     _K("yard_mean", "TEU", "Yard content (mean)",
        "time-weighted mean yard content (air cargo counts in tonnes)", _HUB),
     _K("yard_max", "TEU", "Yard content (peak)",
@@ -124,7 +124,7 @@ _ENTRIES: tuple[KpiInfo, ...] = (
        "time-weighted mean yard content as a share of the yard's capacity", _HUB,
        golden=True, compared=_HUB),
     _K("overflow_teu", "TEU/yr", "Yard overflow",
-       "TEU that arrived at a full yard", _HUB, golden=True, compared=_HUB),
+       "TEU a vehicle discharged beyond the yard's capacity", _HUB, golden=True, compared=_HUB),
     # services
     _K("departures", "1/yr", "Departures", "departures of the service", _SERVICE),
     _K("vehicle_trips", "1/yr", "Vehicle trips",
@@ -143,8 +143,8 @@ _ENTRIES: tuple[KpiInfo, ...] = (
        "95th percentile of the time from creation to delivery", _TRANSIT),
     # cost and emissions
     _K("cost_per_teu", "USD/TEU", "Transport cost per TEU",
-       "container transport cost of the legs run, per TEU delivered", _TOTAL, golden=True,
-       compared=_TOTAL),
+       "container transport cost of the legs run in the window, per TEU delivered in it",
+       _TOTAL, golden=True, compared=_TOTAL),
     _K("co2_per_teu", "t CO2/TEU", "CO2 per TEU",
        "CO2 of the container legs run, per TEU delivered", _TOTAL),
     _K("co2_total", "t CO2/yr", "CO2 emitted",
@@ -153,10 +153,11 @@ _ENTRIES: tuple[KpiInfo, ...] = (
     _K("teu_km", "TEU-km/yr", "TEU-km", "TEU times the distance of the legs run", ("mode",)),
     # conservation
     _K("backlog_end_teu", "TEU", "Backlog at the end (containers)",
-       "TEU generated but not yet delivered at the end of the run", _TOTAL, golden=True,
+       "TEU generated but not yet delivered at the end of the measured period", _TOTAL, golden=True,
        compared=_TOTAL),
     _K("backlog_end_tonnes", "t", "Backlog at the end (tonnes)",
-       "tonnes generated but not yet delivered at the end of the run", _TOTAL, golden=True),
+       "tonnes generated but not yet delivered at the end of the measured period", _TOTAL,
+       golden=True),
 )
 
 #: Every KPI by name, in the order of :func:`hubsim.analysis.kpis.kpi_table`'s groups.
