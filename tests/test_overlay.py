@@ -17,6 +17,7 @@ from hubsim.api import load_scenario
 from hubsim.scenario.build import build_scenario
 from hubsim.scenario.diff import diff_scenarios, diff_table, diff_text, show_text
 from hubsim.scenario.overlay import scenario_data
+from hubsim.scenario.paths import path_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -136,6 +137,18 @@ def test_apply_changes_errors_name_source_path_and_expectation(
     message = str(info.value)
     assert message.startswith(f"{tiny.source_path}: ")
     assert expected in message
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("hubs.nope.equipment", "no hub 'nope'"),
+    ("links.9.speed_kmh", "index 9 is past the end"),
+    ("hubs.port.equipment.x", "it has no field 'x'"),
+])
+def test_path_lookups_raise_scenario_errors(tiny: hubsim.Scenario, path: str,
+                                            expected: str) -> None:
+    # path_targets is used directly by goal-seek (--vary): one error type, no bare LookupError
+    with pytest.raises(hubsim.ScenarioError, match=re.escape(expected)):
+        path_targets(scenario_data(tiny), path)
 
 
 def test_ambiguous_demand_key_lists_the_choices(make_scenario, tiny: hubsim.Scenario) -> None:
