@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 import hubsim
 from hubsim.analysis.kpis import conservation
+from hubsim.errors import ConservationError
 from hubsim.scenario.loader import build_scenario, load_scenario
-from hubsim.sim import engine as engine_mod
-from hubsim.sim.engine import ConservationError
+from hubsim.sim.cargo import Ledger
 
 DISTS = ["0", "2", "exp(6)", "uniform(1, 5)", "tri(0, 2, 8)", "lognormal(4, 0.8)"]
 
@@ -182,7 +182,7 @@ def _corrupt_twice(original):
 @pytest.mark.parametrize("corrupt", [_corrupt_drop, _corrupt_twice], ids=["drop", "twice"])
 def test_conservation_check_is_live(monkeypatch, tiny_path, corrupt):
     scn = load_scenario(tiny_path)
-    monkeypatch.setattr(engine_mod._Engine, "_deliver", corrupt(engine_mod._Engine._deliver))
+    monkeypatch.setattr(Ledger, "deliver", corrupt(Ledger.deliver))
     with pytest.raises(ConservationError, match="teu: generated"):
         hubsim.simulate(scn, days=20)
 

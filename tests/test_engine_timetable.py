@@ -1,7 +1,7 @@
 """Scheduled vehicles keep their timetable, and lock positions are read per direction.
 
 Deterministic cases (fixed handling, transit and lock times) whose departure and arrival times
-follow by hand from the rules in :mod:`hubsim.sim.engine`.
+follow by hand from the rules in :mod:`hubsim.sim.engine` (and :mod:`hubsim.sim.services`).
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ class Leg:
 def build_network(scn: Scenario) -> nx.MultiDiGraph:
     """Nodes carry ``kind``, ``lat``, ``lon``; edges carry the link's figures, ``link`` (index),
     ``gateway`` (leaves the region), ``cargo`` (classes served) and ``headway_h`` per class."""
-    g = nx.MultiDiGraph(name=scn.name)
+    g: nx.MultiDiGraph[str] = nx.MultiDiGraph(name=scn.name)
     for nid, kind, node in scn.iter_nodes():
         g.add_node(nid, kind=kind, lat=node.lat, lon=node.lon, name=node.name or nid)
     for i, link in enumerate(scn.links):
@@ -63,7 +63,8 @@ def build_network(scn: Scenario) -> nx.MultiDiGraph:
         for u, v in directions:
             data = g.edges[u, v, svc.mode]
             data["services"].append(j)
-            wait = 0.0 if svc.on_demand else svc.headway / 2.0
+            headway = svc.headway
+            wait = 0.0 if svc.on_demand or headway is None else headway / 2.0
             for cargo, cap in (("container", svc.capacity_teu), ("air", svc.capacity_t)):
                 if cap is not None:
                     data["cargo"][cargo] = min(data["cargo"].get(cargo, wait), wait)

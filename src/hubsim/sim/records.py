@@ -44,16 +44,21 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["EVENT_NAMES", "Recorder"]
+__all__ = ["EVENT_NAMES", "EventFn", "Recorder"]
 
 EVENT_NAMES = ("generated", "split", "lift_off", "lift_on", "ready", "depart", "arrive",
                "overflow", "delivered", "held", "cancelled", "rerouted")
 (GENERATED, SPLIT, LIFT_OFF, LIFT_ON, READY, DEPART, ARRIVE, OVERFLOW, DELIVERED, HELD,
  CANCELLED, REROUTED) = range(12)
+
+#: ``event(t_h, event, cid, node, link, service, trip, teu, tonnes, wait_h, dur_h)``: append one
+#: row to the ``events`` table (codes as in the table above; -1 for none).
+EventFn = Callable[[float, int, int, int, int, int, int, float, float, float, float], None]
 
 
 class Recorder:
@@ -79,7 +84,7 @@ class Recorder:
             i_extend((ev, cid, node, link, service, trip))
             v_extend((teu, tonnes, wait, dur))
 
-        self.event = event
+        self.event: EventFn = event
 
     def consignment(self, cid: int, parent: int, demand: int, origin: int, destination: int,
                     cargo: int, international: bool, created: float, teu: float,
@@ -101,9 +106,10 @@ class Recorder:
     def n_events(self) -> int:
         return len(self._t)
 
-    def _categorical(self, codes: np.ndarray, names: list[str] | tuple[str, ...]) -> pd.Categorical:
+    def _categorical(self, codes: np.ndarray,
+                     names: list[str] | tuple[str, ...]) -> pd.Categorical[str]:
         # code -1 means "none" and becomes a missing value
-        return pd.Categorical.from_codes(codes.astype(np.int32), categories=list(names))
+        return pd.Categorical.from_codes(codes.astype(np.int32), categories=pd.Index(names))
 
     def events_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``events`` table.

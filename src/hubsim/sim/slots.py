@@ -41,6 +41,7 @@ class Slots:
 
     @property
     def free(self) -> float:
+        """Units not taken now (negative while a reduced capacity is still over-used)."""
         return self.capacity - self.used
 
     def acquire(self, amount: float = 1) -> simpy.Event | None:
@@ -61,3 +62,9 @@ class Slots:
             need, ev = waiters.popleft()
             self.used += need
             ev.succeed()
+
+    def resize(self, capacity: float) -> None:
+        """Change the capacity; waiters that now fit are granted in order (units in use beyond
+        a reduced capacity are returned as their holders finish)."""
+        self.capacity = capacity
+        self.release(0)

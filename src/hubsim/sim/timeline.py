@@ -1,89 +1,128 @@
 """Puts a scenario's disruptions and investments on the engine's clock.
 
-One small SimPy process per disruption window or investment flips engine state at its start
-and end (a closed flag per link, a crane count, a load factor, a lock's passage sampler, a
-clearance sampler, a timetable); demand shocks are handed to the arrival processes as rate
-windows. Nothing here runs per consignment, and a scenario without disruptions or investments
-adds no process and no work to the engine's hot path.
+One small SimPy process per disruption window or investment changes the engine's
+:class:`~hubsim.sim.state.NetworkState` at its start and end, only through the state's methods
+(close or reopen a link, a link's load factor, a hub's working share of equipment, a clearance
+factor, a lock's passage time, a build at a hub, more vehicles); outage windows, new timetables
+and demand shocks (as rate windows for the arrival processes) are registered before the run.
+Overlapping windows of one kind on one target combine: a link is closed while any of its
+outages is open, factors multiply. Nothing here runs per consignment, and a scenario without
+disruptions or investments adds no process and no work to the engine's hot path.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
 
 import simpy
 
+from hubsim.errors import ScenarioError
 from hubsim.scenario.disruptions import demand_matches, link_of, windows_h
 from hubsim.scenario.distributions import Sampler
-from hubsim.sim.streams import Scaled, stream
-
-if TYPE_CHECKING:
-    from hubsim.sim.engine import _Engine, _Hub
-    from hubsim.sim.slots import Slots
+from hubsim.scenario.schema import Disruption, Investment, Scenario
+from hubsim.sim.state import NetworkState
+from hubsim.sim.streams import stream
 
 __all__ = ["schedule"]
 
+_T = TypeVar("_T")
+Window = tuple[float, float]  # (start h, end h)
 
-def schedule(eng: _Engine) -> None:
-    """Register every disruption and investment of ``eng.scn`` with the engine."""
-    scn = eng.scn
-    horizon, warmup = eng.horizon_h, eng.warmup_h
-    state = _State(eng)
+
+def schedule(state: NetworkState, scn: Scenario, seed: int, warmup_h: float,
+             horizon_h: float) -> None:
+    """Register every disruption and investment of ``scn`` with ``state``.
+
+    Parameters
+    ----------
+    state : NetworkState
+        The engine's network state (its clock runs the window processes).
+    scn : Scenario
+        The scenario simulated.
+    seed : int
+        The run's seed (``lock_wait:<n>`` streams of passage times).
+    warmup_h, horizon_h : float
+        Warm-up and run length, h (windows are clipped to the run).
+    """
+    windows = _Windows(state)
     for n, d in enumerate(scn.disruptions):
-        wins = windows_h(d.start_day, d.end_day, d.every_days, warmup, horizon)
-        if not wins:
-            continue
-        if d.kind == "demand_shock":
-            for i, dem in enumerate(scn.demand):
-                if demand_matches(d, dem.origin, dem.destination):
-                    eng.rate_windows.setdefault(i, []).extend(
-                        (s, e, d.factor) for s, e in wins)
-            continue
-        if d.kind == "link_outage":
-            link = link_of(scn, d)
-            eng.outages[link] = _merge(eng.outages.get(link, []) + wins)
-            if d.reroute:
-                eng.reroute[link] = True
-            _at(eng, wins, lambda link=link: state.close(link), lambda link=link:
-                state.reopen(link))
-        elif d.kind == "low_water":
-            key = ("load", link_of(scn, d))
-            _at(eng, wins, lambda key=key, f=d.factor: state.push(key, f),
-                lambda key=key, f=d.factor: state.pop(key, f))
-        elif d.kind == "hub_capacity":
-            key = ("cranes", d.hub)
-            _at(eng, wins, lambda key=key, f=d.factor: state.push(key, f),
-                lambda key=key, f=d.factor: state.pop(key, f))
-        elif d.kind == "clearance":
-            for hid in ([d.hub] if d.hub else list(scn.hubs)):
-                key = ("clearance", hid)
-                _at(eng, wins, lambda key=key, f=d.factor: state.push(key, f),
-                    lambda key=key, f=d.factor: state.pop(key, f))
-        elif d.kind == "lock_wait":
-            link = link_of(scn, d)
-            sampler = Sampler(d.hold_h, stream(eng.seed, f"lock_wait:{n}"))
-            _at(eng, wins, lambda link=link, smp=sampler: state.lock(link, smp),
-                lambda link=link, smp=sampler: state.unlock(link, smp))
+        wins = windows_h(d.start_day, d.end_day, d.every_days, warmup_h, horizon_h)
+        if wins:
+            _disruption(state, windows, scn, seed, n, d, wins, horizon_h)
     for inv in scn.investments:
-        t = max(0.0, warmup + 24.0 * inv.from_day)
-        if t >= horizon:
-            continue
-        if inv.hub is not None:
-            _at(eng, [(t, math.inf)], lambda inv=inv: state.build_hub(inv.hub, inv), None)
-        else:
-            j = next(k for k, s in enumerate(scn.services) if s.id == inv.service)
-            if inv.per_week is not None and not scn.services[j].on_demand:
-                tt = eng.timetables.setdefault(j, [])
-                tt.append((t, 168.0 / inv.per_week))
-                tt.sort()
-            if inv.add_fleet is not None:
-                _at(eng, [(t, math.inf)], lambda j=j, n=inv.add_fleet: state.add_fleet(j, n),
-                    None)
+        t = max(0.0, warmup_h + 24.0 * inv.from_day)
+        if t < horizon_h:
+            _investment(state, windows, scn, inv, t, horizon_h)
 
 
-def _merge(wins: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
+def _disruption(state: NetworkState, windows: _Windows, scn: Scenario, seed: int, n: int,
+                d: Disruption, wins: list[Window], horizon_h: float) -> None:
+    """Register disruption ``n`` (``d``), open in ``wins``."""
+    if d.kind == "demand_shock":
+        factor = _given(d.factor, n, "factor")
+        for i, dem in enumerate(scn.demand):
+            if demand_matches(d, dem.origin, dem.destination):
+                state.add_rate_windows(i, wins, factor)
+    elif d.kind == "link_outage":
+        link = _given(link_of(scn, d), n, "link")
+        state.set_outages(link, _merge(state.outages.get(link, []) + wins))
+        if d.reroute:
+            state.enable_reroute(link)
+        _at(state.env, horizon_h, wins, lambda: windows.close(link),
+            lambda: windows.reopen(link))
+    elif d.kind == "low_water":
+        _factor_windows(state, windows, ("load", _given(link_of(scn, d), n, "link")),
+                        _given(d.factor, n, "factor"), wins, horizon_h)
+    elif d.kind == "hub_capacity":
+        _factor_windows(state, windows, ("cranes", _given(d.hub, n, "hub")),
+                        _given(d.factor, n, "factor"), wins, horizon_h)
+    elif d.kind == "clearance":
+        factor = _given(d.factor, n, "factor")
+        for hid in ([d.hub] if d.hub else list(scn.hubs)):
+            _factor_windows(state, windows, ("clearance", hid), factor, wins, horizon_h)
+    elif d.kind == "lock_wait":
+        link = _given(link_of(scn, d), n, "link")
+        sampler = Sampler(_given(d.hold_h, n, "hold_h"), stream(seed, f"lock_wait:{n}"))
+        _at(state.env, horizon_h, wins, lambda: windows.lock(link, sampler),
+            lambda: windows.unlock(link, sampler))
+
+
+def _factor_windows(state: NetworkState, windows: _Windows, key: tuple[str, str | int],
+                    factor: float, wins: list[Window], horizon_h: float) -> None:
+    """The factor ``factor`` on ``key`` (kind, target) is in force inside ``wins``."""
+    _at(state.env, horizon_h, wins, lambda: windows.push(key, factor),
+        lambda: windows.pop(key, factor))
+
+
+def _investment(state: NetworkState, windows: _Windows, scn: Scenario, inv: Investment,
+                t: float, horizon_h: float) -> None:
+    """Register investment ``inv``, in service from ``t`` h."""
+    forever = [(t, math.inf)]
+    if inv.hub is not None:
+        hub = inv.hub
+        _at(state.env, horizon_h, forever,
+            lambda: windows.build_hub(hub, inv.add_equipment, inv.add_yard_teu), None)
+        return
+    j = next(k for k, s in enumerate(scn.services) if s.id == inv.service)
+    if inv.per_week is not None and not scn.services[j].on_demand:
+        state.add_timetable(j, t, 168.0 / inv.per_week)
+    add_fleet = inv.add_fleet
+    if add_fleet is not None:
+        _at(state.env, horizon_h, forever, lambda: state.add_fleet(j, add_fleet), None)
+
+
+def _given(value: _T | None, n: int, name: str) -> _T:
+    """``value``, which the scenario's checks require for this kind of disruption."""
+    if value is None:
+        raise ScenarioError(f"disruptions.{n}.{name}: missing or does not match one link")
+    return value
+
+
+def _merge(wins: list[Window]) -> list[Window]:
+    """The union of ``wins`` as sorted, disjoint windows."""
+    out: list[Window] = []
     for s, e in sorted(wins):
         if out and s <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], e))
@@ -92,17 +131,17 @@ def _merge(wins: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
-def _at(eng: _Engine, wins: list[tuple[float, float]], on, off) -> None:
-    """A process calling ``on()`` at each window's start and ``off()`` at its end."""
-    env = eng.env
-    horizon = eng.horizon_h
+def _at(env: simpy.Environment, horizon_h: float, wins: list[Window], on: Callable[[], None],
+        off: Callable[[], None] | None) -> None:
+    """A process calling ``on()`` at each window's start and ``off()`` at its end (not at or
+    after the horizon, and never when ``off`` is None)."""
 
-    def run():
+    def run() -> Generator[simpy.Event, Any, None]:
         for s, e in wins:
             if s > env.now:
                 yield env.timeout(s - env.now)
             on()
-            if off is None or e >= horizon:
+            if off is None or e >= horizon_h:
                 continue
             yield env.timeout(e - env.now)
             off()
@@ -110,105 +149,63 @@ def _at(eng: _Engine, wins: list[tuple[float, float]], on, off) -> None:
     env.process(run())
 
 
-class _State:
-    """The engine state disruptions change, with overlapping windows combined."""
+class _Windows:
+    """Combines overlapping windows and applies the result to the network state."""
 
-    def __init__(self, eng: _Engine):
-        self.eng = eng
-        self.closed: dict[int, int] = {}
-        self.active: dict[tuple[str, object], list[float]] = {}
-        self.lock_stack: dict[int, list[Sampler]] = {}
+    def __init__(self, state: NetworkState):
+        self.state = state
+        self.closed: dict[int, int] = {}  # open outage windows per link
+        self.active: dict[tuple[str, str | int], list[float]] = {}  # factors in force
+        self.lock_stack: dict[int, list[Sampler]] = {}  # passage samplers, latest in force
 
     # links
     def close(self, link: int) -> None:
-        eng = self.eng
+        """An outage of ``link`` starts."""
         self.closed[link] = self.closed.get(link, 0) + 1
-        if not eng.link_closed[link]:
-            eng.link_closed[link] = True
-            eng.link_reopen[link] = simpy.Event(eng.env)
-            if eng.reroute[link]:
-                eng.reroute_queued(link)
+        self.state.close_link(link)
 
     def reopen(self, link: int) -> None:
-        eng = self.eng
+        """An outage of ``link`` ends; it reopens when no other is open."""
         self.closed[link] -= 1
         if self.closed[link] == 0:
-            eng.link_closed[link] = False
-            eng.link_reopen.pop(link).succeed()
+            self.state.reopen_link(link)
 
     # factors: the product of the windows open now
-    def push(self, key: tuple[str, object], f: float) -> None:
+    def push(self, key: tuple[str, str | int], f: float) -> None:
+        """A window with factor ``f`` on ``key`` opens."""
         self.active.setdefault(key, []).append(f)
         self._apply(key)
 
-    def pop(self, key: tuple[str, object], f: float) -> None:
+    def pop(self, key: tuple[str, str | int], f: float) -> None:
+        """A window with factor ``f`` on ``key`` closes."""
         self.active[key].remove(f)
         self._apply(key)
 
-    def factor(self, key: tuple[str, object]) -> float:
-        return math.prod(self.active.get(key, []))
-
-    def _apply(self, key: tuple[str, object]) -> None:
-        eng = self.eng
+    def _apply(self, key: tuple[str, str | int]) -> None:
         kind, target = key
-        f = self.factor(key)
-        if kind == "load":
-            eng.link_factor[target] = f  # type: ignore[index]
-        elif kind == "cranes":
-            self._cranes(eng.hubs[target])  # type: ignore[index]
-        elif kind == "clearance":
-            hub = eng.hubs[target]  # type: ignore[index]
-            if f == 1.0:
-                hub.clearance = hub.base_clearance
-            else:
-                hub.clearance = Scaled(hub.base_clearance, f)
-
-    def _cranes(self, hub: _Hub) -> None:
-        share = self.factor(("cranes", self.eng.node_names[hub.idx]))
-        _resize(hub.cranes, math.floor(hub.equipment * share + 0.5))
+        f = math.prod(self.active.get(key, []))
+        if kind == "load" and isinstance(target, int):
+            self.state.set_load_factor(target, f)
+        elif kind == "cranes" and isinstance(target, str):
+            self.state.set_crane_share(target, f)
+        elif kind == "clearance" and isinstance(target, str):
+            self.state.set_clearance_factor(target, f)
 
     # lock passage times
     def lock(self, link: int, sampler: Sampler) -> None:
-        eng = self.eng
-        stack = self.lock_stack.setdefault(link, [eng.locks[link][1]])
+        """A lock_wait window on ``link`` opens: its passage time is ``sampler``'s."""
+        stack = self.lock_stack.setdefault(link, [self.state.lock_passage(link)])
         stack.append(sampler)
-        self._set_lock(link, sampler)
+        self.state.set_lock_passage(link, sampler)
 
     def unlock(self, link: int, sampler: Sampler) -> None:
+        """That window closes: the latest one still open (or the lock's own) applies."""
         stack = self.lock_stack[link]
         stack.remove(sampler)
-        self._set_lock(link, stack[-1])
-
-    def _set_lock(self, link: int, sampler: Sampler) -> None:
-        resource, _, pos, lock_from = self.eng.locks[link]
-        self.eng.locks[link] = (resource, sampler, pos, lock_from)
+        self.state.set_lock_passage(link, stack[-1])
 
     # investments
-    def build_hub(self, hid: str, inv) -> None:
-        hub = self.eng.hubs[hid]
-        if inv.add_equipment:
-            hub.equipment += inv.add_equipment
-            self._cranes(hub)
-        if inv.add_yard_teu:
-            _resize(hub.yard, hub.yard.capacity + inv.add_yard_teu)
-
-    def add_fleet(self, j: int, n: int) -> None:
-        eng = self.eng
-        svc = eng.scn.services[j]
-        if svc.on_demand:
-            fleet = next(f for (jj, f, _) in eng.on_demand.values() if jj == j)
-            _resize(fleet, fleet.capacity + n)
-            return
-        pools = eng.pools[j]
-        # the new vehicles start at the service's from end: free there, counted away at the other
-        far = pools[svc.to]
-        far.capacity += n
-        far.used += n
-        _resize(pools[svc.from_], pools[svc.from_].capacity + n)
-
-
-def _resize(slots: Slots, capacity: float) -> None:
-    """Change a resource's capacity; waiters that now fit are granted in order (units in use
-    beyond a reduced capacity finish their work first)."""
-    slots.capacity = capacity
-    slots.release(0)
+    def build_hub(self, hub: str, add_equipment: int | None,
+                  add_yard_teu: float | None) -> None:
+        """An investment at ``hub`` comes into service."""
+        self.state.build_hub(hub, add_equipment, add_yard_teu)

@@ -1,0 +1,63 @@
+"""What the engine's parts share: the clock, the scenario, the records, the ledger, the state.
+
+The engine builds one :class:`Context` and hands it to its parts (arrivals, scheduled services,
+trucks, the consignment flow), so each part names what it uses and none reaches into another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import simpy
+
+from hubsim.scenario.schema import Scenario
+from hubsim.sim.cargo import Ledger
+from hubsim.sim.network import Leg
+from hubsim.sim.records import Recorder
+from hubsim.sim.state import NetworkState
+from hubsim.sim.travel import Travel
+
+__all__ = ["Context"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Context:
+    """The shared parts of one run.
+
+    Attributes
+    ----------
+    env : simpy.Environment
+        The clock, in hours since the start (warm-up included).
+    scn : Scenario
+        The scenario simulated.
+    seed : int
+        The run's seed (random streams are named and spawned from it).
+    warmup_h : float
+        Warm-up length, h.
+    rec : Recorder
+        The event, consignment and trip records.
+    ledger : Ledger
+        Ids, totals and whereabouts of all cargo.
+    state : NetworkState
+        Link, hub, lock and fleet state (what the timeline changes).
+    travel : Travel
+        Moves vehicles along links.
+    node_idx : dict of str to int
+        Node id to node index in the records.
+    link_idx : dict of (str, str, str) to int
+        ``(from node, to node, mode)`` to link index, both directions.
+    routes : dict of (str, str, str) to tuple of Leg
+        ``(origin, destination, cargo class)`` to its least-cost route.
+    """
+
+    env: simpy.Environment
+    scn: Scenario
+    seed: int
+    warmup_h: float
+    rec: Recorder
+    ledger: Ledger
+    state: NetworkState
+    travel: Travel
+    node_idx: dict[str, int]
+    link_idx: dict[tuple[str, str, str], int]
+    routes: dict[tuple[str, str, str], tuple[Leg, ...]]

@@ -1,0 +1,303 @@
+"""Scheduled services: timetabled departures, what a vehicle takes, its cycle, its fleet.
+
+Each scheduled service departs per direction on a headway (an investment may change it from a
+date). With a finite fleet a departure waits for a vehicle at that end (missed slots are
+skipped); the vehicles start split between the ends. On a closed link a departure is cancelled
+(a ``cancelled`` event) and its cargo waits. With the ``full`` rules the vehicle waits to fill
+(at most ``max_wait_h``). At its slot a vehicle takes ready consignments first come first
+served up to its capacity (times the link's low-water factor), splitting the last one; it then
+loads, in its own process so the timetable keeps its slots, with one equipment hold sized by
+the whole load (the taken consignments stay at the node until it departs), travels
+(:mod:`hubsim.sim.travel`), discharges with one hold, and stays at the far end for the return
+service (or runs back empty when one-way).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import simpy
+
+from hubsim.errors import ScenarioError
+from hubsim.scenario.schema import Scenario, Service
+from hubsim.sim import records as R
+from hubsim.sim.cargo import CONTAINER, Consignment
+from hubsim.sim.context import Context
+from hubsim.sim.hubs import Hub
+from hubsim.sim.slots import Slots
+
+__all__ = ["Queue", "QueueKey", "Services", "build_queues", "directions"]
+
+#: ``(from node, to node, mode, cargo class)``: one direction of a link for one class of cargo.
+QueueKey = tuple[str, str, str, str]
+
+
+@dataclass(slots=True, eq=False)
+class Queue:
+    """Ready consignments waiting at a node for a scheduled vehicle to the next node.
+
+    Attributes
+    ----------
+    items : deque of Consignment
+        In arrival order.
+    load : float
+        Their total load, TEU (air cargo: t).
+    signal : simpy.Event or None
+        Succeeds at the next arrival while a vehicle waits to fill.
+    """
+
+    items: deque[Consignment] = field(default_factory=deque)
+    load: float = 0.0
+    signal: simpy.Event | None = None
+
+    def put(self, c: Consignment) -> None:
+        """Queue ``c`` and wake a vehicle waiting to fill."""
+        self.items.append(c)
+        self.load += c.load
+        if self.signal is not None and not self.signal.triggered:
+            self.signal.succeed()
+
+
+def directions(svc: Service) -> list[tuple[str, str]]:
+    """The directed (from node, to node) pairs a service runs."""
+    return [(svc.from_, svc.to)] + ([(svc.to, svc.from_)] if svc.bidirectional else [])
+
+
+def build_queues(scn: Scenario) -> dict[QueueKey, Queue]:
+    """One :class:`Queue` per direction, mode and cargo class that a scheduled service runs,
+    in the order of the services."""
+    queues: dict[QueueKey, Queue] = {}
+    for svc in scn.services:
+        if not svc.on_demand:
+            for u, v in directions(svc):
+                queues.setdefault((u, v, svc.mode, svc.cargo), Queue())
+    return queues
+
+
+class Services:
+    """The scheduled services of a run: one departure process per service and direction.
+
+    Parameters
+    ----------
+    ctx : Context
+        The run's shared parts.
+    queues : dict of QueueKey to Queue
+        Where ready consignments wait (:func:`build_queues`).
+    onward : callable
+        ``onward(c)`` moves a consignment discharged at a hub on (dwell, next leg).
+    """
+
+    def __init__(self, ctx: Context, queues: dict[QueueKey, Queue],
+                 onward: Callable[[Consignment], None]) -> None:
+        self.ctx = ctx
+        self.env = ctx.env
+        self.event = ctx.rec.event
+        self.ledger = ctx.ledger
+        self.hubs = ctx.state.hubs
+        self.queues = queues
+        self.onward = onward
+
+    def start(self) -> None:
+        """Start the departure processes (and the fleets, split between the ends)."""
+        for j, svc in enumerate(self.ctx.scn.services):
+            if svc.on_demand:
+                continue
+            ends = [svc.from_, svc.to] if svc.bidirectional else [svc.from_]
+            pools = None
+            if svc.fleet:
+                # vehicles start split between the ends (the start end gets the odd one)
+                n_from = (svc.fleet + 1) // 2 if svc.bidirectional else svc.fleet
+                # a pool's free units are the vehicles waiting at that end
+                pools = {svc.from_: Slots(self.env, svc.fleet, used=svc.fleet - n_from),
+                         svc.to: Slots(self.env, svc.fleet, used=n_from)}
+                self.ctx.state.pools[j] = pools
+            for u in ends:
+                v = svc.to if u == svc.from_ else svc.from_
+                self.env.process(self._departures(j, u, v, pools))
+
+    # ---------------------------------------------------------------- the timetable
+    def _departures(self, j: int, u: str, v: str,
+                    pools: dict[str, Slots] | None) -> Generator[simpy.Event, Any, None]:
+        """Departures of service ``j`` from ``u`` to ``v``, one per timetable slot."""
+        env = self.env
+        svc = self.ctx.scn.services[j]
+        cargo, cap = svc.cargo, svc.capacity
+        anchor, headway = svc.first_departure_h, _headway(svc)
+        changes = self.ctx.state.timetables.get(j, [])  # new frequencies from a date
+        next_change = changes[0][0] if changes else math.inf
+        q = self.queues[(u, v, svc.mode, cargo)]
+        link = self.ctx.link_idx[(u, v, svc.mode)]
+        closed = self.ctx.state.link_closed
+        factor = self.ctx.state.link_factor
+        k = 0
+        while True:
+            scheduled = anchor + k * headway
+            while scheduled >= next_change:  # the new timetable starts at its date
+                anchor, headway = changes[0]
+                changes = changes[1:]
+                next_change = changes[0][0] if changes else math.inf
+                k = 0
+                scheduled = anchor
+            if scheduled > env.now:
+                yield env.timeout(scheduled - env.now)
+            if closed[link]:
+                self._cancelled(q, u, link, j, cargo)
+                k += 1
+                continue
+            if pools is not None:
+                grant = pools[u].acquire()
+                if grant is not None:
+                    yield grant
+            room = cap * factor[link]  # low water: part of the capacity
+            if svc.rule != "schedule":
+                yield from self._fill(q, room, svc.max_wait_h)
+            take = self._take(q, room, u)
+            # the vehicle loads and leaves in its own process, so a long loading never holds
+            # up the next slot; its consignments stay at the node until they depart
+            env.process(self._vehicle(j, u, v, link, scheduled, take, pools))
+            # next slot: skip the ones already missed while waiting for a vehicle or cargo
+            k = max(k + 1, math.ceil((env.now - anchor) / headway - 1e-9))
+
+    def _cancelled(self, q: Queue, u: str, link: int, j: int, cargo: str) -> None:
+        """Link closed: the departure is cancelled and its cargo waits at the node."""
+        load = q.load
+        self.event(self.env.now, R.CANCELLED, -1, self.ctx.node_idx[u], link, j, -1,
+                   load if cargo == "container" else 0.0, load if cargo == "air" else 0.0,
+                   0.0, 0.0)
+
+    def _fill(self, q: Queue, room: float,
+              max_wait_h: float | None) -> Generator[simpy.Event, Any, None]:
+        """Wait until ``q`` holds ``room`` or ``max_wait_h`` hours have passed (none: no
+        limit)."""
+        env = self.env
+        deadline = env.now + (max_wait_h if max_wait_h is not None else math.inf)
+        while q.load < room - 1e-9 and env.now < deadline:
+            q.signal = env.event()
+            if math.isinf(deadline):
+                yield q.signal
+            else:
+                yield q.signal | env.timeout(deadline - env.now)
+            q.signal = None
+
+    # ---------------------------------------------------------------- taking loads
+    def _take(self, q: Queue, cap: float, u: str) -> list[Consignment]:
+        """Take consignments from the head of ``q`` up to ``cap`` (splitting the last one;
+        containers in whole TEU)."""
+        take: list[Consignment] = []
+        room = cap
+        items = q.items
+        while items and room > 1e-9:
+            c = items[0]
+            if c.load <= room + 1e-9:
+                items.popleft()
+                take.append(c)
+                room -= c.load
+                q.load -= c.load
+                continue
+            part = math.floor(room + 1e-9) if c.cargo == CONTAINER else room
+            if part <= 1e-9:
+                break
+            take.append(self._split(c, part, u))
+            q.load -= part
+            break
+        if not items:
+            q.load = 0.0  # clear float residue
+        return take
+
+    def _split(self, c: Consignment, part: float, u: str) -> Consignment:
+        """Cut ``part`` off ``c`` (which stays queued); the new piece goes on the vehicle."""
+        frac = part / c.load
+        # the piece keeps c's overflow flag: overflow load is the sum over flagged consignments
+        p = replace(c, cid=self.ledger.new_cid(), load=part, teu=c.teu * frac,
+                    tonnes=c.tonnes * frac)
+        c.load -= part
+        c.teu -= p.teu
+        c.tonnes -= p.tonnes
+        node_idx = self.ctx.node_idx
+        self.ctx.rec.consignment(p.cid, c.cid, p.demand, node_idx[c.route[0].u],
+                                 node_idx[p.dest], p.cargo, p.intl, p.created, p.teu, p.tonnes)
+        self.event(self.env.now, R.SPLIT, p.cid, node_idx[u], -1, -1, -1, p.teu, p.tonnes, 0.0,
+                   0.0)
+        self.ledger.at_node[p.cid] = p
+        return p
+
+    # ---------------------------------------------------------------- the vehicle
+    def _vehicle(self, j: int, u: str, v: str, link: int, scheduled: float,
+                 take: list[Consignment],
+                 pools: dict[str, Slots] | None) -> Generator[simpy.Event, Any, None]:
+        """One departure of service ``j``: load at ``u``, travel, discharge at ``v``."""
+        env, event, ledger = self.env, self.event, self.ledger
+        hub = self.hubs.get(u)
+        load = sum(c.load for c in take)
+        if hub is not None and take:
+            yield from self._handle(hub, take, R.LIFT_ON, hub.idx, link, j, -1)
+            for c in take:
+                hub.yard_out(c)
+        trip = ledger.new_trip()
+        ui, vi = self.ctx.node_idx[u], self.ctx.node_idx[v]
+        row = self.ctx.rec.trip(trip, j, link, ui, vi, scheduled, env.now, load,
+                                self.ctx.scn.services[j].capacity, 1)
+        at_node = ledger.at_node
+        for c in take:
+            event(env.now, R.DEPART, c.cid, ui, link, j, trip, c.teu, c.tonnes,
+                  env.now - c.since, 0.0)
+            del at_node[c.cid]
+        ledger.on_vehicle[trip] = take
+        t_dep = env.now
+        yield from self.ctx.travel.run(link, u, take, j, trip, ui)
+        self.ctx.rec.arrived(row, env.now)
+        for c in take:
+            event(env.now, R.ARRIVE, c.cid, vi, link, j, trip, c.teu, c.tonnes, 0.0,
+                  env.now - t_dep)
+        hub = self.hubs.get(v)
+        if hub is not None and take:
+            yield from self._handle(hub, take, R.LIFT_OFF, vi, link, j, trip)
+        del ledger.on_vehicle[trip]
+        self._discharged(take, v, vi)
+        if pools is not None:
+            yield from self._back(j, u, v, link, pools)
+
+    def _handle(self, hub: Hub, take: list[Consignment], kind: int, node: int, link: int,
+                j: int, trip: int) -> Generator[simpy.Event, Any, None]:
+        """One equipment hold for the whole load; a ``kind`` event (lift-on or lift-off) per
+        consignment with its share of the handling time."""
+        load = sum(c.load for c in take)
+        wait, dur = yield from hub.handle(load)
+        for c in take:
+            self.event(self.env.now, kind, c.cid, node, link, j, trip, c.teu, c.tonnes, wait,
+                       dur * c.load / load)
+
+    def _discharged(self, take: list[Consignment], v: str, vi: int) -> None:
+        """The load is off the vehicle at ``v``: delivered, or into the yard to move on."""
+        now = self.env.now
+        for c in take:
+            c.node = v
+            c.leg += 1
+            c.since = now
+            if v == c.dest:
+                self.ledger.deliver(c, vi)
+            else:
+                self.ledger.at_node[c.cid] = c
+                self.hubs[v].yard_in(c)  # a vehicle never passes through a zone or gateway
+                self.onward(c)
+
+    def _back(self, j: int, u: str, v: str, link: int,
+              pools: dict[str, Slots]) -> Generator[simpy.Event, Any, None]:
+        """The vehicle waits at ``v`` for the return service, or runs back empty to ``u``."""
+        if self.ctx.scn.services[j].bidirectional:
+            pools[v].release()
+        else:
+            yield self.env.timeout(self.ctx.travel.draw(link))
+            pools[u].release()
+
+
+def _headway(svc: Service) -> float:
+    """Hours between a scheduled service's departures."""
+    headway = svc.headway
+    if headway is None:  # the schema requires headway_h or per_week unless on demand
+        raise ScenarioError(f"services.{svc.id}: give headway_h or per_week")
+    return headway

@@ -1,0 +1,133 @@
+"""On-demand services (trucks): a ready load leaves at once with as many vehicles as it needs.
+
+A load takes ceil(load / capacity) vehicles from the service's fleet at once (all of a finite
+fleet at most), is lifted on at a hub, travels (standing still while its link is closed; a load
+waits at the node while the link is closed before it leaves), enters the destination hub's yard
+through the gate and is lifted off there; the vehicles return empty after delivery.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from hubsim.sim import records as R
+from hubsim.sim.cargo import Consignment
+from hubsim.sim.context import Context
+from hubsim.sim.hubs import Hub
+from hubsim.sim.network import Leg
+from hubsim.sim.services import QueueKey, directions
+from hubsim.sim.slots import Slots
+
+__all__ = ["Carrier", "Trucks"]
+
+
+@dataclass(frozen=True, slots=True)
+class Carrier:
+    """An on-demand service on one direction of a link.
+
+    Attributes
+    ----------
+    service : int
+        Service index.
+    fleet : Slots or None
+        Its vehicles (None: unlimited).
+    capacity : float
+        Capacity of one vehicle, TEU (air cargo: t).
+    """
+
+    service: int
+    fleet: Slots | None
+    capacity: float
+
+
+class Trucks:
+    """The on-demand services of a run, by direction, mode and cargo class.
+
+    Parameters
+    ----------
+    ctx : Context
+        The run's shared parts; finite fleets are registered with ``ctx.state`` (investments
+        add vehicles to them).
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.env = ctx.env
+        self.event = ctx.rec.event
+        self.ledger = ctx.ledger
+        self.hubs = ctx.state.hubs
+        self.carriers: dict[QueueKey, Carrier] = {}
+        for j, svc in enumerate(ctx.scn.services):
+            if not svc.on_demand:
+                continue
+            fleet = Slots(ctx.env, svc.fleet) if svc.fleet else None
+            if fleet is not None:
+                ctx.state.truck_fleets[j] = fleet
+            for u, v in directions(svc):
+                self.carriers[(u, v, svc.mode, svc.cargo)] = Carrier(j, fleet, svc.capacity)
+
+    def carry(self, c: Consignment, leg: Leg, link: int, hub: Hub | None,
+              carrier: Carrier) -> Generator[simpy.Event, Any, None]:
+        """Move ``c`` over ``leg`` (link index ``link``) from ``hub`` (None: not a hub) to the
+        next node, where it is delivered or left to move on."""
+        env, event, ledger = self.env, self.event, self.ledger
+        svc, fleet, cap = carrier.service, carrier.fleet, carrier.capacity
+        yield from self._wait_open(c, leg, link, svc)
+        n = max(1, math.ceil(c.load / cap - 1e-9))
+        if fleet is not None:
+            grant = fleet.acquire(min(n, fleet.capacity))
+            if grant is not None:
+                yield grant
+        t_ready = c.since
+        if hub is not None:
+            wait, dur = yield from hub.handle(c.load)
+            event(env.now, R.LIFT_ON, c.cid, hub.idx, link, svc, -1, c.teu, c.tonnes, wait, dur)
+            hub.yard_out(c)
+        trip = ledger.new_trip()
+        u, v = self.ctx.node_idx[leg.u], self.ctx.node_idx[leg.v]
+        row = self.ctx.rec.trip(trip, svc, link, u, v, env.now, env.now, c.load, cap * n, n)
+        event(env.now, R.DEPART, c.cid, u, link, svc, trip, c.teu, c.tonnes, env.now - t_ready,
+              0.0)
+        del ledger.at_node[c.cid]
+        ledger.on_vehicle[trip] = [c]
+        t_dep = env.now
+        travel = self.ctx.travel
+        yield from travel.move(link, travel.draw(link), [c], svc, trip, u)
+        self.ctx.rec.arrived(row, env.now)
+        event(env.now, R.ARRIVE, c.cid, v, link, svc, trip, c.teu, c.tonnes, 0.0, env.now - t_dep)
+        c.node = leg.v
+        c.leg += 1
+        dest_hub = self.hubs.get(leg.v)
+        if dest_hub is not None:
+            if c.node != c.dest:
+                yield from dest_hub.gate_in(c)
+            wait, dur = yield from dest_hub.handle(c.load)
+            event(env.now, R.LIFT_OFF, c.cid, v, link, svc, trip, c.teu, c.tonnes, wait, dur)
+        del ledger.on_vehicle[trip]
+        if fleet is not None:
+            self._return_empty(fleet, min(n, fleet.capacity), link)
+        c.since = env.now
+        if c.node == c.dest:
+            ledger.deliver(c, v)
+        else:
+            ledger.at_node[c.cid] = c
+
+    def _wait_open(self, c: Consignment, leg: Leg, link: int,
+                   svc: int) -> Generator[simpy.Event, Any, None]:
+        """While the link is closed the load waits at the node (a ``held`` event each time)."""
+        state, env = self.ctx.state, self.env
+        while state.link_closed[link]:
+            reopen = state.link_reopen[link]
+            self.event(env.now, R.HELD, c.cid, self.ctx.node_idx[leg.u], link, svc, -1, c.teu,
+                       c.tonnes, state.reopen_time(link) - env.now, 0.0)
+            yield reopen
+
+    def _return_empty(self, fleet: Slots, k: int | float, link: int) -> None:
+        """``k`` vehicles run back empty over ``link`` and rejoin ``fleet``."""
+        back = self.env.timeout(self.ctx.travel.draw(link))
+        back.callbacks.append(lambda _ev: fleet.release(k))
