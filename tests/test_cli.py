@@ -168,3 +168,86 @@ def test_console_script_installed():
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
     assert proc.stdout.startswith("hubsim ")
+
+
+# --------------------------------------------------------------------------- one error family
+def test_bad_set_spec_is_one_line_exit_2(tiny_path, tmp_path, capsys):
+    from hubsim.cli.main import main
+
+    for spec, message in (("hubs.rail.equipment", "write PATH=VALUES"),
+                          ("hubs.rail.equipment=5:2", "LOW <= HIGH")):
+        code = main(["sweep", str(tiny_path), "--set", spec, "--workers", "1",
+                     "--out", str(tmp_path / "sw")])
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err.startswith(f"hubsim: error: --set '{spec}': ") and message in err
+        assert err.count("\n") == 1
+    assert not (tmp_path / "sw").exists()
+
+
+def test_output_place_that_cannot_be_written_is_one_line(tiny_path, tmp_path, capsys):
+    from hubsim.cli.main import main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code = main(["run", str(tiny_path), "--days", "5", "--quiet",
+                 "--out", str(blocker / "results")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"hubsim: error: {blocker}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("bug", [RuntimeError("engine bug"), ValueError("plain bug")],
+                         ids=["RuntimeError", "ValueError"])
+def test_internal_bug_is_not_reported_as_bad_input(tiny_path, tmp_path, monkeypatch, bug):
+    """Only a HubsimError is bad input (exit 2, one line); anything else propagates."""
+    import hubsim.cli.run
+    from hubsim.cli.main import main
+
+    def broken(*args, **kwargs):
+        raise bug
+
+    monkeypatch.setattr(hubsim.cli.run, "simulate", broken)
+    with pytest.raises(type(bug), match=str(bug)):
+        main(["run", str(tiny_path), "--out", str(tmp_path / "r")])
+    assert not (tmp_path / "r").exists()
+
+
+BROKEN_RUN = """
+import sys
+import hubsim.cli.run
+from hubsim.cli.main import main
+
+def broken(*args, **kwargs):
+    raise ValueError("an internal bug, not bad input")
+
+hubsim.cli.run.simulate = broken
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_internal_bug_exits_1_with_a_traceback(tiny_path, tmp_path):
+    proc = subprocess.run([sys.executable, "-c", BROKEN_RUN, "run", str(tiny_path), "--out",
+                           str(tmp_path / "r")], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "MPLBACKEND": "Agg"})
+    assert proc.returncode == 1
+    assert "Traceback (most recent call last)" in proc.stderr
+    assert proc.stderr.rstrip().endswith("ValueError: an internal bug, not bad input")
+    assert "hubsim: error:" not in proc.stderr
+
+
+def test_interrupted_sweep_keeps_its_runs_and_exits_130(tiny_path, tmp_path, monkeypatch,
+                                                         capsys):
+    import hubsim.cli.experiments
+    from hubsim.cli.main import main
+    from hubsim.experiments.executors import SerialExecutor
+
+    monkeypatch.setattr(hubsim.cli.experiments, "make_executor",
+                        lambda *a, **k: SerialExecutor(stop_after=2))
+    out = tmp_path / "sw"
+    code = main(["sweep", str(tiny_path), "--set", "services.cre.per_week=2,4",
+                 "--replications", "2", "--days", "5", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert f"2 finished runs kept in {out}/" in err and "--resume" in err
+    assert len(list((out / "runs").glob("*.json"))) == 2

@@ -426,7 +426,7 @@ def test_added_vehicles_join_the_rotation_from_a_date(make_scenario):
 
 
 def test_validate_summary_lists_disruptions_growth_and_investments(make_scenario):
-    from hubsim.cli.main import summary_text
+    from hubsim.cli.scenario_cmds import summary_text
 
     scn = make_scenario(line_dict(
         disruptions=[{"kind": "link_outage", "start_day": 3, "end_day": 5, "link": ["a", "g"]},

@@ -3,7 +3,7 @@ start and counting rules are there."""
 
 from pathlib import Path
 
-from hubsim.cli.main import fields_markdown
+from hubsim.cli.scenario_cmds import fields_markdown
 from hubsim.scenario.schema import field_table
 
 ROOT = Path(__file__).resolve().parents[1]

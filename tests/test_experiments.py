@@ -326,7 +326,7 @@ def test_cli_sweep_bad_set_exits_2_without_output(tiny_path, tmp_path):
     proc = _cli("sweep", str(tiny_path), "--set", "hubs.nope.equipment=1,2", "--workers", "1",
                 cwd=tmp_path)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 2
+    assert proc.returncode == 2, stderr
     assert stderr.startswith("hubsim: error: ") and stderr.count("\n") == 1
     assert "hubs.nope.equipment: no hub 'nope'" in stderr
     assert not (tmp_path / "results").exists()

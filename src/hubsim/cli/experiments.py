@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 from hubsim.api import load_scenario
-from hubsim.cli.common import default_scenario
-from hubsim.errors import ExperimentError
+from hubsim.cli.common import check_run_options, default_scenario
+from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.experiments.executors import Executor, make_executor
 from hubsim.experiments.params import parse_set, scenario_digest
 from hubsim.present.progress import ProgressBar
@@ -64,8 +64,8 @@ def check_single_run(args: argparse.Namespace) -> None:
                                       ("--scheduler", args.scheduler),
                                       ("--resume", args.resume or None)) if value is not None]
     if given:
-        raise ValueError(f"{', '.join(given)} needs --replications N (one run uses one "
-                         "process)")
+        raise ExperimentError(f"{', '.join(given)} needs --replications N (one run uses one "
+                              "process)")
 
 
 def _common(p: argparse.ArgumentParser, reps: int) -> None:
@@ -90,6 +90,7 @@ def add_parsers(sub: Any) -> None:
                         "summaries with 95%% CIs and a plot of the target KPI against the "
                         "first parameter.")
     _common(sw, 5)
+    sw.set_defaults(handler=run_sweep)
     sw.add_argument("--set", dest="sets", action="append", required=True,
                     metavar="PATH=VALUES", help="a parameter and its values: a list 4,6,8, "
                     "a range 2:10 or 2:10:2, or scales x0.8,x1.2 / x0.5:1.5:0.25; repeat for "
@@ -102,6 +103,7 @@ def add_parsers(sub: Any) -> None:
                         "met in at least --probability of the replications (assumes more "
                         "never hurts); reuses every finished run.")
     _common(gl, 10)
+    gl.set_defaults(handler=run_goal)
     gl.add_argument("--target", required=True,
                     help="target id, or the KPI of one target (e.g. channel_teu)")
     gl.add_argument("--vary", required=True, metavar="PATH",
@@ -118,6 +120,7 @@ def add_parsers(sub: Any) -> None:
                         "throughput, the resource that binds first with its utilisation and "
                         "queue growth, and the TEU/yr one more unit of it adds.")
     _common(cp, 3)
+    cp.set_defaults(handler=run_capacity)
     cp.add_argument("--tol", type=float, default=0.02,
                     help="relative precision of the sustainable demand scale (default 0.02)")
     cp.add_argument("--no-marginal", action="store_true",
@@ -157,12 +160,9 @@ def _executor(args: argparse.Namespace) -> Executor:
 
 
 def _check_common(args: argparse.Namespace) -> None:
-    if args.replications is not None and args.replications < 1:
-        raise ValueError(f"--replications must be >= 1, got {args.replications}")
-    if args.days is not None and not args.days > 0:
-        raise ValueError(f"--days must be > 0, got {args.days:g}")
+    check_run_options(args)
     if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+        raise ExperimentError(f"--workers must be >= 1, got {args.workers}")
 
 
 def _interrupted(folder: Path) -> int:
@@ -227,7 +227,7 @@ def run_replications(args: argparse.Namespace) -> int:
 
     _check_common(args)
     if args.precision is not None and not args.precision > 0:
-        raise ValueError(f"--precision must be > 0, got {args.precision:g}")
+        raise ExperimentError(f"--precision must be > 0, got {args.precision:g}")
     path = args.scenario or default_scenario()
     scn = load_scenario(path)
     folder = _folder(args, "replications", scn, {
@@ -260,7 +260,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     for spec in args.sets:
         path, values = parse_set(spec)
         if path in params:
-            raise ValueError(f"--set {path}: given twice")
+            raise ScenarioError(f"--set {path}: given twice")
         params[path] = values
     scn = load_scenario(args.scenario)
     folder = _folder(args, "sweep", scn, {"seed": args.seed, "days": args.days,
@@ -322,7 +322,7 @@ def run_capacity(args: argparse.Namespace) -> int:
 
     _check_common(args)
     if not 0 < args.tol < 1:
-        raise ValueError(f"--tol must be between 0 and 1, got {args.tol:g}")
+        raise ExperimentError(f"--tol must be between 0 and 1, got {args.tol:g}")
     scn = load_scenario(args.scenario)
     folder = _folder(args, "capacity", scn, {"seed": args.seed, "days": args.days})
     try:

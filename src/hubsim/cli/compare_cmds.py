@@ -1,0 +1,113 @@
+"""Commands that judge simulations against a reference: ``check`` (golden files), ``compare``
+(what-ifs against a base) and ``calibrate`` (published figures)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from hubsim.api import load_scenario
+from hubsim.cli.common import check_new_folder, check_run_options, free_folder, output_errors
+
+__all__ = ["add_parsers", "calibrate", "check", "compare"]
+
+
+def add_parsers(sub: Any) -> None:
+    """Add the ``check``, ``compare`` and ``calibrate`` subcommands."""
+    chk = sub.add_parser("check", help="rerun scenarios and compare their KPIs with the "
+                         "golden files", description="Rerun each SCENARIO with the seeds, "
+                         "warm-up and measured days stored in its golden file "
+                         "DIR/<scenario file stem>.csv and compare the KPI means; exit 1 with a "
+                         "table of the KPIs that moved beyond tolerance. With --update, "
+                         "(re)write the golden files instead.")
+    chk.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO",
+                     help="scenario YAML file(s)")
+    chk.add_argument("--expected", type=Path, default=Path("expected"), metavar="DIR",
+                     help="folder of the golden files (default: expected)")
+    chk.add_argument("--update", action="store_true",
+                     help="regenerate the golden files (keeps each file's seeds and days)")
+    chk.add_argument("--seeds", type=int, nargs="+", metavar="N",
+                     help="with --update: seeds to replicate over (default: the file's, or "
+                     "1 2 3 4 for a new file)")
+    chk.add_argument("--days", type=float, help="with --update: measured days after the "
+                     "warm-up (default: the file's, or 60 for a new file)")
+    chk.add_argument("--jobs", type=int, default=1,
+                     help="worker processes for the replications (default: 1)")
+    chk.set_defaults(handler=check)
+
+    cmp_ = sub.add_parser("compare", help="run what-ifs against a base, side by side",
+                          description="Run BASE and each WHATIF with the same seed (common "
+                          "random numbers), print every target and headline KPI side by side "
+                          "with absolute and relative differences, and write comparison.csv, "
+                          "targets.csv, comparison.png and manifest.json into a new folder.")
+    cmp_.add_argument("base", type=Path, metavar="BASE", help="the reference scenario file")
+    cmp_.add_argument("whatifs", type=Path, nargs="+", metavar="WHATIF",
+                      help="scenario or overlay file(s) to compare with BASE")
+    cmp_.add_argument("--seed", type=int, help="seed for every run (default: BASE's run.seed)")
+    cmp_.add_argument("--days", type=float, help="measured days after the warm-up (default: "
+                      "BASE's horizon_days - warmup_days)")
+    cmp_.add_argument("--replications", type=int, default=1, metavar="N",
+                      help="runs per scenario on paired seeds; differences get a 95%% "
+                      "confidence interval (default: 1)")
+    cmp_.add_argument("--out", type=Path, help="folder to create (must not exist; default: "
+                      "results/compare-<base>-<timestamp>/)")
+    cmp_.set_defaults(handler=compare)
+
+    cal = sub.add_parser("calibrate", help="compare simulated figures with published ones",
+                         description="Simulate SCENARIO and print, for every figure of "
+                         "data/calibration_map.csv, the published value (data/"
+                         "reference_figures.csv, with year and source), the simulated value, "
+                         "the gap, the tolerance and why the gap is expected.")
+    cal.add_argument("scenario", nargs="?", type=Path,
+                     help="scenario YAML file (default: scenarios/chongqing_2019.yaml)")
+    cal.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
+    cal.add_argument("--markdown", action="store_true",
+                     help="print the docs/calibration.md page instead of a text table")
+    cal.set_defaults(handler=calibrate)
+
+
+def check(args: argparse.Namespace) -> int:
+    """``hubsim check``: exit 1 when a KPI moved beyond tolerance (see
+    :func:`hubsim.experiments.golden.run_check`)."""
+    from hubsim.experiments.golden import run_check
+    from hubsim.present.tables import check_text
+
+    return run_check(args.scenarios, args.expected, update=args.update, seeds=args.seeds,
+                     days=args.days, jobs=args.jobs,
+                     echo=lambda line: print(line, flush=True), render=check_text)
+
+
+def compare(args: argparse.Namespace) -> int:
+    """``hubsim compare``: what-ifs against a base on common random numbers."""
+    from hubsim.experiments.compare import compare as compare_scenarios
+
+    base = load_scenario(args.base)
+    whatifs = [load_scenario(p) for p in args.whatifs]
+    check_run_options(args)
+    check_new_folder(args.out)
+    result = compare_scenarios(base, whatifs, seed=args.seed, days=args.days,
+                                replications=args.replications)
+    folder = args.out or free_folder(
+        lambda stamp: Path("results") / f"compare-{base.name}-{stamp}",
+        time.strftime("%Y%m%d-%H%M%S"))
+    from hubsim.present.experiment_output import write_comparison
+    from hubsim.present.tables import comparison_text
+
+    with output_errors(folder):
+        write_comparison(result, folder)
+    print(comparison_text(result))
+    print(f"\nResults: {folder}/")
+    return 0
+
+
+def calibrate(args: argparse.Namespace) -> int:
+    """``hubsim calibrate``: simulated figures beside the published ones."""
+    from hubsim.experiments.calibration import run_calibrate
+    from hubsim.present.calibration_text import calibration_markdown, calibration_text
+
+    table, res, label = run_calibrate(args.scenario, seed=args.seed)
+    print(calibration_markdown(table, label, res) if args.markdown
+          else calibration_text(table, res.scenario.name, label, res.seed))
+    return 0

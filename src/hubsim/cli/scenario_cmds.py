@@ -1,0 +1,140 @@
+"""Commands that read scenarios without simulating: ``validate``, ``fields``, ``show``, ``diff``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from hubsim.api import load_scenario
+from hubsim.present.text import table
+from hubsim.scenario.schema import Scenario, field_table
+from hubsim.sim.network import build_network, route_table
+
+__all__ = ["add_parsers", "diff", "fields", "fields_markdown", "show", "summary_text", "validate"]
+
+
+def add_parsers(sub: Any) -> None:
+    """Add the ``validate``, ``fields``, ``show`` and ``diff`` subcommands."""
+    val = sub.add_parser("validate", help="check a scenario file and summarise it",
+                         description="Load and check SCENARIO (types, units, references, "
+                         "routes) and summarise its network, services, demand and targets, "
+                         "without simulating.")
+    val.add_argument("scenario", type=Path, help="scenario YAML file")
+    val.set_defaults(handler=validate)
+
+    fld = sub.add_parser("fields", help="list every scenario field with unit and default",
+                         description="Print the scenario format: every field, its unit, "
+                         "default and meaning (the same metadata the error messages use).")
+    fld.add_argument("--markdown", action="store_true", help="as a Markdown table")
+    fld.set_defaults(handler=fields)
+
+    shw = sub.add_parser("show", help="print the fully resolved scenario as YAML",
+                         description="Resolve SCENARIO (following extends: overlays and CSV "
+                         "tables) and print it as one YAML scenario, every field written out.")
+    shw.add_argument("scenario", type=Path, help="scenario or overlay YAML file")
+    shw.set_defaults(handler=show)
+
+    dif = sub.add_parser("diff", help="what changed between two scenarios, field by field",
+                         description="Print the semantic difference from scenario A to "
+                         "scenario B: one line per changed field with its unit and relative "
+                         "change, items matched by id (links by from-to:mode, demand by "
+                         "origin-destination), + added, - removed.")
+    dif.add_argument("a", type=Path, metavar="A", help="scenario file (before)")
+    dif.add_argument("b", type=Path, metavar="B", help="scenario file (after)")
+    dif.set_defaults(handler=diff)
+
+
+def validate(args: argparse.Namespace) -> int:
+    """``hubsim validate``: load and check a scenario, print :func:`summary_text`."""
+    scn = load_scenario(args.scenario)
+    print(summary_text(scn))
+    print(f"\n{args.scenario}: OK")
+    return 0
+
+
+def show(args: argparse.Namespace) -> int:
+    """``hubsim show``: the resolved scenario as YAML (:func:`hubsim.scenario.diff.show_text`)."""
+    from hubsim.scenario.diff import show_text
+
+    print(show_text(load_scenario(args.scenario)), end="")
+    return 0
+
+
+def diff(args: argparse.Namespace) -> int:
+    """``hubsim diff``: field-by-field changes from A to B (:mod:`hubsim.scenario.diff`)."""
+    from hubsim.scenario.diff import diff_text
+
+    print(diff_text(load_scenario(args.a), load_scenario(args.b), str(args.a), str(args.b)))
+    return 0
+
+
+def summary_text(scn: Scenario) -> str:
+    """What ``hubsim validate`` prints: the scenario at a glance."""
+    out = [f"Scenario {scn.name}: {scn.description.strip().splitlines()[0]}"
+           if scn.description.strip() else f"Scenario {scn.name}",
+           f"  run: {scn.run.horizon_days:g} days ({scn.run.warmup_days:g} warm-up), "
+           f"seed {scn.run.seed}",
+           f"  nodes: {len(scn.hubs)} hubs ({', '.join(scn.hubs)}), {len(scn.zones)} zones, "
+           f"{len(scn.gateways)} gateways ({', '.join(scn.gateways)})"]
+    by_mode: dict[str, int] = {}
+    for lk in scn.links:
+        by_mode[lk.mode] = by_mode.get(lk.mode, 0) + 1
+    out.append(f"  links: {len(scn.links)} ("
+               + ", ".join(f"{m} {n}" for m, n in sorted(by_mode.items())) + ")")
+    rows = []
+    for svc in scn.services:
+        unit = "TEU" if svc.cargo == "container" else "t"
+        headway = svc.headway  # None exactly when on demand
+        if headway is None:
+            freq, yearly = "on demand", "-"
+        else:
+            per_week = 168.0 / headway
+            dirs = 2 if svc.bidirectional else 1
+            freq = f"{per_week:g}/week"
+            yearly = f"{per_week * 52.14 * svc.capacity * dirs:,.0f} {unit}"
+        rows.append([svc.id, f"{svc.from_}-{svc.to}", svc.mode, f"{svc.capacity:g} {unit}",
+                     freq, str(svc.fleet or "unlimited"), yearly])
+    out += ["", f"Services ({len(scn.services)})",
+            table(rows, ["id", "link", "mode", "capacity", "frequency", "fleet",
+                          "capacity/yr (both ways)"])]
+    routes = route_table(build_network(scn), scn)
+    rows = []
+    teu = tonnes = intl_t = 0.0
+    for dem in scn.demand:
+        legs = routes[(dem.origin, dem.destination, dem.cargo)]
+        path = dem.origin + "".join(f" -{leg.mode}-> {leg.v}" for leg in legs)
+        rows.append([f"{dem.origin}->{dem.destination}", dem.cargo,
+                     f"{dem.teu_per_year:,.0f}", f"{dem.tonnes_per_year:,.0f}", path])
+        teu += dem.teu_per_year
+        tonnes += dem.tonnes_per_year
+        gw_intl = any(scn.gateways[n].international for n in (dem.origin, dem.destination)
+                      if n in scn.gateways)
+        if (dem.international if dem.international is not None else gw_intl):
+            intl_t += dem.tonnes_per_year
+    out += ["", f"Demand ({len(scn.demand)} flows): {teu:,.0f} TEU/yr, {tonnes:,.0f} t/yr "
+                f"({intl_t:,.0f} t/yr international)",
+            table(rows, ["flow", "cargo", "TEU/yr", "t/yr", "route"])]
+    if scn.targets:
+        out += ["", "Targets"] + [f"  {t.id}: {t.kpi}{' at ' + t.hub if t.hub else ''} "
+                                  f"{t.sense} {t.threshold:,.0f}" for t in scn.targets]
+    from hubsim.scenario.disruptions import describe
+
+    out += describe(scn)
+    return "\n".join(out)
+
+
+def fields(args: argparse.Namespace) -> int:
+    """``hubsim fields``: the scenario format as a text or Markdown table."""
+    print(fields_markdown() if args.markdown else table(
+        [[r["field"], r["unit"], r["default"], r["description"]] for r in field_table()],
+        ["field", "unit", "default", "description"]))
+    return 0
+
+
+def fields_markdown() -> str:
+    """The scenario format as a Markdown table (docs/scenario-format.md is this output)."""
+    lines = ["| field | unit | default | description |", "|---|---|---|---|"]
+    for r in field_table():
+        lines.append(f"| `{r['field']}` | {r['unit']} | {r['default']} | {r['description']} |")
+    return "\n".join(lines)
