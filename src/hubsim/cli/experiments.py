@@ -18,14 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from hubsim.api import load_scenario
 from hubsim.cli.common import check_run_options, default_scenario
 from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.experiments.executors import Executor, make_executor
 from hubsim.experiments.params import parse_set, scenario_digest
 from hubsim.present.progress import ProgressBar
+from hubsim.present.tables import experiment_targets_text, unit_of
+from hubsim.present.text import format_interval, format_value, table
 
 __all__ = ["add_execution_options", "add_parsers", "add_run_options", "check_single_run",
            "run_capacity",
@@ -187,19 +187,6 @@ def _search_failed(exc: Exception, folder: Path) -> int:
     return 1
 
 
-def _fmt(v: float) -> str:
-    if pd.isna(v):
-        return "n/a"
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
-
-
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    return "\n".join("  " + "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                                      for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-                     for r in [header, *rows])
-
-
 def _failures(exp: Any) -> list[str]:
     out = []
     for d in exp.failures.to_dict("records"):
@@ -207,17 +194,6 @@ def _failures(exp: Any) -> list[str]:
         out.append(f"  FAILED run point {d['point']} replication {d['replication']} seed "
                    f"{d['seed']}{' (' + params + ')' if params else ''}: {d['error']}")
     return out
-
-
-def _targets_text(targets: pd.DataFrame, params: list[str]) -> str:
-    rows = []
-    for d in targets.to_dict("records"):
-        rows.append([*[str(d[p]) for p in params], d["target"], f"{d['sense']} "
-                     f"{_fmt(d['threshold'])}", _fmt(d["mean"]),
-                     f"[{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}]", str(d["n"]),
-                     f"{d['p_met'] * 100:.0f}% [{d['p_met_low'] * 100:.0f}-"
-                     f"{d['p_met_high'] * 100:.0f}%]"])
-    return _table(rows, [*params, "target", "threshold", "mean", "95% CI", "n", "P(met)"])
 
 
 # --------------------------------------------------------------------------- handlers
@@ -245,7 +221,7 @@ def run_replications(args: argparse.Namespace) -> int:
         return 1 if len(exp.failures) else 0
     print(f"{scn.name}: {len(exp.runs)} replications ({exp.simulated} simulated, "
           f"{exp.reused} reused), 95% confidence intervals")
-    print(_targets_text(exp.targets, []))
+    print(experiment_targets_text(exp.targets, []))
     for line in _failures(exp):
         print(line)
     print(f"\nResults: {exp.folder}/")
@@ -269,15 +245,18 @@ def run_sweep(args: argparse.Namespace) -> int:
     try:
         exp = _execute(args, folder, "sweep", lambda ex, bar: sweep(
             scn, params, args.replications, seed=args.seed, days=args.days, executor=ex,
-            out=folder, resume=args.resume, progress=bar, plot_kpi=args.kpi))
+            out=folder, resume=args.resume, progress=bar))
     except KeyboardInterrupt:
         return _interrupted(folder)
+    from hubsim.present.experiment_output import write_sweep_figure
+
+    write_sweep_figure(exp, args.kpi or (scn.targets[0].kpi if scn.targets else "channel_teu"))
     if args.quiet:
         print(exp.folder)
         return 1 if len(exp.failures) else 0
     print(f"{scn.name}: {exp.runs['point'].nunique() if len(exp.runs) else 0} points x "
           f"{args.replications} replications ({exp.simulated} simulated, {exp.reused} reused)")
-    print(_targets_text(exp.targets, exp.parameters))
+    print(experiment_targets_text(exp.targets, exp.parameters))
     for line in _failures(exp):
         print(line)
     print(f"\nResults: {exp.folder}/")
@@ -302,13 +281,14 @@ def run_goal(args: argparse.Namespace) -> int:
     if args.quiet:
         print(res.folder)
         return 0 if res.value is not None else 1
-    rows = [[str(r.value), f"{r.p_met * 100:.0f}%", _fmt(r.mean),
-             f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]", "yes" if r.met else "no"]
-            for r in res.steps.itertuples()]
+    unit = unit_of(next((t.kpi for t in scn.targets if t.id == res.target), ""))
+    rows = [[str(r["value"]), f"{r['p_met'] * 100:.0f}%", format_value(r["mean"], unit),
+             format_interval(r["ci_low"], r["ci_high"], unit),
+             "yes" if r["met"] else "no"] for r in res.steps.to_dict("records")]
     print(f"{scn.name}: {res.vary} for target {res.target} met with probability >= "
           f"{res.probability:g} ({args.replications} replications per value; "
           f"{res.simulated} runs simulated, {res.reused} reused)")
-    print(_table(rows, [res.vary, "P(met)", "mean", "95% CI", "enough"]))
+    print(table(rows, [res.vary, "P(met)", "mean", "95% CI", "enough"], align="rrrrl"))
     if res.value is None:
         print("\nNot met at any value up to the search limit; raise --high.")
     else:
@@ -337,19 +317,22 @@ def run_capacity(args: argparse.Namespace) -> int:
     if args.quiet:
         print(res.folder)
         return 0
-    print(f"{scn.name}: keeps up with demand x{res.scale:.3g} ({_fmt(res.demand_teu)} TEU/yr "
-          f"of demand); sustainable channel throughput {_fmt(res.channel_teu)} TEU/yr "
-          f"[95% CI {_fmt(res.channel_ci[0])}, {_fmt(res.channel_ci[1])}]")
+    teu = [format_value(v, "TEU/yr") for v in (res.demand_teu, res.channel_teu)]
+    print(f"{scn.name}: keeps up with demand x{res.scale:.3g} ({teu[0]} of demand); "
+          f"sustainable channel throughput {teu[1]} (95% CI "
+          f"{format_interval(*res.channel_ci, 'TEU/yr')})")
     if res.binding is None:
         print("No resource binds up to the largest demand scale tried.")
     else:
-        rows = [[r.resource, f"{r.utilisation * 100:.0f}%",
-                 f"{r.utilisation_over * 100:.0f}%", f"{r.queue_growth_over:+.2f} "
-                 f"{r.growth_unit}"] for r in res.resources.head(8).itertuples()]
-        print(_table(rows, ["resource", "utilisation", "beyond", "queue growth beyond"]))
+        rows = [[r["resource"], format_value(r["utilisation"], "fraction"),
+                 format_value(r["utilisation_over"], "fraction"),
+                 format_value(r["queue_growth_over"], r["growth_unit"], signed=True)]
+                for r in res.resources.head(8).to_dict("records")]
+        print(table(rows, ["resource", "utilisation", "beyond", "queue growth beyond"]))
         print(f"\nBinding first: {res.binding}")
         if res.marginal_teu is not None:
-            print(f"One more unit ({res.marginal_change}): {res.marginal_teu:+,.0f} "
-                  "channel TEU/yr sustainable")
+            print(f"One more unit ({res.marginal_change}): "
+                  f"{format_value(res.marginal_teu, 'TEU/yr', signed=True)} of sustainable "
+                  "channel throughput")
     print(f"Results: {res.folder}/")
     return 0

@@ -19,11 +19,9 @@ keeps its stream: its arrival gaps are the same draws, rescaled.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,9 +31,6 @@ from hubsim.api import Results, load_scenario, simulate
 from hubsim.catalogue import CATALOGUE
 from hubsim.scenario.schema import Scenario
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
 __all__ = ["HEADLINE", "Comparison", "compare", "headline_kpis"]
 
 #: Order of the scopes in the comparison table (inside a scope, the catalogue's order).
@@ -44,8 +39,6 @@ _SCOPE_ORDER = ("total", "corridor", "mode", "hub")
 #: every key of each scope is kept.
 HEADLINE: tuple[tuple[str, str], ...] = tuple(
     (k.name, scope) for scope in _SCOPE_ORDER for k in CATALOGUE.values() if scope in k.compared)
-#: rows drawn in the comparison plot (targets are always drawn)
-_PLOTTED = {(k.name, scope) for k in CATALOGUE.values() for scope in k.plotted}
 _ID = ["kpi", "scope", "key", "unit"]
 #: volumes per year: a key where one is zero or absent in every scenario is left out
 _FLOWS = tuple(k.name for k in CATALOGUE.values() if k.flow)
@@ -84,6 +77,10 @@ class Comparison:
     with one replication). Values and diffs are means over the replications. ``runs`` holds
     every replication's values (``scenario, replication, seed, kpi, scope, key, unit, value``)
     and ``verdicts`` every replication's targets.
+
+    Presentation is in :mod:`hubsim.present`: ``comparison_text`` (:mod:`~hubsim.present.tables`)
+    prints it, ``comparison_figure`` and ``write_comparison``
+    (:mod:`~hubsim.present.experiment_output`) draw it and write its results folder.
     """
 
     base: str
@@ -115,94 +112,6 @@ class Comparison:
             met_share=("met", "mean"))
         return out
 
-    def text(self) -> str:
-        """The side-by-side table as printed by ``hubsim compare``."""
-        t = self.targets
-        met = {(s, g): (m, share) for s, g, m, share in
-               zip(t["scenario"], t["target"], t["met"], t["met_share"], strict=True)}
-        header = ["kpi", "scope", "key", "unit", self.base]
-        for w in self.whatifs:
-            header += [w, "diff" if self.replications == 1 else "diff (95% CI)", "rel"]
-        rows = []
-        for r in self.table.to_dict("records"):
-            target = r["scope"] == "target"
-            row = [r["kpi"], r["scope"], r["key"], r["unit"],
-                   _fmt(r[self.base], r["unit"]) + _verdict(met, self.base, r["key"], target)]
-            for w in self.whatifs:
-                diff = _fmt(r[f"{w} diff"], r["unit"], signed=True)
-                if self.replications > 1:
-                    ci = r[f"{w} ci95"]
-                    diff += " ± " + (f"{ci * 100:.1f} pt" if r["unit"] == "fraction"
-                                     and not pd.isna(ci) else _fmt(ci, r["unit"]))
-                row += [_fmt(r[w], r["unit"]) + _verdict(met, w, r["key"], target), diff,
-                        _pct(r[f"{w} rel"])]
-            rows.append(row)
-        runs = f"seed {self.seed}" if self.replications == 1 else \
-            f"{self.replications} replications (seeds from {self.seed}), means"
-        lines = [f"Base {self.base} against {', '.join(self.whatifs)}: {runs}, "
-                 f"{self.days:g} measured days each, common random numbers (per year unless "
-                 "the unit says otherwise)", _layout(rows, header)]
-        return "\n".join(lines)
-
-    def plot(self) -> Figure:
-        """Relative difference of each what-if from the base, for the targets and the main
-        KPIs (horizontal bars, %). The caller closes the figure."""
-        import matplotlib.pyplot as plt
-
-        keep = [(r["scope"] == "target" or (r["kpi"], r["scope"]) in _PLOTTED)
-                for r in self.table.to_dict("records")]
-        tab = self.table[keep].reset_index(drop=True)
-        labels = [f"target {r.key} ({r.kpi})" if r.scope == "target" else
-                  f"{r.kpi}" + (f" [{r.key}]" if r.key else "") for r in tab.itertuples()]
-        n, m = len(tab), max(len(self.whatifs), 1)
-        fig, ax = plt.subplots(figsize=(9, 1.2 + 0.28 * n * max(1, m / 2)),
-                               layout="constrained")
-        height = 0.8 / m
-        y = np.arange(n)
-        for j, w in enumerate(self.whatifs):
-            vals = pd.to_numeric(tab[f"{w} rel"], errors="coerce").to_numpy(float) * 100.0
-            ax.barh(y - 0.4 + height * (j + 0.5), np.nan_to_num(vals), height=height,
-                    label=w, color=f"C{j}")
-        ax.axvline(0, color="0.3", lw=0.8)
-        ax.set_yticks(y, labels, fontsize=8)
-        ax.invert_yaxis()
-        ax.set_xlabel(f"difference from {self.base} [%]")
-        ax.set_title(f"What-ifs against {self.base} (seed {self.seed}, {self.days:g} days)")
-        ax.grid(axis="x", alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
-        fig.text(0.01, 0.005, "Source: hubsim simulation; common random numbers; blank = "
-                 "not defined (zero in the base or absent)", fontsize=7, color="0.4")
-        return fig
-
-    def write(self, folder: str | Path) -> Path:
-        """Write ``comparison.csv`` (the table), ``targets.csv``, ``comparison.png``,
-        ``manifest.json`` and, with several replications, ``runs.csv`` into the new folder
-        ``folder``, all or nothing."""
-        import matplotlib.pyplot as plt
-
-        from hubsim.present.output import new_folder
-        from hubsim.version import __version__
-
-        with new_folder(folder) as tmp:
-            self.table.to_csv(tmp / "comparison.csv", index=False)
-            self.targets.to_csv(tmp / "targets.csv", index=False)
-            if self.replications > 1:
-                self.runs.to_csv(tmp / "runs.csv", index=False)
-            fig = self.plot()
-            try:
-                fig.savefig(tmp / "comparison.png", dpi=120)
-            finally:
-                plt.close(fig)
-            meta = {"hubsim_version": __version__, "base": self.base, "seed": self.seed,
-                    "replications": self.replications, "seeds": list(self.seeds),
-                    "measured_days": self.days,
-                    "scenarios": {name: {"file": r.scenario.source_path,
-                                         "sha256": r.scenario.source_hash,
-                                         "wall_time_s": round(r.wall_time_s, 3)}
-                                  for name, r in self.results.items()}}
-            (tmp / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
-        return Path(folder)
-
 
 def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path],
             seed: int | None = None, days: float | None = None,
@@ -223,7 +132,7 @@ def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path
         for every scenario.
     replications : int
         Runs per scenario. With one, every scenario runs with ``seed``; with more, replication
-        *r* runs every scenario with the seed :func:`hubsim.experiments.runs.replication_seed`
+        *r* runs every scenario with the seed :func:`hubsim.experiments.params.replication_seed`
         gives ``(seed, r)``, and each difference is the mean of the paired differences with a
         95% confidence interval.
 
@@ -319,39 +228,3 @@ def _side_by_side(names: list[str], runs: pd.DataFrame) -> pd.DataFrame:
         cols[f"{name} rel"] = rel
         cols[f"{name} ci95"] = ci
     return pd.DataFrame(cols).reset_index(drop=True)
-
-
-def _verdict(met: dict, scenario: str, target: str, is_target: bool) -> str:
-    if not is_target or (scenario, target) not in met:
-        return ""
-    all_met, share = met[(scenario, target)]
-    if all_met:
-        return " MET"
-    return " NOT MET" if share == 0 else f" MET {share:.0%}"
-
-
-def _fmt(value: float, unit: str, signed: bool = False) -> str:
-    if value is None or pd.isna(value):
-        return "n/a"
-    sign = "+" if signed else ""
-    if unit == "fraction":
-        return f"{value * 100:{sign}.1f}%" if not signed else f"{value * 100:+.1f} pt"
-    if abs(value) >= 100:
-        return f"{value:{sign},.0f}"
-    if abs(value) >= 1 or value == 0:
-        return f"{value:{sign},.2f}"
-    return f"{value:{sign}.3g}"
-
-
-def _pct(value: float) -> str:
-    return "n/a" if value is None or pd.isna(value) else f"{value * 100:+.1f}%"
-
-
-def _layout(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    left = 4  # kpi, scope, key, unit left-aligned; numbers right-aligned
-    out = []
-    for r in [header, *rows]:
-        out.append("  " + "  ".join(str(c).ljust(w) if i < left else str(c).rjust(w)
-                                    for i, (c, w) in enumerate(zip(r, widths, strict=True))))
-    return "\n".join(out)

@@ -15,14 +15,13 @@ Results folder (see the README, "Experiments")::
     kpis.parquet      every KPI of every run (long form)
     summary.csv       per point and KPI: n, mean, sd, ci_low, ci_high, half_width
     targets.csv       per point and target: n, mean, CI, p_met and its interval
-    sweep.png         sweeps: KPI against the first parameter with 95% CI bands
+    sweep.png         sweeps: KPI against the first parameter with 95% CI bands (drawn by
+                      ``hubsim sweep`` through :mod:`hubsim.present.experiment_output`)
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,6 @@ from hubsim.api import apply_changes
 from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.experiments.executors import Executor
 from hubsim.experiments.params import Changes, grid, plain, run_id, scenario_digest
-from hubsim.experiments.runs import sweep_plot
 from hubsim.experiments.store import Progress, RunCache, RunStore
 from hubsim.scenario.schema import Scenario
 
@@ -167,8 +165,7 @@ def check_replications(replications: int) -> None:
         raise ExperimentError(f"replications must be >= 1, got {replications}")
 
 
-def _finish(cache: RunCache, exp: Experiment, store: RunStore | None,
-            plot: Callable[[Experiment], Any] | None = None) -> Experiment:
+def _finish(cache: RunCache, exp: Experiment, store: RunStore | None) -> Experiment:
     if store is None:
         return exp
     store.write_table("runs.csv", exp.runs)
@@ -183,15 +180,6 @@ def _finish(cache: RunCache, exp: Experiment, store: RunStore | None,
         store.write_table("failures.csv", exp.failures)
     else:
         (store.folder / "failures.csv").unlink(missing_ok=True)
-    if plot is not None:
-        import matplotlib.pyplot as plt
-
-        fig = plot(exp)
-        fd, tmp = tempfile.mkstemp(prefix=".sweep.", suffix=".png", dir=store.folder)
-        os.close(fd)
-        fig.savefig(tmp, dpi=120)
-        plt.close(fig)
-        os.replace(tmp, store.folder / "sweep.png")
     exp.folder = store.folder
     return exp
 
@@ -274,16 +262,15 @@ def _precise(targets: pd.DataFrame, precision: float) -> bool:
 def sweep(scenario: Scenario, parameters: Mapping[str, Sequence[Any]],
           replications: int = 5, *, seed: int | None = None, days: float | None = None,
           executor: Executor | None = None, out: str | Path | None = None,
-          resume: bool = False, progress: Progress | None = None,
-          plot_kpi: str | None = None) -> Experiment:
+          resume: bool = False, progress: Progress | None = None) -> Experiment:
     """Run ``replications`` replications at every point of the grid of ``parameters``
     (``{path: [values]}``; values as :func:`hubsim.scenario.overlay.apply_changes` takes them,
     ``"x1.2"`` scales). Every point uses the same replication seeds.
 
     ``.runs`` has one row per point x replication with a column per parameter; ``.summary``
-    and ``.targets`` one row per point (and KPI or target) with 95% CIs. With ``out``, the
-    folder also gets ``sweep.png``: ``plot_kpi`` (default: the first target's KPI) against
-    the first parameter, one line per combination of the others, with CI bands.
+    and ``.targets`` one row per point (and KPI or target) with 95% CIs; with ``out``, the
+    tables are written to that folder. The figure of a KPI against the first parameter is
+    :func:`hubsim.present.experiment_output.write_sweep_figure` (``hubsim sweep`` draws it).
     """
     if not parameters:
         raise ExperimentError("a sweep needs at least one parameter (--set PATH=VALUES)")
@@ -302,8 +289,7 @@ def sweep(scenario: Scenario, parameters: Mapping[str, Sequence[Any]],
     cache = RunCache(scenario, base, days, executor, store, progress)
     cache.run(points, range(replications))
     exp = _tables(cache, points, list(range(replications)), names)
-    kpi = plot_kpi or (scenario.targets[0].kpi if scenario.targets else "channel_teu")
-    return _finish(cache, exp, store, lambda e: sweep_plot(e, kpi))
+    return _finish(cache, exp, store)
 
 
 def run_points(cache: RunCache, points: Sequence[Changes], replications: int,
