@@ -171,6 +171,23 @@ def test_resume_refuses_another_experiment(tiny, tmp_path):
     assert (again.simulated, again.reused) == (1, 2)
 
 
+def test_a_folder_that_cannot_be_written_is_an_output_error(tiny, tmp_path, monkeypatch):
+    import hubsim.experiments.store
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OutputError, match=f"{blocker}.*cannot create"):
+        replicate(tiny, 1, days=5, out=blocker / "r")
+
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(hubsim.experiments.store.os, "replace", disk_full)
+    with pytest.raises(OutputError, match="experiment.json: cannot write: No space left"):
+        replicate(tiny, 1, days=5, out=tmp_path / "r")
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["failed", "runs"]  # no temp
+
+
 def _cli(*args: str, **kw) -> subprocess.Popen:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "error"}
     return subprocess.Popen([sys.executable, "-m", "hubsim.cli", *args], cwd=kw.get("cwd"),

@@ -118,15 +118,12 @@ class RunStore:
     @staticmethod
     def write_json(path: Path, data: Any) -> None:
         """Write ``data`` as JSON to ``path`` atomically (a temporary file renamed into place)."""
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as fh:
+        def dump(tmp: str) -> None:
+            with open(tmp, "w") as fh:
                 json.dump(data, fh, indent=1)
                 fh.write("\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+        _atomic_write(path, dump)
 
     def load(self, rid: str) -> dict[str, Any] | None:
         """The finished run ``rid``, or None when it is not in the folder."""
@@ -150,18 +147,32 @@ class RunStore:
 
     def write_table(self, name: str, table: pd.DataFrame) -> None:
         """Write ``table`` as ``name`` (``.parquet`` or CSV) in the folder, atomically."""
-        path = self.folder / name
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=self.folder)
-        os.close(fd)
-        try:
+        def write(tmp: str) -> None:
             if name.endswith(".parquet"):
                 table.to_parquet(tmp, index=False)
             else:
                 table.to_csv(tmp, index=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+        _atomic_write(self.folder / name, write)
+
+
+def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
+    """``write`` a hidden temporary file beside ``path``, then rename it to ``path``: a reader
+    (or a resumed experiment) sees the whole file or none. An ``OSError`` (full disk, no
+    permission) becomes an :class:`OutputError` naming ``path``."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        raise
 
 
 class RunCache:
