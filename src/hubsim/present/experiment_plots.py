@@ -82,7 +82,7 @@ def sweep_plot(summary: pd.DataFrame, parameters: Sequence[str], kpi: str) -> Fi
     parameters, with the 95% CI as a band.
 
     ``summary`` holds the rows of one KPI, scope and key from
-    :attr:`hubsim.experiments.runs.Experiment.summary` (as ``Experiment.kpi(kpi, scope, key)``
+    :attr:`hubsim.experiments.replicate.Experiment.summary` (as ``Experiment.kpi(kpi, scope, key)``
     gives them): one column per parameter, ``mean, ci_low, ci_high, unit``.
     """
     fig, ax = plt.subplots(figsize=(8, 4.5))
