@@ -8,6 +8,7 @@ not move when the scenario changes elsewhere and results do not depend on worker
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,14 +23,13 @@ def stream(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
 
 
+@dataclass(frozen=True, slots=True)
 class Scaled:
-    """A sampler's draws times a factor (clearance slowdowns)."""
+    """A sampler's draws times ``factor`` (clearance slowdowns); ``Scaled(base, f)()`` draws
+    one value in the base sampler's unit."""
 
-    __slots__ = ("base", "factor")
-
-    def __init__(self, base: Sampler, factor: float):
-        self.base = base
-        self.factor = factor
+    base: Sampler
+    factor: float
 
     def __call__(self) -> float:
         return self.base() * self.factor
