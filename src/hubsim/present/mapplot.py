@@ -86,9 +86,29 @@ def network_map(nodes: pd.DataFrame, flows: pd.DataFrame, scenario: str) -> Figu
     span = max(np.ptp(lons), np.ptp(lats), 1.0)
     ax.set_xlim(lons.min() - 0.08 * span, lons.max() + 0.18 * span)
     ax.set_ylim(lats.min() - 0.25 * span, lats.max() + 0.1 * span)
+    _label_gateways(ax, gateways, corridor_links,
+                    float(region["lon"].mean()) if len(region) else 0.0)
+    ax.plot(region["lon"], region["lat"], "o", color="black", ms=4, zorder=3)
+    ax.set_aspect(1.0 / math.cos(math.radians(lat0)))
+    ax.set_xlabel("longitude [degrees east]")
+    ax.set_ylabel("latitude [degrees north]")
+    ax.grid(alpha=0.25)
+    ax.set_title(f"Network and simulated flows: {scenario}")
+
+    if len(region):
+        _inset(ax, nodes, flows, region, hubs, peak, lat0)
+    _legend(ax, flows, peak)
+    footer(fig, f"{SOURCE_NOTE}; coordinates from the scenario (schematic, straight lines). "
+                "Width by flow, both directions added (air: 10 t = 1 TEU-equivalent).")
+    return fig
+
+
+def _label_gateways(ax: Axes, gateways: pd.DataFrame, corridor_links: pd.DataFrame,
+                    centre_lon: float) -> None:
+    """Gateway squares with one label box per cluster of nearby gateways, naming the corridor
+    and the flows on its links."""
     xlim = ax.get_xlim()
     by_gateway = corridor_links.groupby("gateway")
-    centre_lon = float(region["lon"].mean()) if len(region) else 0.0
     for cluster in _clusters(gateways, 6.0):
         members = gateways.loc[cluster].sort_values("lat", ascending=False)
         side = 1 if members["lon"].mean() >= centre_lon else -1
@@ -109,16 +129,10 @@ def network_map(nodes: pd.DataFrame, flows: pd.DataFrame, scenario: str) -> Figu
                               "alpha": 0.9},
                         arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.6,
                                     "shrinkA": 0, "shrinkB": 3})
-    ax.plot(region["lon"], region["lat"], "o", color="black", ms=4, zorder=3)
-    ax.set_aspect(1.0 / math.cos(math.radians(lat0)))
-    ax.set_xlabel("longitude [degrees east]")
-    ax.set_ylabel("latitude [degrees north]")
-    ax.grid(alpha=0.25)
-    ax.set_title(f"Network and simulated flows: {scenario}")
 
-    if len(region):
-        _inset(ax, nodes, flows, region, hubs, peak, lat0)
 
+def _legend(ax: Axes, flows: pd.DataFrame, peak: float) -> None:
+    """Modes present, reference line widths and node symbols."""
     handles = [Line2D([], [], color=c, lw=3, label=m) for m, c in MODE_COLOURS.items()
                if m in set(flows["mode"])]
     for ref in (1e5, 1e6):
@@ -129,9 +143,6 @@ def network_map(nodes: pd.DataFrame, flows: pd.DataFrame, scenario: str) -> Figu
                 Line2D([], [], marker="o", color="0.3", ls="", ms=9, label="hub"),
                 Line2D([], [], marker="^", color="0.55", ls="", label="zone")]
     ax.legend(handles=handles, loc="upper center", ncols=5, fontsize=8, frameon=True)
-    footer(fig, f"{SOURCE_NOTE}; coordinates from the scenario (schematic, straight lines). "
-                 "Width by flow, both directions added (air: 10 t = 1 TEU-equivalent).")
-    return fig
 
 
 def _inset(ax: Axes, nodes: pd.DataFrame, flows: pd.DataFrame, region: pd.DataFrame,
@@ -147,7 +158,26 @@ def _inset(ax: Axes, nodes: pd.DataFrame, flows: pd.DataFrame, region: pd.DataFr
     ins.set_ylim(y0, y1)
     ins.set_aspect(1.0 / math.cos(math.radians(lat0)))
     ins.set_facecolor("#fbfbf7")
-    stub = 0.2 * max(x1 - x0, y1 - y0)
+    ends = _inset_links(ins, nodes, flows, peak, lat0, 0.2 * max(x1 - x0, y1 - y0))
+    _inset_nodes(ins, nodes, region, hubs)
+    if ends:
+        ex, ey = zip(*ends, strict=True)
+        margin = 0.06 * (x1 - x0)
+        x0, x1 = min(x0, min(ex) - margin), max(x1, max(ex) + margin)
+        y0, y1 = min(y0, min(ey) - margin), max(y1, max(ey) + margin)
+    ins.set_xlim(x0, x1)
+    ins.set_ylim(y0, y1)
+    ins.tick_params(labelsize=6)
+    ins.set_title("region: hubs, zones, feeders; arrows point to gateways", fontsize=8)
+    ax.indicate_inset_zoom(ins, edgecolor="0.3")
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+
+
+def _inset_links(ins: Axes, nodes: pd.DataFrame, flows: pd.DataFrame, peak: float, lat0: float,
+                 stub: float) -> list[tuple[float, float]]:
+    """Feeder links as lines and corridor links as arrows of length ``stub`` toward their
+    gateway, one label per hub, corridor and mode; returns the arrow ends."""
     ends: list[tuple[float, float]] = []
     seen: set[tuple[str, str, str]] = set()  # one label per hub, corridor and mode
     for _, row in flows.sort_values("teu_per_year", ascending=False).iterrows():
@@ -176,6 +206,11 @@ def _inset(ax: Axes, nodes: pd.DataFrame, flows: pd.DataFrame, region: pd.DataFr
                          color=colour, ha="center", va="center", annotation_clip=False,
                          bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
                                "alpha": 0.7})
+    return ends
+
+
+def _inset_nodes(ins: Axes, nodes: pd.DataFrame, region: pd.DataFrame, hubs: list[str]) -> None:
+    """Zones as triangles and hubs as coloured circles, with their ids."""
     zones = region[region["kind"] == "zone"]
     ins.plot(zones["lon"], zones["lat"], "^", color="0.55", ms=7, zorder=3)
     for z, info in zones.iterrows():
@@ -187,15 +222,3 @@ def _inset(ax: Axes, nodes: pd.DataFrame, flows: pd.DataFrame, region: pd.DataFr
                  markeredgecolor="black", zorder=4)
         ins.annotate(hub, (at["lon"], at["lat"]), xytext=(7, 5), textcoords="offset points",
                      fontsize=8, fontweight="bold", zorder=5)
-    if ends:
-        ex, ey = zip(*ends, strict=True)
-        margin = 0.06 * (x1 - x0)
-        x0, x1 = min(x0, min(ex) - margin), max(x1, max(ex) + margin)
-        y0, y1 = min(y0, min(ey) - margin), max(y1, max(ey) + margin)
-    ins.set_xlim(x0, x1)
-    ins.set_ylim(y0, y1)
-    ins.tick_params(labelsize=6)
-    ins.set_title("region: hubs, zones, feeders; arrows point to gateways", fontsize=8)
-    ax.indicate_inset_zoom(ins, edgecolor="0.3")
-    ax.set_xlim(xlim)
-    ax.set_ylim(ylim)

@@ -23,6 +23,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from hubsim.analysis.stats import mean_ci  # noqa: E402  (re-exported: bands of the figures)
 from hubsim.catalogue import label as kpi_label  # noqa: E402
+from hubsim.present.text import format_number  # noqa: E402
 
 __all__ = ["MODE_COLOURS", "HUB_COLOURS", "CORRIDOR_COLOURS", "hub_colour", "corridor_colour",
            "throughput_vs_target", "hub_utilisation", "hub_heatmap", "transit_times",
@@ -258,12 +259,12 @@ def corridor_cost_co2(table: pd.DataFrame, scenario: str) -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(10, 1.8 + 0.45 * max(1, len(t))),
                              layout="constrained")
     colours = [corridor_colour(c) for c in t["corridor"]]
-    for ax, col, label, fmt, title in (
-            (axes[0], "cost_usd_per_teu", "cost [USD/TEU]", "{:,.0f}", "Cost per TEU delivered"),
-            (axes[1], "co2_t_per_teu", "CO2 [t/TEU]", "{:.2f}", "CO2 per TEU delivered")):
+    for ax, col, label, title in (
+            (axes[0], "cost_usd_per_teu", "cost [USD/TEU]", "Cost per TEU delivered"),
+            (axes[1], "co2_t_per_teu", "CO2 [t/TEU]", "CO2 per TEU delivered")):
         ax.barh(t["corridor"], t[col], color=colours)
         for y, v in enumerate(t[col]):
-            ax.text(v, y, " " + fmt.format(v), va="center", fontsize=8)
+            ax.text(v, y, " " + format_number(v), va="center", fontsize=8)
         ax.set_xlim(0, (t[col].max() if len(t) else 1.0) * 1.25)
         ax.set_xlabel(label)
         ax.set_title(title)

@@ -22,7 +22,7 @@ import pandas as pd
 from hubsim.catalogue import CATALOGUE, label
 from hubsim.errors import ReportError
 from hubsim.present.tables import kpi_frame
-from hubsim.present.text import format_ratio, format_value
+from hubsim.present.text import format_number, format_ratio, format_value
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["ReportError", "FIGURE_CAPTIONS", "render_report", "write_report"]
@@ -167,7 +167,7 @@ def _scenario_section(manifest: dict, scenario: Scenario | None) -> str:
         "hub": hubs.index, "name": hubs["name"],
         "equipment [count]": hubs["equipment"].map(lambda v: f"{v:g}"),
         "moves per hour [TEU/h per unit]": hubs["moves_per_hour"].map(lambda v: f"{v:g}"),
-        "yard [TEU]": hubs["yard_teu"].map(lambda v: f"{v:,.0f}")})))
+        "yard [TEU]": hubs["yard_teu"].map(format_number)})))
     svc_rows = []
     for svc in scenario.services:
         unit = "TEU" if svc.cargo == "container" else "t"
@@ -180,8 +180,9 @@ def _scenario_section(manifest: dict, scenario: Scenario | None) -> str:
     teu = sum(d.teu_per_year for d in scenario.demand)
     tonnes = sum(d.tonnes_per_year for d in scenario.demand)
     gws = nodes[nodes["kind"] == "gateway"]
-    out.append(f"<p>Demand: {len(scenario.demand)} flows, {teu:,.0f} TEU/yr and "
-               f"{tonnes:,.0f} t/yr generated; {len(nodes[nodes['kind'] == 'zone'])} zones; "
+    zones = len(nodes[nodes["kind"] == "zone"])
+    out.append(f"<p>Demand: {len(scenario.demand)} flows, {format_value(teu, 'TEU/yr')} and "
+               f"{format_value(tonnes, 't/yr')} generated; {zones} zones; "
                f"{len(gws)} gateways ("
                + html.escape(", ".join(f"{g} ({c})" for g, c in gws["corridor"].items()))
                + f"); {len(scenario.links)} links.</p>")
