@@ -28,7 +28,7 @@ from hubsim.experiments.executors import (
 )
 from hubsim.experiments.goal import goal_seek
 from hubsim.experiments.params import parse_set, replication_seed
-from hubsim.experiments.replicate import replicate, sweep
+from hubsim.experiments.replicate import SearchFailed, replicate, sweep
 
 CRANE = Path(__file__).resolve().parent / "scenarios" / "crane_bound.yaml"
 ROOT = Path(__file__).resolve().parents[1]
@@ -291,6 +291,33 @@ def test_goal_seek_input_errors(crane):
         goal_seek(crane, "channel", "hubs.nope.equipment")
     with pytest.raises(ScenarioError, match="--target 'air_tonnes'"):
         goal_seek(crane, "air_tonnes", "hubs.terminal.equipment")
+
+
+def test_cli_goal_bad_input_exits_2_but_a_failed_search_exits_1(crane, tmp_path, monkeypatch,
+                                                                 capsys):
+    import hubsim.api
+    from hubsim.cli.main import main
+
+    goal = ["goal", str(CRANE), "--target", "channel", "--vary", "hubs.terminal.equipment",
+            "--replications", "2", "--days", "5", "--workers", "1"]
+    assert main([*goal, "--probability", "2", "--out", str(tmp_path / "g1")]) == 2
+    err = capsys.readouterr().err
+    assert err == "hubsim: error: probability must be in (0, 1], got 2.0\n"
+    assert not (tmp_path / "g1").exists()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("every run breaks")
+
+    monkeypatch.setattr(hubsim.api, "simulate", broken)
+    with pytest.raises(SearchFailed, match="every run at hubs.terminal.equipment=2 failed"):
+        goal_seek(crane, "channel", "hubs.terminal.equipment", replications=2,
+                  days=5)
+    assert main([*goal, "--out", str(tmp_path / "g2")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("hubsim: error: every run at hubs.terminal.equipment=2 failed: "
+                          "RuntimeError: every run breaks")
+    assert f"(runs so far kept in {tmp_path / 'g2'}/)" in err
+    assert len(list((tmp_path / "g2" / "failed").glob("*.json"))) == 2
 
 
 def test_experiment_input_errors_are_hubsim_errors(tiny, crane):

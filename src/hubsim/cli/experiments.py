@@ -23,6 +23,7 @@ from hubsim.cli.common import check_run_options, default_scenario
 from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.experiments.executors import Executor, make_executor
 from hubsim.experiments.params import parse_set, scenario_digest
+from hubsim.experiments.replicate import SearchFailed
 from hubsim.present.progress import ProgressBar
 from hubsim.present.tables import experiment_targets_text, unit_of
 from hubsim.present.text import format_interval, format_value, table
@@ -276,7 +277,7 @@ def run_goal(args: argparse.Namespace) -> int:
             executor=ex, out=folder, resume=args.resume, progress=bar))
     except KeyboardInterrupt:
         return _interrupted(folder)
-    except ExperimentError as exc:
+    except SearchFailed as exc:
         return _search_failed(exc, folder)
     if args.quiet:
         print(res.folder)
@@ -312,7 +313,7 @@ def run_capacity(args: argparse.Namespace) -> int:
             progress=bar))
     except KeyboardInterrupt:
         return _interrupted(folder)
-    except ExperimentError as exc:
+    except SearchFailed as exc:
         return _search_failed(exc, folder)
     if args.quiet:
         print(res.folder)
@@ -320,7 +321,7 @@ def run_capacity(args: argparse.Namespace) -> int:
     teu = [format_value(v, "TEU/yr") for v in (res.demand_teu, res.channel_teu)]
     print(f"{scn.name}: keeps up with demand x{res.scale:.3g} ({teu[0]} of demand); "
           f"sustainable channel throughput {teu[1]} (95% CI "
-          f"{format_interval(*res.channel_ci, 'TEU/yr')})")
+          f"{format_interval(res.channel_ci[0], res.channel_ci[1], 'TEU/yr')})")
     if res.binding is None:
         print("No resource binds up to the largest demand scale tried.")
     else:

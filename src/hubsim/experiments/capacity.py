@@ -50,6 +50,7 @@ from hubsim.experiments.executors import Executor
 from hubsim.experiments.params import Changes
 from hubsim.experiments.replicate import (
     Experiment,
+    SearchFailed,
     base_seed,
     check_days,
     check_replications,
@@ -124,7 +125,7 @@ class _Search:
             exp = run_points(self.cache, [_scale_changes(scale, extra)], self.replications, [])
             k = exp.kpis
             if k.empty:
-                raise ExperimentError(f"every run at demand x{scale:.6g} failed: "
+                raise SearchFailed(f"every run at demand x{scale:.6g} failed: "
                                    + "; ".join(exp.failures["error"].astype(str).head(3)))
             per_run = k[k["kpi"].isin(["node_backlog_growth", "offered_teu_per_day"])] \
                 .pivot_table(index="replication", columns="kpi", values="value")
@@ -265,8 +266,8 @@ def capacity(scenario: Scenario, replications: int = 3, *, seed: int | None = No
     search = _Search(cache, replications, growth_tol)
     lo, hi = search.search((), 1.0, tol, max_scale)
     if lo is None:
-        raise ExperimentError(f"{scenario.name}: does not keep up even at 1/{max_scale:g} of "
-                              "its demand")
+        raise SearchFailed(f"{scenario.name}: does not keep up even at 1/{max_scale:g} of "
+                           "its demand")
     ok = search.evaluate(lo, ())[1]
     fail = search.evaluate(hi, ())[1] if hi is not None else None
     resources = _resources(ok, fail)

@@ -21,6 +21,7 @@ import pandas as pd
 from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.experiments.executors import Executor
 from hubsim.experiments.replicate import (
+    SearchFailed,
     base_seed,
     check_days,
     check_replications,
@@ -145,7 +146,8 @@ def goal_seek(scenario: Scenario, target: str, vary: str, probability: float = 0
 
     Raises :class:`~hubsim.errors.ScenarioError` for a ``vary`` path or ``target`` the
     scenario does not have, :class:`~hubsim.errors.ExperimentError` for a bad probability,
-    grid or replication count, and when every run at one value fails.
+    grid or replication count; :class:`~hubsim.experiments.replicate.SearchFailed` when
+    every run at one value fails.
     """
     if not 0 < probability <= 1:
         raise ExperimentError(f"probability must be in (0, 1], got {probability}")
@@ -184,8 +186,8 @@ def _evaluate(cache: RunCache, tgt: Target, vary: str, value: float | int, repli
     exp = run_points(cache, [((vary, value),)], replications, [vary])
     row = exp.targets[exp.targets["target"] == tgt.id]
     if row.empty:
-        raise ExperimentError(f"every run at {vary}={value} failed: "
-                              + "; ".join(exp.failures["error"].astype(str).head(3)))
+        raise SearchFailed(f"every run at {vary}={value} failed: "
+                           + "; ".join(exp.failures["error"].astype(str).head(3)))
     r = row.iloc[0]
     return {"value": value, "n": int(r["n"]), "p_met": float(r["p_met"]),
             "mean": float(r["mean"]), "ci_low": float(r["ci_low"]),

@@ -37,8 +37,13 @@ from hubsim.experiments.params import Changes, grid, plain, run_id, scenario_dig
 from hubsim.experiments.store import Progress, RunCache, RunStore
 from hubsim.scenario.schema import Scenario
 
-__all__ = ["Experiment", "base_seed", "check_days", "identity", "replicate", "run_points",
-           "sweep"]
+__all__ = ["Experiment", "SearchFailed", "base_seed", "check_days", "check_replications",
+           "identity", "replicate", "run_points", "sweep"]
+
+
+class SearchFailed(ExperimentError):
+    """A search (goal-seek, capacity) that cannot go on although its input was fine: every run
+    at one point failed, or no point qualifies. The runs so far are kept for ``--resume``."""
 
 
 @dataclass
