@@ -182,6 +182,10 @@ def test_bad_set_spec_is_one_line_exit_2(tiny_path, tmp_path, capsys):
         assert code == 2
         assert err.startswith(f"hubsim: error: --set '{spec}': ") and message in err
         assert err.count("\n") == 1
+    code = main(["sweep", str(tiny_path), "--set", "hubs.rail.equipment=1,2", "--kpi", "nope",
+                 "--out", str(tmp_path / "sw")])
+    assert code == 2
+    assert capsys.readouterr().err.startswith("hubsim: error: --kpi 'nope': no such KPI")
     assert not (tmp_path / "sw").exists()
 
 

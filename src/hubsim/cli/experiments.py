@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hubsim.api import load_scenario
+from hubsim.catalogue import CATALOGUE
 from hubsim.cli.common import check_run_options, default_scenario
 from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.experiments.executors import Executor, make_executor
@@ -239,6 +240,8 @@ def run_sweep(args: argparse.Namespace) -> int:
         if path in params:
             raise ScenarioError(f"--set {path}: given twice")
         params[path] = values
+    if args.kpi is not None and args.kpi not in CATALOGUE:
+        raise ScenarioError(f"--kpi {args.kpi!r}: no such KPI (known: {', '.join(CATALOGUE)})")
     scn = load_scenario(args.scenario)
     folder = _folder(args, "sweep", scn, {"seed": args.seed, "days": args.days,
                                           "replications": args.replications,
