@@ -22,13 +22,11 @@ from hubsim.analysis import series as S
 from hubsim.api import Results
 from hubsim.errors import OutputExistsError
 from hubsim.present import mapplot, plots
-from hubsim.present.report import write_report
+from hubsim.present.report import FIGURE_CAPTIONS, write_report
 from hubsim.scenario.schema import HOURS_PER_YEAR
 from hubsim.version import __version__
 
 __all__ = ["OutputExistsError", "default_folder", "write_results"]
-
-
 
 
 def default_folder(results: Results, stamp: str, base: Path = Path("results")) -> Path:
@@ -99,15 +97,9 @@ def new_folder(folder: str | Path) -> Iterator[Path]:
         raise
 
 
-FIGURES = {
-    "network_map.png": "Network map: links coloured by mode, width by simulated flow",
-    "throughput_vs_target.png": "Cumulative channel TEU and international tonnes vs target",
-    "hub_utilisation.png": "Hub equipment utilisation and yard occupancy over the year",
-    "hub_heatmap.png": "Hubs by week: utilisation, wait for equipment, yard occupancy",
-    "transit_times.png": "Door-to-door transit time distributions by corridor",
-    "mode_split.png": "Channel TEU and international tonnes by mode",
-    "corridor_cost_co2.png": "Cost and CO2 per TEU by corridor",
-}
+#: Every standard figure of a run: file name -> caption, in the report's order (the report's
+#: captions: one table for both).
+FIGURES = FIGURE_CAPTIONS
 
 
 def figures(results: Results) -> dict[str, Figure]:
