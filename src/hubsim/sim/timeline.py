@@ -66,14 +66,14 @@ def _disruption(state: NetworkState, windows: _Windows, scn: Scenario, seed: int
             if demand_matches(d, dem.origin, dem.destination):
                 state.add_rate_windows(i, wins, factor)
     elif d.kind == "link_outage":
-        link = _given(link_of(scn, d), n, "link")
+        link = _link(scn, d, n)
         state.set_outages(link, _merge(state.outages.get(link, []) + wins))
         if d.reroute:
             state.enable_reroute(link)
         _at(state.env, horizon_h, wins, lambda: windows.close(link),
             lambda: windows.reopen(link))
     elif d.kind == "low_water":
-        _factor_windows(state, windows, ("load", _given(link_of(scn, d), n, "link")),
+        _factor_windows(state, windows, ("load", _link(scn, d, n)),
                         _given(d.factor, n, "factor"), wins, horizon_h)
     elif d.kind == "hub_capacity":
         _factor_windows(state, windows, ("cranes", _given(d.hub, n, "hub")),
@@ -83,7 +83,7 @@ def _disruption(state: NetworkState, windows: _Windows, scn: Scenario, seed: int
         for hid in ([d.hub] if d.hub else list(scn.hubs)):
             _factor_windows(state, windows, ("clearance", hid), factor, wins, horizon_h)
     elif d.kind == "lock_wait":
-        link = _given(link_of(scn, d), n, "link")
+        link = _link(scn, d, n)
         sampler = Sampler(_given(d.hold_h, n, "hold_h"), stream(seed, f"lock_wait:{n}"))
         _at(state.env, horizon_h, wins, lambda: windows.lock(link, sampler),
             lambda: windows.unlock(link, sampler))
@@ -116,8 +116,16 @@ def _investment(state: NetworkState, windows: _Windows, scn: Scenario, inv: Inve
 def _given(value: _T | None, n: int, name: str) -> _T:
     """``value``, which the scenario's checks require for this kind of disruption."""
     if value is None:
-        raise ScenarioError(f"disruptions.{n}.{name}: missing or does not match one link")
+        raise ScenarioError(f"disruptions.{n}.{name}: required for this kind of disruption")
     return value
+
+
+def _link(scn: Scenario, d: Disruption, n: int) -> int:
+    """Index of the one link disruption ``n`` names (the scenario's checks make sure of it)."""
+    link = link_of(scn, d)
+    if link is None:
+        raise ScenarioError(f"disruptions.{n}.link: names no link or several (give mode)")
+    return link
 
 
 def _merge(wins: list[Window]) -> list[Window]:
