@@ -20,14 +20,11 @@ def _declared() -> set[tuple[str, str, str]]:
     return {(k.name, scope, k.unit) for k in CATALOGUE.values() for scope in k.scopes}
 
 
-@pytest.fixture(scope="module")
-def tiny_kpis():
-    return hubsim.simulate(hubsim.load_scenario(ROOT / "tests/scenarios/tiny.yaml"),
-                           days=20).kpis
-
-
-def test_kpi_table_emits_exactly_the_catalogue(tiny_kpis):
-    emitted = set(zip(tiny_kpis["kpi"], tiny_kpis["scope"], tiny_kpis["unit"], strict=True))
+@pytest.mark.parametrize(("scenario", "days"), [
+    ("tests/scenarios/tiny.yaml", 20), ("scenarios/chongqing_2022_target.yaml", 7)])
+def test_kpi_table_emits_exactly_the_catalogue(scenario, days):
+    kpis = hubsim.simulate(hubsim.load_scenario(ROOT / scenario), days=days).kpis
+    emitted = set(zip(kpis["kpi"], kpis["scope"], kpis["unit"], strict=True))
     assert emitted - _declared() == set(), "emitted but not in the catalogue"
     assert _declared() - emitted == set(), "in the catalogue but never emitted"
 
