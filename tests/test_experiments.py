@@ -239,6 +239,7 @@ hubsim.sweep(hubsim.load_scenario(sys.argv[1]), {"services.cre.per_week": [2, 4,
 """
 
 
+@pytest.mark.slow  # two processes; test_interrupted_sweep_... covers the same logic in-process
 def test_killed_sweep_resumes_from_the_command_line(tiny_path, tiny, tmp_path):
     out = tmp_path / "sweep"
     proc = subprocess.run([sys.executable, "-c", KILL_AFTER, str(tiny_path), str(out), "5"],
