@@ -65,12 +65,13 @@ def free_folder(make: Callable[[str], Path], stamp: str) -> Path:
 
 @contextmanager
 def output_errors(folder: Path) -> Iterator[None]:
-    """Turn an ``OSError`` while writing ``folder`` into one :class:`OutputError` line that
-    names the path (a full disk, no permission, a file where a folder should be)."""
+    """Turn an ``OSError`` while writing into ``folder`` (results, golden files) into one
+    :class:`OutputError` line that names the path (a full disk, no permission, a file where
+    a folder should be)."""
     try:
         yield
     except HubsimError:  # OutputExistsError is an OSError too: keep its message
         raise
     except OSError as exc:
-        raise OutputError(f"{exc.filename or folder}: cannot write the results: "
-                          f"{exc.strerror or exc}") from exc
+        raise OutputError(f"{exc.filename or folder}: cannot write: {exc.strerror or exc}") \
+            from exc

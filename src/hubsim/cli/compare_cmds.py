@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +75,10 @@ def check(args: argparse.Namespace) -> int:
     from hubsim.experiments.golden import run_check
     from hubsim.present.tables import check_text
 
-    return run_check(args.scenarios, args.expected, update=args.update, seeds=args.seeds,
-                     days=args.days, jobs=args.jobs,
-                     echo=lambda line: print(line, flush=True), render=check_text)
+    with output_errors(args.expected) if args.update else nullcontext():
+        return run_check(args.scenarios, args.expected, update=args.update, seeds=args.seeds,
+                         days=args.days, jobs=args.jobs,
+                         echo=lambda line: print(line, flush=True), render=check_text)
 
 
 def compare(args: argparse.Namespace) -> int:
