@@ -24,10 +24,11 @@ from hubsim.cli.common import check_run_options, default_scenario
 from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.experiments.executors import Executor, make_executor
 from hubsim.experiments.params import parse_set, scenario_digest
-from hubsim.experiments.replicate import SearchFailed
+from hubsim.experiments.replicate import Experiment, SearchFailed
 from hubsim.present.progress import ProgressBar
 from hubsim.present.tables import experiment_targets_text, unit_of
 from hubsim.present.text import format_interval, format_value, table
+from hubsim.scenario.schema import Scenario
 
 __all__ = ["add_execution_options", "add_parsers", "add_run_options", "check_single_run",
            "run_capacity",
@@ -130,7 +131,7 @@ def add_parsers(sub: Any) -> None:
 
 
 # --------------------------------------------------------------------------- plumbing
-def _folder(args: argparse.Namespace, kind: str, scn: Any, keys: dict[str, Any]) -> Path:
+def _folder(args: argparse.Namespace, kind: str, scn: Scenario, keys: dict[str, Any]) -> Path:
     if args.out is not None:
         return args.out
     text = json.dumps({"scenario": scenario_digest(scn), "kind": kind, **keys},
@@ -189,7 +190,7 @@ def _search_failed(exc: Exception, folder: Path) -> int:
     return 1
 
 
-def _failures(exp: Any) -> list[str]:
+def _failures(exp: Experiment) -> list[str]:
     out = []
     for d in exp.failures.to_dict("records"):
         params = ", ".join(f"{p}={d[p]}" for p in exp.parameters)
