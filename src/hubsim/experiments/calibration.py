@@ -30,6 +30,7 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -101,6 +102,11 @@ MEASURES: dict[str, tuple[set[str], Callable[[Results, dict[str, list[str]]], fl
 }
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as plain dicts (column name -> value)."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
 def _parse_select(text: str) -> dict[str, list[str]]:
     """``"service=a+b from=x"`` -> ``{"service": ["a", "b"], "from": ["x"]}``."""
     out: dict[str, list[str]] = {}
@@ -125,9 +131,10 @@ def load_map(path: Path | None = None) -> pd.DataFrame:
     if missing:
         raise ScenarioError(f"{path}: columns: must include {', '.join(MAP_COLUMNS)}, "
                             f"missing {', '.join(missing)}")
-    sels, tols = [], []
-    for i, row in m.iterrows():
-        where = f"{path}: row {int(i) + 2} ({row['figure'] or row['quantity']})"
+    sels: list[dict[str, list[str]]] = []
+    tols: list[float] = []
+    for i, row in enumerate(_records(m)):
+        where = f"{path}: row {i + 2} ({row['figure'] or row['quantity']})"
         if row["measure"] not in MEASURES:
             raise ScenarioError(f"{where}: measure: must be one of {', '.join(MEASURES)}, "
                                 f"got {row['measure']!r}")
@@ -155,8 +162,8 @@ def load_map(path: Path | None = None) -> pd.DataFrame:
                 raise ScenarioError(f"{where}: tolerance_pct: must be greater than 0 [%], "
                                     f"got {tol}")
         sels.append(sel)
-    m["select"] = sels
-    m["tolerance_pct"] = tols
+    m["select"] = pd.Series(sels, index=m.index, dtype=object)
+    m["tolerance_pct"] = pd.Series(tols, index=m.index, dtype=float)
     return m
 
 
@@ -174,12 +181,12 @@ def reference_table(map_path: Path | None = None,
         raise ScenarioError(f"{ref_path}: file not found")
     ref = pd.read_csv(ref_path, dtype=str, keep_default_na=False)
     rows = []
-    for i, row in m.iterrows():
+    for i, row in enumerate(_records(m)):
         hit = ref[(ref["quantity"] == row["quantity"]) & (ref["year"] == row["year"])]
         where = f"{ref_path}: {row['quantity']} ({row['year']})"
         if len(hit) != 1:
             raise ScenarioError(f"{where}: must be exactly one row (asked for by "
-                                f"{MAP_FILE} row {int(i) + 2}), got {len(hit)}")
+                                f"{MAP_FILE} row {i + 2}), got {len(hit)}")
         r = hit.iloc[0]
         try:
             value = float(r["value"])
@@ -199,12 +206,12 @@ def check_scenario(table: pd.DataFrame, scn: Scenario, where: str = MAP_FILE) ->
     """Raise :class:`ScenarioError` if a row selects a service or gateway ``scn`` lacks."""
     known = {"service": {s.id for s in scn.services}, "gateway": set(scn.gateways),
              "from": {nid for nid, _, _ in scn.iter_nodes()}}
-    for row in table.itertuples():
-        for key, values in row.select.items():
+    for row in _records(table):
+        for key, values in row["select"].items():
             for v in values:
                 if key in known and v not in known[key]:
                     raise ScenarioError(
-                        f"{where}: {row.figure}: select: {key} must be one of scenario "
+                        f"{where}: {row['figure']}: select: {key} must be one of scenario "
                         f"{scn.name}'s {key if key != 'from' else 'node'}s, got {v!r}")
 
 
@@ -217,15 +224,16 @@ def calibration_table(res: Results, map_path: Path | None = None,
     """
     table = reference_table(map_path, reference_path)
     check_scenario(table, res.scenario)
-    sim = [MEASURES[r.measure][1](res, r.select) for r in table.itertuples()]
+    rows = _records(table)
+    sim = [MEASURES[r["measure"]][1](res, r["select"]) for r in rows]
     table["simulated"] = sim
     table["gap_pct"] = (table["simulated"] - table["published"]) / table["published"] * 100
     status = []
-    for r in table.itertuples():
-        if r.basis == "context":
+    for r, gap in zip(rows, table["gap_pct"].to_numpy(dtype=float), strict=True):
+        if r["basis"] == "context":
             status.append("context")
         else:
-            status.append("within" if abs(r.gap_pct) <= r.tolerance_pct else "outside")
+            status.append("within" if abs(gap) <= float(r["tolerance_pct"]) else "outside")
     table["status"] = status
     return table
 
