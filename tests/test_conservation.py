@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 import hubsim
 from hubsim.analysis.kpis import conservation
+from hubsim.api import load_scenario
 from hubsim.errors import ConservationError
-from hubsim.scenario.loader import build_scenario, load_scenario
+from hubsim.scenario.build import build_scenario
 from hubsim.sim.cargo import Ledger
 
 DISTS = ["0", "2", "exp(6)", "uniform(1, 5)", "tri(0, 2, 8)", "lognormal(4, 0.8)"]

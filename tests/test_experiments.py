@@ -112,6 +112,7 @@ def test_precision_adds_batches_until_narrow(tiny):
 SWEEP = {"services.cre.per_week": [2, 6], "hubs.rail.equipment": [1, 3]}
 
 
+@pytest.mark.slow  # starts a process pool and a dask LocalCluster
 def test_serial_process_and_dask_give_identical_tables(tiny):
     serial = sweep(tiny, SWEEP, 2, days=10, executor=SerialExecutor())
     with ProcessExecutor(2) as ex:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each notebook runs in its own kernel (5-25 s)
+
 nbformat = pytest.importorskip("nbformat", reason="notebook tools are in the dev extra")
 nbclient = pytest.importorskip("nbclient", reason="notebook tools are in the dev extra")
 

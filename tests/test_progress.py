@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from hubsim.present.progress import ProgressBar, day_progress
 
 
@@ -102,6 +104,7 @@ def _run_cli_with_terminal_stderr(tiny: Path, out: Path, *extra: str) -> tuple[i
     return proc.returncode, stdout, b"".join(chunks).decode(errors="replace")
 
 
+@pytest.mark.slow  # two hubsim processes, one on a pseudo-terminal
 def test_hubsim_run_draws_the_bar_on_a_terminal_only(tiny_path, tmp_path):
     code, stdout, tty = _run_cli_with_terminal_stderr(tiny_path, tmp_path / "a")
     assert code == 0

@@ -78,6 +78,7 @@ def value(table: pd.DataFrame, column: str, kpi: str, scope: str, key: str = "")
     return float("nan") if cell == "" else float(cell)
 
 
+@pytest.mark.slow  # compares two full what-ifs in a hubsim process
 def test_compare_cli_prints_and_writes_the_side_by_side_table(cli_compare) -> None:
     proc, out, table = cli_compare
     assert proc.returncode == 0, proc.stderr

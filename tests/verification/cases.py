@@ -26,7 +26,7 @@ from functools import cache
 import numpy as np
 
 import hubsim
-from hubsim.scenario.loader import build_scenario
+from hubsim.scenario.build import build_scenario
 from hubsim.scenario.schema import HOURS_PER_YEAR, Scenario
 
 from .theory import MMc, jackson_rates, mmc, product_form, route_sojourn, visit_rates

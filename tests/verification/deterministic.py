@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 import hubsim
-from hubsim.scenario.loader import build_scenario
+from hubsim.scenario.build import build_scenario
 from hubsim.scenario.schema import HOURS_PER_YEAR
 
 __all__ = ["CAPACITY", "FIRST", "HEADWAY", "LOAD", "RAIL_KM", "RAIL_KMH", "RATE", "ROAD_KM",

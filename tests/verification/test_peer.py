@@ -14,6 +14,8 @@ import pytest
 from .cases import JACKSON, MMC_CASES
 from .checks import peer_mmc_checks, peer_network_checks
 
+pytestmark = pytest.mark.slow  # Ciw runs every case a second time (10 s each)
+
 PEER_MMC = next(c for c in MMC_CASES if c.c == 3 and c.rho == 0.75)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import hubsim
-from hubsim.scenario.loader import build_scenario
+from hubsim.scenario.build import build_scenario
 
 from .cases import JACKSON, MMC_CASES, MU, NETWORK_CASES, mmc_dict, network_scenario
 from .checks import mmc_checks, network_checks
@@ -23,11 +23,18 @@ def _assert_all(checks):
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("case", MMC_CASES, ids=[c.id for c in MMC_CASES])
+def _tiered(case):
+    """Loads of rho >= 0.9 need long runs: the slow tier checks them, the fast tier the rest."""
+    return pytest.param(case, id=case.id,
+                        marks=[pytest.mark.slow] if case.id.endswith("rho0.9") else [])
+
+
+@pytest.mark.parametrize("case", [_tiered(c) for c in MMC_CASES])
 def test_hub_equipment_queue_matches_erlang_c(case):
     _assert_all(mmc_checks(case))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", NETWORK_CASES, ids=[c.name for c in NETWORK_CASES])
 def test_network_of_hubs_matches_product_form(case):
     _assert_all(network_checks(case))
