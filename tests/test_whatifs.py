@@ -250,9 +250,9 @@ def test_compare_plot_and_write(tiny_compare: hubsim.Comparison, tmp_path: Path)
 
 
 def test_compare_needs_a_what_if_and_a_replication(tiny_path: Path) -> None:
-    with pytest.raises(ValueError, match="at least one what-if"):
+    with pytest.raises(hubsim.HubsimError, match="at least one what-if"):
         hubsim.compare(tiny_path, [])
-    with pytest.raises(ValueError, match="replications must be >= 1, got 0"):
+    with pytest.raises(hubsim.HubsimError, match="replications must be >= 1, got 0"):
         hubsim.compare(tiny_path, [tiny_path], replications=0)
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 from hubsim.analysis.stats import t_half_width
 from hubsim.api import Results, load_scenario, simulate
 from hubsim.catalogue import CATALOGUE
+from hubsim.errors import ExperimentError
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["HEADLINE", "Comparison", "compare", "headline_kpis"]
@@ -144,9 +145,9 @@ def compare(base: Scenario | str | Path, whatifs: Iterable[Scenario | str | Path
     """
     scenarios = [_as_scenario(s) for s in (base, *whatifs)]
     if len(scenarios) < 2:
-        raise ValueError("compare needs a base and at least one what-if scenario")
+        raise ExperimentError("compare needs a base and at least one what-if scenario")
     if int(replications) < 1:
-        raise ValueError(f"replications must be >= 1, got {replications}")
+        raise ExperimentError(f"replications must be >= 1, got {replications}")
     first = scenarios[0]
     seed = first.run.seed if seed is None else int(seed)
     if days is None:

@@ -199,9 +199,9 @@ class DaskExecutor(Executor):
         super().__init__(stop_after=stop_after)
         try:
             from dask.distributed import Client, LocalCluster
-        except ImportError:  # pragma: no cover - dask is a runtime dependency
-            raise ExperimentError("--scheduler needs dask.distributed: pip install "
-                                  "'dask[distributed]'") from None
+        except ImportError:  # the optional extra hubsim[dask] is not installed
+            raise ExperimentError("dask needs the optional extra: pip install "
+                                  "'hubsim[dask]'") from None
         self._cluster: Any = None
         self._client: Any = None
         if address:
