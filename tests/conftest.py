@@ -10,17 +10,17 @@ import os
 
 os.environ["MPLBACKEND"] = "Agg"  # before anything imports matplotlib.pyplot
 
-import copy  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-import matplotlib  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import settings  # noqa: E402
+import matplotlib
+import pytest
+from hypothesis import settings
 
-from hubsim.scenario.build import build_scenario  # noqa: E402
-from hubsim.scenario.schema import Scenario  # noqa: E402
+from hubsim.scenario.build import build_scenario
+from hubsim.scenario.schema import Scenario
 
 matplotlib.use("Agg")
 

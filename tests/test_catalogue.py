@@ -59,7 +59,7 @@ def test_lookups():
 
 
 def test_consumers_read_the_catalogue():
-    assert schema.KPI_NAMES == tuple(k.name for k in CATALOGUE.values() if k.target)
+    assert tuple(k.name for k in CATALOGUE.values() if k.target) == schema.KPI_NAMES
     assert set(golden.GOLDEN_KPIS) == {k.name for k in CATALOGUE.values() if k.golden}
     assert set(compare.HEADLINE) == {(k.name, s) for k in CATALOGUE.values()
                                      for s in k.compared}

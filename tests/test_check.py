@@ -162,7 +162,7 @@ def test_a_missing_golden_file_stops_before_any_run(tiny_path, tmp_path, capsys)
     assert "busy_hub.csv: no golden file" in captured.err
 
 
-@pytest.mark.parametrize("damage, message", [
+@pytest.mark.parametrize(("damage", "message"), [
     (lambda t: t.replace("# seeds: 1 2\n", ""), "header line '# seeds: ...' is missing"),
     (lambda t: t.replace("# seeds: 1 2", "# seeds: one two"), "bad header value"),
     (lambda t: t.replace("kpi,scope,key,unit,mean,sd", "kpi,value"), "must start with"),
@@ -182,7 +182,7 @@ def test_malformed_golden_file_is_a_one_line_error(tiny_path, tmp_path, capsys, 
     assert message in err[0]
 
 
-@pytest.mark.parametrize("args, message", [
+@pytest.mark.parametrize(("args", "message"), [
     (["--seeds", "1", "2"], "only apply with --update"),
     (["--update", "--seeds", "4"], "at least two different seeds"),
     (["--update", "--days", "0"], "--days must be > 0"),

@@ -135,7 +135,7 @@ def test_validate_prints_the_summary(tiny_path):
 
 
 @pytest.mark.parametrize("args", [["--help"]] + [[cmd, "--help"] for cmd in SUBCOMMANDS],
-                         ids=["top"] + SUBCOMMANDS)
+                         ids=["top", *SUBCOMMANDS])
 def test_help(args):
     proc = hubsim(*args)
     assert proc.returncode == 0, proc.stderr

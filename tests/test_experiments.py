@@ -166,7 +166,7 @@ def test_resume_refuses_another_experiment(tiny, tmp_path):
     replicate(tiny, 2, days=5, out=tmp_path / "r")
     with pytest.raises(OutputExistsError, match="--resume"):
         replicate(tiny, 2, days=5, out=tmp_path / "r")
-    with pytest.raises(OutputError, match="cannot resume: .*days"):
+    with pytest.raises(OutputError, match=r"cannot resume: .*days"):
         replicate(tiny, 2, days=6, out=tmp_path / "r", resume=True)
     again = replicate(tiny, 3, days=5, out=tmp_path / "r", resume=True)
     assert (again.simulated, again.reused) == (1, 2)
@@ -184,7 +184,7 @@ def test_a_folder_that_cannot_be_written_is_an_output_error(tiny, tmp_path, monk
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(hubsim.experiments.store.os, "replace", disk_full)
-    with pytest.raises(OutputError, match="experiment.json: cannot write: No space left"):
+    with pytest.raises(OutputError, match=r"experiment.json: cannot write: No space left"):
         replicate(tiny, 1, days=5, out=tmp_path / "r")
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["failed", "runs"]  # no temp
 
@@ -289,7 +289,7 @@ def test_goal_seek_finds_the_crane_count_that_decides(crane, tmp_path):
 
 
 def test_goal_seek_input_errors(crane):
-    with pytest.raises(hubsim.ScenarioError, match="hubs.nope.equipment"):
+    with pytest.raises(hubsim.ScenarioError, match=r"hubs.nope.equipment"):
         goal_seek(crane, "channel", "hubs.nope.equipment")
     with pytest.raises(ScenarioError, match="--target 'air_tonnes'"):
         goal_seek(crane, "air_tonnes", "hubs.terminal.equipment")
@@ -311,7 +311,7 @@ def test_cli_goal_bad_input_exits_2_but_a_failed_search_exits_1(crane, tmp_path,
         raise RuntimeError("every run breaks")
 
     monkeypatch.setattr(hubsim.api, "simulate", broken)
-    with pytest.raises(SearchFailed, match="every run at hubs.terminal.equipment=2 failed"):
+    with pytest.raises(SearchFailed, match=r"every run at hubs.terminal.equipment=2 failed"):
         goal_seek(crane, "channel", "hubs.terminal.equipment", replications=2,
                   days=5)
     assert main([*goal, "--out", str(tmp_path / "g2")]) == 1
@@ -335,7 +335,7 @@ def test_experiment_input_errors_are_hubsim_errors(tiny, crane):
         sweep(tiny, {}, 2)
     with pytest.raises(ExperimentError, match="probability must be in"):
         goal_seek(crane, "channel", "hubs.terminal.equipment", probability=1.5)
-    with pytest.raises(ExperimentError, match="high .* must be >= low"):
+    with pytest.raises(ExperimentError, match=r"high .* must be >= low"):
         goal_seek(crane, "channel", "hubs.terminal.equipment", low=5, high=2)
     with pytest.raises(ExperimentError, match="tol must be in"):
         capacity(crane, tol=2)
@@ -371,7 +371,7 @@ def test_capacity_names_the_trains_when_they_bind(crane):
 def test_cli_sweep_bad_set_exits_2_without_output(tiny_path, tmp_path):
     proc = _cli("sweep", str(tiny_path), "--set", "hubs.nope.equipment=1,2", "--workers", "1",
                 cwd=tmp_path)
-    stdout, stderr = proc.communicate(timeout=60)
+    _stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 2, stderr
     assert stderr.startswith("hubsim: error: ") and stderr.count("\n") == 1
     assert "hubs.nope.equipment: no hub 'nope'" in stderr

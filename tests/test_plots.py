@@ -136,7 +136,7 @@ def test_throughput_vs_target_single_run_and_replication_band():
     fig = plots.throughput_vs_target(one, targets, "demo", 1)
     _assert_units(fig)
     assert "TEU" in fig.axes[0].get_ylabel() and "[t]" in fig.axes[1].get_ylabel()
-    target_line = [ln for ln in fig.axes[0].lines if "target" in ln.get_label()][0]
+    target_line = next(ln for ln in fig.axes[0].lines if "target" in ln.get_label())
     assert target_line.get_ydata()[-1] == pytest.approx(2e6 * 10 / 365)
     assert not any(isinstance(c, PolyCollection) for c in fig.axes[0].collections)
 

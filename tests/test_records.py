@@ -16,7 +16,7 @@ def test_release_gives_the_same_table_and_frees_the_store(tiny_path):
     released = rec.events_frame(release=True)
     pd.testing.assert_frame_equal(released, kept)
     # the packed integer and value stores are emptied once read; times are shared, not copied
-    assert len(rec._ints) == 0 and len(rec._vals) == 0  # noqa: SLF001
+    assert len(rec._ints) == 0 and len(rec._vals) == 0
     assert set(released["event"].dropna().unique()) >= {"generated", "depart", "delivered"}
 
 

@@ -126,7 +126,7 @@ def test_report_on_a_folder_that_is_not_results_fails_cleanly(tmp_path):
     assert "no manifest.json" in proc.stderr and "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []
     (tmp_path / "manifest.json").write_text("{}")
-    with pytest.raises(ReportError, match="targets.csv missing"):
+    with pytest.raises(ReportError, match=r"targets\.csv missing"):
         write_report(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
 

@@ -19,6 +19,7 @@ comparison and the report share the runs within one process.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import cache
@@ -177,7 +178,7 @@ class NetCase:
         visits = np.zeros(n)
         for _, path, rate in self.rows:
             gamma[idx[path[0]]] += rate
-            for a, b in zip(path, path[1:], strict=False):
+            for a, b in itertools.pairwise(path):
                 flow[idx[a], idx[b]] += rate
             for h in path:
                 visits[idx[h]] += rate

@@ -17,8 +17,14 @@ import numpy as np
 from .cases import MMcCase, NetCase, Stat, run_mmc, run_network, stat
 from .peer import ciw_mmc, ciw_network
 
-__all__ = ["TheoryCheck", "PeerCheck", "mmc_checks", "network_checks", "peer_mmc_checks",
-           "peer_network_checks"]
+__all__ = [
+    "PeerCheck",
+    "TheoryCheck",
+    "mmc_checks",
+    "network_checks",
+    "peer_mmc_checks",
+    "peer_network_checks",
+]
 
 Z = 3.0
 WAIT_FLOOR = 0.02  # relative: window truncation and warm-up bias of mean waits

@@ -29,7 +29,7 @@ import pandas as pd
 import hubsim
 from hubsim.analysis import kpis as K
 
-__all__ = ["LittleCase", "LITTLE_2022", "littles_law", "run_little", "stays"]
+__all__ = ["LITTLE_2022", "LittleCase", "littles_law", "run_little", "stays"]
 
 ENTRY = ("lift_off", "generated")
 EXIT = ("lift_on", "delivered")

@@ -19,11 +19,11 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from verification import deterministic as D  # noqa: E402
-from verification.cases import MMC_CASES, MU, NETWORK_CASES, TRUCK_KM  # noqa: E402
-from verification.checks import (  # noqa: E402
+from verification import deterministic as D
+from verification.cases import MMC_CASES, MU, NETWORK_CASES, TRUCK_KM
+from verification.checks import (
     PeerCheck,
     TheoryCheck,
     Z,
@@ -32,8 +32,8 @@ from verification.checks import (  # noqa: E402
     peer_mmc_checks,
     peer_network_checks,
 )
-from verification.littles import LITTLE_2022, run_little  # noqa: E402
-from verification.theory import erlang_b, erlang_c  # noqa: E402
+from verification.littles import LITTLE_2022, run_little
+from verification.theory import erlang_b, erlang_c
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "verification.md"

@@ -41,7 +41,7 @@ def test_jackson_traffic_equations_by_hand():
     # two stations sending half of their output to each other
     lam = jackson_rates([1.0, 0.0], [[0.0, 0.5], [0.5, 0.0]])
     assert lam == pytest.approx([4 / 3, 2 / 3])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="substochastic"):
         jackson_rates([1.0], [[1.5]])
 
 

@@ -48,8 +48,19 @@ from hubsim.errors import GoldenError
 from hubsim.version import __version__
 
 __all__ = [
-    "ABS_FLOOR", "COLUMNS", "GOLDEN_KPIS", "REL_FLOOR", "SIG_DIGITS", "Z", "Golden", "compare",
-    "golden_path", "read_golden", "summarise_seeds", "tolerance", "write_golden",
+    "ABS_FLOOR",
+    "COLUMNS",
+    "GOLDEN_KPIS",
+    "REL_FLOOR",
+    "SIG_DIGITS",
+    "Golden",
+    "Z",
+    "compare",
+    "golden_path",
+    "read_golden",
+    "summarise_seeds",
+    "tolerance",
+    "write_golden",
 ]
 
 #: KPIs stored in golden files (every scope and key of each): the catalogue's entries marked

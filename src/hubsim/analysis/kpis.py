@@ -28,8 +28,17 @@ from hubsim.catalogue import info
 from hubsim.scenario.schema import HOURS_PER_YEAR, Target
 
 __all__ = [
-    "KPI_COLUMNS", "Window", "channel_summary", "consignment_corridor", "conservation",
-    "crossings", "flow_summary", "hub_summary", "kpi_table", "service_summary", "time_summary",
+    "KPI_COLUMNS",
+    "Window",
+    "channel_summary",
+    "conservation",
+    "consignment_corridor",
+    "crossings",
+    "flow_summary",
+    "hub_summary",
+    "kpi_table",
+    "service_summary",
+    "time_summary",
     "verdict",
 ]
 

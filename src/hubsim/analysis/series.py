@@ -8,14 +8,22 @@ plots need. None of them runs a simulation.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
 from hubsim.analysis.kpis import Window, consignment_corridor
 from hubsim.analysis.yard import time_weighted, yard_series
 
-__all__ = ["daily_channel", "link_flows", "weekly_hub_table", "yard_daily", "transit_times",
-           "corridor_cost_co2"]
+__all__ = [
+    "corridor_cost_co2",
+    "daily_channel",
+    "link_flows",
+    "transit_times",
+    "weekly_hub_table",
+    "yard_daily",
+]
 
 
 def daily_channel(cross: pd.DataFrame, window: Window) -> pd.DataFrame:
@@ -113,7 +121,7 @@ def yard_daily(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> pd.
         t = s["t_h"].to_numpy()
         lv = s["level"].to_numpy()
         means = [time_weighted(t, lv, float(a), float(b))[0]
-                 for a, b in zip(edges[:-1], edges[1:], strict=True)]
+                 for a, b in itertools.pairwise(edges)]
         frames.append(pd.DataFrame({"day": np.arange(n_days), "hub": hub, "yard_teu": means}))
     return pd.concat(frames, ignore_index=True) if frames else \
         pd.DataFrame({"day": [], "hub": [], "yard_teu": []})

@@ -96,15 +96,15 @@ class _Grid:
         high = float(high if high is not None else max(64 * float(current), low + 64 * step))
         if high < low:
             raise ExperimentError(f"high ({high:g}) must be >= low ({low:g})")
-        return cls(low, step, int(math.floor((high - low) / step + 1e-9)),
+        return cls(low, step, math.floor((high - low) / step + 1e-9),
                    isinstance(current, int))
 
     def value(self, k: int) -> float | int:
         v = round(self.low + k * self.step, 12)
-        return int(round(v)) if self.whole and float(v).is_integer() else v
+        return round(v) if self.whole and float(v).is_integer() else v
 
     def nearest(self, current: float) -> int:
-        return min(max(0, int(round((float(current) - self.low) / self.step))), self.k_max)
+        return min(max(0, round((float(current) - self.low) / self.step)), self.k_max)
 
 
 def _smallest(met: Callable[[int], bool], k0: int, k_max: int) -> int | None:

@@ -36,9 +36,23 @@ from hubsim.scenario.schema import Scenario
 from hubsim.version import __version__
 
 __all__ = [
-    "ABS_FLOOR", "COLUMNS", "DEFAULT_DAYS", "DEFAULT_SEEDS", "GOLDEN_KPIS", "REL_FLOOR",
-    "SIG_DIGITS", "Z", "Golden", "GoldenError", "compare", "golden_path", "measure",
-    "read_golden", "run_check", "tolerance", "write_golden",
+    "ABS_FLOOR",
+    "COLUMNS",
+    "DEFAULT_DAYS",
+    "DEFAULT_SEEDS",
+    "GOLDEN_KPIS",
+    "REL_FLOOR",
+    "SIG_DIGITS",
+    "Golden",
+    "GoldenError",
+    "Z",
+    "compare",
+    "golden_path",
+    "measure",
+    "read_golden",
+    "run_check",
+    "tolerance",
+    "write_golden",
 ]
 
 #: seeds and measured days of a new golden file (``hubsim check --update`` without a file)

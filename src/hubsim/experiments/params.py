@@ -124,7 +124,7 @@ def _range(spec: str, scale: str, lo_t: str, hi_t: str, step_t: str | None) -> l
                             "LOW:HIGH:STEP)") from None
     if step <= 0 or hi < lo:
         raise ScenarioError(f"--set {spec!r}: a range needs LOW <= HIGH and STEP > 0")
-    n = int(math.floor((hi - lo) / step + 1e-9)) + 1
+    n = math.floor((hi - lo) / step + 1e-9) + 1
     if n > 10_000:
         raise ScenarioError(f"--set {spec!r}: {n} values; at most 10000")
     nums = [round(lo + i * step, 12) for i in range(n)]

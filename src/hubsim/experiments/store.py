@@ -203,10 +203,9 @@ class RunCache:
             self.progress(0, total, 0)
         if not todo:
             return
-        done = 0
-        for i, ok, value in self.executor.map_unordered(run_task, [t for _, t, _ in todo]):
+        outcomes = self.executor.map_unordered(run_task, [t for _, t, _ in todo])
+        for done, (i, ok, value) in enumerate(outcomes, start=1):
             self._record(*todo[i], ok, value)
-            done += 1
             if self.progress:
                 self.progress(done, total, self.executor.running if done < total else 0)
 

@@ -35,8 +35,8 @@ def _rows(frame: pd.DataFrame) -> list[list[str]]:
     for pub, r in zip(published_columns(frame), frame.to_dict("records"), strict=True):
         tol = "-" if pd.isna(r["tolerance_pct"]) else f"{r['tolerance_pct']:g}%"
         why = r["why"] if r["status"] != "within" or abs(r["gap_pct"]) > 10 else ""
-        out.append(pub + [format_number(r["simulated"]), f"{r['gap_pct']:+.1f}%", tol,
-                          str(r["status"]), str(why)])
+        out.append([*pub, format_number(r["simulated"]), f"{r['gap_pct']:+.1f}%", tol,
+                    str(r["status"]), str(why)])
     return out
 
 

@@ -14,13 +14,13 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; no display is ever needed
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from hubsim.catalogue import CATALOGUE, label  # noqa: E402
-from hubsim.present.plots import SOURCE_NOTE, footer  # noqa: E402
+from hubsim.catalogue import CATALOGUE, label
+from hubsim.present.plots import SOURCE_NOTE, footer
 
 __all__ = ["PLOTTED", "comparison_plot", "sweep_plot"]
 

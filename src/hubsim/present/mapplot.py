@@ -14,15 +14,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.text import OffsetFrom  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import OffsetFrom
 
-from hubsim.present.plots import MODE_COLOURS, SOURCE_NOTE, footer, hub_colour, si  # noqa: E402
+from hubsim.present.plots import MODE_COLOURS, SOURCE_NOTE, footer, hub_colour, si
 
 __all__ = ["network_map"]
 

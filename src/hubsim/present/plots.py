@@ -14,20 +14,34 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; no display is ever needed
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine  # noqa: E402
-from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from hubsim.analysis.stats import mean_ci  # noqa: E402  (re-exported: bands of the figures)
-from hubsim.catalogue import label as kpi_label  # noqa: E402
-from hubsim.present.text import format_number  # noqa: E402
+from hubsim.analysis.stats import mean_ci
+from hubsim.catalogue import label as kpi_label
+from hubsim.present.text import format_number
 
-__all__ = ["MODE_COLOURS", "HUB_COLOURS", "CORRIDOR_COLOURS", "hub_colour", "corridor_colour",
-           "throughput_vs_target", "hub_utilisation", "hub_heatmap", "transit_times",
-           "mode_split", "corridor_cost_co2", "mean_ci", "si", "footer", "SOURCE_NOTE"]
+__all__ = [
+    "CORRIDOR_COLOURS",
+    "HUB_COLOURS",
+    "MODE_COLOURS",
+    "SOURCE_NOTE",
+    "corridor_colour",
+    "corridor_cost_co2",
+    "footer",
+    "hub_colour",
+    "hub_heatmap",
+    "hub_utilisation",
+    "mean_ci",
+    "mode_split",
+    "si",
+    "throughput_vs_target",
+    "transit_times",
+]
 
 MODE_COLOURS = {"rail": "#b2182b", "road": "#ef8a62", "water": "#2166ac", "air": "#7b3294"}
 HUB_COLOURS = {"tuanjie": "#1b9e77", "jiangbei": "#d95f02", "guoyuan": "#7570b3",

@@ -78,7 +78,7 @@ class ProgressBar:
     def line(self) -> str:
         """The current state as text (without carriage return)."""
         frac = min(1.0, self._done / self.total) if self.total > 0 else 1.0
-        filled = int(round(frac * self.width))
+        filled = round(frac * self.width)
         elapsed = self._clock() - self._start
         parts = [f"{self.label} " if self.label else "",
                  f"[{'#' * filled}{'.' * (self.width - filled)}] ",

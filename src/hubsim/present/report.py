@@ -25,7 +25,7 @@ from hubsim.present.tables import kpi_frame
 from hubsim.present.text import format_number, format_ratio, format_value
 from hubsim.scenario.schema import Scenario
 
-__all__ = ["ReportError", "FIGURE_CAPTIONS", "render_report", "write_report"]
+__all__ = ["FIGURE_CAPTIONS", "ReportError", "render_report", "write_report"]
 
 REPORT_NAME = "report.html"
 

@@ -144,7 +144,7 @@ class Dist(BaseModel):
 class Sampler:
     """Draws from a :class:`Dist` in blocks; ``sampler()`` returns the next value (float)."""
 
-    __slots__ = ("_dist", "_rng", "_buf", "_i", "_block", "_const")
+    __slots__ = ("_block", "_buf", "_const", "_dist", "_i", "_rng")
 
     def __init__(self, dist: Dist, rng: np.random.Generator, block: int = 4096) -> None:
         self._dist = dist

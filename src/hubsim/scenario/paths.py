@@ -188,8 +188,8 @@ def path_targets(data: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
         for container, key, section in level:
             node = data if container is None else container[key]
             sec = part if depth == 0 else section
-            if isinstance(node, dict) and not is_dist(node) or \
-                    isinstance(node, dict) and part in node:
+            if (isinstance(node, dict) and not is_dist(node)) or \
+                    (isinstance(node, dict) and part in node):
                 if part == "*" and depth == 1 and section in (*NODE_TABLES, "seasonality"):
                     nxt += [(node, k, sec) for k in node]
                 elif part in node:
@@ -236,7 +236,7 @@ def _new_value(current: Any, value: Any) -> Any:
         raise ScenarioError(f"cannot scale {value!r}: the field holds "
                             f"{'no value' if current is None else repr(current)}")
     if isinstance(current, int):
-        return int(round(current * factor))
+        return round(current * factor)
     if isinstance(current, float):
         return current * factor
     if is_dist(current):

@@ -24,9 +24,24 @@ from hubsim.scenario.distributions import Dist
 from hubsim.scenario.fields import MODES, F, Mode, ScenarioModel, field_rows
 
 __all__ = [
-    "MODES", "KPI_NAMES", "Hub", "Zone", "Gateway", "Link", "Lock", "Service", "Demand",
-    "Target", "RunSettings", "RoutingSettings", "Scenario", "field_table",
-    "DISRUPTION_KINDS", "Disruption", "Growth", "Investment",
+    "DISRUPTION_KINDS",
+    "KPI_NAMES",
+    "MODES",
+    "Demand",
+    "Disruption",
+    "Gateway",
+    "Growth",
+    "Hub",
+    "Investment",
+    "Link",
+    "Lock",
+    "RoutingSettings",
+    "RunSettings",
+    "Scenario",
+    "Service",
+    "Target",
+    "Zone",
+    "field_table",
 ]
 
 #: KPIs a target may name: the catalogue's entries marked ``target`` (see hubsim.catalogue).

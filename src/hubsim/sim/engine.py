@@ -173,5 +173,5 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
     balance = eng.ledger.balance()
     # events scheduled so far, not counting the extra stops of a run reported day by day
     # (each ``run(until=...)`` takes two event ids in SimPy 4)
-    simpy_events = next(eng.env._eid) - 2 * (chunks - 1)  # noqa: SLF001
+    simpy_events = next(eng.env._eid) - 2 * (chunks - 1)
     return EngineOutput(eng.rec, horizon_h, warmup_h, seed, simpy_events, balance)

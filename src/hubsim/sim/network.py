@@ -16,6 +16,7 @@ passed through: only the origin and destination may be zones or gateways.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,7 +117,7 @@ def route_for(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,
         raise NoRoute(f"no route carries {cargo} cargo from {origin!r} to {destination!r}: "
                       "check that links and services connect them through hubs") from None
     legs = []
-    for u, v in zip(nodes[:-1], nodes[1:], strict=True):
+    for u, v in itertools.pairwise(nodes):
         options = {k: _leg_cost(scn, g, v, d, cargo) for k, d in g[u][v].items()
                    if cargo in d["cargo"]}
         legs.append(Leg(u, v, min(sorted(options), key=options.__getitem__)))

@@ -31,7 +31,7 @@ class Slots:
     True
     """
 
-    __slots__ = ("env", "capacity", "used", "waiters")
+    __slots__ = ("capacity", "env", "used", "waiters")
 
     def __init__(self, env: simpy.Environment, capacity: float, used: float = 0.0):
         self.env = env
