@@ -25,7 +25,10 @@ DAYS = 60  # measured days for busy_hub: enough for the crane rate to stand out 
 
 
 def cli(*args: object) -> int:
-    return main([str(a) for a in args])
+    try:
+        return main([str(a) for a in args])
+    except SystemExit as exc:  # a bad option value stops argparse: exit 2
+        return int(exc.code or 0)
 
 
 def copy_with(src: Path, dst_dir: Path, edit=None) -> Path:
@@ -185,8 +188,8 @@ def test_malformed_golden_file_is_a_one_line_error(tiny_path, tmp_path, capsys, 
 @pytest.mark.parametrize(("args", "message"), [
     (["--seeds", "1", "2"], "only apply with --update"),
     (["--update", "--seeds", "4"], "at least two different seeds"),
-    (["--update", "--days", "0"], "--days must be > 0"),
-    (["--update", "--jobs", "0"], "--jobs must be >= 1"),
+    (["--update", "--days", "0"], "--days: must be a finite number of days in (0, 36500]"),
+    (["--update", "--jobs", "0"], "--jobs: must be a whole number in [1, 1024]"),
 ])
 def test_bad_options_exit_2(tiny_path, tmp_path, capsys, args, message):
     assert cli("check", tiny_path, "--expected", tmp_path, *args) == 2

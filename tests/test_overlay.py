@@ -403,7 +403,7 @@ def test_cli_diff_prints_the_semantic_difference(folder: Path) -> None:
     (["compare", "tiny.yaml", "bad.yaml", "--out", "out"],
      "hubsim: error: bad.yaml: set: hubs.port.cranes: unknown field"),
     (["compare", "tiny.yaml", "tiny.yaml", "--days", "0", "--out", "out"],
-     "hubsim: error: --days must be > 0, got 0"),
+     "hubsim: error: --days: must be a finite number of days in (0, 36500], got '0'"),
     (["compare", "tiny.yaml", "--out", "out"],
      "hubsim compare: error: the following arguments are required: WHATIF"),
 ])

@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from hubsim.analysis import kpis as K
-from hubsim.errors import ScenarioError
 from hubsim.scenario import loader, overlay
+from hubsim.scenario.limits import check_days, check_seed
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.engine import run_engine
 from hubsim.sim.network import check_routes, link_table, node_table
@@ -155,16 +155,15 @@ def simulate(scenario: Scenario, seed: int | None = None, days: float | None = N
     Raises
     ------
     ScenarioError
-        ``seed`` below 0 or ``days`` not above 0.
+        ``seed`` not a whole number in [0, 2**63 - 1], or ``days`` not a finite number in
+        (0, 36500] (:func:`hubsim.scenario.limits.check_days`).
     """
     run = scenario.run
+    check_seed(seed)
+    check_days(days)
     seed = run.seed if seed is None else int(seed)
-    if seed < 0:
-        raise ScenarioError(f"seed must be >= 0, got {seed}")
     warmup_h = run.warmup_days * 24.0
     measured_h = (run.horizon_days - run.warmup_days) * 24.0 if days is None else days * 24.0
-    if measured_h <= 0:
-        raise ScenarioError(f"days must be > 0, got {days}")
     start = time.perf_counter()
     out = run_engine(scenario, seed, warmup_h + measured_h, warmup_h, progress=progress)
     rec = out.recorder

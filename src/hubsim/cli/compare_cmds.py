@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from hubsim.api import load_scenario
-from hubsim.cli.common import check_new_folder, check_run_options, free_folder, output_errors
+from hubsim.cli.common import (
+    MAX_REPLICATIONS,
+    MAX_WORKERS,
+    check_new_folder,
+    count,
+    days,
+    free_folder,
+    output_errors,
+    seed,
+)
 
 __all__ = ["add_parsers", "calibrate", "check", "compare"]
 
@@ -29,12 +38,12 @@ def add_parsers(sub: Any) -> None:
                      help="folder of the golden files (default: expected)")
     chk.add_argument("--update", action="store_true",
                      help="regenerate the golden files (keeps each file's seeds and days)")
-    chk.add_argument("--seeds", type=int, nargs="+", metavar="N",
+    chk.add_argument("--seeds", type=seed, nargs="+", metavar="N",
                      help="with --update: seeds to replicate over (default: the file's, or "
                      "1 2 3 4 for a new file)")
-    chk.add_argument("--days", type=float, help="with --update: measured days after the "
+    chk.add_argument("--days", type=days, help="with --update: measured days after the "
                      "warm-up (default: the file's, or 60 for a new file)")
-    chk.add_argument("--jobs", type=int, default=1,
+    chk.add_argument("--jobs", type=count(MAX_WORKERS), default=1,
                      help="worker processes for the replications (default: 1)")
     chk.set_defaults(handler=check)
 
@@ -46,10 +55,10 @@ def add_parsers(sub: Any) -> None:
     cmp_.add_argument("base", type=Path, metavar="BASE", help="the reference scenario file")
     cmp_.add_argument("whatifs", type=Path, nargs="+", metavar="WHATIF",
                       help="scenario or overlay file(s) to compare with BASE")
-    cmp_.add_argument("--seed", type=int, help="seed for every run (default: BASE's run.seed)")
-    cmp_.add_argument("--days", type=float, help="measured days after the warm-up (default: "
+    cmp_.add_argument("--seed", type=seed, help="seed for every run (default: BASE's run.seed)")
+    cmp_.add_argument("--days", type=days, help="measured days after the warm-up (default: "
                       "BASE's horizon_days - warmup_days)")
-    cmp_.add_argument("--replications", type=int, default=1, metavar="N",
+    cmp_.add_argument("--replications", type=count(MAX_REPLICATIONS), default=1, metavar="N",
                       help="runs per scenario on paired seeds; differences get a 95%% "
                       "confidence interval (default: 1)")
     cmp_.add_argument("--out", type=Path, help="folder to create (must not exist; default: "
@@ -63,7 +72,7 @@ def add_parsers(sub: Any) -> None:
                          "the gap, the tolerance and why the gap is expected.")
     cal.add_argument("scenario", nargs="?", type=Path,
                      help="scenario YAML file (default: scenarios/chongqing_2019.yaml)")
-    cal.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
+    cal.add_argument("--seed", type=seed, help="random seed (default: the scenario's run.seed)")
     cal.add_argument("--markdown", action="store_true",
                      help="print the docs/calibration.md page instead of a text table")
     cal.set_defaults(handler=calibrate)
@@ -75,6 +84,8 @@ def check(args: argparse.Namespace) -> int:
     from hubsim.experiments.golden import run_check
     from hubsim.present.tables import check_text
 
+    if args.update:
+        check_new_folder(args.expected, exist_ok=True)  # before any run
     with output_errors(args.expected) if args.update else nullcontext():
         return run_check(args.scenarios, args.expected, update=args.update, seeds=args.seeds,
                          days=args.days, jobs=args.jobs,
@@ -87,7 +98,6 @@ def compare(args: argparse.Namespace) -> int:
 
     base = load_scenario(args.base)
     whatifs = [load_scenario(p) for p in args.whatifs]
-    check_run_options(args)
     check_new_folder(args.out)
     result = compare_scenarios(base, whatifs, seed=args.seed, days=args.days,
                                 replications=args.replications)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,19 @@ from typing import Any
 
 from hubsim.api import load_scenario
 from hubsim.catalogue import CATALOGUE
-from hubsim.cli.common import check_run_options, default_scenario
+from hubsim.cli.common import (
+    check_new_folder,
+    MAX_REPLICATIONS,
+    MAX_WORKERS,
+    count,
+    days,
+    default_scenario,
+    finite,
+    positive,
+    seed,
+    share,
+    tolerance,
+)
 from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.experiments.executors import Executor, make_executor
 from hubsim.experiments.params import parse_set, scenario_digest
@@ -37,7 +50,7 @@ __all__ = ["add_execution_options", "add_parsers", "add_run_options", "check_sin
 
 def add_execution_options(p: argparse.ArgumentParser) -> None:
     """--workers, --scheduler, --resume, --out, --seed, --days, --quiet."""
-    p.add_argument("--workers", type=int, metavar="N",
+    p.add_argument("--workers", type=count(MAX_WORKERS), metavar="N",
                    help="worker processes (default: all cores; 1 = in this process; with "
                    "--scheduler local: the LocalCluster's size)")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -49,13 +62,13 @@ def add_execution_options(p: argparse.ArgumentParser) -> None:
 
 def add_run_options(run: argparse.ArgumentParser) -> None:
     """Options ``hubsim run`` gains for replications."""
-    run.add_argument("--replications", type=int, metavar="N",
+    run.add_argument("--replications", type=count(MAX_REPLICATIONS), metavar="N",
                      help="run N independent replications and report means, 95%% confidence "
                      "intervals and the probability each target is met")
-    run.add_argument("--precision", type=float, metavar="REL",
+    run.add_argument("--precision", type=share, metavar="REL",
                      help="with --replications: add batches of N runs until every target "
                      "KPI's 95%% CI half-width is at most REL x its mean (e.g. 0.01)")
-    run.add_argument("--max-replications", type=int, default=100, metavar="N",
+    run.add_argument("--max-replications", type=count(MAX_REPLICATIONS), default=100, metavar="N",
                      help="with --precision: stop at this many replications (default 100)")
     add_execution_options(run)
 
@@ -73,10 +86,10 @@ def check_single_run(args: argparse.Namespace) -> None:
 
 def _common(p: argparse.ArgumentParser, reps: int) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument("--replications", type=int, default=reps, metavar="N",
+    p.add_argument("--replications", type=count(MAX_REPLICATIONS), default=reps, metavar="N",
                    help=f"replications per point (default {reps})")
-    p.add_argument("--seed", type=int, help="base seed (default: the scenario's run.seed)")
-    p.add_argument("--days", type=float, help="measured days per run (default: the "
+    p.add_argument("--seed", type=seed, help="base seed (default: the scenario's run.seed)")
+    p.add_argument("--days", type=days, help="measured days per run (default: the "
                    "scenario's horizon_days - warmup_days)")
     p.add_argument("--out", type=Path, help="results folder (default: "
                    "results/<scenario>-<command>-<hash of the options>/)")
@@ -111,11 +124,11 @@ def add_parsers(sub: Any) -> None:
                     help="target id, or the KPI of one target (e.g. channel_teu)")
     gl.add_argument("--vary", required=True, metavar="PATH",
                     help="the number field to vary (e.g. hubs.guoyuan.equipment)")
-    gl.add_argument("--probability", type=float, default=0.9,
+    gl.add_argument("--probability", type=share, default=0.9,
                     help="required fraction of replications meeting the target (default 0.9)")
-    gl.add_argument("--low", type=float, help="smallest value tried (default: --step)")
-    gl.add_argument("--high", type=float, help="largest value tried (default: 64 x current)")
-    gl.add_argument("--step", type=float, help="grid step of the values (default 1)")
+    gl.add_argument("--low", type=finite, help="smallest value tried (default: --step)")
+    gl.add_argument("--high", type=finite, help="largest value tried (default: 64 x current)")
+    gl.add_argument("--step", type=positive, help="grid step of the values (default 1)")
 
     cp = sub.add_parser("capacity", help="sustainable throughput and the binding resource",
                         description="Scale all demand until the network stops keeping up "
@@ -124,19 +137,33 @@ def add_parsers(sub: Any) -> None:
                         "queue growth, and the TEU/yr one more unit of it adds.")
     _common(cp, 3)
     cp.set_defaults(handler=run_capacity)
-    cp.add_argument("--tol", type=float, default=0.02,
+    cp.add_argument("--tol", type=tolerance, default=0.02,
                     help="relative precision of the sustainable demand scale (default 0.02)")
     cp.add_argument("--no-marginal", action="store_true",
                     help="skip the search with one more unit of the binding resource")
 
 
 # --------------------------------------------------------------------------- plumbing
+def _check_finite(spec: str, values: list[Any]) -> None:
+    """A ``--set`` value (or scale ``xK``) that is inf or nan: ScenarioError naming the spec."""
+    for value in values:
+        text = str(value).strip().lstrip("x*") if isinstance(value, str) else value
+        try:
+            number = float(text)
+        except (TypeError, ValueError):
+            continue
+        if not math.isfinite(number):
+            raise ScenarioError(f"--set {spec!r:.90}: values must be finite numbers, "
+                                f"got {value!r:.40}")
+
+
 def _folder(args: argparse.Namespace, kind: str, scn: Scenario, keys: dict[str, Any]) -> Path:
-    if args.out is not None:
-        return args.out
     text = json.dumps({"scenario": scenario_digest(scn), "kind": kind, **keys},
                       sort_keys=True, default=str)
-    return Path("results") / f"{scn.name}-{kind}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+    folder = args.out if args.out is not None else \
+        Path("results") / f"{scn.name}-{kind}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+    check_new_folder(folder, exist_ok=True)  # writable before any run; RunStore: --resume
+    return folder
 
 
 class _Bar:
@@ -160,12 +187,6 @@ class _Bar:
 def _executor(args: argparse.Namespace) -> Executor:
     local = args.scheduler is not None and args.scheduler.strip().lower() == "local"
     return make_executor(args.workers, None if local else args.scheduler, dask=local)
-
-
-def _check_common(args: argparse.Namespace) -> None:
-    check_run_options(args)
-    if args.workers is not None and args.workers < 1:
-        raise ExperimentError(f"--workers must be >= 1, got {args.workers}")
 
 
 def _interrupted(folder: Path) -> int:
@@ -204,9 +225,6 @@ def run_replications(args: argparse.Namespace) -> int:
     """``hubsim run SCENARIO --replications N [--precision REL]``."""
     from hubsim.experiments.replicate import replicate
 
-    _check_common(args)
-    if args.precision is not None and not args.precision > 0:
-        raise ExperimentError(f"--precision must be > 0, got {args.precision:g}")
     path = args.scenario or default_scenario()
     scn = load_scenario(path)
     folder = _folder(args, "replications", scn, {
@@ -234,10 +252,10 @@ def run_replications(args: argparse.Namespace) -> int:
 def run_sweep(args: argparse.Namespace) -> int:
     from hubsim.experiments.replicate import sweep
 
-    _check_common(args)
     params: dict[str, list[Any]] = {}
     for spec in args.sets:
         path, values = parse_set(spec)
+        _check_finite(spec, values)
         if path in params:
             raise ScenarioError(f"--set {path}: given twice")
         params[path] = values
@@ -271,7 +289,6 @@ def run_sweep(args: argparse.Namespace) -> int:
 def run_goal(args: argparse.Namespace) -> int:
     from hubsim.experiments.goal import goal_seek
 
-    _check_common(args)
     scn = load_scenario(args.scenario)
     folder = _folder(args, "goal", scn, {"seed": args.seed, "days": args.days})
     try:
@@ -305,9 +322,6 @@ def run_goal(args: argparse.Namespace) -> int:
 def run_capacity(args: argparse.Namespace) -> int:
     from hubsim.experiments.capacity import capacity
 
-    _check_common(args)
-    if not 0 < args.tol < 1:
-        raise ExperimentError(f"--tol must be between 0 and 1, got {args.tol:g}")
     scn = load_scenario(args.scenario)
     folder = _folder(args, "capacity", scn, {"seed": args.seed, "days": args.days})
     try:

@@ -13,10 +13,11 @@ from hubsim.cli import experiments as experiment_cli
 from hubsim.cli.common import (
     DEFAULT_SCENARIO,
     check_new_folder,
-    check_run_options,
+    days,
     default_scenario,
     free_folder,
     output_errors,
+    seed,
 )
 from hubsim.version import __version__
 
@@ -34,9 +35,9 @@ def add_parsers(sub: Any) -> None:
                        help=f"scenario YAML file (default: scenarios/{DEFAULT_SCENARIO})")
     run_p.add_argument("--out", type=Path, help="results folder to create (must not exist; "
                        "default: results/<scenario>-<timestamp>/)")
-    run_p.add_argument("--seed", type=int,
+    run_p.add_argument("--seed", type=seed,
                        help="random seed (default: the scenario's run.seed)")
-    run_p.add_argument("--days", type=float, help="measured days after the warm-up "
+    run_p.add_argument("--days", type=days, help="measured days after the warm-up "
                        "(default: the scenario's horizon_days - warmup_days)")
     run_p.add_argument("--strict", action="store_true",
                        help="exit with status 1 when any target is not met")
@@ -68,7 +69,6 @@ def run(args: argparse.Namespace) -> int:
     experiment_cli.check_single_run(args)
     path = args.scenario or default_scenario()
     scn = load_scenario(path)
-    check_run_options(args)
     check_new_folder(args.out)
     if not args.quiet:
         days = args.days if args.days is not None else \

@@ -31,10 +31,11 @@ import pandas as pd
 
 from hubsim.analysis.stats import summarise, wilson
 from hubsim.api import apply_changes
-from hubsim.errors import ExperimentError, ScenarioError
+from hubsim.errors import ExperimentError
 from hubsim.experiments.executors import Executor
 from hubsim.experiments.params import Changes, grid, plain, run_id, scenario_digest
 from hubsim.experiments.store import Progress, RunCache, RunStore
+from hubsim.scenario import limits
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["Experiment", "SearchFailed", "base_seed", "check_days", "check_replications",
@@ -151,17 +152,16 @@ def identity(kind: str, scn: Scenario, base_seed: int, days: float | None,
 
 
 def base_seed(scn: Scenario, seed: int | None) -> int:
-    """``seed``, or the scenario's ``run.seed``; :class:`ScenarioError` when negative."""
-    seed = scn.run.seed if seed is None else int(seed)
-    if seed < 0:
-        raise ScenarioError(f"seed must be >= 0, got {seed}")
-    return seed
+    """``seed``, or the scenario's ``run.seed``; :class:`ScenarioError` unless a whole number
+    in [0, 2**63 - 1] (:func:`hubsim.scenario.limits.check_seed`)."""
+    limits.check_seed(seed)
+    return scn.run.seed if seed is None else int(seed)
 
 
 def check_days(days: float | None) -> None:
-    """:class:`ScenarioError` unless ``days`` is None or > 0."""
-    if days is not None and not days > 0:
-        raise ScenarioError(f"days must be > 0, got {days}")
+    """:class:`ScenarioError` unless ``days`` is None or in (0, 36500] (the rule of
+    :func:`hubsim.scenario.limits.check_days`)."""
+    limits.check_days(days)
 
 
 def check_replications(replications: int) -> None:

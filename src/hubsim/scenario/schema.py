@@ -47,14 +47,21 @@ __all__ = [
 #: KPIs a target may name: the catalogue's entries marked ``target`` (see hubsim.catalogue).
 KPI_NAMES = tuple(k.name for k in CATALOGUE.values() if k.target)
 HOURS_PER_YEAR = 8760.0
+#: Longest run, in days: 100 years. Appraisals of freight infrastructure look 25-60 years ahead
+#: (EU cost-benefit guide: 25-30 years for rail and ports; UK TAG: 60 years), so a century is
+#: room for any planning question, while ``inf`` or ``1e9`` (a typo, or days given in hours)
+#: is refused instead of running for ever.
+MAX_DAYS = 36500.0
+#: Largest seed: results store seeds as signed 64-bit integers.
+MAX_SEED = 2**63 - 1
 
 
 class RunSettings(ScenarioModel):
-    horizon_days: float = F(395.0, unit="days", gt=0, le=36500,
+    horizon_days: float = F(395.0, unit="days", gt=0, le=MAX_DAYS,
                             desc="simulated time from the empty start, warm-up included")
     warmup_days: float = F(30.0, unit="days", ge=0,
                            desc="initial period excluded from every KPI")
-    seed: int = F(1, unit="", ge=0, desc="root of all random streams of the run")
+    seed: int = F(1, unit="", ge=0, le=MAX_SEED, desc="root of all random streams of the run")
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> RunSettings:
