@@ -330,7 +330,7 @@ def test_experiment_input_errors_are_hubsim_errors(tiny, crane):
     with pytest.raises(ScenarioError,
                        match=r"seed: must be a whole number in \[0, \d+\], got -1"):
         replicate(tiny, 2, seed=-1)
-    with pytest.raises(ScenarioError, match=r"days: must be a finite number of days in \(0, 36500\]"):
+    with pytest.raises(ScenarioError, match=r"days: must be a finite number of days"):
         sweep(tiny, CRE, 2, days=0)
     with pytest.raises(ExperimentError, match="at least one parameter"):
         sweep(tiny, {}, 2)
