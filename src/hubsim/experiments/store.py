@@ -3,16 +3,17 @@
 A worker gets a :class:`RunTask` (the scenario with the point's changes applied, a seed) and
 returns a compact, picklable result (the KPI table and the targets of its run, never the event
 log). :class:`RunStore` keeps one JSON file per finished run in ``runs/``, renamed into place
-atomically, so a killed experiment leaves only whole runs and ``--resume`` skips them.
+atomically, so a killed experiment leaves only whole runs and ``--resume`` skips them (and
+the temporary files of a killed experiment are removed when it resumes).
 :class:`RunCache` asks the store before simulating, so no run is simulated twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from hubsim.api import apply_changes
+from hubsim.atomic import atomic_write, clean_stale
 from hubsim.errors import OutputError, OutputExistsError
 from hubsim.experiments.executors import Executor, SerialExecutor
 from hubsim.experiments.params import Changes, point_key, replication_seed, run_id
@@ -92,7 +94,7 @@ class RunStore:
         self.folder = Path(folder)
         self.identity = identity
         meta = self.folder / "experiment.json"
-        if self.folder.exists() and not resume:
+        if os.path.lexists(self.folder) and not resume:
             raise OutputExistsError(f"{self.folder}: already exists; add --resume to continue "
                                     "the experiment in it, or choose another --out")
         if resume and meta.exists():
@@ -105,25 +107,41 @@ class RunStore:
         elif resume and self.folder.exists() and any(self.folder.iterdir()):
             raise OutputError(f"{self.folder}: cannot resume: no experiment.json in it")
         try:
-            (self.folder / "runs").mkdir(parents=True, exist_ok=True)
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            try:  # claim the folder: one made by another process meanwhile is never shared
+                self.folder.mkdir()
+            except FileExistsError:
+                if not resume:
+                    raise OutputExistsError(f"{self.folder}: already exists; add --resume to "
+                                            "continue the experiment in it, or choose another "
+                                            "--out") from None
+            (self.folder / "runs").mkdir(exist_ok=True)
             (self.folder / "failed").mkdir(exist_ok=True)
+        except OutputError:
+            raise
         except OSError as exc:
             raise OutputError(f"{exc.filename or self.folder}: cannot create the results "
                               f"folder: {exc.strerror or exc}") from exc
+        for sub in (self.folder, self.folder / "runs", self.folder / "failed"):
+            clean_stale(sub)  # temporary files of a killed run of this experiment
         if not meta.exists():
             from hubsim.version import __version__
 
-            self.write_json(meta, {**identity, "hubsim_version": __version__})
+            # never replace: two processes starting the same experiment keep one record
+            with contextlib.suppress(OutputExistsError):
+                self.write_json(meta, {**identity, "hubsim_version": __version__},
+                                replace=False)
 
     @staticmethod
-    def write_json(path: Path, data: Any) -> None:
-        """Write ``data`` as JSON to ``path`` atomically (a temporary file renamed into place)."""
-        def dump(tmp: str) -> None:
+    def write_json(path: Path, data: Any, replace: bool = True) -> None:
+        """Write ``data`` as JSON to ``path`` atomically (a temporary file renamed into place;
+        with ``replace`` false, an existing ``path`` is kept: :class:`OutputExistsError`)."""
+        def dump(tmp: Path) -> None:
             with open(tmp, "w") as fh:
                 json.dump(data, fh, indent=1)
                 fh.write("\n")
 
-        _atomic_write(path, dump)
+        _atomic_write(path, dump, replace)
 
     def load(self, rid: str) -> dict[str, Any] | None:
         """The finished run ``rid``, or None when it is not in the folder."""
@@ -147,7 +165,7 @@ class RunStore:
 
     def write_table(self, name: str, table: pd.DataFrame) -> None:
         """Write ``table`` as ``name`` (``.parquet`` or CSV) in the folder, atomically."""
-        def write(tmp: str) -> None:
+        def write(tmp: Path) -> None:
             if name.endswith(".parquet"):
                 table.to_parquet(tmp, index=False)
             else:
@@ -156,23 +174,18 @@ class RunStore:
         _atomic_write(self.folder / name, write)
 
 
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
+def _atomic_write(path: Path, write: Callable[[Path], None], replace: bool = True) -> None:
     """``write`` a hidden temporary file beside ``path``, then rename it to ``path``: a reader
-    (or a resumed experiment) sees the whole file or none. An ``OSError`` (full disk, no
-    permission) becomes an :class:`OutputError` naming ``path``."""
+    (or a resumed experiment) sees the whole file or none (see
+    :func:`hubsim.atomic.atomic_write`; temporary files are cleaned when the store opens, not
+    at every write). An ``OSError`` (full disk, no permission) becomes an
+    :class:`OutputError` naming ``path``."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        os.close(fd)
+        atomic_write(path, write, replace=replace, clean=False)
+    except OutputError:
+        raise
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-        raise
 
 
 class RunCache:

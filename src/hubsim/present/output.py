@@ -1,16 +1,18 @@
 """Write a results folder: tables, event log, plots and a manifest, all or nothing.
 
-Everything is written into a hidden temporary folder next to the destination and renamed into
-place at the end, so an interrupted or failed run never leaves a partial results folder.
+Everything is written into a hidden temporary folder next to the destination
+(``.hubsim-tmp-<name>-<pid>-...``) and published under its final name at the end without
+replacing anything (:func:`hubsim.atomic.publish`), so an interrupted or failed run never
+leaves a partial results folder, and a folder another process created meanwhile is never
+replaced. A run killed outright (``SIGKILL``) leaves its temporary folder; the next write into
+the same parent folder removes it (:func:`hubsim.atomic.clean_stale`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +22,7 @@ from matplotlib.figure import Figure
 
 from hubsim.analysis import series as S
 from hubsim.api import Results
+from hubsim.atomic import check_output_place, clean_stale, publish, temp_path
 from hubsim.errors import OutputExistsError
 from hubsim.present import mapplot, plots
 from hubsim.present.report import FIGURE_CAPTIONS, write_report
@@ -81,17 +84,32 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
 @contextmanager
 def new_folder(folder: str | Path) -> Iterator[Path]:
     """All-or-nothing results folder: yield a hidden temporary folder beside ``folder`` and
-    rename it to ``folder`` when the block succeeds; on any error (or Ctrl-C) remove it, so no
-    partial folder is ever left. Refuses a ``folder`` that already exists."""
+    publish it as ``folder`` when the block succeeds; on any error (or Ctrl-C) remove it, so no
+    partial folder is ever left.
+
+    Guarantee: ``folder`` never replaces anything. An existing ``folder`` is refused before the
+    block runs (:class:`OutputExistsError`), and one created by another process while the block
+    ran is refused at the end (the same error; the temporary folder is removed). On Linux the
+    folder appears in one atomic ``renameat2(RENAME_NOREPLACE)``, whole; elsewhere its name is
+    claimed first (see :func:`hubsim.atomic.publish`). Leftover temporary folders of dead
+    processes in the parent folder are removed first.
+
+    Raises
+    ------
+    OutputExistsError
+        ``folder`` exists.
+    OutputError
+        ``folder`` cannot be created (a file in the way, a read-only or pseudo-file system).
+    """
     folder = Path(folder)
-    if folder.exists():
-        raise OutputExistsError(f"{folder}: already exists; choose another --out "
-                                "(results are never overwritten)")
+    check_output_place(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    clean_stale(folder.parent)
+    tmp = temp_path(folder)
+    tmp.mkdir()
     try:
         yield tmp
-        os.rename(tmp, folder)
+        publish(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

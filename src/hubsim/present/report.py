@@ -13,12 +13,11 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from hubsim.atomic import atomic_write, check_output_place
 from hubsim.catalogue import CATALOGUE, label
 from hubsim.errors import ReportError
 from hubsim.present.tables import kpi_frame
@@ -266,16 +265,15 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
 
 
 def write_report(folder: Path, scenario: Scenario | None = None) -> Path:
-    """Write ``folder/report.html`` atomically (temporary file, then rename) and return it."""
+    """Write ``folder/report.html`` atomically (temporary file, then rename, replacing an
+    earlier report) and return it. A folder hubsim cannot write into is refused before the
+    report is built (:class:`~hubsim.errors.OutputError` naming it)."""
     folder = Path(folder)
+    if folder.is_dir():
+        check_output_place(folder, exist_ok=True)
     text = render_report(folder, scenario)
-    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is for reading
-        os.replace(tmp, folder / REPORT_NAME)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return folder / REPORT_NAME
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return atomic_write(folder / REPORT_NAME, write, replace=True)

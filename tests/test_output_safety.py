@@ -1,0 +1,322 @@
+"""Output safety: a place that cannot be written is refused before any work, one line, exit 2;
+publishing never replaces anything; temporary leftovers of killed runs are cleaned; Ctrl-C at
+any moment is one line and exit 130 with nothing written.
+
+Run as root (as in CI containers), ``chmod`` does not stop writes: the read-only cases use a
+pseudo-file system (``/proc``), a file in the way, and a simulated ``EROFS``; the permission
+case runs only as a normal user.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hubsim import atomic
+from hubsim.atomic import TEMP_PREFIX, check_output_place, clean_stale, publish, temp_path
+from hubsim.errors import OutputError, OutputExistsError
+
+INTERRUPTED = "hubsim: interrupted; no results written\n"
+ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
+
+
+def hubsim(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, "-m", "hubsim", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def temps(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX))
+
+
+def dead_pid() -> int:
+    """The pid of a process that has finished (and was reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def stale_name(final: str, pid: int) -> str:
+    """A temporary name of ``final`` as process ``pid`` of this host would make it."""
+    return temp_path(final).name.replace(f"-{os.getpid()}-", f"-{pid}-")
+
+
+# --------------------------------------------------------------------------- checked first
+def test_a_file_in_the_way_is_one_line_naming_it(tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match=r"afile/res: cannot create: .*afile is a file"):
+        check_output_place(blocker / "res")
+
+
+def test_an_existing_folder_is_refused_unless_allowed(tmp_path):
+    with pytest.raises(OutputExistsError, match="already exists"):
+        check_output_place(tmp_path)
+    check_output_place(tmp_path, exist_ok=True)
+    assert temps(tmp_path) == []  # the probe leaves nothing
+
+
+@pytest.mark.skipif(not Path("/proc/self/mountinfo").exists(), reason="Linux /proc only")
+@pytest.mark.parametrize("place", ["/proc/hubsim-out", "/proc/self/hubsim/out"])
+def test_a_pseudo_file_system_is_refused(place):
+    with pytest.raises(OutputError, match=r"/proc is a proc pseudo-file system"):
+        check_output_place(Path(place))
+
+
+def test_a_read_only_file_system_is_refused(tmp_path, monkeypatch):
+    """EROFS as the kernel reports it (root cannot make a read-only mount in a test)."""
+    def read_only(path, *args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    monkeypatch.setattr(atomic.os, "mkdir", read_only)
+    with pytest.raises(OutputError, match=r"res: cannot create it in .*: Read-only file system"):
+        check_output_place(tmp_path / "res")
+
+
+@pytest.mark.skipif(ROOT, reason="root writes into a 0o500 folder: chmod cannot test this")
+def test_a_folder_without_write_permission_is_refused(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(OutputError, match="Permission denied"):
+            check_output_place(locked / "res")
+    finally:
+        locked.chmod(0o700)
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "{tiny}", "--out", "{out}"],
+    ["run", "{tiny}", "--replications", "2", "--workers", "1", "--out", "{out}"],
+    ["sweep", "{tiny}", "--set", "hubs.rail.equipment=1,2", "--replications", "1",
+     "--workers", "1", "--out", "{out}"],
+    ["goal", "{tiny}", "--target", "channel", "--vary", "hubs.rail.equipment", "--workers", "1",
+     "--out", "{out}"],
+    ["capacity", "{tiny}", "--workers", "1", "--out", "{out}"],
+    ["compare", "{tiny}", "{tiny}", "--out", "{out}"],
+    ["check", "{tiny}", "--update", "--expected", "{out}"],
+    ["report", "{out}"],
+], ids=["run", "replications", "sweep", "goal", "capacity", "compare", "check", "report"])
+def test_every_writing_command_refuses_a_file_in_the_way_first(command, tiny_path, tmp_path):
+    """One line naming the path, exit 2, before anything is simulated (nothing on stdout)."""
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "res"
+    args = [a.format(tiny=tiny_path, out=out) for a in command]
+    proc = hubsim(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"hubsim: error: {out}") and proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/mountinfo").exists(), reason="Linux /proc only")
+def test_run_into_proc_is_refused_before_simulating(tiny_path, tmp_path):
+    proc = hubsim("run", tiny_path, "--out", "/proc/hubsim-results")
+    assert proc.returncode == 2
+    assert proc.stderr == ("hubsim: error: /proc/hubsim-results: cannot create: /proc is a "
+                           "proc pseudo-file system, not a place for files\n")
+    assert proc.stdout == ""
+
+
+# --------------------------------------------------------------------------- never replace
+@pytest.fixture(params=["renameat2", "claim-first"])
+def publishing(request, monkeypatch):
+    """Both ways of publishing: the Linux system call, and claiming the name first."""
+    if request.param == "renameat2" and atomic._renameat2 is None:
+        pytest.skip("no renameat2 here")
+    if request.param == "claim-first":
+        monkeypatch.setattr(atomic, "_renameat2", None)
+    return request.param
+
+
+def test_publish_a_folder(publishing, tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    (tmp / "kpis.csv").write_text("a\n")
+    publish(tmp, tmp_path / "res")
+    assert (tmp_path / "res" / "kpis.csv").read_text() == "a\n" and not tmp.exists()
+
+
+@pytest.mark.parametrize("existing", ["empty folder", "folder", "file"])
+def test_publish_never_replaces(publishing, existing, tmp_path):
+    tmp, final = tmp_path / "tmp", tmp_path / "res"
+    tmp.mkdir()
+    (tmp / "kpis.csv").write_text("mine\n")
+    if existing == "file":
+        final.write_text("theirs\n")
+    else:
+        final.mkdir()  # an empty folder is what a plain rename() would replace on Linux
+        if existing == "folder":
+            (final / "kpis.csv").write_text("theirs\n")
+    before = sorted(p.name for p in final.iterdir()) if final.is_dir() else final.read_text()
+    with pytest.raises(OutputExistsError, match="already exists"):
+        publish(tmp, final)
+    after = sorted(p.name for p in final.iterdir()) if final.is_dir() else final.read_text()
+    assert after == before
+    assert (tmp / "kpis.csv").read_text() == "mine\n"  # the caller's to remove
+
+
+def test_publish_a_file_never_replaces(publishing, tmp_path):
+    tmp, final = tmp_path / "tmp", tmp_path / "experiment.json"
+    tmp.write_text("mine")
+    final.write_text("theirs")
+    with pytest.raises(OutputExistsError):
+        publish(tmp, final)
+    assert final.read_text() == "theirs"
+    publish(tmp, tmp_path / "other.json")
+    assert (tmp_path / "other.json").read_text() == "mine"
+
+
+def test_a_folder_made_meanwhile_is_kept_and_nothing_is_left(tmp_path):
+    """Another process creates the results folder while ours is being written."""
+    from hubsim.present.output import new_folder
+
+    final = tmp_path / "res"
+
+    def write_while_another_makes_it() -> None:
+        with new_folder(final) as tmp:
+            (tmp / "kpis.csv").write_text("mine\n")
+            final.mkdir()
+
+    with pytest.raises(OutputExistsError):
+        write_while_another_makes_it()
+    assert list(final.iterdir()) == [] and temps(tmp_path) == []
+
+
+def test_the_run_store_never_shares_a_folder(tmp_path):
+    from hubsim.experiments.store import RunStore
+
+    RunStore(tmp_path / "exp", {"kind": "a"})
+    with pytest.raises(OutputExistsError, match="--resume"):
+        RunStore(tmp_path / "exp", {"kind": "a"})
+    assert json.loads((tmp_path / "exp" / "experiment.json").read_text())["kind"] == "a"
+
+
+# --------------------------------------------------------------------------- leftovers
+def test_clean_stale_removes_only_temporaries_of_dead_processes(tmp_path):
+    pid = dead_pid()
+    dead = tmp_path / stale_name("res", pid)
+    dead.mkdir()
+    (dead / "events.parquet").write_bytes(b"PAR1")
+    dead_file = tmp_path / stale_name("kpis.csv", pid)
+    dead_file.write_text("x")
+    mine = temp_path(tmp_path / "res")
+    mine.mkdir()
+    other_host = tmp_path / f"{TEMP_PREFIX}res-{pid}-zzzzzz-0123abcd"
+    other_host.mkdir()
+    keep = [tmp_path / ".E.g5bdo0ei", tmp_path / "results", tmp_path / f"{TEMP_PREFIX}notes"]
+    for p in keep:
+        p.mkdir()
+    assert sorted(clean_stale(tmp_path)) == sorted([dead, dead_file])
+    assert all(p.exists() for p in [mine, other_host, *keep])
+
+
+def test_a_run_cleans_leftovers_of_killed_runs(tiny_path, tmp_path):
+    """A stale temporary folder (dead pid) goes, a live one (this test's pid) stays."""
+    dead = tmp_path / stale_name("old", dead_pid())
+    dead.mkdir()
+    (dead / "events.parquet").write_bytes(b"PAR1")
+    live = temp_path(tmp_path / "busy")  # this process is alive while hubsim runs
+    live.mkdir()
+    proc = hubsim("run", tiny_path, "--days", "5", "--quiet", "--out", tmp_path / "res")
+    assert proc.returncode == 0, proc.stderr
+    assert not dead.exists() and live.exists()
+    assert temps(tmp_path) == [live.name]
+
+
+def test_a_resumed_experiment_cleans_its_leftovers(tmp_path):
+    from hubsim.experiments.store import RunStore
+
+    RunStore(tmp_path / "exp", {"kind": "a"})
+    stale = tmp_path / "exp" / "runs" / stale_name("r1.json", dead_pid())
+    stale.write_text("{")
+    RunStore(tmp_path / "exp", {"kind": "a"}, resume=True)
+    assert not stale.exists()
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+def start(tiny_path: Path, out: Path, days: str) -> subprocess.Popen:
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "hubsim", "run", str(tiny_path), "--days",
+                             days, "--out", str(out)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(condition, proc: subprocess.Popen, timeout: float = 120.0) -> bool:
+    """Poll ``condition()`` every millisecond until true (True) or the process ended (False)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.001)
+    raise TimeoutError("hubsim never reached the moment to interrupt")
+
+
+def importing_pandas(pid: int) -> bool:
+    """True once the process has loaded one of pandas' compiled modules (start-up, imports)."""
+    try:
+        return "/pandas/" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def assert_interrupted(proc: subprocess.Popen, folder: Path) -> None:
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err == INTERRUPTED
+    assert not (folder / "res").exists() and temps(folder) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc/<pid>/maps")
+def test_ctrl_c_during_start_up(tiny_path, tmp_path):
+    proc = start(tiny_path, tmp_path / "res", "5")
+    assert wait_for(lambda: importing_pandas(proc.pid), proc)
+    proc.send_signal(signal.SIGINT)
+    assert_interrupted(proc, tmp_path)
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_the_simulation(tiny_path, tmp_path):
+    proc = start(tiny_path, tmp_path / "res", "3000")
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("hubsim ")  # printed just before simulating
+    proc.send_signal(signal.SIGINT)
+    assert_interrupted(proc, tmp_path)
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_the_write(tiny_path, tmp_path):
+    """Interrupted once the temporary results folder exists; if a try is too late (the write
+    finished first), try again with fresh folders."""
+    for attempt in range(5):
+        folder = tmp_path / str(attempt)
+        folder.mkdir()
+        proc = start(tiny_path, folder / "res", "400")
+        if wait_for(lambda f=folder: bool(temps(f)), proc):
+            proc.send_signal(signal.SIGINT)
+            assert_interrupted(proc, folder)
+            return
+        proc.communicate(timeout=120)
+    pytest.fail("the write was never caught in progress")
+
+
+@pytest.mark.slow
+def test_ctrl_c_twice_is_still_one_line(tiny_path, tmp_path):
+    proc = start(tiny_path, tmp_path / "res", "3000")
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)
+    assert_interrupted(proc, tmp_path)
