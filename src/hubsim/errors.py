@@ -9,8 +9,45 @@ True
 
 from __future__ import annotations
 
+import reprlib
+
 __all__ = ["ConservationError", "ExperimentError", "GoldenError", "HubsimError", "OutputError",
-           "OutputExistsError", "ReportError", "ScenarioError"]
+           "OutputExistsError", "ReportError", "ScenarioError", "clip", "shown"]
+
+#: At most this many characters of a value are echoed in an error line.
+ECHO_LIMIT = 80
+
+
+def clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` as one short line: cut to ``limit`` characters with ``...`` and the length.
+
+    >>> clip("x" * 1000, 20)
+    'xxxxxxxxxxxxxxxxx... (1000 characters)'
+    """
+    text = text if text.isprintable() else repr(text)[1:-1]  # (a newline would split the line)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 3]}... ({len(text)} characters)"
+
+
+def shown(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A value as an error line echoes it (``got {shown(value)}``): its repr, at most about
+    ``limit`` characters (a long text says its length; the repr of 2 MB is never built).
+
+    >>> shown("guoyuan"), shown(2.5), shown("x" * 10**6, 12)
+    ("'guoyuan'", '2.5', "'xxxxxxxxx...' (1000000 characters)")
+    """
+    if isinstance(value, str) and len(value) > limit:
+        head = repr(value[:limit - 3])
+        return f"{head[:-1]}...{head[-1]} ({len(value)} characters)"
+    return clip(_REPR.repr(value), limit)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = ECHO_LIMIT
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 8
+_REPR.maxdict = 4
+
 
 
 class HubsimError(Exception):

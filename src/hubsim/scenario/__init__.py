@@ -6,9 +6,10 @@
     the sections of a scenario (network, demand, targets; disruptions, growth, investments)
 ``distributions``
     random durations and sizes (``exp(24)``, ``tri(1, 2, 4)``) and their bulk samplers
-``loader``, ``build``, ``resources``
-    YAML and CSV files to a validated :class:`~hubsim.scenario.schema.Scenario`; the bundled
-    scenario and data files shipped in the package
+``loader``, ``yamlread``, ``build``, ``resources``
+    YAML and CSV files (size-limited, duplicate keys and alias bombs refused) to a validated
+    :class:`~hubsim.scenario.schema.Scenario`; the bundled scenario and data files shipped in
+    the package
 ``checks``, ``disruptions``, ``limits``
     cross-checks a single field cannot do, each a small registered function
 ``paths``, ``overlay``, ``diff``

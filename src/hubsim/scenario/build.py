@@ -7,18 +7,19 @@ functions of :mod:`hubsim.scenario.checks`, then by any ``checks`` the caller pa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from hubsim.errors import ScenarioError
+from hubsim.errors import ECHO_LIMIT, ScenarioError, clip, shown
 from hubsim.scenario.checks import Check, validate_references
 from hubsim.scenario.fields import unit_of
 from hubsim.scenario.schema import Scenario
 
-__all__ = ["build_scenario", "where"]
+__all__ = ["build_scenario", "short", "where"]
 
 
 def build_scenario(data: dict[str, Any], source: str = "<scenario>",
@@ -45,11 +46,14 @@ def build_scenario(data: dict[str, Any], source: str = "<scenario>",
     if problems:
         loc, message = problems[0]
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        raise ScenarioError(f"{where(rename(loc), source, tables)}: {message}{more}")
+        raise ScenarioError(f"{where(rename(loc), source, tables)}: {short(message)}{more}")
     return scenario
 
 
 def where(loc: tuple[Any, ...], source: str, tables: dict[str, Path]) -> str:
+    """``<file>: <field path>`` of an error location (``<table>: line <n>: <column>`` in a
+    CSV table); each part at most about 80 characters."""
+    loc = tuple(p if isinstance(p, int) else clip(str(p)) for p in loc)
     if loc and loc[0] in tables and len(loc) > 1 and isinstance(loc[1], int):
         rest = ".".join(str(p) for p in loc[2:])
         return f"{tables[loc[0]]}: line {loc[1] + 2}" + (f": {rest}" if rest else "")
@@ -76,16 +80,24 @@ def _describe(exc: ValidationError, data: Any, source: str, tables: dict[str, Pa
     elif kind == "extra_forbidden":
         text = "unknown field"
     else:
-        text = msg[0].lower() + msg[1:] if msg else kind
+        text = short(msg[0].lower() + msg[1:]) if msg else kind
         if unit:
             text += f" [{unit}]"
         # (a validator's own message may already say what it got)
         if "input" in first and kind not in ("model_type", "dict_type") and \
                 not isinstance(first["input"], dict | list) and ", got " not in text:
-            text += f", got {first['input']!r}"
+            text += f", got {shown(first['input'])}"
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return f"{where(loc, source, tables)}: {text}{more}"
 
+
+def short(message: str) -> str:
+    """A message of a validator or check with every long word (an echoed value) clipped to
+    about 80 characters, and at most 400 characters in all: an error stays one short line."""
+    return clip(_LONG_WORD.sub(lambda m: clip(m.group()), message), 400)
+
+
+_LONG_WORD = re.compile(rf"\S{{{ECHO_LIMIT + 1},}}")
 
 # pydantic inserts the tried member type into the location of union fields
 _UNION_TAGS = {"str", "tuple[float, ...]", "float", "int", "Dist", "function-after[_check()]",

@@ -22,6 +22,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from hubsim.errors import shown
+
 __all__ = ["Dist", "Sampler"]
 
 _SHORT = re.compile(r"^\s*([a-z]+)\s*\(([^)]*)\)\s*$")
@@ -67,17 +69,17 @@ class Dist(BaseModel):
             match = _SHORT.match(text)
             if not match or match.group(1) not in _ALIASES:
                 raise ValueError(
-                    f"cannot read {value!r}: expected a number, exp(mean), lognormal(mean, cv), "
-                    "uniform(low, high) or tri(low, mode, high)")
+                    f"cannot read {shown(value)}: expected a number, exp(mean), "
+                    "lognormal(mean, cv), uniform(low, high) or tri(low, mode, high)")
             name = _ALIASES[match.group(1)]
             try:
                 args = [float(a) for a in match.group(2).split(",") if a.strip()]
             except ValueError as exc:
-                raise ValueError(f"cannot read {value!r}: arguments must be numbers") from exc
+                raise ValueError(f"cannot read {shown(value)}: arguments must be numbers") from exc
             names = _ARITY[name]
             if len(args) != len(names):
                 raise ValueError(f"{name} takes {len(names)} argument(s) ({', '.join(names)}), "
-                                 f"got {len(args)} in {value!r}")
+                                 f"got {len(args)} in {shown(value)}")
             return {"dist": name, **dict(zip(names, args, strict=True))}
         return value
 

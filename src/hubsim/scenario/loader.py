@@ -6,29 +6,34 @@ what was expected (with the field's unit) and what was found::
     scenarios/x.yaml: hubs.guoyuan.equipment: must be >= 1 [count], got 0
 
 ``links``, ``services`` and ``demand`` may be given as a path to a CSV file (relative to the
-YAML file); errors in such a table name the CSV file and its line.
+YAML file); errors in such a table name the CSV file and its line. A table must lie in the
+scenario file's folder or below it (after symbolic links are followed), unless the file says
+``allow_tables_outside: true`` (a top-level key the loader reads, so a reviewer sees it).
+Files are read through :mod:`hubsim.scenario.yamlread` (size limit, duplicate keys, aliases).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from hubsim.errors import ScenarioError
+from hubsim.errors import ScenarioError, clip, shown
 from hubsim.scenario.build import build_scenario
 from hubsim.scenario.checks import Check
 from hubsim.scenario.overlay import resolve_overlay
 from hubsim.scenario.resources import scenario_folder
 from hubsim.scenario.schema import Scenario
+from hubsim.scenario.yamlread import read_bytes, read_yaml
 
 __all__ = ["ScenarioError", "bundled_scenario", "load_scenario"]
 
 TABLE_SECTIONS = ("links", "services", "demand")
+#: Top-level key of a scenario file that lets its tables lie outside its folder tree.
+ALLOW_OUTSIDE = "allow_tables_outside"
 
 
 def load_scenario(path: str | Path, checks: Sequence[Check] = ()) -> Scenario:
@@ -60,32 +65,29 @@ def load_scenario(path: str | Path, checks: Sequence[Check] = ()) -> Scenario:
 def _load(path: Path, chain: tuple[Path, ...], checks: tuple[Check, ...] = ()) -> Scenario:
     """load_scenario, with the overlay files being resolved (to detect ``extends`` cycles)."""
     if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
+        raise ScenarioError(f"{clip(str(path), 240)}: no such scenario file")
     digest = hashlib.sha256()
-    raw_bytes = path.read_bytes()
+    raw_bytes = read_bytes(path, "scenario file")
     digest.update(raw_bytes)
-    try:
-        data = yaml.safe_load(raw_bytes.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{path}: {where}malformed YAML: {problem}") from None
+    data = read_yaml(path, raw_bytes)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of sections at the top level "
                             f"(name, hubs, links, ...), got {type(data).__name__}")
     if "extends" in data:  # an overlay on another scenario file (see hubsim.scenario.overlay)
         return resolve_overlay(path, data, digest, lambda p, c: _load(p, c, checks),
                                (*chain, path.resolve()), checks)
+    outside = data.pop(ALLOW_OUTSIDE, False)
+    if not isinstance(outside, bool):
+        raise ScenarioError(f"{path}: {ALLOW_OUTSIDE}: must be true or false, got "
+                            f"{shown(outside)}")
     tables: dict[str, Path] = {}
     for section in TABLE_SECTIONS:
         value = data.get(section)
         if isinstance(value, str):
-            table = (path.parent / value).resolve()
-            data[section] = _read_csv(table, path, section)
-            digest.update(table.read_bytes())
+            table = _table_path(path, section, value, outside)
+            table_bytes = read_bytes(table, "table")
+            data[section] = _read_csv(table, table_bytes)
+            digest.update(table_bytes)
             tables[section] = table
     scenario = build_scenario(data, source=str(path), tables=tables, checks=checks)
     scenario._source_path = str(path)
@@ -93,19 +95,40 @@ def _load(path: Path, chain: tuple[Path, ...], checks: tuple[Check, ...] = ()) -
     return scenario
 
 
-def _read_csv(table: Path, yaml_path: Path, section: str) -> list[dict[str, Any]]:
+def _table_path(path: Path, section: str, value: str, outside: bool) -> Path:
+    """The CSV file ``section: value`` names: a file in the scenario's folder tree (or
+    anywhere, with ``allow_tables_outside: true``)."""
+    if not value.strip() or "\0" in value:
+        raise ScenarioError(f"{path}: {section}: must be a list of items or the path of a CSV "
+                            f"table, got {shown(value)}")
+    folder = path.parent.resolve()
+    table = (path.parent / value).resolve()
+    if not outside and not table.is_relative_to(folder):
+        raise ScenarioError(f"{path}: {section}: table {shown(value)} is outside the "
+                            f"scenario's folder {clip(str(folder), 160)} (write "
+                            f"'{ALLOW_OUTSIDE}: true' in the scenario to allow it)")
     if not table.is_file():
-        shown = str(table) if str(table).isprintable() else repr(str(table))  # one line
-        raise ScenarioError(f"{yaml_path}: {section}: table file {shown} not found")
-    with table.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        rows = []
+        raise ScenarioError(f"{path}: {section}: table file {clip(str(table), 240)} not found")
+    return table
+
+
+def _read_csv(table: Path, raw: bytes) -> list[dict[str, Any]]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{table}: not UTF-8 text ({exc.reason})") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = []
+    try:
         for row in reader:
             if None in row:
                 raise ScenarioError(f"{table}: line {reader.line_num}: more cells than the "
                                     f"header's {len(reader.fieldnames or [])} columns")
             rows.append({k.strip(): _cell(v) for k, v in row.items()
                          if k and v is not None and v.strip() != ""})
+    except csv.Error as exc:  # a NUL byte, a cell beyond the csv module's field limit
+        raise ScenarioError(f"{table}: line {reader.line_num}: malformed CSV: "
+                            f"{clip(str(exc))}") from None
     return rows
 
 

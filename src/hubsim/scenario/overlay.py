@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hubsim.errors import ScenarioError
+from hubsim.errors import ScenarioError, clip, shown
 from hubsim.scenario.checks import Check
 from hubsim.scenario.paths import (
     NODE_TABLES,
@@ -54,7 +54,7 @@ def _add(data: dict[str, Any], additions: Any) -> None:
     if not isinstance(additions, Mapping):
         raise ScenarioError(f"expected a mapping of sections, got {type(additions).__name__}")
     for section, items in additions.items():
-        where = f"{section}: "
+        where = f"{clip(str(section))}: "
         target = data.get(section)
         if isinstance(target, dict) and _is_table(section, target):
             if not isinstance(items, Mapping):
@@ -63,7 +63,7 @@ def _add(data: dict[str, Any], additions: Any) -> None:
                 taken = [t for t in (NODE_TABLES if section in NODE_TABLES else (section,))
                          if key in data[t]]
                 if taken:
-                    raise ScenarioError(f"{where}{key!r} already exists in {taken[0]}; "
+                    raise ScenarioError(f"{where}{shown(key)} already exists in {taken[0]}; "
                                         f"use set to change it")
                 target[key] = plain(item)
         elif isinstance(target, list):
@@ -72,7 +72,7 @@ def _add(data: dict[str, Any], additions: Any) -> None:
             target.extend(plain(it) for it in items)
         else:
             sections = [k for k, v in data.items() if isinstance(v, list) or _is_table(k, v)]
-            raise ScenarioError(f"cannot add to {section!r} (sections: {known(sections)})")
+            raise ScenarioError(f"cannot add to {shown(section)} (sections: {known(sections)})")
 
 
 def _is_table(section: str, value: Any) -> bool:
@@ -86,9 +86,9 @@ def _remove(data: dict[str, Any], removals: Any) -> None:
         raise ScenarioError(f"expected a mapping of sections, got {type(removals).__name__}")
     for section, refs in removals.items():
         if not isinstance(refs, list):
-            raise ScenarioError(f"{section}: expected a list of ids")
+            raise ScenarioError(f"{clip(str(section))}: expected a list of ids")
         if not (isinstance(data.get(section), list) or _is_table(section, data.get(section))):
-            raise ScenarioError(f"cannot remove from {section!r}")
+            raise ScenarioError(f"cannot remove from {shown(section)}")
     # lists first (every reference resolved before anything is deleted), then id tables
     for section, refs in removals.items():
         items = data[section]
@@ -103,16 +103,16 @@ def _remove(data: dict[str, Any], removals: Any) -> None:
         if isinstance(table, dict):
             for ref in refs:
                 if ref not in table:
-                    raise ScenarioError(f"{section}: no {SINGULAR.get(section, 'item')} {ref!r} "
-                                        f"(known: {known(table)})")
+                    raise ScenarioError(f"{section}: no {SINGULAR.get(section, 'item')} "
+                                        f"{shown(ref)} (known: {known(table)})")
                 del table[ref]
     for section in removals:
         if section in NODE_TABLES:
             for ref in removals[section]:
                 user = _node_user(data, ref)
                 if user:
-                    raise ScenarioError(f"{section}: {SINGULAR[section]} {ref!r} is still used "
-                                        f"by {user}; remove that too")
+                    raise ScenarioError(f"{section}: {SINGULAR[section]} {shown(ref)} is still "
+                                        f"used by {user}; remove that too")
     if "links" in removals:
         present = {(frozenset((lk["from"], lk["to"])), lk["mode"]) for lk in data["links"]}
         for svc in data["services"]:
@@ -141,26 +141,27 @@ def resolve_overlay(path: Path, raw: dict[str, Any], digest: Any,
     """
     unknown = [k for k in raw if k not in OVERLAY_KEYS]
     if unknown:
-        raise ScenarioError(f"{path}: {unknown[0]}: unknown key in an overlay file (an overlay "
-                            f"holds {', '.join(OVERLAY_KEYS)}; change other fields with set)")
+        raise ScenarioError(f"{path}: {clip(str(unknown[0]))}: unknown key in an overlay file "
+                            f"(an overlay holds {', '.join(OVERLAY_KEYS)}; change other fields "
+                            "with set)")
     parent_ref = raw["extends"]
     if not isinstance(parent_ref, str) or not parent_ref.strip():
         raise ScenarioError(f"{path}: extends: must be the path of a scenario file (relative "
-                            f"to this file), got {parent_ref!r}")
+                            f"to this file), got {shown(parent_ref)}")
     parent_path = path.parent / parent_ref
     if not parent_path.is_file():
-        raise ScenarioError(f"{path}: extends: parent scenario {parent_ref!r} not found "
+        raise ScenarioError(f"{path}: extends: parent scenario {shown(parent_ref)} not found "
                             f"(looked for {parent_path.resolve()})")
     if parent_path.resolve() in chain:
         cycle = " -> ".join(p.name for p in (*chain, parent_path.resolve()))
-        raise ScenarioError(f"{path}: extends: {parent_ref!r} makes a cycle ({cycle})")
+        raise ScenarioError(f"{path}: extends: {shown(parent_ref)} makes a cycle ({cycle})")
     parent = load(parent_path, chain)
     data = scenario_data(parent)
     data["name"] = path.name.removesuffix(".yaml").removesuffix(".yml")
     for key in ("name", "description"):
         if key in raw:
             if not isinstance(raw[key], str):
-                raise ScenarioError(f"{path}: {key}: must be text, got {raw[key]!r}")
+                raise ScenarioError(f"{path}: {key}: must be text, got {shown(raw[key])}")
             data[key] = raw[key]
     for key, step in (("remove", _remove), ("add", _add)):
         if raw.get(key) is not None:
@@ -176,7 +177,7 @@ def resolve_overlay(path: Path, raw: dict[str, Any], digest: Any,
         try:
             set_path(data, str(key), value)
         except ScenarioError as exc:
-            raise ScenarioError(f"{path}: set: {key}: {error_text(exc)}") from None
+            raise ScenarioError(f"{path}: set: {clip(str(key))}: {error_text(exc)}") from None
     scenario = build_named(data, str(path), checks)
     digest.update(parent.source_hash.encode())
     scenario._source_path = str(path)

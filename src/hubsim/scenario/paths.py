@@ -34,7 +34,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from hubsim.errors import ScenarioError
+from hubsim.errors import ScenarioError, clip, shown
 from hubsim.scenario.build import build_scenario
 from hubsim.scenario.checks import Check
 from hubsim.scenario.schema import Scenario
@@ -141,10 +141,10 @@ def find_item(section: str, items: list[Any], ref: str) -> int:
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
-        raise ScenarioError(f"{ref!r} matches several {section}: "
+        raise ScenarioError(f"{shown(ref)} matches several {section}: "
                             f"{', '.join(keys[i] for i in hits)}; name one of them")
     noun = SINGULAR.get(section, "item")
-    raise ScenarioError(f"no {noun} {ref!r} (known: {known(keys)})")
+    raise ScenarioError(f"no {noun} {shown(ref)} (known: {known(keys)})")
 
 
 def _loose_matches(section: str, items: list[Any], keys: list[str], ref: str) -> list[int]:
@@ -168,7 +168,7 @@ def _loose_matches(section: str, items: list[Any], keys: list[str], ref: str) ->
 
 
 def known(keys: list[str] | Any, limit: int = 12) -> str:
-    keys = [str(k) for k in keys]
+    keys = [clip(str(k)) for k in keys]
     if not keys:
         return "none"
     more = f", ... ({len(keys)} in all)" if len(keys) > limit else ""
@@ -195,10 +195,11 @@ def path_targets(data: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
                 elif part in node:
                     nxt.append((node, part, sec))
                 elif depth == 1 and section in (*NODE_TABLES, "seasonality"):
-                    raise ScenarioError(f"no {SINGULAR[section]} {part!r} "
+                    raise ScenarioError(f"no {SINGULAR[section]} {shown(part)} "
                                         f"(known: {known(node)})")
                 else:
-                    raise ScenarioError(f"unknown field {part!r} of {here or 'the scenario'} "
+                    raise ScenarioError(f"unknown field {shown(part)} of "
+                                        f"{clip(here) or 'the scenario'} "
                                         f"(fields: {known(node, 40)})")
             elif isinstance(node, list):
                 if part == "*":
@@ -207,8 +208,8 @@ def path_targets(data: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
                     nxt.append((node, find_item(section if depth == 1 else "", node, part),
                                 sec))
             else:
-                what = "a distribution" if is_dist(node) else repr(node)
-                raise ScenarioError(f"{here} is {what}, it has no field {part!r}")
+                what = "a distribution" if is_dist(node) else shown(node)
+                raise ScenarioError(f"{clip(here)} is {what}, it has no field {shown(part)}")
         level = nxt
         here = f"{here}.{part}" if here else part
     return [(c, k) for c, k, _ in level]
@@ -231,10 +232,10 @@ def _new_value(current: Any, value: Any) -> Any:
         return copy.deepcopy(plain(value))
     factor = float(match.group(1))
     if not math.isfinite(factor):  # x1e400: too large for a float
-        raise ScenarioError(f"cannot scale {value!r}: the factor must be a finite number")
+        raise ScenarioError(f"cannot scale {shown(value)}: the factor must be a finite number")
     if isinstance(current, bool) or current is None:
-        raise ScenarioError(f"cannot scale {value!r}: the field holds "
-                            f"{'no value' if current is None else repr(current)}")
+        raise ScenarioError(f"cannot scale {shown(value)}: the field holds "
+                            f"{'no value' if current is None else shown(current)}")
     if isinstance(current, int):
         return round(current * factor)
     if isinstance(current, float):
@@ -242,7 +243,7 @@ def _new_value(current: Any, value: Any) -> Any:
     if is_dist(current):
         return {k: (v * factor if k in _DIST_SCALED and v is not None else v)
                 for k, v in current.items()}
-    raise ScenarioError(f"cannot scale {value!r}: the field is not a number")
+    raise ScenarioError(f"cannot scale {shown(value)}: the field is not a number")
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
@@ -293,7 +294,7 @@ def apply_changes(scn: Scenario, changes: Mapping[str, Any], source: str | None 
         try:
             set_path(data, str(path), value)
         except ScenarioError as exc:
-            raise ScenarioError(f"{source}: {path}: {error_text(exc)}") from None
+            raise ScenarioError(f"{source}: {clip(str(path))}: {error_text(exc)}") from None
     out = build_named(data, source, checks)
     out._source_path = scn.source_path
     if scn.source_hash:
