@@ -47,6 +47,9 @@ def networks(draw) -> dict:
         "gateways": {g: {"lat": 2, "lon": i, "corridor": draw(st.sampled_from(["west", "east"])),
                          "international": draw(st.booleans())} for i, g in enumerate(gws)},
         "links": [], "services": [], "demand": [],
+        # random networks, not real ones: speeds and transit times roam outside the plausible
+        # ranges of their modes on purpose (a 90 km/h barge, 5 h over 3,000 km of rail)
+        "allow_outliers": ["links.*.speed_kmh", "links.*.transit_h"],
     }
     links, services = data["links"], data["services"]
 

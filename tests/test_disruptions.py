@@ -17,6 +17,7 @@ from test_conservation import networks
 import hubsim
 from hubsim.analysis.kpis import conservation
 from hubsim.analysis.yearly import first_year_met
+from hubsim.errors import HubsimWarning
 from hubsim.scenario.disruptions import windows_h
 from hubsim.scenario.loader import ScenarioError, build_scenario, load_scenario
 
@@ -428,11 +429,14 @@ def test_added_vehicles_join_the_rotation_from_a_date(make_scenario):
 def test_validate_summary_lists_disruptions_growth_and_investments(make_scenario):
     from hubsim.cli.scenario_cmds import summary_text
 
-    scn = make_scenario(line_dict(
-        disruptions=[{"kind": "link_outage", "start_day": 3, "end_day": 5, "link": ["a", "g"]},
-                     {"kind": "clearance", "start_day": 0, "end_day": 9, "factor": 2}],
-        growth={"demand_per_year": 0.1, "first_year": 2020},
-        investments=[{"from_day": 365, "hub": "a", "add_equipment": 2}]))
+    # (the investment comes after the 30-day run: listed, and worth a warning)
+    with pytest.warns(HubsimWarning, match=r"investments\[0\]: from_day 365 .* never acts"):
+        scn = make_scenario(line_dict(
+            disruptions=[{"kind": "link_outage", "start_day": 3, "end_day": 5,
+                          "link": ["a", "g"]},
+                         {"kind": "clearance", "start_day": 0, "end_day": 9, "factor": 2}],
+            growth={"demand_per_year": 0.1, "first_year": 2020},
+            investments=[{"from_day": 365, "hub": "a", "add_equipment": 2}]))
     text = summary_text(scn)
     assert "  link_outage a-g: closed, days 3-5" in text
     assert "  clearance every hub: x2, days 0-9" in text

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import reprlib
 
-__all__ = ["ConservationError", "ExperimentError", "GoldenError", "HubsimError", "OutputError",
-           "OutputExistsError", "ReportError", "ScenarioError", "clip", "shown"]
+__all__ = ["ConservationError", "ExperimentError", "GoldenError", "HubsimError", "HubsimWarning",
+           "OutputError", "OutputExistsError", "ReportError", "ScenarioError", "clip", "shown"]
 
 #: At most this many characters of a value are echoed in an error line.
 ECHO_LIMIT = 80
@@ -49,7 +49,6 @@ _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 8
 _REPR.maxdict = 4
 
 
-
 class HubsimError(Exception):
     """Base of every error that means "the input or the output place is wrong", not "a bug"."""
 
@@ -76,6 +75,11 @@ class OutputExistsError(OutputError, FileExistsError):
 
 class ReportError(HubsimError, ValueError):
     """A results folder that lacks what the HTML report needs."""
+
+
+class HubsimWarning(UserWarning):
+    """Input that hubsim can use but that is probably not what was meant (a disruption window
+    that never acts within the horizon); the command line shows it as one line."""
 
 
 class ConservationError(RuntimeError):

@@ -37,6 +37,8 @@ __all__ = ["JACKSON", "MMC_CASES", "MU", "NETWORK_CASES", "SEED0", "TANDEM", "MM
            "run_network", "stat"]
 
 MU = 4.0  # TEU/h per handling unit: mean lift 0.25 h, so waits are in hours
+#: The (almost) instantaneous trucks are deliberately far outside the plausible road ranges.
+TRUCK_OUTLIERS = ["links.*.distance_km", "links.*.speed_kmh"]
 SEED0 = 1000  # replication r uses seed SEED0 + r (the Ciw runs use the same seeds)
 TRUCK_KM, TRUCK_KMH = 0.001, 1000.0  # transit 1e-6 h: trucks are (almost) instantaneous
 
@@ -116,6 +118,7 @@ def mmc_dict(c: int, lam: float, mu: float, measured_h: float, warmup_h: float,
                       "capacity_teu": 1, "on_demand": True}],
         "demand": [{"origin": "z", "destination": "h", "teu_per_year": lam * HOURS_PER_YEAR,
                     "batch_dist": "fixed", "batch_mean": 1}],
+        "allow_outliers": TRUCK_OUTLIERS,
     }
 
 
@@ -220,6 +223,7 @@ def network_dict(case: NetCase) -> dict:
         "demand": [{"origin": zone, "destination": path[-1],
                     "teu_per_year": rate * HOURS_PER_YEAR, "batch_dist": "fixed",
                     "batch_mean": 1} for zone, path, rate in case.rows],
+        "allow_outliers": TRUCK_OUTLIERS,
     }
 
 

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from hubsim.atomic import check_output_place
-from hubsim.errors import HubsimError, OutputError, OutputExistsError
+from hubsim.errors import HubsimError, HubsimWarning, OutputError
 from hubsim.scenario.limits import MAX_DAYS, MAX_SEED, days_problem, seed_problem
 from hubsim.scenario.loader import bundled_scenario
 
 __all__ = ["DEFAULT_SCENARIO", "MAX_REPLICATIONS", "MAX_WORKERS", "Parser", "check_new_folder",
            "count", "days", "default_scenario", "finite", "free_folder", "output_errors",
-           "positive", "seed", "share", "tolerance"]
+           "positive", "seed", "share", "tolerance", "warning_lines"]
 
 #: The scenario ``hubsim run`` simulates when none is given.
 DEFAULT_SCENARIO = "chongqing_2022_target.yaml"
@@ -159,6 +161,26 @@ def free_folder(make: Callable[[str], Path], stamp: str) -> Path:
         n += 1
         folder = make(f"{stamp}-{n}")
     return folder
+
+
+@contextmanager
+def warning_lines() -> Iterator[None]:
+    """Show each :class:`~hubsim.errors.HubsimWarning` raised inside as one line on standard
+    error, ``hubsim: warning: <file>: <field>: <what>`` (every time, also under a test run's
+    ``filterwarnings = error``); other warnings keep Python's handling."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", HubsimWarning)
+        shown = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: TextIO | None = None, line: str | None = None) -> None:
+            if issubclass(category, HubsimWarning):
+                print(f"hubsim: warning: {message}", file=sys.stderr, flush=True)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from hubsim.cli.common import warning_lines
 from hubsim.cli.parser import build_parser
 from hubsim.errors import HubsimError
 
@@ -25,7 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args))
+        with warning_lines():
+            return int(args.handler(args))
     except HubsimError as exc:
         print(f"hubsim: error: {exc}", file=sys.stderr)
         return 2

@@ -2,20 +2,22 @@
 
 Every problem becomes one :class:`~hubsim.errors.ScenarioError` naming the file (or table and
 line), the field path and what was expected. Cross-references are checked by the registered
-functions of :mod:`hubsim.scenario.checks`, then by any ``checks`` the caller passes.
+functions of :mod:`hubsim.scenario.checks`, then by any ``checks`` the caller passes; what
+its ``NOTES`` find (a window that never acts) is a :class:`~hubsim.errors.HubsimWarning`.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from hubsim.errors import ECHO_LIMIT, ScenarioError, clip, shown
-from hubsim.scenario.checks import Check, validate_references
+from hubsim.errors import ECHO_LIMIT, HubsimWarning, ScenarioError, clip, shown
+from hubsim.scenario.checks import NOTES, Check, validate_references
 from hubsim.scenario.fields import unit_of
 from hubsim.scenario.schema import Scenario
 
@@ -47,6 +49,10 @@ def build_scenario(data: dict[str, Any], source: str = "<scenario>",
         loc, message = problems[0]
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise ScenarioError(f"{where(rename(loc), source, tables)}: {short(message)}{more}")
+    for check in NOTES:  # findings worth a warning, not an error
+        for loc, message in check(scenario):
+            warnings.warn(HubsimWarning(f"{where(rename(loc), source, tables)}: {message}"),
+                          stacklevel=2)
     return scenario
 
 

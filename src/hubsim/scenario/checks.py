@@ -4,18 +4,30 @@ Each check is a small function ``check(scenario) -> [(loc, message), ...]`` (emp
 well), in the style of PyPSA's ``consistency.py``; :data:`CHECKS` lists them in the order they
 run. Whether every demand pair has a route needs the network: that check is
 :func:`hubsim.sim.network.check_routes`, which :func:`hubsim.load_scenario` adds.
+
+:func:`check_plausible` holds speeds, distances, transit times and handling rates to the ranges
+of :data:`hubsim.scenario.fields.PLAUSIBLE`. A deliberate outlier (a verification case with
+instantaneous trucks, say) is listed by path under the scenario's ``allow_outliers``::
+
+    allow_outliers: [links.tuanjie-duisburg:rail.speed_kmh, hubs.*.moves_per_hour]
+
+:data:`NOTES` are checks whose findings are worth a warning, not an error: a disruption or
+investment that never acts within the horizon (:func:`note_windows`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from hubsim.scenario.disruptions import check_references
+from hubsim.scenario.disruptions import check_references, windows_h
+from hubsim.scenario.fields import Plausible, plausible
 from hubsim.scenario.limits import check_workload
-from hubsim.scenario.schema import Scenario, check_profile
+from hubsim.scenario.schema import Link, Scenario, check_profile
 
-__all__ = ["CHECKS", "Check", "Problem", "validate_references"]
+__all__ = ["CHECKS", "NOTES", "Check", "Problem", "check_plausible", "note_windows",
+           "validate_references"]
 
 Problem = tuple[tuple[Any, ...], str]
 Check = Callable[[Scenario], list[Problem]]
@@ -146,9 +158,99 @@ def check_demand(scn: Scenario) -> list[Problem]:
     return out
 
 
+# --------------------------------------------------------------------------- plausible ranges
+_LINK_FIELDS = ("distance_km", "speed_kmh", "transit_h")  # the link fields with a range
+
+
+def _link_names(i: int, link: Link) -> list[str]:
+    """Every way a path names link ``i`` (as :func:`hubsim.scenario.paths.find_item` reads
+    them): ``from-to:mode`` first, either order of the ends, mode left out, index, ``*``."""
+    a, b, mode = link.from_, link.to, link.mode
+    return [f"{a}-{b}:{mode}", f"{b}-{a}:{mode}", f"{a}-{b}", f"{b}-{a}", str(i), "*"]
+
+
+def _ranged_values(scn: Scenario) -> list[tuple[str, list[str], str, float, str, Plausible]]:
+    """``(section, item names, field, value, value as text, range)`` of every value that has
+    a plausible range."""
+    out = []
+    for i, lk in enumerate(scn.links):
+        names = _link_names(i, lk)
+        speed = plausible("links[].speed_kmh", lk.mode)
+        distance = plausible("links[].distance_km", lk.mode)
+        if distance is not None:
+            out.append(("links", names, "distance_km", lk.distance_km,
+                        f"{lk.distance_km:,g} km", distance))
+        if speed is not None and lk.speed_kmh is not None:
+            out.append(("links", names, "speed_kmh", lk.speed_kmh, f"{lk.speed_kmh:,g} km/h",
+                        speed))
+        elif speed is not None and lk.transit_h is not None:
+            hours = lk.transit_h.expected
+            kmh = lk.distance_km / hours if hours > 0 else math.inf
+            out.append(("links", names, "transit_h", kmh,
+                        f"a mean of {hours:,g} h over {lk.distance_km:,g} km "
+                        f"({kmh:,.4g} km/h)", speed))
+    for hid, hub in scn.hubs.items():
+        rate = plausible("hubs.<id>.moves_per_hour")
+        if rate is not None:
+            out.append(("hubs", [hid, "*"], "moves_per_hour", hub.moves_per_hour,
+                        f"{hub.moves_per_hour:,g} {rate.unit}", rate))
+    return out
+
+
+def check_plausible(scn: Scenario) -> list[Problem]:
+    """Speeds (or distance / mean transit time), distances and handling rates inside the
+    plausible range of their mode (:data:`~hubsim.scenario.fields.PLAUSIBLE`), unless listed
+    under ``allow_outliers``; every ``allow_outliers`` entry names a field that has a range."""
+    allowed = set(scn.allow_outliers)
+    out: list[Problem] = []
+    for section, names, field, value, shown, rng in _ranged_values(scn):
+        if rng.low <= value <= rng.high or {f"{section}.{n}.{field}" for n in names} & allowed:
+            continue
+        what = f" for {rng.mode}" if rng.mode else ""
+        out.append(((section, names[0], field),
+                    f"{shown} is outside the plausible range{what} ({rng.text()}); if "
+                    "deliberate, list it under allow_outliers"))
+    valid = {f"links.{name}.{field}" for i, lk in enumerate(scn.links)
+             for name in _link_names(i, lk) for field in _LINK_FIELDS}
+    valid |= {f"hubs.{name}.moves_per_hour" for name in [*scn.hubs, "*"] if scn.hubs}
+    for j, entry in enumerate(scn.allow_outliers):
+        if entry not in valid:
+            out.append((("allow_outliers", j),
+                        f"{entry!r:.90} names no field with a plausible range (links.<from>-"
+                        "<to>:<mode>.speed_kmh, .transit_h or .distance_km; "
+                        "hubs.<id>.moves_per_hour; * for every item)"))
+    return out
+
+
+# --------------------------------------------------------------------------- notes (warnings)
+def note_windows(scn: Scenario) -> list[Problem]:
+    """Disruptions whose window, and investments whose date, fall wholly outside the run: they
+    never act (worth a warning, not an error: a scenario may be run with other ``--days``)."""
+    run = scn.run
+    first, last = -run.warmup_days, run.horizon_days - run.warmup_days
+    horizon = (f"the run covers days {first:g} to {last:g} (the {run.horizon_days:g}-day "
+               "horizon, warm-up included)")
+    out: list[Problem] = []
+    for i, d in enumerate(scn.disruptions):
+        if not windows_h(d.start_day, d.end_day, d.every_days, run.warmup_days * 24.0,
+                         run.horizon_days * 24.0):
+            every = f", every {d.every_days:g} days," if d.every_days else ""
+            out.append((("disruptions", i), f"window days {d.start_day:g}-{d.end_day:g}"
+                                            f"{every} lies outside the run: {horizon}; it "
+                                            "never acts"))
+    for i, inv in enumerate(scn.investments):
+        if inv.from_day >= last:
+            out.append((("investments", i), f"from_day {inv.from_day:g} is after the run "
+                                            f"ends: {horizon}; it never acts"))
+    return out
+
+
 #: Reference checks, in the order they run; all of them report.
 CHECKS: tuple[Check, ...] = (check_node_ids, check_links, check_services, check_dispatch,
-                             check_targets, check_demand, check_references)
+                             check_targets, check_demand, check_references, check_plausible)
+
+#: Checks whose findings are warnings (:class:`hubsim.errors.HubsimWarning`), not errors.
+NOTES: tuple[Check, ...] = (note_windows,)
 
 
 def validate_references(scn: Scenario) -> list[Problem]:

@@ -6,6 +6,11 @@
 So the unit is written down in exactly one place. (The sections themselves are in
 :mod:`hubsim.scenario.schema` and :mod:`hubsim.scenario.changes`.)
 
+:data:`PLAUSIBLE` is the table of plausible ranges per mode (speeds, distances, handling
+rates): a value outside its range is almost always a unit slip (``speed_kmh: 8000``, metres
+written as km), so :func:`hubsim.scenario.checks.check_plausible` reports it unless the
+scenario lists its path under ``allow_outliers``.
+
 >>> from hubsim.scenario.schema import Hub
 >>> unit_of(Hub, ("yard_teu",))
 'TEU'
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -22,7 +28,8 @@ from pydantic.fields import FieldInfo
 
 from hubsim.scenario.distributions import Dist
 
-__all__ = ["MODES", "F", "Mode", "ScenarioModel", "field_rows", "unit_of"]
+__all__ = ["MODES", "PLAUSIBLE", "F", "Mode", "Plausible", "ScenarioModel", "field_rows",
+           "plausible", "unit_of"]
 
 #: Transport modes of links, services and disruptions.
 MODES = ("rail", "road", "water", "air")
@@ -126,3 +133,66 @@ class _DictOf:
 
     def __init__(self, model: type[BaseModel]) -> None:
         self.model = model
+
+
+# --------------------------------------------------------------------------- plausible ranges
+@dataclass(frozen=True)
+class Plausible:
+    """The range a planner would accept for one field (for one mode, or any mode when ``mode``
+    is empty), with where the bounds come from."""
+
+    field: str  # as the field table writes it: "links[].speed_kmh"
+    mode: str
+    low: float
+    high: float
+    unit: str
+    source: str
+
+    def text(self) -> str:
+        """``5-160 km/h``."""
+        return f"{self.low:,g}-{self.high:,g} {self.unit}"
+
+
+# (a link given a transit time is held to the same range by distance_km / mean transit_h)
+_SPEED = "links[].speed_kmh"
+
+#: Plausible ranges, one row per field and mode; a value outside is an error naming the range
+#: unless the scenario lists its path under ``allow_outliers``. Bounds are deliberately wide:
+#: they catch unit slips (km/h vs m/s, km vs m, a factor 1000), not unusual but real values.
+PLAUSIBLE: tuple[Plausible, ...] = (
+    Plausible(_SPEED, "road", 5, 120, "km/h",
+              "estimate: congested urban drayage about 10 km/h; trucks are limited to "
+              "80-100 km/h on Chinese and EU motorways"),
+    Plausible(_SPEED, "rail", 5, 160, "km/h",
+              "estimate: China-Europe trains average 25-35 km/h with border waits; the fastest "
+              "freight trains (China's 160 km/h express freight) set the top"),
+    Plausible(_SPEED, "water", 2, 40, "km/h",
+              "estimate: upstream Yangtze barges 8-12 km/h; container ships cruise at "
+              "30-40 km/h (16-22 knots)"),
+    Plausible(_SPEED, "air", 200, 1000, "km/h",
+              "estimate: block speed of short hops about 300 km/h; jet freighters cruise at "
+              "850-900 km/h"),
+    Plausible("links[].distance_km", "road", 1, 10_000, "km",
+              "estimate: a zone's access road of a few km; cross-border trucking "
+              "China-Europe about 7,000-9,000 km"),
+    Plausible("links[].distance_km", "rail", 1, 15_000, "km",
+              "estimate: a terminal shunt of a few km; the longest regular freight route, "
+              "Yiwu-Madrid, is about 13,000 km"),
+    Plausible("links[].distance_km", "water", 1, 30_000, "km",
+              "estimate: a river crossing; Shanghai-Rotterdam round the Cape of Good Hope is "
+              "about 26,000 km"),
+    Plausible("links[].distance_km", "air", 50, 18_000, "km",
+              "estimate: the longest non-stop flights are about 15,000-16,000 km"),
+    Plausible("hubs.<id>.moves_per_hour", "", 1, 200, "TEU/h per unit",
+              "estimate: reach stackers 10-20 and quay cranes 25-40 moves/h, up to about "
+              "80 TEU/h with twin lifts of 40-foot boxes; air terminals count t/h per unit"),
+)
+
+
+def plausible(field: str, mode: str = "") -> Plausible | None:
+    """The row of :data:`PLAUSIBLE` for ``field`` and ``mode`` (or for any mode), if any.
+
+    >>> plausible("links[].speed_kmh", "rail").text()
+    '5-160 km/h'
+    """
+    return next((r for r in PLAUSIBLE if r.field == field and r.mode in ("", mode)), None)

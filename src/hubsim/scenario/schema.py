@@ -293,6 +293,10 @@ class Scenario(ScenarioModel):
                                                      "low water, shocks)")
     growth: Growth = F(Growth(), desc="demand growth per year for multi-year runs")
     investments: tuple[Investment, ...] = F((), desc="capacity added from a date")
+    allow_outliers: tuple[str, ...] = F(
+        (), desc="paths of values deliberately outside the plausible ranges (below), as "
+                 "overlays write them: links.tuanjie-duisburg:rail.speed_kmh, "
+                 "hubs.guoyuan.moves_per_hour, links.*.distance_km")
 
     _source_path: str = PrivateAttr("")
     _source_hash: str = PrivateAttr("")
