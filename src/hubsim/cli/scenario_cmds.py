@@ -8,6 +8,7 @@ from typing import Any
 
 from hubsim.api import load_scenario
 from hubsim.present.text import table
+from hubsim.scenario.fields import PLAUSIBLE
 from hubsim.scenario.schema import Scenario, field_table
 from hubsim.sim.network import build_network, route_table
 
@@ -125,16 +126,36 @@ def summary_text(scn: Scenario) -> str:
 
 
 def fields(args: argparse.Namespace) -> int:
-    """``hubsim fields``: the scenario format as a text or Markdown table."""
-    print(fields_markdown() if args.markdown else table(
-        [[r["field"], r["unit"], r["default"], r["description"]] for r in field_table()],
-        ["field", "unit", "default", "description"]))
+    """``hubsim fields``: the scenario format as a text or Markdown table, then the plausible
+    ranges."""
+    if args.markdown:
+        print(fields_markdown())
+        return 0
+    print(table([[r["field"], r["unit"], r["default"], r["description"]] for r in field_table()],
+                ["field", "unit", "default", "description"]))
+    print(f"\nPlausible ranges. {RANGES_INTRO}\n")
+    print(table([[r.field, r.mode or "any", r.text(), r.source] for r in PLAUSIBLE],
+                ["field", "mode", "plausible range", "source"]))
     return 0
 
 
+#: What the plausible-range table means and how to step outside it.
+RANGES_INTRO = (
+    "A value outside its mode's range is an error naming the field and the "
+    "range (it is almost always a unit slip). A link given transit_h is held to the speed range "
+    "by distance_km / mean transit_h. To keep a deliberate outlier, list its path under "
+    "allow_outliers, as overlays name it: allow_outliers: [links.tuanjie-duisburg:rail."
+    "speed_kmh] (either order of the ends; the mode may be left out; * for every item).")
+
+
 def fields_markdown() -> str:
-    """The scenario format as a Markdown table (docs/scenario-format.md is this output)."""
+    """The scenario format as Markdown tables (docs/scenario-format.md is this output): every
+    field, then the plausible ranges."""
     lines = ["| field | unit | default | description |", "|---|---|---|---|"]
     for r in field_table():
         lines.append(f"| `{r['field']}` | {r['unit']} | {r['default']} | {r['description']} |")
+    lines += ["", "## Plausible ranges", "", RANGES_INTRO, "",
+              "| field | mode | plausible range | source |", "|---|---|---|---|"]
+    lines += [f"| `{r.field}` | {r.mode or 'any'} | {r.text()} | {r.source} |"
+              for r in PLAUSIBLE]
     return "\n".join(lines)
