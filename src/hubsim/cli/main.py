@@ -6,34 +6,82 @@ exit codes. The handlers live in :mod:`hubsim.cli.run`, :mod:`hubsim.cli.scenari
 Exit codes: 0 done; 1 ``--strict`` and a target not met, ``check`` found KPIs that moved beyond
 tolerance, or an experiment had failed runs; 2 bad input or an output place that cannot be
 used: a :class:`~hubsim.errors.HubsimError` (one line ``hubsim: error: ...`` on stderr, no
-traceback, no results folder); 130 interrupted. Any other exception is a bug: it propagates
-with its traceback (exit 1).
+traceback, no results folder); 130 interrupted (Ctrl-C at any moment, start-up included: one
+line ``hubsim: interrupted; no results written``, no traceback). Any other exception is a bug:
+it propagates with its traceback (exit 1).
+
+This module imports nothing heavy at import time: the parser and the handlers (pandas, SimPy,
+matplotlib) are imported inside :func:`main`, where Ctrl-C is already caught.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Sequence
 
-from hubsim.cli.common import warning_lines
-from hubsim.cli.parser import build_parser
 from hubsim.errors import HubsimError
 
-__all__ = ["main"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
+
+__all__ = ["INTERRUPTED", "interrupted", "main"]
+
+#: The line a Ctrl-C prints (on standard error) before hubsim exits with status 130.
+INTERRUPTED = "hubsim: interrupted; no results written"
+
+
+def interrupted(message: str = INTERRUPTED) -> int:
+    """After a Ctrl-C: print ``message`` on standard error and return 130."""
+    print(message, file=sys.stderr, flush=True)
+    return 130
+
+
+def _importing(frame: FrameType | None) -> bool:
+    """True while ``frame`` or a caller of it runs Python's import machinery."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _on_interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGINT handler of the command (and SIGALRM, to try again): raise KeyboardInterrupt, and
+    ignore further Ctrl-C so cleaning up (removing a temporary folder) and exiting stay quiet.
+
+    Not in the middle of an import: a KeyboardInterrupt there can be lost (importlib's module
+    lock callbacks swallow it) or turned into another error (a compiled extension failing to
+    import its dependencies), so it is raised 20 ms later, once the import is done."""
+    if _importing(frame):
+        signal.setitimer(signal.ITIMER_REAL, 0.02)
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
-    args = build_parser().parse_args(argv)
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    Run as the program (``argv`` None, in the main thread with Python's default SIGINT
+    handler), a Ctrl-C during an import takes effect when the import is done, and a second
+    Ctrl-C is ignored while the first one unwinds (see :func:`_on_interrupt`)."""
     try:
+        if argv is None and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGALRM, _on_interrupt)
+            signal.signal(signal.SIGINT, _on_interrupt)
+        from hubsim.cli.common import warning_lines
+        from hubsim.cli.parser import build_parser
+
+        args = build_parser().parse_args(argv)
         with warning_lines():
             return int(args.handler(args))
     except HubsimError as exc:
         print(f"hubsim: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("hubsim: interrupted; no results written", file=sys.stderr)
-        return 130
+        return interrupted()
 
 
 if __name__ == "__main__":  # pragma: no cover
