@@ -22,9 +22,9 @@ from typing import Any
 from hubsim.api import load_scenario
 from hubsim.catalogue import CATALOGUE
 from hubsim.cli.common import (
-    check_new_folder,
     MAX_REPLICATIONS,
     MAX_WORKERS,
+    check_new_folder,
     count,
     days,
     default_scenario,
