@@ -255,3 +255,102 @@ def test_interrupted_sweep_keeps_its_runs_and_exits_130(tiny_path, tmp_path, mon
     assert code == 130
     assert f"2 finished runs kept in {out}/" in err and "--resume" in err
     assert len(list((out / "runs").glob("*.json"))) == 2
+
+
+# --------------------------------------------------------------------------- number options
+SCN = "tiny.yaml"  # copied into the working folder of each test
+# (command, options before the bad value, option, what the message says)
+NUMBER_OPTIONS = [
+    (["run", SCN], "--days", "finite number of days in (0, 36500]"),
+    (["run", SCN], "--seed", "whole number in [0, 9223372036854775807]"),
+    (["run", SCN], "--replications", "whole number in [1, 10000]"),
+    (["run", SCN, "--replications", "2"], "--precision", "number in (0, 1]"),
+    (["run", SCN, "--replications", "2"], "--max-replications", "whole number in [1, 10000]"),
+    (["run", SCN, "--replications", "2"], "--workers", "whole number in [1, 1024]"),
+    (["sweep", SCN, "--set", "hubs.rail.equipment=2,3"], "--days", "finite number of days"),
+    (["sweep", SCN, "--set", "hubs.rail.equipment=2,3"], "--seed", "whole number in [0, "),
+    (["sweep", SCN, "--set", "hubs.rail.equipment=2,3"], "--replications", "whole number"),
+    (["sweep", SCN, "--set", "hubs.rail.equipment=2,3"], "--workers", "whole number in [1, "),
+    (["goal", SCN, "--target", "x", "--vary", "hubs.rail.equipment"], "--probability",
+     "number in (0, 1]"),
+    (["goal", SCN, "--target", "x", "--vary", "hubs.rail.equipment"], "--low",
+     "must be a finite number"),
+    (["goal", SCN, "--target", "x", "--vary", "hubs.rail.equipment"], "--high",
+     "must be a finite number"),
+    (["goal", SCN, "--target", "x", "--vary", "hubs.rail.equipment"], "--step",
+     "must be a finite number > 0"),
+    (["goal", SCN, "--target", "x", "--vary", "hubs.rail.equipment"], "--days",
+     "finite number of days"),
+    (["capacity", SCN], "--tol", "number in (0, 1)"),
+    (["capacity", SCN], "--days", "finite number of days"),
+    (["capacity", SCN], "--replications", "whole number in [1, 10000]"),
+    (["compare", SCN, SCN], "--days", "finite number of days"),
+    (["compare", SCN, SCN], "--seed", "whole number in [0, "),
+    (["compare", SCN, SCN], "--replications", "whole number in [1, 10000]"),
+    (["check", SCN, "--expected", "exp", "--update"], "--days", "finite number of days"),
+    (["check", SCN, "--expected", "exp", "--update"], "--jobs", "whole number in [1, 1024]"),
+    (["check", SCN, "--expected", "exp", "--update", "--seeds", "1"], "--seeds",
+     "whole number in [0, "),
+    (["calibrate", SCN], "--seed", "whole number in [0, "),
+]
+# values no option accepts: not finite, negative, absurdly large, not a number at all
+BAD_NUMBERS = ["inf", "nan", "-inf", "-1", "1e9", "1e400", "9" * 30, "lots"]
+
+
+def _main_exit(args: list[str]) -> int:
+    """hubsim.cli.main.main in this process (a bad option value exits through SystemExit)."""
+    from hubsim.cli.main import main
+
+    try:
+        return main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+@pytest.mark.parametrize("value", BAD_NUMBERS)
+@pytest.mark.parametrize(("before", "option", "expected"), NUMBER_OPTIONS,
+                         ids=[f"{b[0]}{o}" for b, o, _ in NUMBER_OPTIONS])
+def test_every_number_option_refuses_bad_values_before_any_work(
+        tiny_path, tmp_path, monkeypatch, capsys, before, option, expected, value):
+    if (option in ("--low", "--high") and value in ("-1", "1e9", "9" * 30)) or \
+            (option == "--step" and value in ("1e9", "9" * 30)):
+        pytest.skip("in the varied field's own unit: any finite bound or step > 0 is a value")
+    shutil.copy(tiny_path, tmp_path / SCN)
+    monkeypatch.chdir(tmp_path)
+    out_option = [] if before[0] in ("check", "calibrate") else ["--out", "out"]
+    # (--days=-inf: written apart, argparse would read -inf as an option)
+    assert _main_exit([*before, f"{option}={value}", *out_option]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    expected = expected.removeprefix("must be a ")
+    assert err.startswith(f"hubsim: error: {option}: must be a {expected}"), err
+    assert err.endswith(f", got {value!r} (see hubsim {before[0]} --help)\n"), err
+    assert err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [SCN]  # no results, no experiment
+
+
+def test_the_issue_example_days_inf_with_one_replication_writes_nothing(tiny_path, tmp_path,
+                                                                         monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert _main_exit(["run", str(tiny_path), "--replications", "1", "--days", "inf"]) == 2
+    assert capsys.readouterr().err == (
+        "hubsim: error: --days: must be a finite number of days in (0, 36500], got 'inf' "
+        "(see hubsim run --help)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("values", ["1,inf", "nan", "x1,xinf", "1,-inf"])
+def test_sweep_set_values_must_be_finite(tiny_path, tmp_path, monkeypatch, capsys, values):
+    monkeypatch.chdir(tmp_path)
+    spec = f"hubs.rail.equipment={values}"
+    assert _main_exit(["sweep", str(tiny_path), "--set", spec]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"hubsim: error: --set '{spec}': values must be finite numbers, got ")
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_long_bad_value_is_echoed_short(tiny_path, capsys):
+    assert _main_exit(["run", str(tiny_path), "--days", "x" * 100_000]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err) < 250
