@@ -14,14 +14,13 @@ imports matplotlib or :mod:`hubsim.present`. The commands call these after the e
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from hubsim.atomic import atomic_write
 from hubsim.errors import OutputError
 from hubsim.present.experiment_plots import comparison_plot, sweep_plot
 from hubsim.present.output import new_folder
@@ -80,14 +79,8 @@ def write_sweep_figure(exp: Experiment, kpi: str, scope: str = "total", key: str
         raise OutputError("the sweep has no results folder (run it with out=...) and no "
                          "folder was given")
     fig = sweep_figure(exp, kpi, scope, key)
-    fd, tmp = tempfile.mkstemp(prefix=".sweep.", suffix=".png", dir=target)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=120)
-        os.replace(tmp, target / "sweep.png")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return atomic_write(target / "sweep.png",
+                            lambda tmp: fig.savefig(tmp, dpi=120, format="png"), replace=True)
     finally:
         plt.close(fig)
-    return target / "sweep.png"
