@@ -32,6 +32,7 @@ from hubsim.analysis.golden import (
 )
 from hubsim.api import load_scenario, simulate
 from hubsim.errors import GoldenError
+from hubsim.scenario.limits import days_problem, seed_problem
 from hubsim.scenario.schema import Scenario
 from hubsim.version import __version__
 
@@ -157,10 +158,11 @@ def _check_arguments(scenarios: Sequence[str | Path], expected_dir: str | Path, 
     if seeds is not None and (len(seeds) < 2 or len(set(seeds)) != len(seeds)):
         raise GoldenError(f"--seeds needs at least two different seeds (their spread sets the "
                           f"tolerance), got {' '.join(map(str, seeds))}")
-    if seeds is not None and any(s < 0 for s in seeds):
-        raise GoldenError(f"--seeds must be >= 0, got {' '.join(map(str, seeds))}")
-    if days is not None and days <= 0:
-        raise GoldenError(f"--days must be > 0, got {days:g}")
+    bad_seed = next((p for p in map(seed_problem, seeds or ()) if p is not None), None)
+    if bad_seed is not None:
+        raise GoldenError(f"--seeds: {bad_seed}")
+    if days is not None and days_problem(days) is not None:
+        raise GoldenError(f"--days: {days_problem(days)}")
     if jobs < 1:
         raise GoldenError(f"--jobs must be >= 1, got {jobs}")
     if not update and (seeds is not None or days is not None):
