@@ -85,7 +85,10 @@ def _load(path: Path, chain: tuple[Path, ...], checks: tuple[Check, ...] = ()) -
         value = data.get(section)
         if isinstance(value, str):
             table = _table_path(path, section, value, outside)
-            table_bytes = read_bytes(table, "table")
+            try:
+                table_bytes = read_bytes(table, "table")
+            except ScenarioError as exc:  # (too large, unreadable)
+                raise ScenarioError(f"{path}: {section}: {exc}") from None
             data[section] = _read_csv(table, table_bytes)
             digest.update(table_bytes)
             tables[section] = table
@@ -108,7 +111,8 @@ def _table_path(path: Path, section: str, value: str, outside: bool) -> Path:
                             f"scenario's folder {clip(str(folder), 160)} (write "
                             f"'{ALLOW_OUTSIDE}: true' in the scenario to allow it)")
     if not table.is_file():
-        raise ScenarioError(f"{path}: {section}: table file {clip(str(table), 240)} not found")
+        what = "is not a file" if table.exists() else "not found"
+        raise ScenarioError(f"{path}: {section}: table file {clip(str(table), 240)} {what}")
     return table
 
 

@@ -66,8 +66,12 @@ def read_bytes(path: Path, what: str = "file") -> bytes:
 
 
 def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB" if size % (1024 * 1024) else \
-        f"{size // (1024 * 1024)} MB"
+    """``10 MB``, ``50.1 MB``; ``10.01 MB`` where one decimal would not differ from the limit."""
+    if size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MB"
+    one = f"{size / 1024 / 1024:.1f}"
+    return f"{one} MB" if float(one) != MAX_BYTES / 1024 / 1024 else \
+        f"{size / 1024 / 1024:.2f} MB"
 
 
 def read_yaml(path: Path, raw: bytes | None = None) -> Any:
@@ -113,17 +117,24 @@ class _Loader(_Base):
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if isinstance(node, yaml.MappingNode):
-            first: dict[Any, int] = {}
+            first: dict[Any, Any] = {}
             for key_node, _ in node.value:
                 if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
                     continue  # (merged keys may be overridden; a complex key fails below)
                 key = self.construct_object(key_node)
-                line = key_node.start_mark.line + 1
+                mark = key_node.start_mark
                 if key in first:
-                    raise ScenarioError(f"{self.source}: line {line}: duplicate key "
-                                        f"{shown(key)} (first at line {first[key]})")
-                first[key] = line
+                    raise ScenarioError(f"{self.source}: {_duplicate(key, first[key], mark)}")
+                first[key] = mark
         return super().construct_mapping(node, deep=deep)
+
+
+def _duplicate(key: Any, first: Any, then: Any) -> str:
+    """``line 12: duplicate key 'x' (first at line 5)``, with columns when on one line."""
+    if first.line == then.line:
+        return (f"line {then.line + 1}, column {then.column + 1}: duplicate key {shown(key)} "
+                f"(first at column {first.column + 1})")
+    return f"line {then.line + 1}: duplicate key {shown(key)} (first at line {first.line + 1})"
 
 
 def _children(node: Any) -> list[Any]:

@@ -1,0 +1,301 @@
+"""The corpus of broken inputs: every case under tests/broken/ gets the one clear error.
+
+A case is a file ``tests/broken/<class>/<name>.yaml`` whose first lines say what must happen
+(tests/broken/README.md)::
+
+    # what is broken, in a few words
+    # expect: text the one error line must contain      (one line per text)
+    # args: extra options of hubsim run                 ({case}, {dir}, {tmp} are replaced)
+    # names: what the line names instead of the file    (an option such as --days, /proc)
+
+Files beside it named ``<name>.<anything>`` (a CSV table, a parent scenario) belong to it.
+Each case runs as ``hubsim run <case> --out <tmp>/out/res --quiet <args>``: exit status 2,
+exactly one line on standard error, starting ``hubsim: error:`` and naming the file (any
+``<name>.`` file) or what ``names`` says, every ``expect`` text in it, no traceback, nothing
+written (no results folder, no temporary folder, the case's folder unchanged), in under 5 s.
+
+Huge inputs (a 50 MB scenario, an 11 MB table, values of 2 MB) are made at test time in
+``tmp_path`` instead of being committed. The fast tier runs every case in this process
+(:func:`hubsim.cli.main.main`); the slow tier runs each again as a separate process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+import hubsim
+from hubsim.cli.main import main
+from hubsim.scenario.yamlread import MAX_ALIASES
+
+TESTS = Path(__file__).resolve().parent
+BROKEN = TESTS / "broken"
+TINY = TESTS / "scenarios" / "tiny.yaml"
+BUDGET_S = 5.0  # every broken input is refused within this (the issue's figure)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One broken input and what its error line must say."""
+
+    path: Path
+    expect: tuple[str, ...]
+    args: str = ""
+    names: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.path.parent.name}/{self.path.stem}"
+
+
+def read_case(path: Path) -> Case:
+    """The case in ``path``: its ``# expect:``, ``# args:`` and ``# names:`` lines."""
+    expect, fields = [], {"args": "", "names": ""}
+    for raw in path.read_bytes().splitlines():
+        line = raw.decode("utf-8", errors="replace")
+        if not line.startswith("#"):
+            break
+        key, _, value = line[1:].strip().partition(":")
+        if key == "expect":
+            expect.append(value.strip())
+        elif key in fields:
+            fields[key] = value.strip()
+    return Case(path, tuple(expect), fields["args"], fields["names"] or f"{path.stem}.")
+
+
+def corpus() -> list[Case]:
+    """Every case file (``<class>/<name>.yaml``; ``<name>.<x>.yaml`` files belong to a case)."""
+    return [read_case(p) for p in sorted(BROKEN.glob("*/*.yaml")) if "." not in p.stem]
+
+
+CASES = corpus()
+
+
+def command(case: Case, tmp: Path) -> list[str]:
+    """The ``hubsim`` arguments that run ``case`` as a user would."""
+    extra = [a.format(case=case.path, dir=case.path.parent, tmp=tmp)
+             for a in shlex.split(case.args)]
+    out = [] if "--out" in extra else ["--out", str(tmp / "out" / "res")]
+    return ["run", str(case.path), *out, "--quiet", *extra]
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Fail instead of hanging: SIGALRM raises in the main thread after ``seconds``."""
+
+    def _alarm(signum, frame):
+        raise TimeoutError(f"no answer within {seconds:g} s")
+
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def run_in_process(argv: list[str]) -> tuple[int, str, str, float]:
+    """``hubsim argv`` in this process: exit code, stdout, stderr, seconds."""
+    out, err = io.StringIO(), io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            time_limit(4 * BUDGET_S):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 2
+    return code, out.getvalue(), err.getvalue(), time.perf_counter() - start
+
+
+def run_process(argv: list[str]) -> tuple[int, str, str, float]:
+    """``python -m hubsim argv`` as a separate process."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "hubsim", *argv], capture_output=True,
+                          text=True, timeout=60, cwd=TESTS.parent,
+                          env={**os.environ, "PYTHONWARNINGS": "error"})
+    return proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start
+
+
+def listing(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")} if folder.exists() else set()
+
+
+def assert_refused(case: Case, tmp: Path, run: Callable[[list[str]], tuple[int, str, str, float]],
+                   budget: float = BUDGET_S) -> str:
+    """Run ``case`` and check the promise; return the error line."""
+    before = listing(case.path.parent)
+    tmp_before = listing(tmp)
+    code, out, err, seconds = run(command(case, tmp))
+    assert "Traceback" not in err, err[-3000:]
+    assert code == 2, f"exit {code}: {err[:2000]}"
+    assert err.count("\n") == 1 and err.endswith("\n"), f"not one line: {err[:2000]!r}"
+    line = err.rstrip("\n")
+    assert line.startswith("hubsim: error: "), line
+    assert len(line) < 1000, f"{len(line)} characters: {line[:300]}..."
+    assert case.names in line, f"does not name {case.names!r}: {line}"
+    for text in case.expect:
+        assert text in line, f"{text!r} not in: {line}"
+    assert out == "", out
+    assert listing(tmp) == tmp_before, f"written: {listing(tmp) - tmp_before}"
+    assert listing(case.path.parent) == before, "written beside the case"
+    assert seconds < budget, f"{seconds:.1f} s: {line}"
+    return line
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _imported() -> None:
+    """What a command imports on first use is imported before any case is timed."""
+    code, _, err, _ = run_in_process(["validate", str(TINY)])
+    assert code == 0, err
+
+
+def test_the_corpus_is_large_and_every_case_says_what_it_expects():
+    assert len(CASES) >= 60
+    classes = {c.path.parent.name for c in CASES}
+    assert classes >= {"references", "units", "types", "duplicates", "malformed", "tables",
+                       "overlays", "aliases", "cli", "output"}
+    for case in CASES:
+        assert case.expect, f"{case.id}: no '# expect:' line"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_broken_input_gets_one_clear_error(case: Case, tmp_path: Path) -> None:
+    assert_refused(case, tmp_path, run_in_process)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_broken_input_as_a_process(case: Case, tmp_path: Path) -> None:
+    """As a user sees it: a real process (its start-up included, so a looser budget)."""
+    assert_refused(case, tmp_path, run_process, budget=3 * BUDGET_S)
+
+
+# --------------------------------------------------------------------------- made at test time
+# (name, writer(folder) -> (scenario path, expected texts)); each writes into tmp_path
+def _huge_scenario(folder: Path) -> tuple[Path, list[str]]:
+    path = folder / "huge_scenario.yaml"
+    with path.open("w") as fh:
+        fh.write(TINY.read_text())
+        fh.write("description: |\n")
+        line = "  " + "x" * 1022 + "\n"
+        for _ in range(50 * 1024):  # 50 MB
+            fh.write(line)
+    return path, ["scenario file is 50.1 MB, larger than the limit of 10 MB"]
+
+
+def _huge_table(folder: Path) -> tuple[Path, list[str]]:
+    data = yaml.safe_load(TINY.read_text())
+    data["links"] = "huge.links.csv"
+    path = folder / "huge_table.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with (folder / "huge.links.csv").open("w") as fh:
+        fh.write("from,to,mode,distance_km,speed_kmh,co2_g_per_tkm,cost_usd_per_teu\n")
+        row = "park,rail,road,30,40,90,60\n"
+        fh.write(row * (11 * 1024 * 1024 // len(row)))  # 11 MB
+    return path, ["huge_table.yaml: links: ", "huge.links.csv: table is 11.0 MB, larger than "
+                  "the limit of 10 MB"]
+
+
+def _long_value(where: str, expect: list[str]) -> Callable[[Path], tuple[Path, list[str]]]:
+    """A 2 MB text put into the field ``where`` (a path into tiny.yaml)."""
+
+    def write(folder: Path) -> tuple[Path, list[str]]:
+        data = yaml.safe_load(TINY.read_text())
+        keys = [int(k) if k.isdigit() else k for k in where.split(".")]
+        parent = data
+        for key in keys[:-1]:
+            parent = parent[key]
+        value = "9" * 1000 + "x" * (2 * 1024 * 1024)
+        if keys[-1] == "<key>":  # a 2 MB field name
+            parent[value] = 1
+        else:
+            parent[keys[-1]] = value
+        path = folder / "long_value.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False, width=10**9))
+        return path, [*expect, "characters)"]
+
+    return write
+
+
+def _many_aliases(folder: Path) -> tuple[Path, list[str]]:
+    path = folder / "many_aliases.yaml"
+    text = TINY.read_text().replace("name: tiny", "name: tiny\nx-anchor: &a [1]")
+    path.write_text(text + "x-uses: [" + ", ".join(["*a"] * (MAX_ALIASES + 1)) + "]\n")
+    return path, ["more than 100,000 alias uses"]
+
+
+GENERATED = {
+    "scenario_50_mb": _huge_scenario,
+    "table_11_mb": _huge_table,
+    "number_field_2_mb": _long_value("hubs.rail.equipment", ["hubs.rail.equipment", "got '9999"]),
+    "distribution_2_mb": _long_value("hubs.rail.dwell_h", ["hubs.rail.dwell_h",
+                                                           "cannot read '9999"]),
+    "node_id_2_mb": _long_value("links.1.to", ["links[1].to", "unknown node '9999"]),
+    "field_name_2_mb": _long_value("hubs.rail.<key>", ["hubs.rail.9999", "unknown field"]),
+    "alias_uses": _many_aliases,
+}
+
+
+@pytest.mark.parametrize("name", list(GENERATED))
+def test_huge_input_gets_one_clear_error_fast(name: str, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path, expect = GENERATED[name](folder)
+    case = Case(path, tuple(expect), names=path.name)
+    line = assert_refused(case, tmp_path / "run", run_in_process)
+    assert len(line) < 600, line
+
+
+# --------------------------------------------------------------------------- what stays valid
+def test_tables_outside_the_folder_load_when_the_scenario_allows_it(tmp_path: Path) -> None:
+    shared, own = tmp_path / "shared", tmp_path / "own"
+    shared.mkdir()
+    own.mkdir()
+    data = yaml.safe_load(TINY.read_text())
+    (shared / "demand.csv").write_text(
+        "origin,destination,teu_per_year,tonnes_per_year,batch_mean\n"
+        + "".join(f"{d['origin']},{d['destination']},{d['teu_per_year']},"
+                  f"{d['tonnes_per_year']},{d['batch_mean']}\n" for d in data["demand"]))
+    data["demand"] = "../shared/demand.csv"
+    path = own / "s.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(hubsim.ScenarioError, match=r"s\.yaml: demand: table "
+                       r"'\.\./shared/demand\.csv' is outside the scenario's folder"):
+        hubsim.load_scenario(path)
+    path.write_text(yaml.safe_dump({"allow_tables_outside": True, **data}, sort_keys=False))
+    assert len(hubsim.load_scenario(path).demand) == 3
+    (own / "sub").mkdir()  # a table below the scenario's folder needs no permission
+    (own / "sub" / "demand.csv").write_text((shared / "demand.csv").read_text())
+    path.write_text(yaml.safe_dump({**data, "demand": "sub/demand.csv"}, sort_keys=False))
+    assert len(hubsim.load_scenario(path).demand) == 3
+
+
+def test_anchors_aliases_and_merge_keys_still_work(tmp_path: Path) -> None:
+    text = TINY.read_text().replace("  rail: {lat", "  rail: &hub {lat", 1)
+    text = text.replace("  port: {lat: 29.6, lon: 106.7, equipment: 2, moves_per_hour: 20, "
+                        "yard_teu: 2000,", "  port: {<<: *hub, lon: 106.7, equipment: 3,")
+    path = tmp_path / "anchors.yaml"
+    path.write_text(text)
+    scn = hubsim.load_scenario(path)
+    assert (scn.hubs["port"].equipment, scn.hubs["port"].yard_teu) == (3, 2000)
+    assert scn.hubs["port"].clearance_h == scn.hubs["rail"].clearance_h
+
+
+def test_libyaml_is_used_when_present() -> None:
+    from hubsim.scenario import yamlread
+
+    if yaml.__with_libyaml__:
+        assert issubclass(yamlread._Loader, yaml.CSafeLoader)
