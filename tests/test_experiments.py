@@ -180,10 +180,10 @@ def test_a_folder_that_cannot_be_written_is_an_output_error(tiny, tmp_path, monk
     with pytest.raises(OutputError, match=f"{blocker}.*cannot create"):
         replicate(tiny, 1, days=5, out=blocker / "r")
 
-    def disk_full(src, dst):
+    def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(hubsim.experiments.store.os, "replace", disk_full)
+    monkeypatch.setattr(hubsim.experiments.store.json, "dump", disk_full)  # while writing
     with pytest.raises(OutputError, match=r"experiment.json: cannot write: No space left"):
         replicate(tiny, 1, days=5, out=tmp_path / "r")
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["failed", "runs"]  # no temp
