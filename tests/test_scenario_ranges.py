@@ -269,3 +269,16 @@ def test_the_horizon_of_a_scenario_has_the_same_bound():
     data["run"]["horizon_days"] = MAX_DAYS * 2
     with pytest.raises(ScenarioError, match=r"run\.horizon_days: .*36500"):
         build_scenario(data)
+
+
+def test_the_cli_shows_a_finding_once_through_an_overlay(tmp_path, capsys):
+    from hubsim.cli.main import main
+
+    (tmp_path / "late.yaml").write_text(yaml.safe_dump(with_changes(investments=[
+        {"from_day": 900, "hub": "rail", "add_equipment": 1}])))
+    (tmp_path / "more.yaml").write_text("extends: late.yaml\nset: {hubs.rail.equipment: 3}\n")
+    assert main(["validate", str(tmp_path / "more.yaml")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("hubsim: warning: "), err
+    assert err[0].endswith("investments[0]: from_day 900 is after the run ends: the run covers "
+                           "days -10 to 50 (the 60-day horizon, warm-up included); it never acts")

@@ -166,8 +166,13 @@ def free_folder(make: Callable[[str], Path], stamp: str) -> Path:
 @contextmanager
 def warning_lines() -> Iterator[None]:
     """Show each :class:`~hubsim.errors.HubsimWarning` raised inside as one line on standard
-    error, ``hubsim: warning: <file>: <field>: <what>`` (every time, also under a test run's
-    ``filterwarnings = error``); other warnings keep Python's handling."""
+    error, ``hubsim: warning: <file>: <field>: <what>`` (also under a test run's
+    ``filterwarnings = error``); other warnings keep Python's handling.
+
+    A finding is shown once: an overlay and its parent, or the points of a sweep, rebuild the
+    same scenario and find the same window again, only the file name differs.
+    """
+    seen: set[str] = set()
     with warnings.catch_warnings():
         warnings.simplefilter("always", HubsimWarning)
         shown = warnings.showwarning
@@ -175,7 +180,10 @@ def warning_lines() -> Iterator[None]:
         def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                  file: TextIO | None = None, line: str | None = None) -> None:
             if issubclass(category, HubsimWarning):
-                print(f"hubsim: warning: {message}", file=sys.stderr, flush=True)
+                finding = str(message).partition(": ")[2]  # (without the file)
+                if finding not in seen:
+                    seen.add(finding)
+                    print(f"hubsim: warning: {message}", file=sys.stderr, flush=True)
             else:
                 shown(message, category, filename, lineno, file, line)
 

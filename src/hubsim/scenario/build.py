@@ -49,9 +49,9 @@ def build_scenario(data: dict[str, Any], source: str = "<scenario>",
         loc, message = problems[0]
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise ScenarioError(f"{where(rename(loc), source, tables)}: {short(message)}{more}")
-    for check in NOTES:  # findings worth a warning, not an error
+    for check in NOTES:  # findings worth a warning, not an error (loc as the file has it)
         for loc, message in check(scenario):
-            warnings.warn(HubsimWarning(f"{where(rename(loc), source, tables)}: {message}"),
+            warnings.warn(HubsimWarning(f"{where(loc, source, tables)}: {message}"),
                           stacklevel=2)
     return scenario
 
