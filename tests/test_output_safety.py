@@ -320,3 +320,25 @@ def test_ctrl_c_twice_is_still_one_line(tiny_path, tmp_path):
     proc.send_signal(signal.SIGINT)
     proc.send_signal(signal.SIGINT)
     assert_interrupted(proc, tmp_path)
+
+
+# --------------------------------------------------------------------------- lazy start-up
+def test_import_hubsim_and_the_entry_point_are_light():
+    """``import hubsim`` and the console script's ``from hubsim.cli import main`` import no
+    pandas, so a Ctrl-C during start-up finds hubsim's handler already in place."""
+    code = ("import sys, hubsim; from hubsim.cli import main; "
+            "print(sorted(m for m in ('pandas', 'numpy', 'simpy', 'matplotlib') "
+            "if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.stdout.strip() == "[]", proc.stderr
+
+
+def test_every_public_name_resolves():
+    import hubsim
+
+    for name in hubsim.__all__:
+        assert getattr(hubsim, name) is not None
+    assert set(hubsim.__all__) <= set(dir(hubsim))
+    with pytest.raises(AttributeError, match="no attribute 'simulat'"):
+        hubsim.simulat  # noqa: B018
