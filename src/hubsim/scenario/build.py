@@ -92,7 +92,7 @@ def _describe(exc: ValidationError, data: Any, source: str, tables: dict[str, Pa
         # (a validator's own message may already say what it got)
         if "input" in first and kind not in ("model_type", "dict_type") and \
                 not isinstance(first["input"], dict | list) and ", got " not in text and \
-                shown(first["input"]) not in text:
+                not (isinstance(first["input"], str) and shown(first["input"]) in text):
             text += f", got {shown(first['input'])}"
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return f"{where(loc, source, tables)}: {text}{more}"
