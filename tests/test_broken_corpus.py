@@ -237,7 +237,21 @@ def _many_aliases(folder: Path) -> tuple[Path, list[str]]:
     return path, ["more than 100,000 alias uses"]
 
 
+def _symlink_out(folder: Path) -> tuple[Path, list[str]]:
+    """A table inside the folder that is a symbolic link to a file outside it."""
+    outside = folder.parent / "outside.csv"
+    outside.write_text("from,to,mode,distance_km,speed_kmh,co2_g_per_tkm,cost_usd_per_teu\n")
+    (folder / "links.csv").symlink_to(outside)
+    data = yaml.safe_load(TINY.read_text())
+    data["links"] = "links.csv"
+    path = folder / "symlinked_table.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path, ["symlinked_table.yaml: links: table 'links.csv' is outside the scenario's "
+                  "folder"]
+
+
 GENERATED = {
+    "table_symlinked_outside": _symlink_out,
     "scenario_50_mb": _huge_scenario,
     "table_11_mb": _huge_table,
     "number_field_2_mb": _long_value("hubs.rail.equipment", ["hubs.rail.equipment", "got '9999"]),

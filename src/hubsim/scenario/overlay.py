@@ -145,7 +145,7 @@ def resolve_overlay(path: Path, raw: dict[str, Any], digest: Any,
                             f"(an overlay holds {', '.join(OVERLAY_KEYS)}; change other fields "
                             "with set)")
     parent_ref = raw["extends"]
-    if not isinstance(parent_ref, str) or not parent_ref.strip():
+    if not isinstance(parent_ref, str) or not parent_ref.strip() or "\0" in parent_ref:
         raise ScenarioError(f"{path}: extends: must be the path of a scenario file (relative "
                             f"to this file), got {shown(parent_ref)}")
     parent_path = path.parent / parent_ref
