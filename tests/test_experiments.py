@@ -302,9 +302,12 @@ def test_cli_goal_bad_input_exits_2_but_a_failed_search_exits_1(crane, tmp_path,
 
     goal = ["goal", str(CRANE), "--target", "channel", "--vary", "hubs.terminal.equipment",
             "--replications", "2", "--days", "5", "--workers", "1"]
-    assert main([*goal, "--probability", "2", "--out", str(tmp_path / "g1")]) == 2
+    with pytest.raises(SystemExit) as exc:  # checked while the arguments are parsed
+        main([*goal, "--probability", "2", "--out", str(tmp_path / "g1")])
+    assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert err == "hubsim: error: probability must be in (0, 1], got 2.0\n"
+    assert err.startswith("hubsim: error: --probability: must be a number in (0, 1], got '2'")
+    assert err.count("\n") == 1
     assert not (tmp_path / "g1").exists()
 
     def broken(*args, **kwargs):
