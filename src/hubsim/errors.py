@@ -9,6 +9,7 @@ True
 
 from __future__ import annotations
 
+import math
 import reprlib
 
 __all__ = ["ConservationError", "ExperimentError", "GoldenError", "HubsimError", "HubsimWarning",
@@ -40,6 +41,8 @@ def shown(value: object, limit: int = ECHO_LIMIT) -> str:
     if isinstance(value, str) and len(value) > limit:
         head = repr(value[:limit - 3])
         return f"{head[:-1]}...{head[-1]} ({len(value)} characters)"
+    if isinstance(value, int) and value.bit_length() > 4 * limit:  # (its repr may be refused)
+        return f"a whole number of about {int(value.bit_length() * math.log10(2)):,} digits"
     return clip(_REPR.repr(value), limit)
 
 

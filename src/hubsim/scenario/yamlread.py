@@ -33,7 +33,8 @@ import yaml
 
 from hubsim.errors import ScenarioError, clip, shown
 
-__all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_DEPTH", "MAX_EXPANDED", "read_bytes", "read_yaml"]
+__all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_DEPTH", "MAX_DIGITS", "MAX_EXPANDED", "read_bytes",
+           "read_yaml"]
 
 #: Largest scenario file or CSV table read, in bytes (10 MB).
 MAX_BYTES = 10 * 1024 * 1024
@@ -44,7 +45,11 @@ MAX_ALIASES = 100_000
 #: Most values that aliases may add when expanded (a copy of the data holds them all).
 MAX_EXPANDED = 1_000_000
 
+#: Longest whole number read (characters): a seed is at most 19 digits.
+MAX_DIGITS = 100
+
 _MERGE = "tag:yaml.org,2002:merge"
+_INT = "tag:yaml.org,2002:int"
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -114,6 +119,24 @@ class _Loader(_Base):
     def __init__(self, text: str, path: Path) -> None:
         super().__init__(text)
         self.source = path
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        if node.tag == _INT and len(node.value) > MAX_DIGITS:  # (1:59:59:... is quadratic)
+            mark = node.start_mark
+            raise ScenarioError(f"{self.source}: line {mark.line + 1}, column {mark.column + 1}: "
+                                f"the number {shown(node.value)} is longer than {MAX_DIGITS} "
+                                "characters")
+        try:
+            return super().construct_object(node, deep=deep)
+        except ScenarioError:
+            raise
+        except (ValueError, TypeError, OverflowError) as exc:  # !!int abc, 2020-13-45, 5000 digits
+            mark = node.start_mark
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            value = node.value if isinstance(node, yaml.ScalarNode) else ""
+            raise ScenarioError(f"{self.source}: line {mark.line + 1}, column {mark.column + 1}: "
+                                f"malformed YAML: cannot read {shown(value)} as {tag} "
+                                f"({clip(str(exc).split(';')[0], 120)})") from None
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if isinstance(node, yaml.MappingNode):
