@@ -198,14 +198,14 @@ def _huge_scenario(folder: Path) -> tuple[Path, list[str]]:
 
 def _huge_table(folder: Path) -> tuple[Path, list[str]]:
     data = yaml.safe_load(TINY.read_text())
-    data["links"] = "huge.links.csv"
+    data["links"] = "huge_table.links.csv"
     path = folder / "huge_table.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    with (folder / "huge.links.csv").open("w") as fh:
+    with (folder / "huge_table.links.csv").open("w") as fh:
         fh.write("from,to,mode,distance_km,speed_kmh,co2_g_per_tkm,cost_usd_per_teu\n")
         row = "park,rail,road,30,40,90,60\n"
         fh.write(row * (11 * 1024 * 1024 // len(row)))  # 11 MB
-    return path, ["huge_table.yaml: links: ", "huge.links.csv: table is 11.0 MB, larger than "
+    return path, ["huge_table.yaml: links: ", "huge_table.links.csv: table is 11.0 MB, larger than "
                   "the limit of 10 MB"]
 
 
@@ -250,7 +250,20 @@ def _symlink_out(folder: Path) -> tuple[Path, list[str]]:
                   "folder"]
 
 
+def _huge_cell(folder: Path) -> tuple[Path, list[str]]:
+    """A CSV cell of 200 kB, beyond the csv module's field limit."""
+    data = yaml.safe_load(TINY.read_text())
+    data["links"] = "huge_cell.links.csv"
+    path = folder / "huge_cell.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    (folder / "huge_cell.links.csv").write_text(
+        "from,to,mode,distance_km,speed_kmh,co2_g_per_tkm,cost_usd_per_teu\n"
+        f"park,rail,road,30,40,{'9' * 200_000},60\n")
+    return path, ["huge_cell.links.csv: line 2: malformed CSV: field larger than field limit"]
+
+
 GENERATED = {
+    "csv_cell_200_kb": _huge_cell,
     "table_symlinked_outside": _symlink_out,
     "scenario_50_mb": _huge_scenario,
     "table_11_mb": _huge_table,
@@ -268,7 +281,7 @@ def test_huge_input_gets_one_clear_error_fast(name: str, tmp_path: Path) -> None
     folder = tmp_path / "in"
     folder.mkdir()
     path, expect = GENERATED[name](folder)
-    case = Case(path, tuple(expect), names=path.name)
+    case = Case(path, tuple(expect), names=f"{path.stem}.")
     line = assert_refused(case, tmp_path / "run", run_in_process)
     assert len(line) < 600, line
 

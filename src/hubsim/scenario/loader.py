@@ -130,8 +130,8 @@ def _read_csv(table: Path, raw: bytes) -> list[dict[str, Any]]:
                                     f"header's {len(reader.fieldnames or [])} columns")
             rows.append({k.strip(): _cell(v) for k, v in row.items()
                          if k and v is not None and v.strip() != ""})
-    except csv.Error as exc:  # a NUL byte, a cell beyond the csv module's field limit
-        raise ScenarioError(f"{table}: line {reader.line_num}: malformed CSV: "
+    except csv.Error as exc:  # a cell beyond the csv module's field limit (in the next row)
+        raise ScenarioError(f"{table}: line {reader.line_num + 1}: malformed CSV: "
                             f"{clip(str(exc))}") from None
     return rows
 
