@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.strategies import DrawFn
 
 import hubsim
 from hubsim.analysis.kpis import conservation
@@ -23,101 +24,137 @@ from hubsim.sim.cargo import Ledger
 DISTS = ["0", "2", "exp(6)", "uniform(1, 5)", "tri(0, 2, 8)", "lognormal(4, 0.8)"]
 
 
-@st.composite
-def networks(draw) -> dict:
-    n_hubs = draw(st.integers(1, 3))
-    n_zones = draw(st.integers(1, 2))
-    n_gws = draw(st.integers(1, 2))
-    hubs = [f"h{i}" for i in range(n_hubs)]
-    zones = [f"z{i}" for i in range(n_zones)]
-    gws = [f"g{i}" for i in range(n_gws)]
-    yard = {h: draw(st.sampled_from([40.0, 150.0, 5000.0])) for h in hubs}
-    data: dict = {
+def _transit(draw: DrawFn) -> dict:
+    """A link's travel time: a speed or a transit-time distribution."""
+    if draw(st.booleans()):
+        return {"speed_kmh": draw(st.floats(10, 90))}
+    return {"transit_h": draw(st.sampled_from(["5", "exp(10)", "uniform(2, 30)",
+                                               "tri(1, 5, 40)"]))}
+
+
+def _scheduled(draw: DrawFn, sid: str, u: str, v: str, mode: str, cap_max: float,
+               bidirectional: bool = True) -> dict:
+    """A timetabled service with a random fleet and departure rule."""
+    svc = {"id": sid, "from": u, "to": v, "mode": mode,
+           "capacity_teu": draw(st.floats(1, cap_max)),
+           "headway_h": draw(st.floats(2, 72)),
+           "first_departure_h": draw(st.floats(0, 24)),
+           "bidirectional": bidirectional}
+    fleet = draw(st.one_of(st.none(), st.integers(1, 4)))
+    if fleet is not None:
+        svc["fleet"] = fleet
+    rule = draw(st.sampled_from(["schedule", "full", "full_or_max_wait"]))
+    svc["rule"] = rule
+    if rule == "full_or_max_wait":
+        svc["max_wait_h"] = draw(st.floats(0, 48))
+    return svc
+
+
+def _hub(draw: DrawFn, i: int, yard_teu: float) -> dict:
+    """Hub number ``i`` with random equipment, handling, dwell, clearance and opening hours."""
+    return {"lat": 0, "lon": i, "equipment": draw(st.integers(1, 3)),
+            "moves_per_hour": draw(st.floats(2, 40)),
+            "handling": draw(st.sampled_from(["deterministic", "exponential"])),
+            "yard_teu": yard_teu, "dwell_h": draw(st.sampled_from(DISTS)),
+            "clearance_h": draw(st.sampled_from(DISTS)),
+            "open_hours": draw(st.sampled_from([[0, 24], [6, 22], [8, 17]]))}
+
+
+def _gateway(draw: DrawFn, i: int) -> dict:
+    """Gateway number ``i`` on a random corridor, international or not."""
+    return {"lat": 2, "lon": i, "corridor": draw(st.sampled_from(["west", "east"])),
+            "international": draw(st.booleans())}
+
+
+def _skeleton(draw: DrawFn, hubs: list[str], zones: list[str], gws: list[str],
+              yard: dict[str, float]) -> dict:
+    """The run settings and the nodes, with empty links, services and demand."""
+    return {
         "name": "random",
         "run": {"horizon_days": draw(st.floats(4, 30)), "warmup_days": draw(st.floats(0, 2)),
                 "seed": draw(st.integers(0, 2**31))},
-        "hubs": {h: {"lat": 0, "lon": i, "equipment": draw(st.integers(1, 3)),
-                     "moves_per_hour": draw(st.floats(2, 40)),
-                     "handling": draw(st.sampled_from(["deterministic", "exponential"])),
-                     "yard_teu": yard[h], "dwell_h": draw(st.sampled_from(DISTS)),
-                     "clearance_h": draw(st.sampled_from(DISTS)),
-                     "open_hours": draw(st.sampled_from([[0, 24], [6, 22], [8, 17]]))}
-                 for i, h in enumerate(hubs)},
+        "hubs": {h: _hub(draw, i, yard[h]) for i, h in enumerate(hubs)},
         "zones": {z: {"lat": 1, "lon": i} for i, z in enumerate(zones)},
-        "gateways": {g: {"lat": 2, "lon": i, "corridor": draw(st.sampled_from(["west", "east"])),
-                         "international": draw(st.booleans())} for i, g in enumerate(gws)},
+        "gateways": {g: _gateway(draw, i) for i, g in enumerate(gws)},
         "links": [], "services": [], "demand": [],
         # random networks, not real ones: speeds and transit times roam outside the plausible
         # ranges of their modes on purpose (a 90 km/h barge, 5 h over 3,000 km of rail)
         "allow_outliers": ["links.*.speed_kmh", "links.*.transit_h"],
     }
-    links, services = data["links"], data["services"]
 
-    def transit() -> dict:
-        if draw(st.booleans()):
-            return {"speed_kmh": draw(st.floats(10, 90))}
-        return {"transit_h": draw(st.sampled_from(["5", "exp(10)", "uniform(2, 30)",
-                                                   "tri(1, 5, 40)"]))}
 
-    def scheduled(sid: str, u: str, v: str, mode: str, cap_max: float,
-                  bidirectional: bool = True) -> dict:
-        svc = {"id": sid, "from": u, "to": v, "mode": mode,
-               "capacity_teu": draw(st.floats(1, cap_max)),
-               "headway_h": draw(st.floats(2, 72)),
-               "first_departure_h": draw(st.floats(0, 24)),
-               "bidirectional": bidirectional}
-        fleet = draw(st.one_of(st.none(), st.integers(1, 4)))
-        if fleet is not None:
-            svc["fleet"] = fleet
-        rule = draw(st.sampled_from(["schedule", "full", "full_or_max_wait"]))
-        svc["rule"] = rule
-        if rule == "full_or_max_wait":
-            svc["max_wait_h"] = draw(st.floats(0, 48))
-        return svc
-
-    for i, z in enumerate(zones):  # each zone hangs off a hub by road, served by trucks
+def _add_zone_trucks(draw: DrawFn, data: dict, hubs: list[str], zones: list[str]) -> None:
+    """Hang each zone off a random hub by road, served by on-demand trucks."""
+    for i, z in enumerate(zones):
         h = draw(st.sampled_from(hubs))
-        links.append({"from": z, "to": h, "mode": "road", "distance_km": draw(st.floats(1, 80)),
-                      "co2_g_per_tkm": 90, **transit()})
+        data["links"].append({"from": z, "to": h, "mode": "road",
+                              "distance_km": draw(st.floats(1, 80)),
+                              "co2_g_per_tkm": 90, **_transit(draw)})
         truck = {"id": f"truck{i}", "from": z, "to": h, "mode": "road",
                  "capacity_teu": draw(st.sampled_from([1, 2])), "on_demand": True}
         fleet = draw(st.one_of(st.none(), st.integers(1, 10)))
         if fleet is not None:
             truck["fleet"] = fleet
-        services.append(truck)
-    for i in range(n_hubs - 1):  # hubs in a chain by rail
+        data["services"].append(truck)
+
+
+def _add_rail_chain(draw: DrawFn, data: dict, hubs: list[str], yard: dict[str, float]) -> None:
+    """Join the hubs in a chain by rail, each link with a timetabled train."""
+    for i in range(len(hubs) - 1):
         u, v = hubs[i], hubs[i + 1]
-        links.append({"from": u, "to": v, "mode": "rail", "distance_km": draw(st.floats(5, 400)),
-                      "co2_g_per_tkm": 20, **transit()})
-        services.append(scheduled(f"rail{i}", u, v, "rail", min(yard[u], yard[v], 120)))
-    if n_hubs == 3 and draw(st.booleans()):  # a one-way water shortcut
-        links.append({"from": "h0", "to": "h2", "mode": "water", "distance_km": 300,
-                      "co2_g_per_tkm": 35, **transit()})
-        services.append(scheduled("shortcut", "h0", "h2", "water", min(yard["h0"], yard["h2"]),
-                                  bidirectional=False))
-    for i, g in enumerate(gws):  # each gateway by rail or water from a hub
+        data["links"].append({"from": u, "to": v, "mode": "rail",
+                              "distance_km": draw(st.floats(5, 400)),
+                              "co2_g_per_tkm": 20, **_transit(draw)})
+        data["services"].append(_scheduled(draw, f"rail{i}", u, v, "rail",
+                                           min(yard[u], yard[v], 120)))
+
+
+def _add_shortcut(draw: DrawFn, data: dict, n_hubs: int, yard: dict[str, float]) -> None:
+    """With three hubs, maybe add a one-way water shortcut from the first to the last."""
+    if n_hubs == 3 and draw(st.booleans()):
+        data["links"].append({"from": "h0", "to": "h2", "mode": "water", "distance_km": 300,
+                              "co2_g_per_tkm": 35, **_transit(draw)})
+        data["services"].append(_scheduled(draw, "shortcut", "h0", "h2", "water",
+                                           min(yard["h0"], yard["h2"]), bidirectional=False))
+
+
+def _gateway_link(draw: DrawFn, h: str, g: str, mode: str) -> dict:
+    """The link from hub ``h`` to gateway ``g``; a water link may get a lock."""
+    link = {"from": h, "to": g, "mode": mode, "distance_km": draw(st.floats(100, 3000)),
+            "co2_g_per_tkm": 30, **_transit(draw)}
+    if mode == "water" and draw(st.booleans()):
+        link["lock"] = {"name": "lock", "capacity": draw(st.integers(1, 2)),
+                        "hold_h": draw(st.sampled_from(["1", "exp(3)"])),
+                        "position": draw(st.floats(0, 1))}
+    return link
+
+
+def _add_gateway_lines(draw: DrawFn, data: dict, hubs: list[str], gws: list[str],
+                       yard: dict[str, float]) -> None:
+    """Join each gateway to a random hub by rail or water, with a timetabled line."""
+    for i, g in enumerate(gws):
         h = draw(st.sampled_from(hubs))
         mode = draw(st.sampled_from(["rail", "water"]))
-        link = {"from": h, "to": g, "mode": mode, "distance_km": draw(st.floats(100, 3000)),
-                "co2_g_per_tkm": 30, **transit()}
-        if mode == "water" and draw(st.booleans()):
-            link["lock"] = {"name": "lock", "capacity": draw(st.integers(1, 2)),
-                            "hold_h": draw(st.sampled_from(["1", "exp(3)"])),
-                            "position": draw(st.floats(0, 1))}
-        links.append(link)
-        services.append(scheduled(f"line{i}", h, g, mode, min(yard[h], 200)))
-    air_gw = None
-    if draw(st.booleans()):  # an air link carrying tonnes
+        data["links"].append(_gateway_link(draw, h, g, mode))
+        data["services"].append(_scheduled(draw, f"line{i}", h, g, mode, min(yard[h], 200)))
+
+
+def _add_air(draw: DrawFn, data: dict, hubs: list[str], gws: list[str]) -> None:
+    """Maybe add an air link from a hub to the first gateway, its plane and air cargo demand."""
+    if draw(st.booleans()):
         air_gw, air_hub = gws[0], draw(st.sampled_from(hubs))
-        links.append({"from": air_hub, "to": air_gw, "mode": "air", "distance_km": 2000,
-                      "speed_kmh": 800, "co2_g_per_tkm": 600})
-        services.append({"id": "plane", "from": air_hub, "to": air_gw, "mode": "air",
-                         "capacity_t": draw(st.floats(5, 100)),
-                         "headway_h": draw(st.floats(6, 48))})
+        data["links"].append({"from": air_hub, "to": air_gw, "mode": "air",
+                              "distance_km": 2000, "speed_kmh": 800, "co2_g_per_tkm": 600})
+        data["services"].append({"id": "plane", "from": air_hub, "to": air_gw, "mode": "air",
+                                 "capacity_t": draw(st.floats(5, 100)),
+                                 "headway_h": draw(st.floats(6, 48))})
         data["demand"].append({"origin": air_gw, "destination": air_hub, "cargo": "air",
                                "tonnes_per_year": draw(st.floats(1000, 50000)),
                                "batch_dist": "exponential", "batch_mean": draw(st.floats(0.5, 20))})
-    nodes = hubs + zones + gws
+
+
+def _add_demand(draw: DrawFn, data: dict, nodes: list[str]) -> None:
+    """Add one to four container demand rows between distinct random nodes."""
     pairs = st.tuples(st.sampled_from(nodes), st.sampled_from(nodes)).filter(
         lambda p: p[0] != p[1])
     for o, d in draw(st.lists(pairs, min_size=1, max_size=4)):
@@ -129,6 +166,25 @@ def networks(draw) -> dict:
             "batch_dist": batch_dist,
             "batch_mean": draw(st.integers(1, 12)) if batch_dist == "fixed"
             else draw(st.floats(1, 12))})
+
+
+@st.composite
+def networks(draw: DrawFn) -> dict:
+    """A random small scenario (see the module doc), as the data ``build_scenario`` reads."""
+    n_hubs = draw(st.integers(1, 3))
+    n_zones = draw(st.integers(1, 2))
+    n_gws = draw(st.integers(1, 2))
+    hubs = [f"h{i}" for i in range(n_hubs)]
+    zones = [f"z{i}" for i in range(n_zones)]
+    gws = [f"g{i}" for i in range(n_gws)]
+    yard = {h: draw(st.sampled_from([40.0, 150.0, 5000.0])) for h in hubs}
+    data = _skeleton(draw, hubs, zones, gws, yard)
+    _add_zone_trucks(draw, data, hubs, zones)
+    _add_rail_chain(draw, data, hubs, yard)
+    _add_shortcut(draw, data, n_hubs, yard)
+    _add_gateway_lines(draw, data, hubs, gws, yard)
+    _add_air(draw, data, hubs, gws)
+    _add_demand(draw, data, hubs + zones + gws)
     return data
 
 

@@ -172,11 +172,8 @@ def write_golden(path: str | Path, golden: Golden) -> Path:
     return path
 
 
-def read_golden(path: str | Path) -> Golden:
-    """Read a golden file; :class:`GoldenError` naming the file if it is missing or malformed."""
-    path = Path(path)
-    if not path.is_file():
-        raise GoldenError(f"{path}: no golden file")
+def _split_file(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The ``# key: value`` header lines of a golden file and its non-blank table lines."""
     meta: dict[str, str] = {}
     body: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -186,6 +183,11 @@ def read_golden(path: str | Path) -> Golden:
                 meta[m.group(1)] = m.group(2).strip()
         elif line.strip():
             body.append(line)
+    return meta, body
+
+
+def _parse_header(path: Path, meta: dict[str, str]) -> tuple[tuple[int, ...], float, float]:
+    """The seeds, warm-up days and measured days of a golden file's header, checked."""
     for key in ("scenario", "seeds", "warmup_days", "measured_days"):
         if key not in meta:
             raise GoldenError(f"{path}: header line '# {key}: ...' is missing")
@@ -199,23 +201,41 @@ def read_golden(path: str | Path) -> Golden:
         raise GoldenError(f"{path}: header needs at least one seed, measured_days > 0 and "
                           f"warmup_days >= 0, got seeds {meta['seeds']!r}, measured_days "
                           f"{meta['measured_days']}, warmup_days {meta['warmup_days']}")
+    return seeds, warmup, days
+
+
+def _parse_row(path: Path, i: int, cells: list[str]) -> list[str | float]:
+    """One table row of a golden file (``i``: its line in the table), mean and sd as floats."""
+    if len(cells) != len(COLUMNS):
+        raise GoldenError(f"{path}: table row {i}: expected {len(COLUMNS)} cells, "
+                          f"got {len(cells)}")
+    try:
+        mean, sd = float(cells[4]), float(cells[5])
+    except ValueError:
+        raise GoldenError(f"{path}: table row {i}: mean and sd must be numbers, got "
+                          f"{cells[4]!r}, {cells[5]!r}") from None
+    return [*cells[:4], mean, sd]
+
+
+def _parse_table(path: Path, body: list[str]) -> pd.DataFrame:
+    """The KPI table of a golden file (columns of :data:`COLUMNS`) from its table lines."""
     reader = csv.reader(body)
     header = next(reader, None)
     if header != COLUMNS:
         raise GoldenError(f"{path}: the table must start with the columns "
                           f"{','.join(COLUMNS)}, got {','.join(header or [])!r}")
-    rows = []
-    for i, cells in enumerate(reader, start=2):
-        if len(cells) != len(COLUMNS):
-            raise GoldenError(f"{path}: table row {i}: expected {len(COLUMNS)} cells, "
-                              f"got {len(cells)}")
-        try:
-            mean, sd = float(cells[4]), float(cells[5])
-        except ValueError:
-            raise GoldenError(f"{path}: table row {i}: mean and sd must be numbers, got "
-                              f"{cells[4]!r}, {cells[5]!r}") from None
-        rows.append([*cells[:4], mean, sd])
-    table = pd.DataFrame(rows, columns=COLUMNS).astype({"mean": float, "sd": float})
+    rows = [_parse_row(path, i, cells) for i, cells in enumerate(reader, start=2)]
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"mean": float, "sd": float})
+
+
+def read_golden(path: str | Path) -> Golden:
+    """Read a golden file; :class:`GoldenError` naming the file if it is missing or malformed."""
+    path = Path(path)
+    if not path.is_file():
+        raise GoldenError(f"{path}: no golden file")
+    meta, body = _split_file(path)
+    seeds, warmup, days = _parse_header(path, meta)
+    table = _parse_table(path, body)
     return Golden(scenario=meta["scenario"], seeds=seeds, warmup_days=warmup,
                   measured_days=days, table=table,
                   hubsim_version=meta.get("hubsim_version", ""),

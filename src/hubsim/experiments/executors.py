@@ -127,9 +127,6 @@ class ProcessExecutor(Executor):
         return self._pool
 
     def _outcomes(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Outcomes:
-        from concurrent.futures import FIRST_COMPLETED, wait
-        from concurrent.futures.process import BrokenProcessPool
-
         # keep at most 2 x workers submitted: a Ctrl-C then cancels little, and the running
         # count stays meaningful. A worker that dies (killed, out of memory) breaks the whole
         # pool: start a new one and resubmit every unfinished task, at most MAX_RESTARTS times.
@@ -138,43 +135,64 @@ class ProcessExecutor(Executor):
         restarts = 0
         try:
             while queue or pending:
-                broken = False
-                while queue and len(pending) < 2 * self.workers and not broken:
-                    i = queue.pop()
-                    try:
-                        pending[self._get_pool().submit(fn, tasks[i])] = i
-                    except BrokenProcessPool:
-                        queue.append(i)
-                        broken = True
+                broken = self._submit(fn, tasks, queue, pending)
                 if not broken:
-                    self.running = min(self.workers, len(pending))
-                    done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                    for fut in sorted(done, key=pending.__getitem__):
-                        exc = fut.exception()
-                        if isinstance(exc, BrokenProcessPool):
-                            broken = True
-                            continue
-                        i = pending.pop(fut)
-                        if exc is None:
-                            yield i, True, fut.result()
-                        else:
-                            yield i, False, _error_text(exc)
+                    broken = yield from self._collect(pending)
                 if broken:
-                    queue.extend(sorted(pending.values(), reverse=True))
-                    pending.clear()
-                    self._discard_pool()
                     restarts += 1
-                    if restarts > self.MAX_RESTARTS:
-                        for i in sorted(queue):
-                            yield i, False, ("BrokenProcessPool: worker processes died "
-                                             f"{restarts} times; giving up")
-                        queue.clear()
+                    yield from self._restart(queue, pending, restarts)
             self.running = 0
         except BaseException:
             for fut in pending:
                 fut.cancel()
             self.close()
             raise
+
+    def _submit(self, fn: Callable[[Any], Any], tasks: Sequence[Any], queue: list[int],
+                pending: dict[Future[Any], int]) -> bool:
+        """Submit queued tasks up to 2 x workers pending; True when the pool is broken."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        while queue and len(pending) < 2 * self.workers:
+            i = queue.pop()
+            try:
+                pending[self._get_pool().submit(fn, tasks[i])] = i
+            except BrokenProcessPool:
+                queue.append(i)
+                return True
+        return False
+
+    def _collect(self, pending: dict[Future[Any], int]) -> Generator[Outcome, None, bool]:
+        """Yield the outcomes of the next finished tasks; return True if the pool broke."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        broken = False
+        self.running = min(self.workers, len(pending))
+        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for fut in sorted(done, key=pending.__getitem__):
+            exc = fut.exception()
+            if isinstance(exc, BrokenProcessPool):
+                broken = True
+                continue
+            i = pending.pop(fut)
+            if exc is None:
+                yield i, True, fut.result()
+            else:
+                yield i, False, _error_text(exc)
+        return broken
+
+    def _restart(self, queue: list[int], pending: dict[Future[Any], int],
+                 restarts: int) -> Outcomes:
+        """Requeue unfinished tasks, drop the broken pool; past MAX_RESTARTS fail the rest."""
+        queue.extend(sorted(pending.values(), reverse=True))
+        pending.clear()
+        self._discard_pool()
+        if restarts > self.MAX_RESTARTS:
+            for i in sorted(queue):
+                yield i, False, ("BrokenProcessPool: worker processes died "
+                                 f"{restarts} times; giving up")
+            queue.clear()
 
     def _discard_pool(self) -> None:
         if self._pool is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from hubsim.scenario.schema import Disruption, Scenario
+from hubsim.scenario.schema import Disruption, Investment, Scenario, Service
 
 __all__ = ["check_references", "demand_matches", "describe", "link_of", "windows_h"]
 
@@ -55,57 +55,92 @@ def demand_matches(d: Disruption, origin: str, destination: str) -> bool:
     return d.origin in (None, origin) and d.destination in (None, destination)
 
 
+#: (location, message) of one reference that does not resolve
+Problem = tuple[tuple[Any, ...], str]
+
+
+def _check_link(scn: Scenario, loc: tuple[Any, ...], d: Disruption) -> list[Problem]:
+    """Problems with the link a disruption names: none, several, or of the wrong kind."""
+    out: list[Problem] = []
+    a, b = d.link  # type: ignore[misc]
+    on = [lk for lk in scn.links if {lk.from_, lk.to} == {a, b}]
+    modes = sorted(lk.mode for lk in on)
+    if not on:
+        out.append(((*loc, "link"), f"no link joins {a!r} and {b!r}"))
+    elif d.mode is not None and d.mode not in modes:
+        out.append(((*loc, "mode"), f"no {d.mode} link joins {a!r} and {b!r} "
+                                    f"(modes: {', '.join(modes)})"))
+    elif d.mode is None and len(on) > 1:
+        out.append(((*loc, "mode"), f"{len(on)} links join {a!r} and {b!r} "
+                                    f"({', '.join(modes)}): say which with mode"))
+    else:
+        lk = scn.links[link_of(scn, d)]  # type: ignore[index]
+        if d.kind == "low_water" and lk.mode != "water":
+            out.append(((*loc, "link"), f"low water applies to a water link, "
+                                        f"{a}-{b} is {lk.mode}"))
+        if d.kind == "lock_wait" and lk.lock is None:
+            out.append(((*loc, "link"), f"the {lk.mode} link {a}-{b} has no lock"))
+    return out
+
+
+def _check_disruption(scn: Scenario, i: int, d: Disruption, nodes: set[str],
+                      hubs: str) -> list[Problem]:
+    """Unresolved link, hub, node and demand references of disruption ``i``."""
+    out: list[Problem] = []
+    loc = ("disruptions", i)
+    if d.link is not None:
+        out += _check_link(scn, loc, d)
+    if d.hub is not None and d.hub not in scn.hubs:
+        out.append(((*loc, "hub"), f"unknown hub {d.hub!r} (hubs: {hubs})"))
+    for field in ("origin", "destination"):
+        nid = getattr(d, field)
+        if nid is not None and nid not in nodes:
+            out.append(((*loc, field), f"unknown node {nid!r}"))
+    if d.kind == "demand_shock" and not any(
+            demand_matches(d, dem.origin, dem.destination) for dem in scn.demand):
+        out.append((loc, "no demand row matches this demand_shock's origin/destination"))
+    return out
+
+
+def _check_investment(scn: Scenario, i: int, inv: Investment, services: dict[str, Service],
+                      hubs: str) -> list[Problem]:
+    """Unresolved hub and service references of investment ``i``."""
+    out: list[Problem] = []
+    loc = ("investments", i)
+    if inv.hub is not None and inv.hub not in scn.hubs:
+        out.append(((*loc, "hub"), f"unknown hub {inv.hub!r} (hubs: {hubs})"))
+    out += _check_invested_service(loc, inv, services)
+    return out
+
+
+def _check_invested_service(loc: tuple[Any, ...], inv: Investment,
+                            services: dict[str, Service]) -> list[Problem]:
+    """Problems with the service an investment names (if any): unknown, or lacking the field."""
+    if inv.service is None:
+        return []
+    svc = services.get(inv.service)
+    if svc is None:
+        known = ", ".join(sorted(services)) or "none"
+        return [((*loc, "service"), f"unknown service {inv.service!r} "
+                                    f"(services: {known})")]
+    if inv.per_week is not None and svc.on_demand:
+        return [((*loc, "per_week"), f"service {svc.id!r} is on demand: it has no "
+                                     "frequency")]
+    if inv.add_fleet is not None and svc.fleet is None:
+        return [((*loc, "add_fleet"), f"service {svc.id!r} has an unlimited fleet")]
+    return []
+
+
 def check_references(scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:
     """Ids in ``disruptions`` and ``investments`` that do not resolve, as ``(loc, message)``."""
     out: list[tuple[tuple[Any, ...], str]] = []
     nodes = {nid for nid, _, _ in scn.iter_nodes()}
     hubs = ", ".join(sorted(scn.hubs)) or "none"
     for i, d in enumerate(scn.disruptions):
-        loc = ("disruptions", i)
-        if d.link is not None:
-            a, b = d.link
-            on = [lk for lk in scn.links if {lk.from_, lk.to} == {a, b}]
-            modes = sorted(lk.mode for lk in on)
-            if not on:
-                out.append(((*loc, "link"), f"no link joins {a!r} and {b!r}"))
-            elif d.mode is not None and d.mode not in modes:
-                out.append(((*loc, "mode"), f"no {d.mode} link joins {a!r} and {b!r} "
-                                            f"(modes: {', '.join(modes)})"))
-            elif d.mode is None and len(on) > 1:
-                out.append(((*loc, "mode"), f"{len(on)} links join {a!r} and {b!r} "
-                                            f"({', '.join(modes)}): say which with mode"))
-            else:
-                lk = scn.links[link_of(scn, d)]  # type: ignore[index]
-                if d.kind == "low_water" and lk.mode != "water":
-                    out.append(((*loc, "link"), f"low water applies to a water link, "
-                                                f"{a}-{b} is {lk.mode}"))
-                if d.kind == "lock_wait" and lk.lock is None:
-                    out.append(((*loc, "link"), f"the {lk.mode} link {a}-{b} has no lock"))
-        if d.hub is not None and d.hub not in scn.hubs:
-            out.append(((*loc, "hub"), f"unknown hub {d.hub!r} (hubs: {hubs})"))
-        for field in ("origin", "destination"):
-            nid = getattr(d, field)
-            if nid is not None and nid not in nodes:
-                out.append(((*loc, field), f"unknown node {nid!r}"))
-        if d.kind == "demand_shock" and not any(
-                demand_matches(d, dem.origin, dem.destination) for dem in scn.demand):
-            out.append((loc, "no demand row matches this demand_shock's origin/destination"))
+        out += _check_disruption(scn, i, d, nodes, hubs)
     services = {s.id: s for s in scn.services}
     for i, inv in enumerate(scn.investments):
-        loc = ("investments", i)
-        if inv.hub is not None and inv.hub not in scn.hubs:
-            out.append(((*loc, "hub"), f"unknown hub {inv.hub!r} (hubs: {hubs})"))
-        if inv.service is not None:
-            svc = services.get(inv.service)
-            if svc is None:
-                known = ", ".join(sorted(services)) or "none"
-                out.append(((*loc, "service"), f"unknown service {inv.service!r} "
-                                               f"(services: {known})"))
-            elif inv.per_week is not None and svc.on_demand:
-                out.append(((*loc, "per_week"), f"service {svc.id!r} is on demand: it has no "
-                                                "frequency"))
-            elif inv.add_fleet is not None and svc.fleet is None:
-                out.append(((*loc, "add_fleet"), f"service {svc.id!r} has an unlimited fleet"))
+        out += _check_investment(scn, i, inv, services, hubs)
     return out
 
 
