@@ -10,7 +10,8 @@ libyaml (``yaml.CSafeLoader``) when PyYAML has it, else with the pure-Python ``S
 Before any value is built, the parsed node graph is walked once: a recursive alias, a nesting
 deeper than :data:`MAX_DEPTH` (aliases expanded), more than :data:`MAX_ALIASES` alias uses or
 aliases that expand to more than :data:`MAX_EXPANDED` extra values (a "billion laughs") are
-refused, so no later copy of the data can recurse forever or run out of memory.
+refused, so no later copy of the data can recurse forever or run out of memory. A whole
+number longer than :data:`MAX_DIGITS` characters is refused before it is converted.
 
 >>> import tempfile, pathlib
 >>> with tempfile.TemporaryDirectory() as tmp:
@@ -114,7 +115,9 @@ def read_yaml(path: Path, raw: bytes | None = None) -> Any:
 
 
 class _Loader(_Base):
-    """The safe loader that refuses a key given twice in one mapping."""
+    """The safe loader, refusing a key given twice in one mapping and a whole number longer
+    than :data:`MAX_DIGITS`; a value YAML cannot build (``!!int abc``, a 13th month) is a
+    ScenarioError with its line and column."""
 
     def __init__(self, text: str, path: Path) -> None:
         super().__init__(text)
