@@ -354,3 +354,21 @@ def test_a_long_bad_value_is_echoed_short(tiny_path, capsys):
     assert _main_exit(["run", str(tiny_path), "--days", "x" * 100_000]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and len(err) < 250
+
+
+def test_bare_command_prints_the_help(capsys):
+    """`hubsim` with no command shows what it can do (exit 0), not a usage error."""
+    from hubsim.cli.main import main
+
+    assert main([]) == 0
+    out = capsys.readouterr()
+    assert out.err == "" and "usage: hubsim" in out.out and "sweep" in out.out
+
+
+def test_sweep_help_prints_a_single_percent_sign(capsys):
+    from hubsim.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    out = capsys.readouterr().out
+    assert "95% CIs" in out and "%%" not in out

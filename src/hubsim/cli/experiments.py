@@ -103,7 +103,7 @@ def add_parsers(sub: Any) -> None:
     sw = sub.add_parser("sweep", help="replications over a grid of parameter values",
                         description="Run replications at every combination of the --set "
                         "values; write one tidy table (one row per point x replication), "
-                        "summaries with 95%% CIs and a plot of the target KPI against the "
+                        "summaries with 95% CIs and a plot of the target KPI against the "
                         "first parameter.")
     _common(sw, 5)
     sw.set_defaults(handler=run_sweep)

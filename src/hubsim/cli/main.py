@@ -74,7 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hubsim.cli.common import warning_lines
         from hubsim.cli.parser import build_parser
 
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        if not argv:  # a bare `hubsim`: what can I do? (the help, not an error)
+            parser.print_help()
+            return 0
+        args = parser.parse_args(argv)
         with warning_lines():
             return int(args.handler(args))
     except HubsimError as exc:
