@@ -35,14 +35,13 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from hubsim.atomic import atomic_write
 from hubsim.catalogue import CATALOGUE
 from hubsim.errors import GoldenError
 from hubsim.version import __version__
@@ -137,7 +136,8 @@ def _round(x: float) -> str:
 
 
 def write_golden(path: str | Path, golden: Golden) -> Path:
-    """Write ``golden`` to ``path`` atomically (a temporary file renamed into place)."""
+    """Write ``golden`` to ``path`` atomically (:func:`hubsim.atomic.atomic_write`: a reader sees
+    the old file or the new one, never half of either; it replaces an existing golden file)."""
     path = Path(path)
     buf = io.StringIO()
     buf.write("# Golden KPIs of hubsim (README, Regression checks); regenerate them with\n"
@@ -161,15 +161,12 @@ def write_golden(path: str | Path, golden: Golden) -> Path:
         writer.writerow([row["kpi"], row["scope"], row["key"], row["unit"],
                          _round(row["mean"]), _round(row["sd"])])
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    text = buf.getvalue()
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8", newline="")
+
+    return atomic_write(path, write, replace=True)
 
 
 def _split_file(path: Path) -> tuple[dict[str, str], list[str]]:
