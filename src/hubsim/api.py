@@ -77,6 +77,10 @@ class Results:
     balance: dict[str, float] = field(repr=False)
     simpy_events: int = 0
     wall_time_s: float = 0.0
+    #: One row per vehicle loaded or discharged at a hub (see :mod:`hubsim.sim.records`).
+    handling: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    #: One row per ship through a lockage-model lock (see :mod:`hubsim.sim.records`).
+    lock_passages: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @cached_property
     def links(self) -> pd.DataFrame:
@@ -171,5 +175,6 @@ def simulate(scenario: Scenario, seed: int | None = None, days: float | None = N
         scenario=scenario, seed=seed, window=K.Window(warmup_h, warmup_h + measured_h),
         events=rec.events_frame(release=True), consignments=rec.consignments_frame(),
         trips=rec.trips_frame(), balance=out.balance, simpy_events=out.simpy_events,
-        wall_time_s=time.perf_counter() - start)
+        wall_time_s=time.perf_counter() - start, handling=rec.handling_frame(),
+        lock_passages=rec.lock_passages_frame())
     return results

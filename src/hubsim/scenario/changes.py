@@ -114,6 +114,8 @@ class Investment(ScenarioModel):
     hub: str | None = F(None, desc="hub id (give hub or service)")
     add_equipment: int | None = F(None, unit="count", ge=1,
                                   desc="handling units added at the hub (a new berth's cranes)")
+    area: Mode | None = F(None, desc="the area whose pool add_equipment grows (none: the "
+                                     "hub's shared pool)")
     add_yard_teu: float | None = F(None, unit="TEU", gt=0, desc="yard capacity added at the hub")
     service: str | None = F(None, desc="service id (give hub or service)")
     per_week: float | None = F(None, unit="departures/week", gt=0,
@@ -131,9 +133,13 @@ class Investment(ScenarioModel):
                 raise ValueError("a hub investment needs add_equipment or add_yard_teu")
             if self.per_week is not None or self.add_fleet is not None:
                 raise ValueError("per_week and add_fleet apply to a service investment")
+            if self.area is not None and self.add_equipment is None:
+                raise ValueError("area says where add_equipment goes: give add_equipment")
         else:
             if self.per_week is None and self.add_fleet is None:
                 raise ValueError("a service investment needs per_week or add_fleet")
-            if self.add_equipment is not None or self.add_yard_teu is not None:
-                raise ValueError("add_equipment and add_yard_teu apply to a hub investment")
+            if self.add_equipment is not None or self.add_yard_teu is not None or \
+                    self.area is not None:
+                raise ValueError("add_equipment, area and add_yard_teu apply to a hub "
+                                 "investment")
         return self

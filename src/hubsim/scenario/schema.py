@@ -22,8 +22,12 @@ from hubsim.catalogue import CATALOGUE
 from hubsim.scenario.changes import DISRUPTION_KINDS, Disruption, Growth, Investment
 from hubsim.scenario.distributions import Dist
 from hubsim.scenario.fields import MODES, F, Mode, ScenarioModel, field_rows
+from hubsim.scenario.terminals import Area, Depot, Lock, LockClosure
 
 __all__ = [
+    "Area",
+    "Depot",
+    "LockClosure",
     "DISRUPTION_KINDS",
     "KPI_NAMES",
     "MODES",
@@ -88,21 +92,31 @@ class _Located(ScenarioModel):
 
 
 class Hub(_Located):
-    equipment: int = F(unit="count", ge=1, desc="handling units (cranes, reach stackers)")
-    moves_per_hour: float = F(unit="TEU/h per unit", gt=0,
-                              desc="handling rate of one unit (tonnes/h for air cargo)")
+    equipment: int | None = F(None, unit="count", ge=1,
+                              desc="handling units of the shared pool, used by every mode "
+                                   "without an area of its own (one unit per vehicle)")
+    moves_per_hour: float | None = F(None, unit="moves/h per unit", gt=0,
+                                     desc="handling rate of one unit of the shared pool")
+    teu_per_move: float = F(1.0, unit="TEU/move (air: t/move)", gt=0,
+                            desc="load lifted by one move (a vehicle of load L needs "
+                                 "ceil(L / teu_per_move) moves)")
     handling: Literal["deterministic", "exponential"] = F(
-        "deterministic", desc="handling time per lift: load/rate, or exponential with that mean")
+        "deterministic", desc="time per move: 1/rate, or exponential with that mean (a "
+                              "vehicle's handling is then a sum of its moves)")
+    areas: dict[Mode, Area] = F({}, desc="areas by mode (water: quay, rail: tracks, road: "
+                                         "gate, air: stands), each with positions and units")
     yard_teu: float = F(unit="TEU", gt=0,
-                        desc="yard capacity; trucks wait at the gate when full, "
-                             "vehicle discharges overflow (counted)")
+                        desc="yard capacity; when full, trucks wait at the gate and vehicles "
+                             "at anchorage or a holding siding until their load fits")
+    depot: Depot | None = F(None, desc="off-dock storage used when the yard is full")
     dwell_h: Dist = F(Dist(mean=0.0), unit="h",
                       desc="yard dwell before a transferring load is ready")
     clearance_h: Dist = F(Dist(mean=0.0), unit="h",
                           desc="customs clearance of international loads entering or "
                                "leaving the region here")
     open_hours: tuple[float, float] = F((0.0, 24.0), unit="h of day",
-                                        desc="handling starts only inside [open, close)")
+                                        desc="handling works only inside [open, close); work "
+                                             "in progress pauses outside")
 
     @field_validator("open_hours")
     @classmethod
@@ -110,6 +124,20 @@ class Hub(_Located):
         if not (0 <= v[0] < v[1] <= 24):
             raise ValueError(f"must satisfy 0 <= open < close <= 24, got {list(v)}")
         return v
+
+    @model_validator(mode="after")
+    def _pools(self) -> Hub:
+        if (self.equipment is None) != (self.moves_per_hour is None):
+            raise ValueError("give both equipment and moves_per_hour (the shared pool) or "
+                             "neither")
+        if self.equipment is None and not self.areas:
+            raise ValueError("give equipment and moves_per_hour (a shared pool) or areas")
+        return self
+
+    @property
+    def units(self) -> int:
+        """Handling units installed in all pools."""
+        return (self.equipment or 0) + sum(a.equipment for a in self.areas.values())
 
 
 class Zone(_Located):
@@ -119,14 +147,6 @@ class Zone(_Located):
 class Gateway(_Located):
     corridor: str = F(desc="corridor name for reporting (west, south, east, north)")
     international: bool = F(True, desc="cargo crossing here counts as international by default")
-
-
-class Lock(ScenarioModel):
-    name: str = F(desc="resource name, e.g. Three Gorges locks")
-    capacity: int = F(unit="vehicles", ge=1, desc="vehicles served at once")
-    hold_h: Dist = F(unit="h", desc="time a vehicle holds the resource (passage)")
-    position: float = F(0.5, unit="fraction", ge=0, le=1,
-                        desc="where along the link the resource sits")
 
 
 class Link(ScenarioModel):
@@ -177,6 +197,9 @@ class Service(ScenarioModel):
         "schedule", desc="departure rule: on schedule, when full, full or max wait")
     max_wait_h: float | None = F(None, unit="h", ge=0,
                                  desc="longest a vehicle waits to fill (full_or_max_wait)")
+    priority: int = F(0, unit="", ge=-100, le=100,
+                      desc="service class: higher goes first at positions, equipment and "
+                           "locks (express barges, block trains); ties first come first served")
     source: str = F("", desc="where the figures come from")
 
     @model_validator(mode="after")
@@ -361,8 +384,10 @@ def check_profile(factors: tuple[float, ...], name: str) -> None:
 #: The sections of a scenario file, in the order the field table lists them.
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("run", RunSettings), ("routing", RoutingSettings), ("hubs.<id>", Hub),
+    ("hubs.<id>.areas.<mode>", Area), ("hubs.<id>.depot", Depot),
     ("zones.<id>", Zone), ("gateways.<id>", Gateway), ("links[]", Link),
-    ("links[].lock", Lock), ("services[]", Service), ("demand[]", Demand),
+    ("links[].lock", Lock), ("links[].lock.closures[]", LockClosure),
+    ("services[]", Service), ("demand[]", Demand),
     ("targets[]", Target), ("disruptions[]", Disruption), ("growth", Growth),
     ("investments[]", Investment))
 

@@ -15,6 +15,7 @@ from hubsim.sim.cargo import Ledger
 from hubsim.sim.network import Leg
 from hubsim.sim.records import Recorder
 from hubsim.sim.state import NetworkState
+from hubsim.sim.streams import Streams
 from hubsim.sim.travel import Travel
 
 __all__ = ["Context"]
@@ -31,7 +32,9 @@ class Context:
     scn : Scenario
         The scenario simulated.
     seed : int
-        The run's seed (random streams are named and spawned from it).
+        The run's seed.
+    streams : Streams
+        The run's random streams, by purpose and id.
     warmup_h : float
         Warm-up length, h.
     rec : Recorder
@@ -53,6 +56,7 @@ class Context:
     env: simpy.Environment
     scn: Scenario
     seed: int
+    streams: Streams
     warmup_h: float
     rec: Recorder
     ledger: Ledger

@@ -24,7 +24,7 @@ from hubsim.scenario.schema import HOURS_PER_YEAR, Demand
 from hubsim.sim import records as R
 from hubsim.sim.cargo import AIR, CONTAINER, Consignment
 from hubsim.sim.context import Context
-from hubsim.sim.streams import stream
+from hubsim.sim.streams import demand_key
 
 __all__ = ["arrivals", "draw_sizes"]
 
@@ -38,11 +38,12 @@ def arrivals(ctx: Context, i: int,
     ``onward(c, gate_in)`` moves each new consignment on from its origin (``gate_in``: the
     origin is a hub, so the load enters its yard through the gate first).
     """
-    env, seed = ctx.env, ctx.seed
+    env = ctx.env
     dem = ctx.scn.demand[i]
-    size_rng = stream(seed, f"batch:{i}")
+    key = demand_key(ctx.scn.demand, i)
+    size_rng = ctx.streams("batch", key)
     sizes: list[float] = []
-    arrival = Sampler(Dist(dist="exponential", mean=1.0), stream(seed, f"arrivals:{i}"))
+    arrival = Sampler(Dist(dist="exponential", mean=1.0), ctx.streams("arrivals", key))
     make = _Maker(ctx, i)
     clock = _Rate(ctx, dem, ctx.state.rate_windows.get(i, []))
     gate_in = dem.origin in ctx.state.hubs

@@ -45,7 +45,6 @@ from dataclasses import dataclass
 import simpy
 
 from hubsim.errors import ConservationError
-from hubsim.scenario.distributions import Dist, Sampler
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.cargo import Ledger
 from hubsim.sim.context import Context
@@ -56,9 +55,9 @@ from hubsim.sim.network import build_network, route_table
 from hubsim.sim.records import Recorder
 from hubsim.sim.services import Services, build_queues
 from hubsim.sim.state import NetworkState
-from hubsim.sim.streams import stream
+from hubsim.sim.streams import Streams
 from hubsim.sim.timeline import schedule
-from hubsim.sim.travel import Travel, build_locks, build_transit
+from hubsim.sim.travel import Travel, build_locks, build_returns, build_transit
 from hubsim.sim.trucks import Trucks
 
 __all__ = ["ConservationError", "EngineOutput", "run_engine"]
@@ -109,15 +108,15 @@ class _Engine:
             link_idx[(lk.to, lk.from_, lk.mode)] = i
         link_names = [f"{lk.from_}-{lk.to}:{lk.mode}" for lk in scn.links]
         self.rec = rec = Recorder(node_names, link_names, [s.id for s in scn.services])
-        unit_exp = Sampler(Dist(dist="exponential", mean=1.0), stream(seed, "unit-exponential"))
-        hubs = build_hubs(scn, env, seed, node_idx, rec.event, unit_exp)
-        transit = build_transit(scn, seed)
-        locks = build_locks(scn, env, seed)
+        self.streams = streams = Streams(seed)
+        hubs = build_hubs(scn, env, streams, node_idx, rec.event)
+        transit = build_transit(scn, streams)
+        locks = build_locks(scn, env, streams)
         self.state = state = NetworkState(env, scn.services, hubs, locks, len(scn.links))
         self.ledger = ledger = Ledger(env, rec.event)
-        travel = Travel(env, rec.event, state, transit)
-        self.ctx = ctx = Context(env, scn, seed, warmup_h, rec, ledger, state, travel, node_idx,
-                                 link_idx, routes)
+        travel = Travel(env, rec.event, state, transit, build_returns(scn, streams, link_idx))
+        self.ctx = ctx = Context(env, scn, seed, streams, warmup_h, rec, ledger, state, travel,
+                                 node_idx, link_idx, routes)
         queues = build_queues(scn)
         self.flow = flow = Flow(ctx, queues, Trucks(ctx))
         self.services = Services(ctx, queues, onward=flow.start)
@@ -126,7 +125,7 @@ class _Engine:
     def start(self) -> None:
         """Register the disruptions and investments, then start the arrival and departure
         processes (in that order: the arrivals read the demand shocks the timeline sets up)."""
-        schedule(self.state, self.scn, self.seed, self.warmup_h, self.horizon_h)
+        schedule(self.state, self.scn, self.streams, self.warmup_h, self.horizon_h)
         for i in range(len(self.scn.demand)):
             self.env.process(arrivals(self.ctx, i, self.flow.start))
         self.services.start()

@@ -1,6 +1,6 @@
 """Flat, compact event records written by the engine and handed to analysis as DataFrames.
 
-Three tables, all append-only while the simulation runs (typed ``array.array`` columns, about
+Five tables, all append-only while the simulation runs (typed ``array.array`` columns, about
 40 bytes per event) and immutable afterwards:
 
 ``events``
@@ -15,6 +15,17 @@ Three tables, all append-only while the simulation runs (typed ``array.array`` c
     one row per vehicle departure: ``trip``, ``service``, ``link``, ``from``, ``to``,
     ``scheduled_h``, ``depart_h``, ``arrive_h`` (NaN while under way), ``load``, ``capacity``
     (both in the service's unit: TEU or t), ``vehicles`` (trucks for on-demand loads).
+``handling``
+    one row per vehicle loaded or discharged at a hub: ``node``, ``link`` (the vehicle's link:
+    its mode names the area), ``service``, ``trip`` (-1 for a truck's loading), ``op``
+    (``lift_on`` or ``lift_off``), ``request_h`` (ready for handling: after any wait for yard
+    room), ``position_h`` (took a berth, track, lane or stand), ``start_h`` (took its units;
+    handling starts), ``end_h``, ``units``, ``moves``, ``load`` (TEU or t).
+``lock_passages``
+    one row per ship through a lockage-model lock: ``link``, ``direction`` (0: the link's from
+    -> to, 1: back), ``service`` (missing for other traffic), ``trip`` (-1 for other traffic),
+    ``priority``, ``arrive_h`` (joined the queue), ``enter_h`` (its lockage started),
+    ``exit_h``.
 
 Meaning of ``wait_h`` and ``dur_h`` per event:
 
@@ -28,7 +39,7 @@ lift_on    queueing for handling equipment   this load's share of the handling t
 ready      0                                 dwell + clearance just finished
 depart     time at the node before departure 0
 arrive     0                                 time on the vehicle (depart to arrive)
-overflow   0                                 0 (discharged beyond yard capacity)
+depot      0                                 0 (stored off-dock: the yard was full)
 delivered  0                                 door-to-door time (created to delivered)
 held       time held (link closed: until it  0; ``link`` is the closed link, ``trip`` the
            reopens)                          vehicle when stopped on the way (else -1)
@@ -37,6 +48,9 @@ cancelled  0                                 0; one per departure not run becaus
                                              load left waiting in that direction
 rerouted   0                                 0; ``link`` is the closed link it avoids (its
                                              new route is in force from this node)
+yard_wait  time its vehicle waited for yard room 0; at anchorage, a holding siding or the gate
+           (at ``node``, before discharge)
+lock       wait for a lockage (queue)            time through the lock
 ========== ================================= ===========================================
 """
 
@@ -49,12 +63,14 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["EVENT_NAMES", "EventFn", "Recorder"]
+__all__ = ["EVENT_NAMES", "HANDLING_OPS", "EventFn", "Recorder"]
 
 EVENT_NAMES = ("generated", "split", "lift_off", "lift_on", "ready", "depart", "arrive",
-               "overflow", "delivered", "held", "cancelled", "rerouted")
-(GENERATED, SPLIT, LIFT_OFF, LIFT_ON, READY, DEPART, ARRIVE, OVERFLOW, DELIVERED, HELD,
- CANCELLED, REROUTED) = range(12)
+               "depot", "delivered", "held", "cancelled", "rerouted", "yard_wait", "lock")
+(GENERATED, SPLIT, LIFT_OFF, LIFT_ON, READY, DEPART, ARRIVE, DEPOT, DELIVERED, HELD,
+ CANCELLED, REROUTED, YARD_WAIT, LOCK) = range(14)
+#: ``op`` codes of the ``handling`` table.
+HANDLING_OPS = ("lift_on", "lift_off")
 
 #: ``event(t_h, event, cid, node, link, service, trip, teu, tonnes, wait_h, dur_h)``: append one
 #: row to the ``events`` table (codes as in the table above; -1 for none).
@@ -76,6 +92,10 @@ class Recorder:
         self._cons_f = array("d")  # created_h, teu, tonnes
         self._trips_i = array("i")  # trip, service, link, from, to, vehicles
         self._trips_f = array("d")  # scheduled_h, depart_h, arrive_h, load, capacity
+        self._hand_i = array("i")  # node, link, service, trip, op, units, moves
+        self._hand_f = array("d")  # request_h, position_h, start_h, end_h, load
+        self._lock_i = array("i")  # link, direction, service, trip, priority
+        self._lock_f = array("d")  # arrive_h, enter_h, exit_h
         t_append, i_extend, v_extend = self._t.append, self._ints.extend, self._vals.extend
 
         def event(t: float, ev: int, cid: int, node: int, link: int, service: int, trip: int,
@@ -101,6 +121,20 @@ class Recorder:
 
     def arrived(self, row: int, t: float) -> None:
         self._trips_f[row * 5 + 2] = t
+
+    def handling(self, node: int, link: int, service: int, trip: int, op: int, request: float,
+                 position: float, start: float, end: float, units: int, moves: int,
+                 load: float) -> None:
+        """Record one vehicle's loading (``op`` 0) or discharge (``op`` 1) at a hub."""
+        self._hand_i.extend((node, link, service, trip, op, units, moves))
+        self._hand_f.extend((request, position, start, end, load))
+
+    def lock_passage(self, link: int, direction: int, service: int, trip: int, priority: int,
+                     arrive: float, enter: float, exit_: float) -> None:
+        """Record one ship's passage through a lockage-model lock (service -1: other
+        traffic)."""
+        self._lock_i.extend((link, direction, service, trip, priority))
+        self._lock_f.extend((arrive, enter, exit_))
 
     @property
     def n_events(self) -> int:
@@ -181,4 +215,26 @@ class Recorder:
             "to": self._categorical(ti[:, 4], self.node_names),
             "scheduled_h": tf[:, 0], "depart_h": tf[:, 1], "arrive_h": tf[:, 2],
             "load": tf[:, 3], "capacity": tf[:, 4], "vehicles": ti[:, 5],
+        })
+
+    def handling_frame(self) -> pd.DataFrame:
+        hi = self._rows(self._hand_i, 7, np.int32)
+        hf = self._rows(self._hand_f, 5, np.float64)
+        return pd.DataFrame({
+            "node": self._categorical(hi[:, 0], self.node_names),
+            "link": self._categorical(hi[:, 1], self.link_names),
+            "service": self._categorical(hi[:, 2], self.service_names),
+            "trip": hi[:, 3], "op": self._categorical(hi[:, 4], HANDLING_OPS),
+            "request_h": hf[:, 0], "position_h": hf[:, 1], "start_h": hf[:, 2],
+            "end_h": hf[:, 3], "units": hi[:, 5], "moves": hi[:, 6], "load": hf[:, 4],
+        })
+
+    def lock_passages_frame(self) -> pd.DataFrame:
+        li = self._rows(self._lock_i, 5, np.int32)
+        lf = self._rows(self._lock_f, 3, np.float64)
+        return pd.DataFrame({
+            "link": self._categorical(li[:, 0], self.link_names), "direction": li[:, 1],
+            "service": self._categorical(li[:, 2], self.service_names), "trip": li[:, 3],
+            "priority": li[:, 4], "arrive_h": lf[:, 0], "enter_h": lf[:, 1],
+            "exit_h": lf[:, 2],
         })

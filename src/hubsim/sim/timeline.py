@@ -23,7 +23,7 @@ from hubsim.scenario.disruptions import demand_matches, link_of, windows_h
 from hubsim.scenario.distributions import Sampler
 from hubsim.scenario.schema import Disruption, Investment, Scenario
 from hubsim.sim.state import NetworkState
-from hubsim.sim.streams import stream
+from hubsim.sim.streams import Streams
 
 __all__ = ["schedule"]
 
@@ -31,7 +31,7 @@ _T = TypeVar("_T")
 Window = tuple[float, float]  # (start h, end h)
 
 
-def schedule(state: NetworkState, scn: Scenario, seed: int, warmup_h: float,
+def schedule(state: NetworkState, scn: Scenario, streams: Streams, warmup_h: float,
              horizon_h: float) -> None:
     """Register every disruption and investment of ``scn`` with ``state``.
 
@@ -41,8 +41,8 @@ def schedule(state: NetworkState, scn: Scenario, seed: int, warmup_h: float,
         The engine's network state (its clock runs the window processes).
     scn : Scenario
         The scenario simulated.
-    seed : int
-        The run's seed (``lock_wait:<n>`` streams of passage times).
+    streams : Streams
+        The run's random streams (``lock_wait:<n>``: passage times).
     warmup_h, horizon_h : float
         Warm-up and run length, h (windows are clipped to the run).
     """
@@ -50,15 +50,15 @@ def schedule(state: NetworkState, scn: Scenario, seed: int, warmup_h: float,
     for n, d in enumerate(scn.disruptions):
         wins = windows_h(d.start_day, d.end_day, d.every_days, warmup_h, horizon_h)
         if wins:
-            _disruption(state, windows, scn, seed, n, d, wins, horizon_h)
+            _disruption(state, windows, scn, streams, n, d, wins, horizon_h)
     for inv in scn.investments:
         t = max(0.0, warmup_h + 24.0 * inv.from_day)
         if t < horizon_h:
             _investment(state, windows, scn, inv, t, horizon_h)
 
 
-def _disruption(state: NetworkState, windows: _Windows, scn: Scenario, seed: int, n: int,
-                d: Disruption, wins: list[Window], horizon_h: float) -> None:
+def _disruption(state: NetworkState, windows: _Windows, scn: Scenario, streams: Streams,
+                n: int, d: Disruption, wins: list[Window], horizon_h: float) -> None:
     """Register disruption ``n`` (``d``), open in ``wins``."""
     if d.kind == "demand_shock":
         factor = _given(d.factor, n, "factor")
@@ -84,7 +84,7 @@ def _disruption(state: NetworkState, windows: _Windows, scn: Scenario, seed: int
             _factor_windows(state, windows, ("clearance", hid), factor, wins, horizon_h)
     elif d.kind == "lock_wait":
         link = _link(scn, d, n)
-        sampler = Sampler(_given(d.hold_h, n, "hold_h"), stream(seed, f"lock_wait:{n}"))
+        sampler = Sampler(_given(d.hold_h, n, "hold_h"), streams("lock_wait", str(n)))
         _at(state.env, horizon_h, wins, lambda: windows.lock(link, sampler),
             lambda: windows.unlock(link, sampler))
 

@@ -1,7 +1,8 @@
 """Vehicles on links: transit times, standing still while a link is closed, passing a lock.
 
-Each link has its own ``transit:<link index>`` stream of transit times (hours); a vehicle draws
-one per run along the link, loaded or empty. A vehicle on a link with outages stops where it is
+Each link has its own ``transit:<link>`` stream of transit times (hours): a vehicle draws one
+per run along the link; an empty vehicle running back draws from its service's
+``return:<service>`` stream, so the loaded runs' draws do not depend on the empty ones. A vehicle on a link with outages stops where it is
 while the link is closed (a ``held`` event per consignment on board each time). A scheduled
 vehicle on a link with a lock queues for the lock where it sits along the link and holds it for
 the passage time in force.
@@ -16,36 +17,50 @@ import simpy
 
 from hubsim.errors import ScenarioError
 from hubsim.scenario.distributions import Dist, Sampler
-from hubsim.scenario.schema import Scenario
+from hubsim.scenario.schema import Link, Scenario
 from hubsim.sim import records as R
 from hubsim.sim.cargo import Consignment
 from hubsim.sim.records import EventFn
 from hubsim.sim.state import Lock, NetworkState
-from hubsim.sim.streams import stream
+from hubsim.sim.streams import Streams, link_key
 
 __all__ = ["Travel", "build_locks", "build_transit"]
 
 
-def build_transit(scn: Scenario, seed: int) -> dict[int, Sampler]:
-    """A transit-time sampler (hours) per link index: the link's ``transit_h``, or exactly
-    ``distance_km / speed_kmh``."""
-    transit: dict[int, Sampler] = {}
-    for i, lk in enumerate(scn.links):
-        if lk.transit_h is not None:
-            dist = lk.transit_h
-        elif lk.speed_kmh is not None:
-            dist = Dist(mean=lk.distance_km / lk.speed_kmh)
-        else:  # the schema requires one of the two
-            raise ScenarioError(f"links[{i}]: give one of transit_h and speed_kmh")
-        transit[i] = Sampler(dist, stream(seed, f"transit:{i}"))
-    return transit
+def _transit_dist(i: int, lk: Link) -> Dist:
+    """Link ``i``'s transit time: its ``transit_h``, or exactly ``distance_km / speed_kmh``."""
+    if lk.transit_h is not None:
+        return lk.transit_h
+    if lk.speed_kmh is not None:
+        return Dist(mean=lk.distance_km / lk.speed_kmh)
+    # the schema requires one of the two
+    raise ScenarioError(f"links[{i}]: give one of transit_h and speed_kmh")
 
 
-def build_locks(scn: Scenario, env: simpy.Environment, seed: int) -> dict[int, Lock]:
+def build_transit(scn: Scenario, streams: Streams) -> dict[int, Sampler]:
+    """A transit-time sampler (hours) per link index, each on its ``transit:<link>`` stream."""
+    return {i: Sampler(_transit_dist(i, lk), streams("transit", link_key(lk)))
+            for i, lk in enumerate(scn.links)}
+
+
+def build_returns(scn: Scenario, streams: Streams,
+                  link_idx: dict[tuple[str, str, str], int]) -> dict[int, Sampler]:
+    """Per service with a finite fleet that runs back empty (one-way scheduled services and
+    on-demand services): the transit time of its link on its own ``return:<service>``
+    stream, h."""
+    out: dict[int, Sampler] = {}
+    for j, svc in enumerate(scn.services):
+        if svc.fleet and (svc.on_demand or not svc.bidirectional):
+            i = link_idx[(svc.from_, svc.to, svc.mode)]
+            out[j] = Sampler(_transit_dist(i, scn.links[i]), streams("return", svc.id))
+    return out
+
+
+def build_locks(scn: Scenario, env: simpy.Environment, streams: Streams) -> dict[int, Lock]:
     """A :class:`~hubsim.sim.state.Lock` per link index that has one, with its ``lock:<link>``
     passage-time stream."""
     return {i: Lock(simpy.Resource(env, capacity=lk.lock.capacity),
-                    Sampler(lk.lock.hold_h, stream(seed, f"lock:{i}")), lk.lock.position,
+                    Sampler(lk.lock.hold_h, streams("lock", link_key(lk))), lk.lock.position,
                     lk.from_)
             for i, lk in enumerate(scn.links) if lk.lock is not None}
 
@@ -63,18 +78,25 @@ class Travel:
         Outage windows and locks.
     transit : dict of int to Sampler
         Transit time per link index, h (:func:`build_transit`).
+    returns : dict of int to Sampler
+        Empty runs back per service index, h (:func:`build_returns`).
     """
 
     def __init__(self, env: simpy.Environment, event: EventFn, state: NetworkState,
-                 transit: dict[int, Sampler]) -> None:
+                 transit: dict[int, Sampler], returns: dict[int, Sampler]) -> None:
         self.env = env
         self.event = event
         self.state = state
         self.transit = transit
+        self.returns = returns
 
     def draw(self, link: int) -> float:
         """The next transit time on ``link``, h."""
         return self.transit[link]()
+
+    def draw_return(self, service: int) -> float:
+        """The next empty run back of service ``service``'s vehicles, h."""
+        return self.returns[service]()
 
     def move(self, link: int, duration: float, load: list[Consignment], service: int,
              trip: int, node: int) -> Generator[simpy.Event, Any, None]:
