@@ -47,8 +47,8 @@ class Consignment:
     created, since : float
         Hours since the start: when it was generated; when it arrived at its node (or was
         generated there).
-    overflow : bool
-        Stored in its hub's overflow area rather than the yard.
+    depot : bool
+        Stored in its hub's off-dock depot rather than the yard.
     demand : int
         Index of the demand row that generated it.
     cargo : int
@@ -66,7 +66,7 @@ class Consignment:
     dest: str
     created: float
     since: float
-    overflow: bool
+    depot: bool
     demand: int
     cargo: int
 

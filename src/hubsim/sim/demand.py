@@ -162,7 +162,7 @@ class _Maker:
             cid=ledger.new_cid(), load=load, teu=load if container else 0.0,
             tonnes=load * self.tonnes_per_teu if container else load, intl=self.intl,
             route=self.route, leg=0, node=self.origin, dest=self.dest, created=now, since=now,
-            overflow=False, demand=self.i, cargo=CONTAINER if container else AIR)
+            depot=False, demand=self.i, cargo=CONTAINER if container else AIR)
         ledger.generated[0] += c.teu
         ledger.generated[1] += c.tonnes
         ctx.rec.consignment(c.cid, -1, self.i, self.o_idx, self.d_idx, c.cargo, self.intl, now,

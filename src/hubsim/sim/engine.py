@@ -6,23 +6,25 @@ module:
 * **Demand** (:mod:`hubsim.sim.demand`): each demand row generates consignments as the clock
   runs (Poisson, piecewise-constant monthly rate); a consignment
   (:mod:`hubsim.sim.cargo`) is a batch of boxes with one origin, destination and route.
-* **Hubs** (:mod:`hubsim.sim.hubs`) hold handling equipment (one unit per lift operation, held
-  for load / moves_per_hour) and a yard (both :class:`hubsim.sim.slots.Slots`). Yard-full
-  policy: a truck at the gate waits until there is room; a scheduled vehicle always
-  discharges and what does not fit goes to overflow storage (an ``overflow`` event), so a
-  full yard can never deadlock vehicles. Transferring loads then dwell (``dwell_h``, plus
-  ``clearance_h`` where an international load enters or leaves the region) before they are
-  ready for the next leg (:mod:`hubsim.sim.flow`).
+* **Hubs** (:mod:`hubsim.sim.hubs`) handle each vehicle in the area of its mode
+  (:mod:`hubsim.sim.terminals`: a berth, track, lane or stand, then between ``min_units`` and
+  ``max_units`` handling units; the load's moves over the units' rate, paused outside the open
+  hours) and keep a yard that pushes back: a vehicle waits at anchorage or a holding siding,
+  a truck at the gate, until its load fits (``yard_wait`` events), or a depot takes it
+  (``depot``). Nothing is stored beyond capacity, so a yard full of loads that only vehicles
+  stuck outside it could take away stays full: a gridlock shows as growing ``yard_wait``.
+  Transferring loads then dwell (``dwell_h``, plus ``clearance_h`` where an international load
+  enters or leaves the region) before they are ready for the next leg (:mod:`hubsim.sim.flow`).
 * **Scheduled services** (:mod:`hubsim.sim.services`) depart per direction on a headway; with
   a finite fleet a departure waits for a vehicle at that end (missed slots are skipped). At
   its slot a vehicle takes ready consignments first come first served up to capacity
   (splitting the last one); it then loads, in its own process so the timetable keeps its
-  slots, with one equipment hold sized by the whole load (the taken consignments stay at the
-  node until it departs), travels (optionally through a lock resource,
-  :mod:`hubsim.sim.travel`), discharges with one hold, and stays at the far end for the
-  return service (or runs back empty when one-way).
+  slots (the taken consignments stay at the node until it departs), leaves when its link is
+  open, travels (optionally through a lock, :mod:`hubsim.sim.travel`), waits for yard room,
+  is discharged, and stays at the far end for the return service (or runs back empty when
+  one-way). Its service's ``priority`` applies at positions, units, yard room and locks.
 * **On-demand services** (trucks, :mod:`hubsim.sim.trucks`) take ceil(load / capacity)
-  vehicles from the fleet at once and return them empty after delivery.
+  vehicles from the fleet at once and return exactly those, empty, after delivery.
 * **Disruptions and investments** (:mod:`hubsim.sim.timeline`) change the network state
   (:mod:`hubsim.sim.state`) at the edges of their windows. On a closed link scheduled
   departures are cancelled (``cancelled`` events), loads wait at the node (or, with

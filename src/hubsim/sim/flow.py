@@ -79,6 +79,8 @@ class Flow:
                 if c.intl and (self.gateway_edge[link] or (
                         c.leg > 0 and self._prev_gateway(c))):
                     d += hub.clearance()
+                if c.depot:
+                    d += hub.depot_extra_h
                 if d > 0:
                     yield env.timeout(d)
                 self.event(env.now, R.READY, c.cid, hub.idx, -1, -1, -1, c.teu, c.tonnes, 0.0, d)

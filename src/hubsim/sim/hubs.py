@@ -1,32 +1,46 @@
-"""Hubs: handling equipment, the yard and its overflow, opening hours, dwell and clearance.
+"""Hubs: terminal areas, the yard that pushes back, the depot, dwell and clearance.
 
-A hub holds handling units (one per lift operation, held for ``load / moves_per_hour`` hours,
-or an exponential time with that mean) and a yard, both :class:`~hubsim.sim.slots.Slots`.
-Handling starts only inside the opening hours. Yard-full policy: a truck at the gate waits
-until there is room; a scheduled vehicle always discharges and what does not fit goes to
-overflow storage (an ``overflow`` event), so a full yard can never deadlock vehicles.
-Disruptions and investments change the working units, the yard size and the clearance times
-through :class:`hubsim.sim.state.NetworkState`.
+A hub handles each vehicle in the area of the vehicle's mode (:mod:`hubsim.sim.terminals`:
+positions, units per vehicle, moves, pauses outside the open hours).
+
+Its yard holds what waits there to move on, in TEU (air cargo: tonnes). Room is taken
+before a load comes in and given back when it leaves on a vehicle:
+
+* a vehicle bringing loads that move on from here waits before handling (at anchorage, on a
+  holding siding) until its whole load fits; vehicles come before trucks and among vehicles
+  higher ``priority`` first, then first come first served;
+* a truck load waits at the gate until it fits;
+* with a depot, a vehicle whose load does not fit the yard on arrival stores it off-dock when
+  the depot has room (a ``depot`` event per load, cost per TEU and ``extra_h`` before it is
+  ready) instead of waiting.
+
+Every wait for room is a ``yard_wait`` event per load with its length. Nothing is stored
+beyond capacity. Disruptions and investments change the working units, the yard and the
+clearance times through :class:`hubsim.sim.state.NetworkState`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
 
 from hubsim.scenario.distributions import Sampler
+from hubsim.scenario.fields import MODES
 from hubsim.scenario.schema import Scenario
 from hubsim.sim import records as R
 from hubsim.sim.cargo import Consignment
 from hubsim.sim.records import EventFn
 from hubsim.sim.slots import Slots
-from hubsim.sim.streams import Scaled, stream
+from hubsim.sim.streams import Scaled, Streams
+from hubsim.sim.terminals import Area
 
-__all__ = ["Hub", "build_hubs"]
+__all__ = ["GATE_PRIORITY", "Hub", "build_hubs"]
+
+#: Yard priority of a truck at the gate: below every vehicle (service priorities are -100-100).
+GATE_PRIORITY = -1000
 
 
 @dataclass(slots=True, eq=False)
@@ -41,109 +55,96 @@ class Hub:
         The run's clock (hours).
     event : EventFn
         The recorder's event writer.
-    unit_exp : Sampler
-        Unit-mean exponential draws, one stream shared by every hub (exponential handling).
-    cranes : Slots
-        Handling units working now (one per lift operation).
+    areas : dict of str to Area
+        The area handling each mode the hub serves (several modes may share the shared pool).
+    pools : list of Area
+        Every distinct area, the shared pool included (what disruptions scale).
     yard : Slots
         Yard space, TEU (air cargo: tonnes).
-    rate : float
-        Handling rate of one unit, TEU/h (air cargo: t/h).
-    exponential : bool
-        Handling time is exponential with mean load / rate (else exactly load / rate).
-    open, close : float
-        Opening hours, hours of the day: handling starts only inside ``[open, close)``.
+    depot : Slots or None
+        Off-dock depot space, TEU.
+    depot_extra_h : float
+        Extra time before a load stored in the depot is ready, h.
     dwell : Sampler
         Yard dwell of a transferring load before it is ready, h.
     base_clearance : Sampler
         Clearance time of an international load entering or leaving the region here, h.
     clearance : callable
         Clearance time in force now, h (``base_clearance`` times a disruption's factor).
-    equipment : int
-        Handling units installed (investments add to it).
-    overflow : float
-        Load stored beyond the yard's capacity now, TEU (air cargo: t).
-    crane_share : float
-        Share of ``equipment`` working (hub_capacity disruptions), 0-1.
     """
 
     idx: int
     env: simpy.Environment
     event: EventFn
-    unit_exp: Sampler
-    cranes: Slots
+    areas: dict[str, Area]
+    pools: list[Area]
     yard: Slots
-    rate: float
-    exponential: bool
-    open: float
-    close: float
+    depot: Slots | None
+    depot_extra_h: float
     dwell: Sampler
     base_clearance: Sampler
     clearance: Callable[[], float]
-    equipment: int
-    overflow: float = 0.0
-    crane_share: float = 1.0
+    named: dict[str, Area] = field(default_factory=dict)
 
-    def handle(self, load: float) -> Generator[simpy.Event, Any, tuple[float, float]]:
-        """Hold one handling unit for ``load``; returns (queue wait, handling time), hours."""
-        env = self.env
-        if self.close - self.open < 24.0:
-            hod = env.now % 24.0
-            if not (self.open <= hod < self.close):
-                yield env.timeout((self.open - hod) % 24.0)
-        t0 = env.now
-        grant = self.cranes.acquire()
+    # ---------------------------------------------------------------- the yard
+    def admit(self, take: list[Consignment], link: int, service: int, trip: int,
+              priority: int) -> Generator[simpy.Event, Any, None]:
+        """Room for the loads of ``take`` that move on from here (a vehicle about to
+        discharge): yard, else depot, else wait for the yard (``yard_wait`` events)."""
+        load = sum(c.load for c in take)
+        if load <= 0:
+            return
+        yard = self.yard
+        depot = self.depot
+        if depot is not None and (yard.waiters or yard.used + load > yard.capacity + 1e-9) \
+                and depot.used + load <= depot.capacity + 1e-9:
+            depot.used += load
+            for c in take:
+                c.depot = True
+                self.event(self.env.now, R.DEPOT, c.cid, self.idx, link, service, trip, c.teu,
+                           c.tonnes, 0.0, 0.0)
+            return
+        t0 = self.env.now
+        grant = yard.acquire(load, priority)
         if grant is not None:
             yield grant
-        wait = env.now - t0
-        dur = load / self.rate
-        if self.exponential:
-            dur *= self.unit_exp()
-        yield env.timeout(dur)
-        self.cranes.release()
-        return wait, dur
+            wait = self.env.now - t0
+            for c in take:
+                self.event(self.env.now, R.YARD_WAIT, c.cid, self.idx, link, service, trip,
+                           c.teu, c.tonnes, wait, 0.0)
 
-    def yard_in(self, c: Consignment) -> None:
-        """Discharge from a vehicle: never waits; beyond capacity goes to overflow."""
-        if self.yard.used + c.load <= self.yard.capacity:
-            self.yard.used += c.load  # discharge goes ahead of trucks waiting at the gate
-            c.overflow = False
-        else:
-            self.overflow += c.load
-            c.overflow = True
-            self.event(self.env.now, R.OVERFLOW, c.cid, self.idx, -1, -1, -1, c.teu, c.tonnes,
-                       0.0, 0.0)
+    def gate_in(self, c: Consignment, link: int = -1,
+                service: int = -1) -> Generator[simpy.Event, Any, None]:
+        """A truck load enters the yard: waits at the gate while it does not fit (a
+        ``yard_wait`` event when it waited)."""
+        t0 = self.env.now
+        grant = self.yard.acquire(c.load, GATE_PRIORITY)
+        if grant is not None:
+            yield grant
+            self.event(self.env.now, R.YARD_WAIT, c.cid, self.idx, link, service, -1, c.teu,
+                       c.tonnes, self.env.now - t0, 0.0)
 
     def yard_out(self, c: Consignment) -> None:
-        """``c`` leaves the yard (or the overflow area) on a vehicle."""
-        if c.overflow:
-            self.overflow -= c.load
-            c.overflow = False
+        """``c`` leaves the yard (or the depot) on a vehicle."""
+        if c.depot:
+            c.depot = False
+            if self.depot is not None:
+                self.depot.release(c.load)
         else:
             self.yard.release(c.load)
 
-    def gate_in(self, c: Consignment) -> Generator[simpy.Event, Any, None]:
-        """A truck load enters the yard: waits at the gate while the yard is full."""
-        if c.load > self.yard.capacity:
-            self.yard_in(c)  # can never fit: straight to overflow
-        else:
-            grant = self.yard.acquire(c.load)
-            if grant is not None:
-                yield grant
-            c.overflow = False
-
+    # ---------------------------------------------------------------- changes
     def set_crane_share(self, share: float) -> None:
-        """Let ``share`` (0-1) of the installed units work, rounded to the nearest unit."""
-        self.crane_share = share
-        self._resize_cranes()
+        """Let ``share`` (0-1) of every pool's installed units work."""
+        for pool in self.pools:
+            pool.set_share(share)
 
-    def add_equipment(self, n: int) -> None:
-        """Install ``n`` more handling units (the working share applies to them too)."""
-        self.equipment += n
-        self._resize_cranes()
+    def add_equipment(self, n: int, area: str | None = None) -> None:
+        """Install ``n`` more units in ``area`` (None: the shared pool)."""
+        self.named[area or "shared"].add_equipment(n)
 
     def add_yard(self, teu: float) -> None:
-        """Enlarge the yard by ``teu`` TEU; loads waiting at the gate that now fit enter."""
+        """Enlarge the yard by ``teu`` TEU; loads waiting for room that now fit come in."""
         self.yard.resize(self.yard.capacity + teu)
 
     def set_clearance_factor(self, factor: float) -> None:
@@ -153,23 +154,32 @@ class Hub:
         else:
             self.clearance = Scaled(self.base_clearance, factor)
 
-    def _resize_cranes(self) -> None:
-        self.cranes.resize(math.floor(self.equipment * self.crane_share + 0.5))
 
-
-def build_hubs(scn: Scenario, env: simpy.Environment, seed: int, node_idx: dict[str, int],
-               event: EventFn, unit_exp: Sampler) -> dict[str, Hub]:
-    """One :class:`Hub` per scenario hub, keyed by hub id, in the scenario's order; each with its
-    own ``dwell:<hub>`` and ``clearance:<hub>`` random streams."""
+def build_hubs(scn: Scenario, env: simpy.Environment, streams: Streams,
+               node_idx: dict[str, int], event: EventFn) -> dict[str, Hub]:
+    """One :class:`Hub` per scenario hub, keyed by hub id, in the scenario's order; each with
+    its own ``dwell:<hub>``, ``clearance:<hub>`` and ``handling:<hub>:<area>`` streams."""
     hubs: dict[str, Hub] = {}
     for hid, hub in scn.hubs.items():
-        dwell = Sampler(hub.dwell_h, stream(seed, f"dwell:{hid}"))
-        clearance = Sampler(hub.clearance_h, stream(seed, f"clearance:{hid}"))
         open_h, close_h = hub.open_hours
+        exponential = hub.handling == "exponential"
+        named: dict[str, Area] = {}
+        if hub.equipment is not None and hub.moves_per_hour is not None:
+            named["shared"] = Area(env, "shared", None, hub.equipment, hub.moves_per_hour, 1, 1,
+                                   hub.teu_per_move, exponential,
+                                   streams("handling", f"{hid}:shared"), open_h, close_h)
+        for mode, a in hub.areas.items():
+            named[mode] = Area(env, mode, a.positions, a.equipment, a.moves_per_hour,
+                               a.min_units, a.max_units, hub.teu_per_move, exponential,
+                               streams("handling", f"{hid}:{mode}"), open_h, close_h)
+        areas = {m: named.get(m, named.get("shared")) for m in MODES}
+        dwell = Sampler(hub.dwell_h, streams("dwell", hid))
+        clearance = Sampler(hub.clearance_h, streams("clearance", hid))
         hubs[hid] = Hub(
-            idx=node_idx[hid], env=env, event=event, unit_exp=unit_exp,
-            cranes=Slots(env, hub.equipment), yard=Slots(env, hub.yard_teu),
-            rate=hub.moves_per_hour, exponential=hub.handling == "exponential",
-            open=open_h, close=close_h,
-            dwell=dwell, base_clearance=clearance, clearance=clearance, equipment=hub.equipment)
+            idx=node_idx[hid], env=env, event=event,
+            areas={m: a for m, a in areas.items() if a is not None},
+            pools=list(named.values()), yard=Slots(env, hub.yard_teu),
+            depot=Slots(env, hub.depot.teu) if hub.depot is not None else None,
+            depot_extra_h=hub.depot.extra_h if hub.depot is not None else 0.0,
+            dwell=dwell, base_clearance=clearance, clearance=clearance, named=named)
     return hubs

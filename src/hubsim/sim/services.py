@@ -2,14 +2,23 @@
 
 Each scheduled service departs per direction on a headway (an investment may change it from a
 date). With a finite fleet a departure waits for a vehicle at that end (missed slots are
-skipped); the vehicles start split between the ends. On a closed link a departure is cancelled
-(a ``cancelled`` event) and its cargo waits. With the ``full`` rules the vehicle waits to fill
-(at most ``max_wait_h``). At its slot a vehicle takes ready consignments first come first
-served up to its capacity (times the link's low-water factor), splitting the last one; it then
-loads, in its own process so the timetable keeps its slots, with one equipment hold sized by
-the whole load (the taken consignments stay at the node until it departs), travels
-(:mod:`hubsim.sim.travel`), discharges with one hold, and stays at the far end for the return
-service (or runs back empty when one-way).
+skipped); the vehicles start split between the ends. On a link closed at the slot the
+departure is cancelled (a ``cancelled`` event) and its cargo waits. With the ``full`` rules
+the vehicle waits to fill (at most ``max_wait_h``). At its slot a vehicle takes ready
+consignments first come first served up to its capacity (times the link's low-water factor),
+splitting the last one; it then loads, in its own process so the timetable keeps its slots, in
+its hub area (:mod:`hubsim.sim.terminals`: a position, units, moves; the taken consignments
+stay at the node until it departs).
+
+**Loads aboard when the link closes.** The link is checked again when the loaded vehicle
+actually leaves: if it closed while the vehicle was loading, the vehicle leaves its position
+and waits at the node with its load aboard (a ``held`` event per load) until the link reopens,
+then departs; its loads are not put back in the queue or re-routed.
+
+It travels (:mod:`hubsim.sim.travel`); at the far end it waits (anchorage, holding siding) until
+the yard has room for what moves on from there (:meth:`hubsim.sim.hubs.Hub.admit`), is
+discharged in that hub's area, and stays there for the return service (or runs back empty when
+one-way). The service's ``priority`` applies at positions, units, yard room and locks.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from hubsim.sim.context import Context
 from hubsim.sim.hubs import Hub
 from hubsim.sim.slots import Slots
 
-__all__ = ["Queue", "QueueKey", "Services", "build_queues", "directions"]
+__all__ = ["Queue", "QueueKey", "Services", "build_queues", "directions", "handle", "wait_open"]
 
 #: ``(from node, to node, mode, cargo class)``: one direction of a link for one class of cargo.
 QueueKey = tuple[str, str, str, str]
@@ -211,7 +220,7 @@ class Services:
     def _split(self, c: Consignment, part: float, u: str) -> Consignment:
         """Cut ``part`` off ``c`` (which stays queued); the new piece goes on the vehicle."""
         frac = part / c.load
-        # the piece keeps c's overflow flag: overflow load is the sum over flagged consignments
+        # the piece keeps c's depot flag: depot load is the sum over flagged consignments
         p = replace(c, cid=self.ledger.new_cid(), load=part, teu=c.teu * frac,
                     tonnes=c.tonnes * frac)
         c.load -= part
@@ -231,14 +240,17 @@ class Services:
                  pools: dict[str, Slots] | None) -> Generator[simpy.Event, Any, None]:
         """One departure of service ``j``: load at ``u``, travel, discharge at ``v``."""
         env, event, ledger = self.env, self.event, self.ledger
+        svc = self.ctx.scn.services[j]
         hub = self.hubs.get(u)
         load = sum(c.load for c in take)
         if hub is not None and take:
-            yield from self._handle(hub, take, R.LIFT_ON, hub.idx, link, j, -1)
+            yield from self._handle(hub, svc.mode, take, R.LIFT_ON, hub.idx, link, j, -1,
+                                    svc.priority, env.now)
             for c in take:
                 hub.yard_out(c)
-        trip = ledger.new_trip()
         ui, vi = self.ctx.node_idx[u], self.ctx.node_idx[v]
+        yield from wait_open(self.ctx, link, take, ui, j)
+        trip = ledger.new_trip()
         row = self.ctx.rec.trip(trip, j, link, ui, vi, scheduled, env.now, load,
                                 self.ctx.scn.services[j].capacity, 1)
         at_node = ledger.at_node
@@ -248,28 +260,26 @@ class Services:
             del at_node[c.cid]
         ledger.on_vehicle[trip] = take
         t_dep = env.now
-        yield from self.ctx.travel.run(link, u, take, j, trip, ui)
+        yield from self.ctx.travel.run(link, u, take, j, trip, ui, priority=svc.priority)
         self.ctx.rec.arrived(row, env.now)
         for c in take:
             event(env.now, R.ARRIVE, c.cid, vi, link, j, trip, c.teu, c.tonnes, 0.0,
                   env.now - t_dep)
         hub = self.hubs.get(v)
         if hub is not None and take:
-            yield from self._handle(hub, take, R.LIFT_OFF, vi, link, j, trip)
+            yield from hub.admit([c for c in take if c.dest != v], link, j, trip, svc.priority)
+            yield from self._handle(hub, svc.mode, take, R.LIFT_OFF, vi, link, j, trip,
+                                    svc.priority, env.now)
         del ledger.on_vehicle[trip]
         self._discharged(take, v, vi)
         if pools is not None:
             yield from self._back(j, u, v, link, pools)
 
-    def _handle(self, hub: Hub, take: list[Consignment], kind: int, node: int, link: int,
-                j: int, trip: int) -> Generator[simpy.Event, Any, None]:
-        """One equipment hold for the whole load; a ``kind`` event (lift-on or lift-off) per
-        consignment with its share of the handling time."""
-        load = sum(c.load for c in take)
-        wait, dur = yield from hub.handle(load)
-        for c in take:
-            self.event(self.env.now, kind, c.cid, node, link, j, trip, c.teu, c.tonnes, wait,
-                       dur * c.load / load)
+    def _handle(self, hub: Hub, mode: str, take: list[Consignment], kind: int, node: int,
+                link: int, j: int, trip: int, priority: int,
+                request: float) -> Generator[simpy.Event, Any, None]:
+        """Load or discharge the vehicle in ``hub``'s area for ``mode``."""
+        yield from handle(self.ctx, hub, mode, take, kind, link, j, trip, priority, request)
 
     def _discharged(self, take: list[Consignment], v: str, vi: int) -> None:
         """The load is off the vehicle at ``v``: delivered, or into the yard to move on."""
@@ -281,8 +291,7 @@ class Services:
             if v == c.dest:
                 self.ledger.deliver(c, vi)
             else:
-                self.ledger.at_node[c.cid] = c
-                self.hubs[v].yard_in(c)  # a vehicle never passes through a zone or gateway
+                self.ledger.at_node[c.cid] = c  # its yard room was taken by Hub.admit
                 self.onward(c)
 
     def _back(self, j: int, u: str, v: str, link: int,
@@ -291,8 +300,39 @@ class Services:
         if self.ctx.scn.services[j].bidirectional:
             pools[v].release()
         else:
-            yield self.env.timeout(self.ctx.travel.draw(link))
+            yield self.env.timeout(self.ctx.travel.draw_return(j))
             pools[u].release()
+
+
+def handle(ctx: Context, hub: Hub, mode: str, take: list[Consignment], kind: int, link: int,
+           service: int, trip: int, priority: int,
+           request: float) -> Generator[simpy.Event, Any, None]:
+    """Load (``kind`` lift-on) or discharge (lift-off) one vehicle carrying ``take`` in the
+    hub's area for ``mode``: a ``handling`` row, and a ``kind`` event per consignment with the
+    wait for a position and units (from ``request``) and its share of the unit-hours worked."""
+    load = sum(c.load for c in take)
+    h = yield from hub.areas[mode].handle(load, priority)
+    ctx.rec.handling(hub.idx, link, service, trip, 0 if kind == R.LIFT_ON else 1, request,
+                     h.position_h, h.start_h, h.end_h, h.units, h.moves, load)
+    wait = h.start_h - request
+    busy = h.work_h * h.units
+    event, now = ctx.rec.event, ctx.env.now
+    for c in take:
+        event(now, kind, c.cid, hub.idx, link, service, trip, c.teu, c.tonnes, wait,
+              busy * c.load / load if load > 0 else 0.0)
+
+
+def wait_open(ctx: Context, link: int, load: list[Consignment], node: int,
+              service: int) -> Generator[simpy.Event, Any, None]:
+    """While ``link`` is closed the loads wait at node index ``node`` (a ``held`` event each,
+    per closure)."""
+    state, env = ctx.state, ctx.env
+    while state.link_closed[link]:
+        reopen = state.link_reopen[link]
+        for c in load:
+            ctx.rec.event(env.now, R.HELD, c.cid, node, link, service, -1, c.teu, c.tonnes,
+                          state.reopen_time(link) - env.now, 0.0)
+        yield reopen
 
 
 def _headway(svc: Service) -> float:

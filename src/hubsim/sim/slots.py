@@ -1,18 +1,21 @@
-"""A first-come-first-served counting resource for the engine's hot path.
+"""A counting resource with priorities for the engine's hot path.
 
 ``simpy.Resource`` and ``simpy.Container`` schedule an event even when a request is granted at
 once, and build a request object per use. Handling equipment, yard space and truck fleets are
 requested hundreds of thousands of times a simulated year and are usually free, so the engine
 uses :class:`Slots`: an immediate grant costs no event at all, and a waiting request is one
-plain ``simpy.Event`` succeeded by the release that makes room. Waiters are served strictly in
-arrival order (a large request at the head is not overtaken), as in ``simpy.Container``.
+plain ``simpy.Event`` succeeded by the release that makes room. Waiters are served by priority
+(higher first), then strictly in arrival order (a large request at the head is not overtaken,
+as in ``simpy.Container``); a new request is granted at once only when it fits and nobody of
+its priority or higher waits. With every priority 0 it is first come first served.
 
 The engine's equipment queue is verified against Erlang C in ``tests/``.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
+from itertools import count
 
 import simpy
 
@@ -31,35 +34,39 @@ class Slots:
     True
     """
 
-    __slots__ = ("capacity", "env", "used", "waiters")
+    __slots__ = ("_seq", "capacity", "env", "used", "waiters")
 
     def __init__(self, env: simpy.Environment, capacity: float, used: float = 0.0):
         self.env = env
         self.capacity = capacity
         self.used = used
-        self.waiters: deque[tuple[float, simpy.Event]] = deque()
+        #: heap of (-priority, arrival number, amount, event)
+        self.waiters: list[tuple[int, int, float, simpy.Event]] = []
+        self._seq = count()
 
     @property
     def free(self) -> float:
         """Units not taken now (negative while a reduced capacity is still over-used)."""
         return self.capacity - self.used
 
-    def acquire(self, amount: float = 1) -> simpy.Event | None:
+    def acquire(self, amount: float = 1, priority: int = 0) -> simpy.Event | None:
         """Take ``amount`` units: ``None`` when granted now, else an event that fires when
         granted (the units are then already taken)."""
-        if not self.waiters and self.used + amount <= self.capacity + 1e-9:
+        waiters = self.waiters
+        if (not waiters or waiters[0][0] > -priority) and \
+                self.used + amount <= self.capacity + 1e-9:
             self.used += amount
             return None
         ev = simpy.Event(self.env)
-        self.waiters.append((amount, ev))
+        heapq.heappush(waiters, (-priority, next(self._seq), amount, ev))
         return ev
 
     def release(self, amount: float = 1) -> None:
         """Return ``amount`` units and grant waiting requests that now fit, in order."""
         self.used -= amount
         waiters = self.waiters
-        while waiters and self.used + waiters[0][0] <= self.capacity + 1e-9:
-            need, ev = waiters.popleft()
+        while waiters and self.used + waiters[0][2] <= self.capacity + 1e-9:
+            need, ev = heapq.heappop(waiters)[2:]
             self.used += need
             ev.succeed()
 

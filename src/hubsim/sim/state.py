@@ -153,11 +153,13 @@ class NetworkState:
         """Clearance times at the hub are its base times times ``factor`` from now on."""
         self.hubs[hub].set_clearance_factor(factor)
 
-    def build_hub(self, hub: str, add_equipment: int | None, add_yard_teu: float | None) -> None:
-        """Install ``add_equipment`` handling units and ``add_yard_teu`` TEU of yard now."""
+    def build_hub(self, hub: str, add_equipment: int | None, add_yard_teu: float | None,
+                  area: str | None = None) -> None:
+        """Install ``add_equipment`` handling units (in ``area``; None: the shared pool) and
+        ``add_yard_teu`` TEU of yard now."""
         h = self.hubs[hub]
         if add_equipment:
-            h.add_equipment(add_equipment)
+            h.add_equipment(add_equipment, area)
         if add_yard_teu:
             h.add_yard(add_yard_teu)
 

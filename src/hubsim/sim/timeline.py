@@ -103,7 +103,7 @@ def _investment(state: NetworkState, windows: _Windows, scn: Scenario, inv: Inve
     if inv.hub is not None:
         hub = inv.hub
         _at(state.env, horizon_h, forever,
-            lambda: windows.build_hub(hub, inv.add_equipment, inv.add_yard_teu), None)
+            lambda: windows.build_hub(hub, inv.add_equipment, inv.add_yard_teu, inv.area), None)
         return
     j = next(k for k, s in enumerate(scn.services) if s.id == inv.service)
     if inv.per_week is not None and not scn.services[j].on_demand:
@@ -213,7 +213,7 @@ class _Windows:
         self.state.set_lock_passage(link, stack[-1])
 
     # investments
-    def build_hub(self, hub: str, add_equipment: int | None,
-                  add_yard_teu: float | None) -> None:
+    def build_hub(self, hub: str, add_equipment: int | None, add_yard_teu: float | None,
+                  area: str | None) -> None:
         """An investment at ``hub`` comes into service."""
-        self.state.build_hub(hub, add_equipment, add_yard_teu)
+        self.state.build_hub(hub, add_equipment, add_yard_teu, area)

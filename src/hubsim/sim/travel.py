@@ -2,10 +2,10 @@
 
 Each link has its own ``transit:<link>`` stream of transit times (hours): a vehicle draws one
 per run along the link; an empty vehicle running back draws from its service's
-``return:<service>`` stream, so the loaded runs' draws do not depend on the empty ones. A vehicle on a link with outages stops where it is
-while the link is closed (a ``held`` event per consignment on board each time). A scheduled
-vehicle on a link with a lock queues for the lock where it sits along the link and holds it for
-the passage time in force.
+``return:<service>`` stream, so the loaded runs' draws do not depend on the empty ones. A
+vehicle on a link with outages stops where it is while the link is closed (a ``held`` event
+per consignment on board each time). A scheduled vehicle on a link with a lock queues for the
+lock where it sits along the link and holds it for the passage time in force.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ class Travel:
         yield env.timeout(remaining)
 
     def run(self, link: int, u: str, load: list[Consignment], service: int, trip: int,
-            node: int) -> Generator[simpy.Event, Any, None]:
+            node: int, priority: int = 0) -> Generator[simpy.Event, Any, None]:
         """A scheduled vehicle's run on ``link`` from node ``u``: one transit time drawn now,
         with a stop at the link's lock (if any) to pass it."""
         transit = self.draw(link)

@@ -1,9 +1,11 @@
 """On-demand services (trucks): a ready load leaves at once with as many vehicles as it needs.
 
 A load takes ceil(load / capacity) vehicles from the service's fleet at once (all of a finite
-fleet at most), is lifted on at a hub, travels (standing still while its link is closed; a load
-waits at the node while the link is closed before it leaves), enters the destination hub's yard
-through the gate and is lifted off there; the vehicles return empty after delivery.
+fleet at most; exactly as many return to it), is lifted on in the gate area at a hub, travels
+(standing still while its link is closed; a load waits at the node while the link is closed,
+checked again when the loaded trucks actually leave), waits at the destination hub's gate until
+the yard has room (a ``yard_wait`` event) and is lifted off there; the vehicles run back empty
+after delivery (on the service's ``return:<service>`` stream).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from hubsim.sim.cargo import Consignment
 from hubsim.sim.context import Context
 from hubsim.sim.hubs import Hub
 from hubsim.sim.network import Leg
-from hubsim.sim.services import QueueKey, directions
+from hubsim.sim.services import QueueKey, directions, handle, wait_open
 from hubsim.sim.slots import Slots
 
 __all__ = ["Carrier", "Trucks"]
@@ -77,19 +79,22 @@ class Trucks:
         next node, where it is delivered or left to move on."""
         env, event, ledger = self.env, self.event, self.ledger
         svc, fleet, cap = carrier.service, carrier.fleet, carrier.capacity
-        yield from self._wait_open(c, leg, link, svc)
+        u, v = self.ctx.node_idx[leg.u], self.ctx.node_idx[leg.v]
+        yield from wait_open(self.ctx, link, [c], u, svc)
         n = max(1, math.ceil(c.load / cap - 1e-9))
+        took = 0
         if fleet is not None:
-            grant = fleet.acquire(min(n, fleet.capacity))
+            took = min(n, int(fleet.capacity))
+            grant = fleet.acquire(took)
             if grant is not None:
                 yield grant
         t_ready = c.since
         if hub is not None:
-            wait, dur = yield from hub.handle(c.load)
-            event(env.now, R.LIFT_ON, c.cid, hub.idx, link, svc, -1, c.teu, c.tonnes, wait, dur)
+            yield from handle(self.ctx, hub, leg.mode, [c], R.LIFT_ON, link, svc, -1, 0,
+                              env.now)
             hub.yard_out(c)
+        yield from wait_open(self.ctx, link, [c], u, svc)  # it may have closed meanwhile
         trip = ledger.new_trip()
-        u, v = self.ctx.node_idx[leg.u], self.ctx.node_idx[leg.v]
         row = self.ctx.rec.trip(trip, svc, link, u, v, env.now, env.now, c.load, cap * n, n)
         event(env.now, R.DEPART, c.cid, u, link, svc, trip, c.teu, c.tonnes, env.now - t_ready,
               0.0)
@@ -105,29 +110,19 @@ class Trucks:
         dest_hub = self.hubs.get(leg.v)
         if dest_hub is not None:
             if c.node != c.dest:
-                yield from dest_hub.gate_in(c)
-            wait, dur = yield from dest_hub.handle(c.load)
-            event(env.now, R.LIFT_OFF, c.cid, v, link, svc, trip, c.teu, c.tonnes, wait, dur)
+                yield from dest_hub.gate_in(c, link, svc)
+            yield from handle(self.ctx, dest_hub, leg.mode, [c], R.LIFT_OFF, link, svc, trip,
+                              0, env.now)
         del ledger.on_vehicle[trip]
         if fleet is not None:
-            self._return_empty(fleet, min(n, fleet.capacity), link)
+            self._return_empty(fleet, took, svc)
         c.since = env.now
         if c.node == c.dest:
             ledger.deliver(c, v)
         else:
             ledger.at_node[c.cid] = c
 
-    def _wait_open(self, c: Consignment, leg: Leg, link: int,
-                   svc: int) -> Generator[simpy.Event, Any, None]:
-        """While the link is closed the load waits at the node (a ``held`` event each time)."""
-        state, env = self.ctx.state, self.env
-        while state.link_closed[link]:
-            reopen = state.link_reopen[link]
-            self.event(env.now, R.HELD, c.cid, self.ctx.node_idx[leg.u], link, svc, -1, c.teu,
-                       c.tonnes, state.reopen_time(link) - env.now, 0.0)
-            yield reopen
-
-    def _return_empty(self, fleet: Slots, k: int | float, link: int) -> None:
-        """``k`` vehicles run back empty over ``link`` and rejoin ``fleet``."""
-        back = self.env.timeout(self.ctx.travel.draw(link))
+    def _return_empty(self, fleet: Slots, k: int, svc: int) -> None:
+        """``k`` vehicles of service ``svc`` run back empty and rejoin ``fleet``."""
+        back = self.env.timeout(self.ctx.travel.draw_return(svc))
         back.callbacks.append(lambda _ev: fleet.release(k))
