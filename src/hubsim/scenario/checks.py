@@ -9,7 +9,13 @@ run. Whether every demand pair has a route needs the network: that check is
 of :data:`hubsim.scenario.fields.PLAUSIBLE`. A deliberate outlier (a verification case with
 instantaneous trucks, say) is listed by path under the scenario's ``allow_outliers``::
 
-    allow_outliers: [links.tuanjie-duisburg:rail.speed_kmh, hubs.*.moves_per_hour]
+    allow_outliers: [links.tuanjie-duisburg:rail.speed_kmh, hubs.*.moves_per_hour,
+                     hubs.guoyuan.areas.water.moves_per_hour]
+
+Terminals (:mod:`hubsim.scenario.terminals`): :func:`check_hub_pools` asks that every mode a
+hub serves has an area or the hub's shared pool, :func:`check_locks` that a ``lock_wait``
+disruption acts on a ``wait`` lock, and :func:`check_investments` that ``add_equipment`` goes to
+a pool that exists.
 
 :data:`NOTES` are checks whose findings are worth a warning, not an error: a disruption or
 investment that never acts within the horizon (:func:`note_windows`).
@@ -21,12 +27,13 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from hubsim.scenario.disruptions import check_references, windows_h
+from hubsim.scenario.disruptions import check_references, link_of, windows_h
 from hubsim.scenario.fields import Plausible, plausible
 from hubsim.scenario.limits import check_workload
 from hubsim.scenario.schema import Link, Scenario, check_profile
 
-__all__ = ["CHECKS", "NOTES", "Check", "Problem", "check_plausible", "note_windows",
+__all__ = ["CHECKS", "NOTES", "Check", "Problem", "check_hub_pools", "check_investments",
+           "check_locks", "check_plausible", "note_areas", "note_windows", "served_modes",
            "validate_references"]
 
 Problem = tuple[tuple[Any, ...], str]
@@ -158,6 +165,72 @@ def check_demand(scn: Scenario) -> list[Problem]:
     return out
 
 
+# --------------------------------------------------------------------------- terminals
+def served_modes(scn: Scenario, hub: str) -> dict[str, int]:
+    """The modes of the links that end at ``hub``, each with the index of its first link."""
+    out: dict[str, int] = {}
+    for i, link in enumerate(scn.links):
+        if hub in (link.from_, link.to):
+            out.setdefault(link.mode, i)
+    return out
+
+
+def check_hub_pools(scn: Scenario) -> list[Problem]:
+    """Every mode a hub serves (a link of that mode ends there) is handled by an area of that
+    mode or by the hub's shared pool (``equipment`` and ``moves_per_hour``)."""
+    out: list[Problem] = []
+    for hid, hub in scn.hubs.items():
+        if hub.equipment is not None:
+            continue  # the shared pool handles every mode without an area
+        for mode, i in served_modes(scn, hid).items():
+            if mode not in hub.areas:
+                link = scn.links[i]
+                have = ", ".join(sorted(hub.areas)) or "none"
+                out.append((("hubs", hid, "areas"),
+                            f"{hid!r} serves {mode} (links[{i}] {link.from_}-{link.to}) but "
+                            f"has no {mode} area (areas: {have}) and no shared pool: add "
+                            f"areas.{mode}, or equipment and moves_per_hour on the hub"))
+    return out
+
+
+def check_locks(scn: Scenario) -> list[Problem]:
+    """A ``lock_wait`` disruption acts on a lock with ``model: wait`` (a lockage lock takes its
+    closures in its own calendar, ``lock.closures``)."""
+    out: list[Problem] = []
+    for i, d in enumerate(scn.disruptions):
+        if d.kind != "lock_wait" or d.link is None:
+            continue
+        j = link_of(scn, d)
+        lock = scn.links[j].lock if j is not None else None
+        if lock is not None and lock.model != "wait":
+            link = scn.links[j]  # type: ignore[index]
+            out.append((("disruptions", i, "kind"),
+                        f"lock_wait applies to a lock with model: wait; the lock on "
+                        f"{link.from_}-{link.to} (links[{j}]) is model: {lock.model}, whose "
+                        "closures go in the lock's calendar (lock.closures: start_day, "
+                        "end_day, capacity_factor)"))
+    return out
+
+
+def check_investments(scn: Scenario) -> list[Problem]:
+    """``add_equipment`` grows a pool the hub has: the area it names, or the shared pool when
+    it names none."""
+    out: list[Problem] = []
+    for i, inv in enumerate(scn.investments):
+        hub = scn.hubs.get(inv.hub) if inv.hub is not None else None
+        if hub is None or inv.add_equipment is None:
+            continue  # an unknown hub is check_references' to report
+        if inv.area is not None and inv.area not in hub.areas:
+            have = ", ".join(sorted(hub.areas)) or "none"
+            out.append((("investments", i, "area"),
+                        f"hub {inv.hub!r} has no {inv.area} area (areas: {have})"))
+        elif inv.area is None and hub.equipment is None:
+            out.append((("investments", i, "area"),
+                        f"hub {inv.hub!r} has no shared pool (equipment and moves_per_hour): "
+                        f"say which area add_equipment grows ({', '.join(sorted(hub.areas))})"))
+    return out
+
+
 # --------------------------------------------------------------------------- plausible ranges
 _LINK_FIELDS = ("distance_km", "speed_kmh", "transit_h")  # the link fields with a range
 
@@ -169,56 +242,87 @@ def _link_names(i: int, link: Link) -> list[str]:
     return [f"{a}-{b}:{mode}", f"{b}-{a}:{mode}", f"{a}-{b}", f"{b}-{a}", str(i), "*"]
 
 
-def _ranged_values(scn: Scenario) -> list[tuple[str, list[str], str, float, str, Plausible]]:
-    """``(section, item names, field, value, value as text, range)`` of every value that has
-    a plausible range."""
-    out = []
+def _area_names(hid: str, mode: str) -> list[str]:
+    """Every way an ``allow_outliers`` path names area ``mode`` of hub ``hid``."""
+    return [f"{h}.areas.{m}" for h in (hid, "*") for m in (mode, "*")]
+
+
+def _rate_text(rate: float, per_move: float, unit: str) -> tuple[float, str]:
+    """The handling rate of one unit in the range's unit (TEU/h: moves/h x teu_per_move), and
+    how to show it."""
+    value = rate * per_move
+    if per_move == 1:
+        return value, f"{rate:,g} {unit}"
+    return value, f"{rate:,g} moves/h x {per_move:g} per move = {value:,.4g} {unit}"
+
+
+#: ``(loc, section, item names, field, value, value as text, range)`` of a ranged value
+Ranged = tuple[tuple[Any, ...], str, list[str], str, float, str, Plausible]
+
+
+def _ranged_values(scn: Scenario) -> list[Ranged]:
+    """``(loc, section, item names, field, value, value as text, range)`` of every value that
+    has a plausible range; ``section.name.field`` for a name in item names is the path
+    ``allow_outliers`` lists it under."""
+    out: list[Ranged] = []
     for i, lk in enumerate(scn.links):
         names = _link_names(i, lk)
         speed = plausible("links[].speed_kmh", lk.mode)
         distance = plausible("links[].distance_km", lk.mode)
         if distance is not None:
-            out.append(("links", names, "distance_km", lk.distance_km,
-                        f"{lk.distance_km:,g} km", distance))
+            out.append((("links", names[0], "distance_km"), "links", names, "distance_km",
+                        lk.distance_km, f"{lk.distance_km:,g} km", distance))
         if speed is not None and lk.speed_kmh is not None:
-            out.append(("links", names, "speed_kmh", lk.speed_kmh, f"{lk.speed_kmh:,g} km/h",
-                        speed))
+            out.append((("links", names[0], "speed_kmh"), "links", names, "speed_kmh",
+                        lk.speed_kmh, f"{lk.speed_kmh:,g} km/h", speed))
         elif speed is not None and lk.transit_h is not None:
             hours = lk.transit_h.expected
             kmh = lk.distance_km / hours if hours > 0 else math.inf
-            out.append(("links", names, "transit_h", kmh,
+            out.append((("links", names[0], "transit_h"), "links", names, "transit_h", kmh,
                         f"a mean of {hours:,g} h over {lk.distance_km:,g} km "
                         f"({kmh:,.4g} km/h)", speed))
+    pool = plausible("hubs.<id>.moves_per_hour")
+    area_rate = plausible("hubs.<id>.areas.<mode>.moves_per_hour")
     for hid, hub in scn.hubs.items():
-        rate = plausible("hubs.<id>.moves_per_hour")
-        if rate is not None:
-            out.append(("hubs", [hid, "*"], "moves_per_hour", hub.moves_per_hour,
-                        f"{hub.moves_per_hour:,g} {rate.unit}", rate))
+        if pool is not None and hub.moves_per_hour is not None:  # the hub's shared pool
+            value, shown = _rate_text(hub.moves_per_hour, hub.teu_per_move, pool.unit)
+            out.append((("hubs", hid, "moves_per_hour"), "hubs", [hid, "*"], "moves_per_hour",
+                        value, shown, pool))
+        for mode, area in hub.areas.items():
+            rng = plausible("hubs.<id>.areas.<mode>.moves_per_hour", mode) or area_rate
+            if rng is None:
+                continue
+            value, shown = _rate_text(area.moves_per_hour, hub.teu_per_move, rng.unit)
+            out.append((("hubs", hid, "areas", mode, "moves_per_hour"), "hubs",
+                        _area_names(hid, mode), "moves_per_hour", value, shown, rng))
     return out
 
 
 def check_plausible(scn: Scenario) -> list[Problem]:
-    """Speeds (or distance / mean transit time), distances and handling rates inside the
-    plausible range of their mode (:data:`~hubsim.scenario.fields.PLAUSIBLE`), unless listed
-    under ``allow_outliers``; every ``allow_outliers`` entry names a field that has a range."""
+    """Speeds (or distance / mean transit time), distances and handling rates (of a hub's
+    shared pool and of each area) inside the plausible range of their mode
+    (:data:`~hubsim.scenario.fields.PLAUSIBLE`), unless listed under ``allow_outliers``; every
+    ``allow_outliers`` entry names a field that has a range."""
     allowed = set(scn.allow_outliers)
     out: list[Problem] = []
-    for section, names, field, value, shown, rng in _ranged_values(scn):
+    for loc, section, names, field, value, shown, rng in _ranged_values(scn):
         if rng.low <= value <= rng.high or {f"{section}.{n}.{field}" for n in names} & allowed:
             continue
         what = f" for {rng.mode}" if rng.mode else ""
-        out.append(((section, names[0], field),
-                    f"{shown} is outside the plausible range{what} ({rng.text()}); if "
-                    "deliberate, list it under allow_outliers"))
+        out.append((loc, f"{shown} is outside the plausible range{what} ({rng.text()}); if "
+                         "deliberate, list it under allow_outliers"))
     valid = {f"links.{name}.{field}" for i, lk in enumerate(scn.links)
              for name in _link_names(i, lk) for field in _LINK_FIELDS}
     valid |= {f"hubs.{name}.moves_per_hour" for name in [*scn.hubs, "*"] if scn.hubs}
+    valid |= {f"hubs.{name}.moves_per_hour" for hid, hub in scn.hubs.items()
+              for mode in hub.areas for name in _area_names(hid, mode)}
     for j, entry in enumerate(scn.allow_outliers):
         if entry not in valid:
             out.append((("allow_outliers", j),
                         f"{entry!r:.90} names no field with a plausible range (links.<from>-"
                         "<to>:<mode>.speed_kmh, .transit_h or .distance_km; "
-                        "hubs.<id>.moves_per_hour; * for every item)"))
+                        "hubs.<id>.moves_per_hour; hubs.<id>.areas.<mode>.moves_per_hour; "
+                        "* for every item)"))
     return out
 
 
@@ -245,12 +349,26 @@ def note_windows(scn: Scenario) -> list[Problem]:
     return out
 
 
+def note_areas(scn: Scenario) -> list[Problem]:
+    """Areas of a mode no link at the hub has: they handle nothing (a warning: an overlay may
+    have removed the link on purpose)."""
+    out: list[Problem] = []
+    for hid, hub in scn.hubs.items():
+        served = served_modes(scn, hid)
+        for mode in hub.areas:
+            if mode not in served:
+                out.append((("hubs", hid, "areas", mode),
+                            f"no {mode} link ends at {hid!r}: this area handles nothing"))
+    return out
+
+
 #: Reference checks, in the order they run; all of them report.
 CHECKS: tuple[Check, ...] = (check_node_ids, check_links, check_services, check_dispatch,
-                             check_targets, check_demand, check_references, check_plausible)
+                             check_targets, check_demand, check_references, check_hub_pools,
+                             check_locks, check_investments, check_plausible)
 
 #: Checks whose findings are warnings (:class:`hubsim.errors.HubsimWarning`), not errors.
-NOTES: tuple[Check, ...] = (note_windows,)
+NOTES: tuple[Check, ...] = (note_windows, note_areas)
 
 
 def validate_references(scn: Scenario) -> list[Problem]:

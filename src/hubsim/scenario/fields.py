@@ -7,9 +7,10 @@ So the unit is written down in exactly one place. (The sections themselves are i
 :mod:`hubsim.scenario.schema` and :mod:`hubsim.scenario.changes`.)
 
 :data:`PLAUSIBLE` is the table of plausible ranges per mode (speeds, distances, handling
-rates): a value outside its range is almost always a unit slip (``speed_kmh: 8000``, metres
-written as km), so :func:`hubsim.scenario.checks.check_plausible` reports it unless the
-scenario lists its path under ``allow_outliers``.
+rates of a hub's shared pool and of its areas, in TEU/h: moves/h x teu_per_move): a value
+outside its range is almost always a unit slip (``speed_kmh: 8000``, metres written as km), so
+:func:`hubsim.scenario.checks.check_plausible` reports it unless the scenario lists its path
+under ``allow_outliers``.
 
 >>> from hubsim.scenario.schema import Hub
 >>> unit_of(Hub, ("yard_teu",))
@@ -185,7 +186,13 @@ PLAUSIBLE: tuple[Plausible, ...] = (
               "estimate: the longest non-stop flights are about 15,000-16,000 km"),
     Plausible("hubs.<id>.moves_per_hour", "", 1, 200, "TEU/h per unit",
               "estimate: reach stackers 10-20 and quay cranes 25-40 moves/h, up to about "
-              "80 TEU/h with twin lifts of 40-foot boxes; air terminals count t/h per unit"),
+              "80 TEU/h with twin lifts of 40-foot boxes; air terminals count t/h per unit "
+              "(held: moves_per_hour x teu_per_move)"),
+    Plausible("hubs.<id>.areas.<mode>.moves_per_hour", "", 1, 200, "TEU/h per unit",
+              "estimate: river-port quay cranes 20-30 and seaport quay cranes 25-40 moves/h, "
+              "rail and yard gantries 15-30, reach stackers 10-20; up to about 80 TEU/h with "
+              "twin lifts of 40-foot boxes; air stands count t/h per unit (held: "
+              "moves_per_hour x the hub's teu_per_move)"),
 )
 
 
