@@ -12,39 +12,16 @@ disruptions or investments.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import simpy
 
 from hubsim.scenario.distributions import Sampler
 from hubsim.scenario.schema import Service
 from hubsim.sim.hubs import Hub
+from hubsim.sim.locks import Lock, WaitLock
 from hubsim.sim.slots import Slots
 
 __all__ = ["Lock", "NetworkState"]
-
-
-@dataclass(slots=True, eq=False)
-class Lock:
-    """A capacity resource on a link (a ship lock) that vehicles pass one ``capacity`` at a
-    time.
-
-    Attributes
-    ----------
-    resource : simpy.Resource
-        The lock chambers (capacity in vehicles).
-    passage : Sampler
-        Passage time in force now, h (a lock_wait window swaps it).
-    position : float
-        Where it sits along the link, as a fraction of the way from ``from_``.
-    from_ : str
-        The link's ``from`` node id (``position`` is measured from it).
-    """
-
-    resource: simpy.Resource
-    passage: Sampler
-    position: float
-    from_: str
 
 
 class NetworkState:
@@ -59,7 +36,7 @@ class NetworkState:
     hubs : dict of str to Hub
         Hub state by hub id.
     locks : dict of int to Lock
-        Locks by link index.
+        Locks by link index (:mod:`hubsim.sim.locks`).
     link_closed : list of bool
         Per link: closed now (link_outage).
     link_reopen : dict of int to simpy.Event
@@ -164,13 +141,18 @@ class NetworkState:
             h.add_yard(add_yard_teu)
 
     # ---------------------------------------------------------------- locks
-    def lock_passage(self, link: int) -> Sampler:
-        """The passage-time sampler of the lock on ``link`` in force now."""
+    def lock_passage(self, link: int) -> Sampler | None:
+        """The passage-time sampler of the lock on ``link`` in force now (a wait lock's hold
+        time; None for a lockage lock's own per-direction times)."""
         return self.locks[link].passage
 
-    def set_lock_passage(self, link: int, passage: Sampler) -> None:
-        """Vehicles entering the lock on ``link`` from now on take ``passage()`` hours."""
-        self.locks[link].passage = passage
+    def set_lock_passage(self, link: int, passage: Sampler | None) -> None:
+        """Ships entering the lock on ``link`` from now on take ``passage()`` hours (None: a
+        lockage lock's own times again)."""
+        lock = self.locks[link]
+        if passage is None and isinstance(lock, WaitLock):
+            raise ValueError("a wait lock always has a hold-time sampler")
+        lock.passage = passage
 
     # ---------------------------------------------------------------- fleets
     def add_fleet(self, service: int, n: int) -> None:

@@ -164,7 +164,8 @@ class _Windows:
         self.state = state
         self.closed: dict[int, int] = {}  # open outage windows per link
         self.active: dict[tuple[str, str | int], list[float]] = {}  # factors in force
-        self.lock_stack: dict[int, list[Sampler]] = {}  # passage samplers, latest in force
+        # passage samplers, latest in force (None: a lockage lock's own times)
+        self.lock_stack: dict[int, list[Sampler | None]] = {}
 
     # links
     def close(self, link: int) -> None:
@@ -201,7 +202,8 @@ class _Windows:
 
     # lock passage times
     def lock(self, link: int, sampler: Sampler) -> None:
-        """A lock_wait window on ``link`` opens: its passage time is ``sampler``'s."""
+        """A lock_wait window on ``link`` opens: its passage time is ``sampler``'s (a wait
+        lock's hold time; a lockage lock's time in the flight, both ways, for modelled ships)."""
         stack = self.lock_stack.setdefault(link, [self.state.lock_passage(link)])
         stack.append(sampler)
         self.state.set_lock_passage(link, sampler)

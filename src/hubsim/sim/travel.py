@@ -4,8 +4,10 @@ Each link has its own ``transit:<link>`` stream of transit times (hours): a vehi
 per run along the link; an empty vehicle running back draws from its service's
 ``return:<service>`` stream, so the loaded runs' draws do not depend on the empty ones. A
 vehicle on a link with outages stops where it is while the link is closed (a ``held`` event
-per consignment on board each time). A scheduled vehicle on a link with a lock queues for the
-lock where it sits along the link and holds it for the passage time in force.
+per consignment on board each time). A scheduled vehicle on a link with a lock sails to it
+(the share ``position`` of its transit time, measured from the end it left), passes it with
+its service's priority (:mod:`hubsim.sim.locks`: the wait or the lockage model), then sails
+the rest of the way; empty runs back and trucks pass no lock.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from hubsim.scenario.distributions import Dist, Sampler
 from hubsim.scenario.schema import Link, Scenario
 from hubsim.sim import records as R
 from hubsim.sim.cargo import Consignment
+from hubsim.sim.locks import build_locks
 from hubsim.sim.records import EventFn
-from hubsim.sim.state import Lock, NetworkState
+from hubsim.sim.state import NetworkState
 from hubsim.sim.streams import Streams, link_key
 
-__all__ = ["Travel", "build_locks", "build_transit"]
+__all__ = ["Travel", "build_locks", "build_returns", "build_transit"]
 
 
 def _transit_dist(i: int, lk: Link) -> Dist:
@@ -54,15 +57,6 @@ def build_returns(scn: Scenario, streams: Streams,
             i = link_idx[(svc.from_, svc.to, svc.mode)]
             out[j] = Sampler(_transit_dist(i, scn.links[i]), streams("return", svc.id))
     return out
-
-
-def build_locks(scn: Scenario, env: simpy.Environment, streams: Streams) -> dict[int, Lock]:
-    """A :class:`~hubsim.sim.state.Lock` per link index that has one, with its ``lock:<link>``
-    passage-time stream."""
-    return {i: Lock(simpy.Resource(env, capacity=lk.lock.capacity),
-                    Sampler(lk.lock.hold_h, streams("lock", link_key(lk))), lk.lock.position,
-                    lk.from_)
-            for i, lk in enumerate(scn.links) if lk.lock is not None}
 
 
 class Travel:
@@ -127,17 +121,19 @@ class Travel:
     def run(self, link: int, u: str, load: list[Consignment], service: int, trip: int,
             node: int, priority: int = 0) -> Generator[simpy.Event, Any, None]:
         """A scheduled vehicle's run on ``link`` from node ``u``: one transit time drawn now,
-        with a stop at the link's lock (if any) to pass it."""
+        with a stop at the link's lock (if any) to pass it.
+
+        ``load``, ``service``, ``trip`` and ``node`` as in :meth:`move`; ``priority`` is the
+        service's priority at the lock (higher goes first). Leaving from the link's ``from``
+        end is the lock's direction 0.
+        """
         transit = self.draw(link)
         lock = self.state.locks.get(link)
         if lock is None:
             yield from self.move(link, transit, load, service, trip, node)
             return
-        pos = lock.position
-        if u != lock.from_:
-            pos = 1.0 - pos  # the position is measured from the link's ``from`` end
+        direction = 0 if u == lock.from_ else 1
+        pos = lock.position if direction == 0 else 1.0 - lock.position
         yield from self.move(link, transit * pos, load, service, trip, node)
-        with lock.resource.request() as req:
-            yield req
-            yield self.env.timeout(lock.passage())  # read now: lock_wait may swap the sampler
-        yield from self.move(link, transit * (1 - pos), load, service, trip, node)
+        yield from lock.through(direction, priority, load, service, trip, node)
+        yield from self.move(link, transit * (1.0 - pos), load, service, trip, node)
