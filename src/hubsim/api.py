@@ -22,7 +22,7 @@ from hubsim.scenario import loader, overlay
 from hubsim.scenario.limits import check_days, check_seed
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.engine import run_engine
-from hubsim.sim.network import check_routes, link_table, node_table
+from hubsim.sim.network import area_table, check_routes, link_table, node_table
 
 __all__ = ["Results", "apply_changes", "load_scenario", "simulate"]
 
@@ -93,10 +93,17 @@ class Results:
         return node_table(self.scenario)
 
     @cached_property
+    def areas(self) -> pd.DataFrame:
+        """The hubs' handling areas (and shared pools): positions, units, rate, intensity
+        (see :func:`hubsim.sim.network.area_table`)."""
+        return area_table(self.scenario)
+
+    @cached_property
     def kpis(self) -> pd.DataFrame:
         """Tidy KPI table: ``kpi, scope, key, value, unit`` (see :mod:`hubsim.analysis.kpis`)."""
         return K.kpi_table(self.events, self.consignments, self.trips, self.links, self.nodes,
-                           self.window)
+                           self.window, handling=self.handling,
+                           lock_passages=self.lock_passages, areas=self.areas)
 
     @cached_property
     def targets(self) -> pd.DataFrame:
@@ -110,7 +117,9 @@ class Results:
         from hubsim.analysis.yearly import kpis_by_year
 
         return kpis_by_year(self.events, self.consignments, self.trips, self.links, self.nodes,
-                            self.window, self.scenario.growth.first_year)
+                            self.window, self.scenario.growth.first_year,
+                            handling=self.handling, lock_passages=self.lock_passages,
+                            areas=self.areas)
 
     @cached_property
     def targets_by_year(self) -> pd.DataFrame:

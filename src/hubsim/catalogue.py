@@ -31,6 +31,8 @@ SCOPES: dict[str, str] = {
     "direction": "crossings out of or into the region (key: out or in)",
     "cargo": "one kind of cargo (key: container or air)",
     "hub": "one hub (key: hub id)",
+    "area": "one handling area of a hub (key: hub:mode, or hub:shared for its shared pool)",
+    "link": "one link (key: from-to:mode, as in the event records)",
     "service": "one scheduled or on-demand service (key: service id)",
 }
 
@@ -78,6 +80,8 @@ class KpiInfo:
 
 _K = KpiInfo
 _HUB = ("hub",)
+_AREA = ("area",)
+_LINK = ("link",)
 _SERVICE = ("service",)
 _TOTAL = ("total",)
 _TRANSIT = ("total", "cargo", "corridor")
@@ -103,10 +107,12 @@ _ENTRIES: tuple[KpiInfo, ...] = (
        "tonnes of air cargo lifted on or off at the hub", _HUB, golden=True, compared=_HUB,
        flow=True),
     _K("equipment_utilisation", "fraction", "Equipment utilisation",
-       "share of the hub's equipment-hours spent lifting", _HUB, golden=True, compared=_HUB),
-    _K("equipment_wait_mean_h", "h", "Wait for equipment",
-       "mean wait of a lift for free handling equipment", _HUB, golden=True, compared=_HUB,
-       plotted=_HUB),
+       "unit-hours worked in all the hub's areas / (every installed unit x hours)", _HUB,
+       golden=True, compared=_HUB),
+    _K("equipment_wait_mean_h", "h", "Wait for handling",
+       "mean wait of a lift from ready for handling (after any wait for yard room) to the "
+       "start of handling: for a position, then for units", _HUB, golden=True,
+       compared=_HUB, plotted=_HUB),
     _K("hub_dwell_mean_h", "h", "Hub dwell (mean)",
        "mean time a load spends at the hub before it departs (since arrival or creation)",
        _HUB, golden=True, compared=_HUB, plotted=_HUB),
@@ -123,8 +129,47 @@ _ENTRIES: tuple[KpiInfo, ...] = (
     _K("yard_mean_utilisation", "fraction", "Yard utilisation",
        "time-weighted mean yard content as a share of the yard's capacity", _HUB,
        golden=True, compared=_HUB),
-    _K("overflow_teu", "TEU/yr", "Yard overflow",
-       "TEU a vehicle discharged beyond the yard's capacity", _HUB, golden=True, compared=_HUB),
+    _K("yard_wait_mean_h", "h", "Wait for yard room",
+       "mean wait for yard room of the loads that waited (vehicles at anchorage or a holding "
+       "siding before discharge, trucks at the gate), weighted by TEU (air cargo: t)", _HUB,
+       golden=True, compared=_HUB),
+    _K("yard_wait_teu", "TEU/yr", "Loads waiting for yard room",
+       "TEU that had to wait for yard room before discharge or at the gate", _HUB,
+       golden=True, compared=_HUB, flow=True),
+    _K("depot_teu", "TEU/yr", "Off-dock depot",
+       "TEU stored in the off-dock depot because the yard was full when they arrived", _HUB,
+       golden=True, compared=_HUB, flow=True),
+    # hub areas (quay, rail tracks, gate, stands; or the hub's shared pool)
+    _K("berth_occupancy", "fraction", "Berth occupancy",
+       "position-hours held by vehicles (from taking a berth, track, lane or stand to the end "
+       "of handling) / (positions x hours); areas with a finite number of positions", _AREA,
+       golden=True),
+    _K("area_utilisation", "fraction", "Area utilisation",
+       "unit-hours worked (units on a vehicle x its working time, pauses outside open hours "
+       "excluded) / (installed units x hours)", _AREA, golden=True),
+    _K("position_wait_mean_h", "h", "Wait for a position",
+       "mean wait of a vehicle handled in the window from ready for handling to taking a "
+       "berth, track, lane or stand", _AREA, golden=True),
+    _K("unit_wait_mean_h", "h", "Wait for handling units",
+       "mean wait of a vehicle handled in the window from taking its position to getting its "
+       "minimum of units", _AREA, golden=True),
+    _K("vehicle_handling_mean_h", "h", "Vehicle handling time",
+       "mean time from the start to the end of a vehicle's handling (pauses outside open "
+       "hours included)", _AREA, golden=True),
+    _K("units_per_vehicle_mean", "count", "Units per vehicle",
+       "mean number of units working a vehicle (crane intensity achieved)", _AREA,
+       golden=True),
+    # locks (lockage model)
+    _K("lock_wait_mean_h", "h", "Lock wait (services)",
+       "mean wait of the services' ships from joining the lock's queue to their lockage",
+       _LINK, golden=True),
+    _K("lock_wait_other_mean_h", "h", "Lock wait (other traffic)",
+       "mean wait of other traffic from joining the lock's queue to its lockage", _LINK),
+    _K("lock_wait_p95_h", "h", "Lock wait (services, 95th percentile)",
+       "95th percentile of the services' ships' wait for a lockage", _LINK),
+    _K("lock_passages", "1/yr", "Lock passages",
+       "ships through the lock, both directions, the services' and other traffic", _LINK,
+       golden=True),
     # services
     _K("departures", "1/yr", "Departures", "departures of the service", _SERVICE),
     _K("vehicle_trips", "1/yr", "Vehicle trips",

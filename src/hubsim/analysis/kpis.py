@@ -9,6 +9,7 @@ Counting rules (the one place they live in code; README "Counting rules" says th
   (containers and air cargo) crossing the boundary, counted the same way.
 * **Hub throughput**: TEU (t for air cargo) lifted on or off at a hub; a transfer counts twice
   at that hub (off the arriving vehicle, onto the departing one).
+* Terminal areas, yard waits, the depot and locks: :mod:`hubsim.analysis.terminals`.
 * All per-year figures are measured over the window after the warm-up and scaled to 365 days.
 * A consignment's load is TEU for containers and tonnes for air cargo (``teu == 0``).
 
@@ -23,6 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hubsim.analysis.terminals import (
+    area_summary,
+    default_areas,
+    lock_summary,
+    yard_wait_summary,
+)
 from hubsim.analysis.yard import time_weighted, yard_series
 from hubsim.catalogue import info
 from hubsim.scenario.schema import HOURS_PER_YEAR, Target
@@ -134,7 +141,9 @@ def channel_summary(cross: pd.DataFrame, window: Window) -> list[dict]:
 
 
 def hub_summary(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> list[dict]:
-    """Per hub: lifts, equipment utilisation, equipment queue wait, yard occupancy, dwell."""
+    """Per hub: lifts, equipment utilisation (unit-hours worked over every installed unit of
+    the hub: ``nodes["equipment"]``), wait for handling (from ready to the start of handling:
+    position and units), yard occupancy, dwell, waits for yard room and depot use."""
     rows: list[dict] = []
     f = window.per_year
     inside = window.mask(events["t_h"])
@@ -142,8 +151,8 @@ def hub_summary(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> li
     lifts = events.loc[inside & kind.isin(["lift_on", "lift_off"]),
                        ["node", "teu", "tonnes", "wait_h", "dur_h"]]
     departs = events.loc[inside & (kind == "depart"), ["node", "wait_h"]]
-    overflow = events.loc[inside & (kind == "overflow"), ["node", "teu"]]
     yards = yard_series(events, nodes)
+    yard_waits = yard_wait_summary(events, nodes.index[nodes["kind"] == "hub"], window)
     for hub_id, node in nodes[nodes["kind"] == "hub"].iterrows():
         hub = str(hub_id)
         hl = lifts[lifts["node"] == hub]
@@ -165,8 +174,7 @@ def hub_summary(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> li
         dwell = departs.loc[departs["node"] == hub, "wait_h"]
         for stat, value in _stats(dwell).items():
             rows.append(_row(f"hub_dwell_{stat}_h", "hub", hub, value))
-        rows.append(_row("overflow_teu", "hub", hub,
-                         overflow.loc[overflow["node"] == hub, "teu"].sum() * f))
+        rows += yard_waits[hub]
     return rows
 
 
@@ -272,11 +280,21 @@ def conservation(events: pd.DataFrame) -> dict[str, float]:
 
 
 def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFrame,
-              links: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> pd.DataFrame:
-    """All KPIs in one tidy table: ``kpi, scope, key, value, unit``."""
+              links: pd.DataFrame, nodes: pd.DataFrame, window: Window,
+              handling: pd.DataFrame | None = None, lock_passages: pd.DataFrame | None = None,
+              areas: pd.DataFrame | None = None) -> pd.DataFrame:
+    """All KPIs in one tidy table: ``kpi, scope, key, value, unit``.
+
+    ``handling`` and ``lock_passages`` are the run's tables of those names
+    (:mod:`hubsim.sim.records`; None: no vehicle or lock passage recorded), ``areas``
+    :func:`hubsim.sim.network.area_table` (None: each hub's ``equipment`` as its shared pool).
+    """
     cross = crossings(events, links, consignments)
     rows = channel_summary(cross, window)
     rows += hub_summary(events, nodes, window)
+    rows += area_summary(events, handling, links,
+                         default_areas(nodes) if areas is None else areas, window)
+    rows += lock_summary(lock_passages, window)
     rows += service_summary(trips, window)
     rows += time_summary(events, consignments, links, window)
     rows += flow_summary(events, links, window)

@@ -37,12 +37,15 @@ def year_windows(window: K.Window, first_year: int | None = None) -> list[tuple[
 
 def kpis_by_year(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFrame,
                  links: pd.DataFrame, nodes: pd.DataFrame, window: K.Window,
-                 first_year: int | None = None) -> pd.DataFrame:
+                 first_year: int | None = None, *, handling: pd.DataFrame | None = None,
+                 lock_passages: pd.DataFrame | None = None,
+                 areas: pd.DataFrame | None = None) -> pd.DataFrame:
     """Tidy KPI table with a leading ``year`` column.
 
     The arguments are those of :func:`hubsim.analysis.kpis.kpi_table` (``window`` the whole
     measured period) plus ``first_year``, the label of the first measured year
-    (``growth.first_year``; None numbers the years 1, 2, ...).
+    (``growth.first_year``; None numbers the years 1, 2, ...); ``handling``,
+    ``lock_passages`` and ``areas`` are passed on to it.
     """
     ev = events
     is_gen = (ev["event"] == "generated").to_numpy()
@@ -50,7 +53,8 @@ def kpis_by_year(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.Dat
     t = ev["t_h"].to_numpy()
     tables = []
     for year, w in year_windows(window, first_year):
-        table = K.kpi_table(ev, consignments, trips, links, nodes, w)
+        table = K.kpi_table(ev, consignments, trips, links, nodes, w, handling=handling,
+                            lock_passages=lock_passages, areas=areas)
         before = t < w.end_h
         for unit, kpi in (("teu", "backlog_end_teu"), ("tonnes", "backlog_end_tonnes")):
             col = ev[unit].to_numpy()

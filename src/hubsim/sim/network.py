@@ -25,11 +25,11 @@ import numpy as np
 import pandas as pd
 
 from hubsim.errors import ScenarioError
+from hubsim.scenario.fields import MODES
 from hubsim.scenario.schema import Scenario
 
-__all__ = ["Leg", "NoRoute", "build_network", "check_routes", "link_table", "node_table",
-"route_for",
-           "route_table"]
+__all__ = ["Leg", "NoRoute", "area_key", "area_table", "build_network", "check_routes",
+           "link_table", "node_table", "route_for", "route_table"]
 
 
 class NoRoute(ScenarioError):
@@ -154,16 +154,65 @@ def link_table(scn: Scenario) -> pd.DataFrame:
 
 
 def node_table(scn: Scenario) -> pd.DataFrame:
-    """One row per node: kind, name, coordinates, and hub equipment and yard (NaN elsewhere)."""
+    """One row per node: kind, name, coordinates, and hub equipment and yard (NaN elsewhere).
+
+    ``equipment`` is the hub's total installed handling units (every area and the shared pool:
+    :attr:`hubsim.scenario.schema.Hub.units`); ``moves_per_hour`` the rate of the shared pool
+    (NaN when the hub has only areas; :func:`area_table` has every area's figures).
+    """
     rows = []
     for nid, kind, node in scn.iter_nodes():
         hub = scn.hubs.get(nid)
         rows.append({
             "node": nid, "kind": kind, "name": node.name or nid, "lat": node.lat,
             "lon": node.lon,
-            "equipment": hub.equipment if hub else np.nan,
-            "moves_per_hour": hub.moves_per_hour if hub else np.nan,
+            "equipment": float(hub.units) if hub else np.nan,
+            "moves_per_hour": hub.moves_per_hour if hub and hub.moves_per_hour else np.nan,
             "yard_teu": hub.yard_teu if hub else np.nan,
             "corridor": scn.gateways[nid].corridor if nid in scn.gateways else "",
         })
     return pd.DataFrame(rows).set_index("node")
+
+
+def area_key(hub: str, area: str) -> str:
+    """The key of a hub's area in the KPI table: ``<hub>:<mode>`` or ``<hub>:shared``.
+
+    >>> area_key("guoyuan", "water")
+    'guoyuan:water'
+    """
+    return f"{hub}:{area}"
+
+
+#: Columns of :func:`area_table` (besides its ``area`` index).
+AREA_COLUMNS = ["hub", "area", "modes", "positions", "units", "moves_per_hour", "min_units",
+                "max_units", "position_name", "equipment_name"]
+
+
+def area_table(scn: Scenario) -> pd.DataFrame:
+    """One row per handling area of every hub: the facts the area KPIs need.
+
+    The index (named ``area``) is the area key (:func:`area_key`): ``<hub>:<mode>`` for an
+    area of its own, ``<hub>:shared`` for the hub's shared pool, which handles every mode
+    without an area.
+    Columns: ``hub``, ``area`` (mode or ``shared``), ``modes`` (the modes it handles, comma
+    separated), ``positions`` (NaN: unlimited), ``units`` (installed), ``moves_per_hour`` (per
+    unit), ``min_units``, ``max_units``, ``position_name``, ``equipment_name``.
+    """
+    rows = []
+    for hid, hub in scn.hubs.items():
+        if hub.equipment is not None:
+            rows.append({"key": area_key(hid, "shared"), "hub": hid, "area": "shared",
+                         "modes": ",".join(m for m in MODES if m not in hub.areas),
+                         "positions": np.nan, "units": float(hub.equipment),
+                         "moves_per_hour": hub.moves_per_hour, "min_units": 1, "max_units": 1,
+                         "position_name": "positions", "equipment_name": "units"})
+        for mode, a in hub.areas.items():
+            rows.append({"key": area_key(hid, mode), "hub": hid, "area": mode,
+                         "modes": mode,
+                         "positions": float(a.positions) if a.positions is not None else np.nan,
+                         "units": float(a.equipment), "moves_per_hour": a.moves_per_hour,
+                         "min_units": a.min_units, "max_units": a.max_units,
+                         "position_name": a.position_name, "equipment_name": a.equipment_name})
+    out = pd.DataFrame(rows, columns=["key", *AREA_COLUMNS]).set_index("key")
+    out.index.name = "area"
+    return out
