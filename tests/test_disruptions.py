@@ -249,6 +249,9 @@ def test_added_equipment_shortens_the_equipment_queue(make_scenario):
 # ------------------------------------------------------------------ effect directions
 def test_low_water_lowers_yangtze_teu_and_raises_backlog(tiny_path):
     data = yaml.safe_load(tiny_path.read_text())
+    # enough river cargo (20k TEU/yr) that a barge at 30% of its capacity (75 TEU, 2 a week:
+    # ~7,800 TEU/yr) binds whatever the draws
+    data["demand"][2]["teu_per_year"] = 20000
     plain = hubsim.simulate(build_scenario(copy.deepcopy(data)), seed=4)
     data["disruptions"] = [{"kind": "low_water", "start_day": 304, "end_day": 485,
                             "every_days": 365, "link": ["port", "east"], "factor": 0.3}]

@@ -180,6 +180,13 @@ def check_hub_pools(scn: Scenario) -> list[Problem]:
     mode or by the hub's shared pool (``equipment`` and ``moves_per_hour``)."""
     out: list[Problem] = []
     for hid, hub in scn.hubs.items():
+        if (hub.equipment is None) != (hub.moves_per_hour is None):
+            missing = "equipment" if hub.equipment is None else "moves_per_hour"
+            given = "moves_per_hour" if missing == "equipment" else "equipment"
+            out.append((("hubs", hid, missing),
+                        f"required with {given} (the shared pool needs both; or give areas "
+                        "only)"))
+            continue
         if hub.equipment is not None:
             continue  # the shared pool handles every mode without an area
         for mode, i in served_modes(scn, hid).items():

@@ -25,13 +25,12 @@ from hubsim.scenario.fields import MODES, F, Mode, ScenarioModel, field_rows
 from hubsim.scenario.terminals import Area, Depot, Lock, LockClosure
 
 __all__ = [
-    "Area",
-    "Depot",
-    "LockClosure",
     "DISRUPTION_KINDS",
     "KPI_NAMES",
     "MODES",
+    "Area",
     "Demand",
+    "Depot",
     "Disruption",
     "Gateway",
     "Growth",
@@ -39,6 +38,7 @@ __all__ = [
     "Investment",
     "Link",
     "Lock",
+    "LockClosure",
     "RoutingSettings",
     "RunSettings",
     "Scenario",
@@ -124,15 +124,6 @@ class Hub(_Located):
         if not (0 <= v[0] < v[1] <= 24):
             raise ValueError(f"must satisfy 0 <= open < close <= 24, got {list(v)}")
         return v
-
-    @model_validator(mode="after")
-    def _pools(self) -> Hub:
-        if (self.equipment is None) != (self.moves_per_hour is None):
-            raise ValueError("give both equipment and moves_per_hour (the shared pool) or "
-                             "neither")
-        if self.equipment is None and not self.areas:
-            raise ValueError("give equipment and moves_per_hour (a shared pool) or areas")
-        return self
 
     @property
     def units(self) -> int:
