@@ -17,9 +17,11 @@ from collections.abc import Generator
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 import simpy
 
+from hubsim.analysis import kpis as K
 from hubsim.scenario.distributions import Dist, Sampler
 from hubsim.scenario.terminals import Lock as LockSpec
 from hubsim.sim.cargo import CONTAINER, Consignment
@@ -376,3 +378,53 @@ def test_set_lock_passage_refuses_none_on_a_wait_lock(make_scenario):
     with pytest.raises(ValueError, match="hold-time"):
         state.set_lock_passage(0, None)
 
+
+
+# ---------------------------------------------------------------- diagnostics
+def _passages(rows: list[tuple[int, int, float]]) -> pd.DataFrame:
+    """A ``lock_passages`` table on LINK from (direction, trip, enter h) rows."""
+    return pd.DataFrame({"link": pd.Categorical([LINK] * len(rows)),
+                         "direction": [r[0] for r in rows], "trip": [r[1] for r in rows],
+                         "enter_h": [r[2] for r in rows]})
+
+
+def test_lock_utilisation_counts_lockages_and_open_hours(make_scenario):
+    lock = {"name": "k", "model": "lockage", "lines": 2, "ships_per_lockage": 3,
+            "cycle_h": 2.0, "passage_h": "1", "other_ships_per_day": 12.0,
+            "closures": [{"start_day": 1, "end_day": 1.5}]}
+    spec = _lock_scenario(lock)
+    del spec["disruptions"]
+    scn = make_scenario(spec)
+    w = K.Window(24.0, 24.0 + 96.0)  # 4 days, 12 h of them closed: 84 open hours
+    trips = pd.DataFrame({"link": pd.Categorical([LINK] * 3), "from": ["a", "a", "b"],
+                          "depart_h": [30.0, 40.0, 50.0], "arrive_h": [40.0, 50.0, 60.0]})
+    # direction 0: 7 ships at one instant (3 lockages), 2 at another (1), one before the
+    # window (not counted); direction 1: one ship
+    lp = _passages([(0, k, 30.0) for k in range(7)] + [(0, 7, 31.0), (0, 8, 31.0),
+                                                       (0, 9, 10.0), (1, 10, 50.0)])
+    slots = 2 * 84 / 2.0  # lines x open hours / cycle_h = 84 lockages per direction
+    d = _lock_kpis(trips, scn, w, lp)
+    assert d == pytest.approx(4 / slots)
+    # without the table: trips plus 12 other ships a day each way over 3 ships a lockage
+    d = _lock_kpis(trips, scn, w, None)
+    assert d == pytest.approx((2 + 12 * 4) / (3 * slots))
+
+
+def _lock_kpis(trips: pd.DataFrame, scn: Any, w: K.Window, lp: pd.DataFrame | None) -> float:
+    """``lock_utilisation`` of LINK from the diagnostics' lock rows."""
+    from hubsim.analysis.diagnostics import _lock_rows
+
+    rows = {(kpi, key): v for kpi, _, key, v, _ in _lock_rows(trips, scn, w, lp)}
+    return float(rows["lock_utilisation", LINK])
+
+
+def test_wait_lock_utilisation_leaves_out_closed_hours(make_scenario):
+    spec = _lock_scenario({"name": "w", "capacity": 2, "hold_h": "3",
+                           "closures": [{"start_day": 0, "end_day": 1,
+                                         "capacity_factor": 0.5}]})
+    del spec["disruptions"]
+    scn = make_scenario(spec)
+    w = K.Window(0.0, 48.0)  # 24 h at one place, 24 h at two: 72 place-hours
+    trips = pd.DataFrame({"link": pd.Categorical([LINK] * 4), "from": ["a"] * 4,
+                          "depart_h": [1.0, 2.0, 3.0, 4.0], "arrive_h": [9.0] * 4})
+    assert _lock_kpis(trips, scn, w, None) == pytest.approx(4 * 3 / 72)
