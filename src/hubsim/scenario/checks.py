@@ -189,6 +189,10 @@ def check_hub_pools(scn: Scenario) -> list[Problem]:
             continue
         if hub.equipment is not None:
             continue  # the shared pool handles every mode without an area
+        if not hub.areas:
+            out.append((("hubs", hid), "no handling units: give equipment and moves_per_hour "
+                                       "(a shared pool) or areas"))
+            continue
         for mode, i in served_modes(scn, hid).items():
             if mode not in hub.areas:
                 link = scn.links[i]
