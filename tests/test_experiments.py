@@ -349,12 +349,12 @@ def test_experiment_input_errors_are_hubsim_errors(tiny, crane):
 
 def test_capacity_names_the_cranes_when_they_bind(crane):
     res = capacity(crane, replications=2, days=30, tol=0.05)
-    assert res.binding == "equipment:terminal"
+    assert res.binding == "area:terminal:shared"  # the hub's shared pool of cranes
     hub = crane.hubs["terminal"]
     limit = hub.equipment * hub.moves_per_hour * 8760 / 2
     assert 0.8 * limit <= res.demand_teu <= 1.05 * limit
     top = res.resources.iloc[0]
-    assert top["resource"] == "equipment:terminal" and top["utilisation"] > 0.9
+    assert top["resource"] == "area:terminal:shared" and top["utilisation"] > 0.9
     per_unit = hub.moves_per_hour * 8760 / 2
     assert res.marginal_change == "hubs.terminal.equipment=3"
     assert 0.6 * per_unit <= res.marginal_teu <= 1.3 * per_unit
@@ -395,9 +395,9 @@ def test_cli_replications_and_capacity_write_their_folders(tiny_path, tmp_path):
                 "--no-marginal", "--workers", "1", "--out", str(tmp_path / "cap"))
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr
-    assert "Binding first: equipment:terminal" in stdout
+    assert "Binding first: area:terminal:shared" in stdout
     meta = json.loads((tmp_path / "cap" / "capacity.json").read_text())
-    assert meta["binding"] == "equipment:terminal"
+    assert meta["binding"] == "area:terminal:shared"
 
 
 def test_process_pool_survives_a_killed_worker(tmp_path):
@@ -446,4 +446,5 @@ def test_diagnostics_lock_and_hub_figures(tiny):
     busiest = sent.groupby(sent["from"].astype(str), observed=True)["load"].sum().max()
     assert d["service_utilisation", "cre"] == pytest.approx(
         busiest / (w.hours / cre.headway * cre.capacity))
-    assert {("equipment_wait_growth", "rail"), ("yard_growth", "port")} <= set(d.index)
+    assert {("equipment_wait_growth", "rail"), ("yard_growth", "port"),
+            ("area_wait_growth", "rail:shared")} <= set(d.index)

@@ -107,6 +107,20 @@ def test_weekly_hub_table_utilisation_and_yard_share():
     assert w.loc[(1, "rail"), "utilisation"] == 0.0
     assert w.loc[(0, "rail"), "yard_fraction"] == pytest.approx(
         w.loc[(0, "rail"), "yard_teu"] / 100.0)
+    assert (w["yard_wait_h"] == 0.0).all()  # nobody waited for yard room
+
+
+def test_weekly_yard_wait_is_load_weighted_per_week():
+    ev = pd.concat([EVENTS, _events([
+        (5.0, "yard_wait", 7, "rail", "park-rail:road", 10, 120, 3.0, 0),
+        (6.0, "yard_wait", 8, "rail", "park-rail:road", 30, 360, 1.0, 0),
+        (200.0, "yard_wait", 9, "port", "port-east:water", 4, 48, 8.0, 0)])],
+        ignore_index=True)
+    ev["event"] = ev["event"].astype(str).astype("category")
+    w = S.weekly_hub_table(ev, NODES, WINDOW).set_index(["week", "hub"])["yard_wait_h"]
+    assert w[0, "rail"] == pytest.approx((10 * 3.0 + 30 * 1.0) / 40)
+    assert w[1, "port"] == pytest.approx(8.0)
+    assert w[0, "port"] == w[1, "rail"] == 0.0
 
 
 def test_transit_times_and_corridor_cost_co2():

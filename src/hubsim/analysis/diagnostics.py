@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 
 from hubsim.analysis import kpis as K
+from hubsim.analysis.terminals import area_keys
 from hubsim.analysis.yard import yard_series
 from hubsim.scenario.schema import Lock, Scenario
 from hubsim.sim.locks import capacity_hours, closure_steps, wait_places
+from hubsim.sim.network import area_table, link_table
 
 __all__ = ["DIAG_COLUMNS", "diagnostics"]
 
@@ -44,7 +46,9 @@ def diagnostics(events: pd.DataFrame, trips: pd.DataFrame, nodes: pd.DataFrame,
     """Capacity diagnostics of one run's tables over the window ``w``, as KPI rows.
 
     ``offered_teu_per_day`` and ``node_backlog_growth`` (TEU/day, over the window);
-    per hub ``equipment_wait_growth`` (h/day) and ``yard_growth`` (TEU/day); per scheduled
+    per hub ``equipment_wait_growth`` (h/day) and ``yard_growth`` (TEU/day); per hub area
+    (key ``<hub>:<mode>`` or ``<hub>:shared``) ``area_wait_growth`` (h/day: slope of the wait
+    of its lifts for a position and units); per scheduled
     service ``service_utilisation`` and ``service_wait_growth`` (h/day); per lock link
     ``lock_utilisation`` and ``lock_transit_growth`` (h/day). ``lock_passages`` (the run's
     table of that name) gives lockage locks' utilisation from the lockages started; without
@@ -72,7 +76,8 @@ def diagnostics(events: pd.DataFrame, trips: pd.DataFrame, nodes: pd.DataFrame,
 
 def _hub_rows(ev: pd.DataFrame, nodes: pd.DataFrame, scn: Scenario, inside: np.ndarray,
               grid: np.ndarray) -> list[_Row]:
-    """Per hub: growth of the wait for equipment and of the yard content (per day)."""
+    """Per hub: growth of the wait for handling and of the yard content (per day); per area:
+    growth of the wait for handling there."""
     rows: list[_Row] = []
     t = ev["t_h"].to_numpy()
     name = ev["event"].astype(str).to_numpy()
@@ -87,6 +92,12 @@ def _hub_rows(ev: pd.DataFrame, nodes: pd.DataFrame, scn: Scenario, inside: np.n
         lv = _level_at(y["t_h"].to_numpy(), np.diff(y["level"].to_numpy(), prepend=0.0),
                        grid) if len(y) else np.zeros_like(grid)
         rows.append(("yard_growth", "hub", hub, _slope(grid / 24.0, lv), "TEU/day"))
+    areas = area_table(scn)
+    key = area_keys(ev["node"][lifts], ev["link"][lifts], link_table(scn), areas)
+    tl, wl = t[lifts] / 24.0, ev["wait_h"].to_numpy()[lifts]
+    for akey in areas.index:
+        m = key == akey
+        rows.append(("area_wait_growth", "area", str(akey), _slope(tl[m], wl[m]), "h/day"))
     return rows
 
 

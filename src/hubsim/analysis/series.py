@@ -73,12 +73,16 @@ def _codes(values: pd.Series, categories: pd.Index) -> np.ndarray:
 
 def weekly_hub_table(events: pd.DataFrame, nodes: pd.DataFrame, window: Window,
                      yard: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per hub and week: equipment utilisation, mean wait for equipment, mean yard occupancy.
+    """Per hub and week: equipment utilisation, mean wait for handling, yard occupancy and
+    the wait for yard room.
 
-    Tidy columns: ``week, hub, utilisation`` (fraction of equipment-hours busy), ``wait_h``
-    (mean wait of lift operations started that week), ``yard_teu`` (time-weighted mean content)
-    and ``yard_fraction`` (of the yard's capacity). ``yard`` is :func:`yard_daily` output when
-    already at hand.
+    Tidy columns: ``week, hub, utilisation`` (unit-hours worked over every installed unit of
+    the hub, ``nodes["equipment"]``, x the week's hours: the rule of the
+    ``equipment_utilisation`` KPI), ``wait_h`` (mean wait for a position and units of the lifts
+    that ended that week), ``yard_teu`` (time-weighted mean content), ``yard_fraction`` (of the
+    yard's capacity) and ``yard_wait_h`` (mean wait for yard room of the loads whose wait ended
+    that week, weighted by load; 0 when none waited). ``yard`` is :func:`yard_daily` output
+    when already at hand.
     """
     hubs = nodes[nodes["kind"] == "hub"]
     n_weeks = max(1, int(np.ceil(window.hours / 168)))
@@ -102,7 +106,23 @@ def weekly_hub_table(events: pd.DataFrame, nodes: pd.DataFrame, window: Window,
     yard_week = yard.groupby(["week", "hub"])["yard_teu"].mean().reindex(grid, fill_value=0.0)
     out["yard_teu"] = yard_week.to_numpy()
     out["yard_fraction"] = out["yard_teu"] / out["hub"].map(hubs["yard_teu"].astype(float))
+    out["yard_wait_h"] = _weekly_yard_wait(events, hubs.index, window, grid)
     return out
+
+
+def _weekly_yard_wait(events: pd.DataFrame, hubs: pd.Index, window: Window,
+                      grid: pd.MultiIndex) -> np.ndarray:
+    """Load-weighted mean ``wait_h`` of the ``yard_wait`` events per (week, hub) of ``grid``."""
+    ev = events.loc[window.mask(events["t_h"]) & (events["event"] == "yard_wait"),
+                    ["t_h", "node", "teu", "tonnes", "wait_h"]]
+    code = _codes(ev["node"], hubs)
+    load = ev["teu"].where(ev["teu"] > 0, ev["tonnes"]).to_numpy(float)
+    d = pd.DataFrame({"week": ((ev["t_h"] - window.start_h) // 168).astype(int).to_numpy(),
+                      "hub": hubs.to_numpy()[code], "load": load,
+                      "lw": load * ev["wait_h"].to_numpy(float)})[code >= 0]
+    sums = d.groupby(["week", "hub"])[["load", "lw"]].sum().reindex(grid, fill_value=0.0)
+    return np.divide(sums["lw"].to_numpy(), sums["load"].to_numpy(),
+                     out=np.zeros(len(sums)), where=sums["load"].to_numpy() > 0)
 
 
 def yard_daily(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> pd.DataFrame:

@@ -121,6 +121,9 @@ def area_summary(events: pd.DataFrame, handling: pd.DataFrame | None, links: pd.
         per_vehicle = pd.DataFrame(columns=["position_wait", "unit_wait", "handling", "units"],
                                    dtype=float)
     hours = window.hours
+    means: dict[str, dict[str, float]] = {
+        str(k): {str(c): float(v) for c, v in r.items()}
+        for k, r in per_vehicle.to_dict("index").items()}
     for akey, a in areas.iterrows():
         k = str(akey)
         if not np.isnan(a["positions"]):
@@ -128,12 +131,12 @@ def area_summary(events: pd.DataFrame, handling: pd.DataFrame | None, links: pd.
                              held.get(k, 0.0) / (a["positions"] * hours)))
         rows.append(_row("area_utilisation", "area", k,
                          busy.get(k, 0.0) / (a["units"] * hours)))
-        seen = k in per_vehicle.index
+        pv = means.get(k)
         for kpi, col in (("position_wait_mean_h", "position_wait"),
                          ("unit_wait_mean_h", "unit_wait"),
                          ("vehicle_handling_mean_h", "handling"),
                          ("units_per_vehicle_mean", "units")):
-            rows.append(_row(kpi, "area", k, per_vehicle.at[k, col] if seen else np.nan))
+            rows.append(_row(kpi, "area", k, pv[col] if pv is not None else np.nan))
     return rows
 
 

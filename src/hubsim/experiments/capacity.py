@@ -20,7 +20,11 @@ throughput is the channel TEU/yr measured at the largest sustainable scale.
 Resources and their utilisation (:func:`hubsim.analysis.diagnostics.diagnostics`, computed in each
 worker from its events):
 
-* hub handling equipment: busy fraction; queue growth = slope of the wait for equipment (h/day);
+* hub handling area (``area:<hub>:<mode>``; a hub's shared pool is ``area:<hub>:shared``):
+  unit-hours worked / (installed units x hours); queue growth = slope of the wait of its lifts
+  for a position and units (h/day);
+* hub area positions (``berth:<hub>:<mode>``, areas with berths, tracks, lanes or stands):
+  position-hours held / (positions x hours); growth as for the area;
 * hub yard: mean occupancy / ``yard_teu``; growth = slope of the yard level (TEU/day);
 * scheduled service: carried load / (capacity x departures its headway allows), busiest
   direction; growth = slope of the time loads wait at the departure node (h/day);
@@ -31,8 +35,9 @@ The binding resource is the one with the highest utilisation at the largest sust
 among those saturated at the first unsustainable one (utilisation at least
 :data:`SATURATED`); if none is saturated there, among those whose queue grows (growth above
 :data:`BINDING_GROWTH` in its unit per day); failing that, among all. Its marginal
-value is the capacity search repeated with one more unit of it (one more piece of equipment,
-one more departure a week, one more lock chamber, 10% more yard): the change of the
+value is the capacity search repeated with one more unit of it (one more handling unit in the
+area or the shared pool, one more position, one more departure a week, one more lock place
+or line, 10% more yard): the change of the
 sustainable channel TEU/yr. On-demand trucks and vehicle fleets are not judged as resources.
 """
 
@@ -67,7 +72,7 @@ BINDING_GROWTH = 0.25
 #: a resource this busy (mean over replications) is saturated: its queue has no steady state
 SATURATED = 0.98
 #: resource kinds whose utilisation can reach saturation (a yard overflows instead)
-SATURABLE = ("equipment", "service", "lock")
+SATURABLE = ("area", "berth", "service", "lock")
 
 
 # --------------------------------------------------------------------------- capacity
@@ -77,11 +82,11 @@ class CapacityResult:
 
     ``scale``: largest demand factor the network keeps up with; ``demand_teu``: the TEU/yr of
     demand at that scale; ``channel_teu`` (with ``channel_ci``): channel TEU/yr measured
-    there; ``binding``: the resource that binds first (``equipment:<hub>``, ``yard:<hub>``,
-    ``service:<id>``, ``lock:<link>``); ``resources``: every resource's utilisation at the
-    sustainable scale and at the first unsustainable one, with its queue growth there;
-    ``marginal_teu``: channel TEU/yr gained by one more unit of the binding resource
-    (``marginal_change`` says which); ``steps``: every scale evaluated.
+    there; ``binding``: the resource that binds first (``area:<hub>:<mode>``,
+    ``berth:<hub>:<mode>``, ``yard:<hub>``, ``service:<id>``, ``lock:<link>``);
+    ``resources``: every resource's utilisation at the sustainable scale and at the first
+    unsustainable one, with its queue growth there; ``marginal_teu``: channel TEU/yr gained
+    by one more unit of the binding resource (``marginal_change`` says which); ``steps``: every scale evaluated.
     """
 
     scale: float
@@ -99,7 +104,8 @@ class CapacityResult:
 
 
 _RESOURCES = {  # kind -> (utilisation kpi, growth kpi)
-    "equipment": ("equipment_utilisation", "equipment_wait_growth"),
+    "area": ("area_utilisation", "area_wait_growth"),
+    "berth": ("berth_occupancy", "area_wait_growth"),
     "yard": ("yard_mean_utilisation", "yard_growth"),
     "service": ("service_utilisation", "service_wait_growth"),
     "lock": ("lock_utilisation", "lock_transit_growth"),
@@ -227,9 +233,8 @@ def _binding(resources: pd.DataFrame) -> str | None:
 
 def _one_more(scn: Scenario, resource: str) -> tuple[Changes, str]:
     kind, _, name = resource.partition(":")
-    if kind == "equipment":
-        n = scn.hubs[name].equipment + 1
-        return ((f"hubs.{name}.equipment", n),), f"hubs.{name}.equipment={n}"
+    if kind in ("area", "berth"):
+        return _one_more_in_area(scn, kind, name)
     if kind == "yard":
         return ((f"hubs.{name}.yard_teu", "x1.1"),), f"hubs.{name}.yard_teu=x1.1"
     if kind == "service":
@@ -244,8 +249,31 @@ def _one_more(scn: Scenario, resource: str) -> tuple[Changes, str]:
     lk = next(lk for lk in scn.links if f"{lk.from_}-{lk.to}:{lk.mode}" == name)
     if lk.lock is None:  # only links with a lock are judged as resources
         raise ExperimentError(f"link {name}: has no lock")
-    n = lk.lock.capacity + 1
-    return ((f"links.{name}.lock.capacity", n),), f"links.{name}.lock.capacity={n}"
+    if lk.lock.model == "lockage":
+        path, n = f"links.{name}.lock.lines", lk.lock.lines + 1
+    else:
+        path, n = f"links.{name}.lock.capacity", (lk.lock.capacity or 0) + 1
+    return ((path, n),), f"{path}={n}"
+
+
+def _one_more_in_area(scn: Scenario, kind: str, name: str) -> tuple[Changes, str]:
+    """One more unit (``area``) or position (``berth``) in area ``<hub>:<mode>`` (the hub's
+    shared pool for ``<hub>:shared``)."""
+    hub_id, _, mode = name.rpartition(":")
+    hub = scn.hubs[hub_id]
+    if mode == "shared":
+        if kind == "berth" or hub.equipment is None:
+            raise ExperimentError(f"hub {hub_id}: the shared pool has no positions")
+        path, n = f"hubs.{hub_id}.equipment", hub.equipment + 1
+    else:
+        area = next(a for m, a in hub.areas.items() if m == mode)
+        if kind == "berth":
+            if area.positions is None:
+                raise ExperimentError(f"area {name}: unlimited positions")
+            path, n = f"hubs.{hub_id}.areas.{mode}.positions", area.positions + 1
+        else:
+            path, n = f"hubs.{hub_id}.areas.{mode}.equipment", area.equipment + 1
+    return ((path, n),), f"{path}={n}"
 
 
 def capacity(scenario: Scenario, replications: int = 3, *, seed: int | None = None,

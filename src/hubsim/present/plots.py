@@ -132,8 +132,8 @@ def throughput_vs_target(daily: pd.DataFrame, targets: dict[str, float], scenari
 
 def hub_utilisation(weekly: pd.DataFrame, yard: pd.DataFrame, nodes: pd.DataFrame,
                     scenario: str) -> Figure:
-    """Lines over the year per hub: equipment utilisation by week (top) and yard occupancy by
-    day as a share of yard capacity (bottom).
+    """Lines over the year per hub: utilisation of all its installed handling units by week
+    (top) and yard occupancy by day as a share of yard capacity (bottom).
 
     ``weekly`` is :func:`hubsim.analysis.series.weekly_hub_table`, ``yard``
     :func:`hubsim.analysis.series.yard_daily`, ``nodes`` the node table (names, yard capacity).
@@ -153,8 +153,8 @@ def hub_utilisation(weekly: pd.DataFrame, yard: pd.DataFrame, nodes: pd.DataFram
     top.text(0.5, 86.5, "85%: queues grow fast above this", fontsize=8, color="0.4")
     top_max = float(weekly["utilisation"].max() * 100.0) if len(weekly) else 0.0
     top.set_ylim(0, max(100.0, top_max * 1.05))
-    top.set_ylabel("equipment busy [% of time]")
-    top.set_title("Handling equipment utilisation, weekly")
+    top.set_ylabel("units busy [% of unit-hours]")
+    top.set_title("Handling units utilisation (every area of the hub), weekly")
     bottom.axhline(100, color="0.5", ls=":", lw=1)
     bottom.set_ylabel("yard occupancy [% of yard TEU]")
     bottom.set_xlabel("day of measured period [d]")
@@ -166,8 +166,8 @@ def hub_utilisation(weekly: pd.DataFrame, yard: pd.DataFrame, nodes: pd.DataFram
     if hubs:
         fig.legend(*top.get_legend_handles_labels(), loc="outside right upper",
                    frameon=False, fontsize=8, title="hub")
-    footer(fig, f"{SOURCE_NOTE}. Busy time of cranes and handling units / (units x hours); "
-                 "yard content / yard capacity.")
+    footer(fig, f"{SOURCE_NOTE}. Unit-hours worked by cranes and handling units in all the "
+                 "hub's areas / (installed units x hours); yard content / yard capacity.")
     return fig
 
 
@@ -178,14 +178,20 @@ def _short(nodes: pd.DataFrame, node: str) -> str:
 
 
 def hub_heatmap(weekly: pd.DataFrame, nodes: pd.DataFrame, scenario: str) -> Figure:
-    """Heatmaps by hub x week: equipment utilisation, mean wait for equipment, yard occupancy.
+    """Heatmaps by hub x week: equipment utilisation (all installed units), mean wait for
+    handling (a position and units), yard occupancy and the mean wait for yard room.
 
     ``weekly`` is :func:`hubsim.analysis.series.weekly_hub_table` output.
     """
     hubs = list(nodes.index[nodes["kind"] == "hub"])
-    panels = (("utilisation", "equipment busy [%]", 100.0, "YlOrRd", (0, 100)),
-              ("wait_h", "mean wait for equipment [min]", 60.0, "Purples", None),
-              ("yard_fraction", "yard occupancy [% of yard TEU]", 100.0, "Blues", (0, 100)))
+    panels: list[tuple[str, str, float, str, tuple[float, float] | None]] = [
+        ("utilisation", "handling units busy [% of installed unit-hours]", 100.0,
+         "YlOrRd", (0, 100)),
+        ("wait_h", "mean wait for a position and units [min]", 60.0, "Purples", None),
+        ("yard_fraction", "yard occupancy [% of yard TEU]", 100.0, "Blues", (0, 100))]
+    if "yard_wait_h" in weekly and bool((weekly["yard_wait_h"] > 0).any()):
+        panels.append(("yard_wait_h", "mean wait for yard room, loads that waited [h]", 1.0,
+                       "Oranges", None))
     fig, axes = plt.subplots(len(panels), 1, figsize=(10, 1.6 + 0.45 * max(1, len(hubs)) * 3),
                              sharex=True, layout="constrained")
     for ax, (col, label, scale, cmap, limits) in zip(axes, panels, strict=True):
@@ -201,7 +207,8 @@ def hub_heatmap(weekly: pd.DataFrame, nodes: pd.DataFrame, scenario: str) -> Fig
         fig.colorbar(img, ax=ax, label="[" + label.split(" [")[-1], pad=0.01)
     axes[-1].set_xlabel("week of measured period [week]")
     fig.suptitle(f"Hubs by week: {scenario}")
-    footer(fig, f"{SOURCE_NOTE}. Weekly means per hub.")
+    footer(fig, f"{SOURCE_NOTE}. Weekly means per hub; units busy = unit-hours worked in all "
+                 "the hub's areas / (installed units x hours).")
     return fig
 
 
