@@ -198,7 +198,7 @@ def check_hub_pools(scn: Scenario) -> list[Problem]:
                 link = scn.links[i]
                 have = ", ".join(sorted(hub.areas)) or "none"
                 out.append((("hubs", hid, "areas"),
-                            f"{hid!r} serves {mode} (links[{i}] {link.from_}-{link.to}) but "
+                            f"{hid!r} serves {mode} (link {link.from_}-{link.to}) but "
                             f"has no {mode} area (areas: {have}) and no shared pool: add "
                             f"areas.{mode}, or equipment and moves_per_hour on the hub"))
     return out
@@ -216,8 +216,8 @@ def check_locks(scn: Scenario) -> list[Problem]:
         if lock is not None and lock.model != "wait":
             link = scn.links[j]  # type: ignore[index]
             out.append((("disruptions", i, "kind"),
-                        f"lock_wait applies to a lock with model: wait; the lock on "
-                        f"{link.from_}-{link.to} (links[{j}]) is model: {lock.model}, whose "
+                        f"lock_wait applies to a lock with model: wait; the lock on the "
+                        f"{link.mode} link {link.from_}-{link.to} is model: {lock.model}, whose "
                         "closures go in the lock's calendar (lock.closures: start_day, "
                         "end_day, capacity_factor)"))
     return out
