@@ -156,7 +156,7 @@ _ENTRIES: tuple[KpiInfo, ...] = (
     _K("vehicle_handling_mean_h", "h", "Vehicle handling time",
        "mean time from the start to the end of a vehicle's handling (pauses outside open "
        "hours included)", _AREA, golden=True),
-    _K("units_per_vehicle_mean", "count", "Units per vehicle",
+    _K("units_per_vehicle_mean", "units", "Units per vehicle",
        "mean number of units working a vehicle (crane intensity achieved)", _AREA,
        golden=True),
     # locks (lockage model)

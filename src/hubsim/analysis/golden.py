@@ -21,7 +21,7 @@ of the code that only reshuffles random draws (statistically the same model) mos
 within ``Z`` standard errors (with about a hundred KPIs per scenario, a heavy-tailed one can
 still cross now and then: README, Regression checks, has measured rates), while a change of
 the model's behaviour moves the KPIs beyond them. A
-KPI with no spread at all (fixed timetables, zero overflow) falls back on the floors, which
+KPI with no spread at all (fixed timetables, no yard wait) falls back on the floors, which
 only absorb rounding in the file (six significant digits, relative error 5e-6) and
 floating-point differences between machines. With unchanged code and the same seeds hubsim
 reproduces its numbers exactly, so an unchanged tree always passes.
@@ -65,9 +65,11 @@ __all__ = [
 #: KPIs stored in golden files (every scope and key of each): the catalogue's entries marked
 #: ``golden`` (see :mod:`hubsim.catalogue`): the targets' KPIs, channel TEU and international
 #: tonnes by corridor, mode and direction, hub lifts, equipment use and queueing, yard use,
-#: dwell, overflow, service load factors, door-to-door times, cost, CO2 and the backlog at the
-#: end. Tail statistics (p50, p95, max, end levels) are left out: they are noisy over a few
-#: short replications and add little a mean does not show.
+#: dwell, waits for yard room and depot use, per hub area berth occupancy, utilisation, waits,
+#: handling time and crane intensity, per lock link the services' mean wait and the passages,
+#: service load factors, door-to-door times, cost, CO2 and the backlog at the end. Tail
+#: statistics (p50, p95, max, end levels) are left out: they are noisy over a few short
+#: replications and add little a mean does not show.
 GOLDEN_KPIS = tuple(k.name for k in CATALOGUE.values() if k.golden)
 #: standard errors of the difference of means a KPI may move before the check fails
 Z = 5.0

@@ -86,7 +86,8 @@ class CapacityResult:
     ``berth:<hub>:<mode>``, ``yard:<hub>``, ``service:<id>``, ``lock:<link>``);
     ``resources``: every resource's utilisation at the sustainable scale and at the first
     unsustainable one, with its queue growth there; ``marginal_teu``: channel TEU/yr gained
-    by one more unit of the binding resource (``marginal_change`` says which); ``steps``: every scale evaluated.
+    by one more unit of the binding resource (``marginal_change`` says which); ``steps``:
+    every scale evaluated.
     """
 
     scale: float

@@ -151,7 +151,7 @@ def _scenario_section(manifest: dict, scenario: Scenario | None) -> str:
         note = ""
     if scenario is None:
         return f"<p>{html.escape(note)}</p>"
-    from hubsim.sim.network import node_table
+    from hubsim.sim.network import area_table, node_table
 
     out = [f"<p><b>{html.escape(scenario.name)}</b>: "
            f"{html.escape(scenario.description.strip() or '(no description)')}</p>"]
@@ -164,9 +164,9 @@ def _scenario_section(manifest: dict, scenario: Scenario | None) -> str:
     hubs = nodes[nodes["kind"] == "hub"]
     out.append("<h3>Hubs</h3>" + _table(pd.DataFrame({
         "hub": hubs.index, "name": hubs["name"],
-        "equipment [count]": hubs["equipment"].map(lambda v: f"{v:g}"),
-        "moves per hour [TEU/h per unit]": hubs["moves_per_hour"].map(lambda v: f"{v:g}"),
+        "handling units [count]": hubs["equipment"].map(lambda v: f"{v:g}"),
         "yard [TEU]": hubs["yard_teu"].map(format_number)})))
+    out.append(_areas_table(area_table(scenario)))
     svc_rows = []
     for svc in scenario.services:
         unit = "TEU" if svc.cargo == "container" else "t"
@@ -186,6 +186,27 @@ def _scenario_section(manifest: dict, scenario: Scenario | None) -> str:
                + html.escape(", ".join(f"{g} ({c})" for g, c in gws["corridor"].items()))
                + f"); {len(scenario.links)} links.</p>")
     return "\n".join(out)
+
+
+def _areas_table(areas: pd.DataFrame) -> str:
+    """The hubs' handling areas: positions, units, rate and units per vehicle (intensity)."""
+    def count(v: float, name: str) -> str:
+        return "unlimited" if pd.isna(v) else f"{v:g} {name}"
+
+    return "<h3>Hub areas</h3>" + _table(pd.DataFrame({
+        "area": areas.index,
+        "handles": areas["modes"].str.replace(",", ", "),
+        "positions": [count(v, n) for v, n in zip(areas["positions"], areas["position_name"],
+                                                  strict=True)],
+        "units": [count(v, n) for v, n in zip(areas["units"], areas["equipment_name"],
+                                              strict=True)],
+        "rate [moves/h per unit]": areas["moves_per_hour"].map(lambda v: f"{v:g}"),
+        "units per vehicle": [f"{a:g}" if a == b else f"{a:g}-{b:g}"
+                              for a, b in zip(areas["min_units"], areas["max_units"],
+                                              strict=True)]})) + \
+        '<p class="meta">An area is a hub\'s quay, rail tracks, gate or stands (key hub:mode); ' \
+        "hub:shared is the hub's shared pool, which handles every mode without an area of " \
+        "its own (unlimited positions, one unit per vehicle).</p>"
 
 
 def _load_for_report(manifest: dict) -> tuple[Scenario | None, str]:
@@ -249,6 +270,8 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
                 for p in figures[:2]),
         "<h2>Totals</h2>", _table(pd.DataFrame(key_rows)) if key_rows else "",
         "<h2>By hub</h2>", _kpi_pivot(kpis, "hub"),
+        "<h2>By hub area</h2>", _kpi_pivot(kpis, "area"),
+        "<h2>Locks</h2>" + _kpi_pivot(kpis, "link") if (kpis["scope"] == "link").any() else "",
         "<h2>By corridor</h2>", _kpi_pivot(kpis, "corridor"),
         "<h2>By mode</h2>", _kpi_pivot(kpis, "mode"),
         "<h2>By service</h2>", _kpi_pivot(kpis, "service"),

@@ -24,13 +24,16 @@ if TYPE_CHECKING:
     from hubsim.api import Results
     from hubsim.experiments.compare import Comparison
 
-__all__ = ["check_text", "comparison_text", "experiment_targets_text", "kpi_frame",
-           "run_text", "targets_text", "unit_of"]
+__all__ = ["check_text", "comparison_text", "experiment_targets_text", "hub_findings",
+           "kpi_frame", "run_text", "targets_text", "unit_of"]
 
 #: KPIs of the run summary, by scope, in the order printed.
 RUN_SUMMARY: dict[str, tuple[str, ...]] = {
     "hub": ("hub_lifts_teu", "hub_lifts_tonnes_air", "equipment_utilisation",
-            "equipment_wait_mean_h", "yard_mean_utilisation", "hub_dwell_mean_h", "yard_end"),
+            "equipment_wait_mean_h", "yard_mean_utilisation", "yard_wait_teu",
+            "yard_wait_mean_h", "depot_teu", "hub_dwell_mean_h", "yard_end"),
+    "area": ("area_utilisation", "berth_occupancy", "units_per_vehicle_mean",
+             "position_wait_mean_h", "unit_wait_mean_h", "vehicle_handling_mean_h"),
     "mode": ("channel_teu", "co2_total"),
     "corridor": ("channel_teu", "international_tonnes", "door_to_door_mean_h"),
 }
@@ -105,6 +108,11 @@ def run_text(res: Results) -> str:
         out += ["", "Targets by simulated year (hubsim.analysis.yearly)", years_text(res)]
     hubs = kpi_frame(k, "hub", RUN_SUMMARY["hub"]).reindex(list(res.scenario.hubs))
     out += ["", "By hub", _frame_text(hubs.fillna(""), transpose=True)]
+    areas = kpi_frame(k, "area", RUN_SUMMARY["area"])
+    if len(areas):
+        out += ["", "By hub area (hub:mode; hub:shared is the hub's shared pool)",
+                _frame_text(areas)]
+    out += hub_findings(k)
     modes = kpi_frame(k, "mode", RUN_SUMMARY["mode"])
     flows = k[(k["kpi"] == "channel_teu") & (k["scope"] == "mode")].set_index("key")["value"]
     total = float(flows.sum())
@@ -120,6 +128,36 @@ def run_text(res: Results) -> str:
             f"Simulated in {res.wall_time_s:.1f} s: {len(res.consignments):,} consignments, "
             f"{len(res.events):,} event records, {res.simpy_events:,} SimPy events"]
     return "\n".join(out)
+
+
+def hub_findings(kpis: pd.DataFrame) -> list[str]:
+    """Lines naming the busiest hub area (highest ``area_utilisation``, with its berth
+    occupancy where it has positions) and every hub where loads waited for yard room or went
+    to the depot (``Yard waits: none`` when nowhere)."""
+    def values(kpi: str, scope: str) -> pd.Series:
+        sel = kpis[(kpis["kpi"] == kpi) & (kpis["scope"] == scope)]
+        return pd.Series(sel["value"].to_numpy(float), index=sel["key"].astype(str))
+
+    out = []
+    util = values("area_utilisation", "area").dropna()
+    if len(util):
+        key = str(util.idxmax())
+        berth = values("berth_occupancy", "area").get(key)
+        text = f"Busiest area: {key}, {format_value(util[key], 'fraction')} of its unit-hours"
+        if berth is not None:
+            text += f", {format_value(berth, 'fraction')} berth occupancy"
+        out.append(text)
+    waited, mean, depot = (values(n, "hub") for n in ("yard_wait_teu", "yard_wait_mean_h",
+                                                       "depot_teu"))
+    parts = []
+    for hub in waited.index:
+        if waited[hub] > 0:
+            parts.append(f"{hub} {format_value(waited[hub], 'TEU/yr')} waited "
+                         f"{format_value(mean.get(hub), 'h')} on average")
+        if depot.get(hub, 0.0) > 0:
+            parts.append(f"{hub} {format_value(depot[hub], 'TEU/yr')} to the depot")
+    out.append("Yard waits: " + ("; ".join(parts) if parts else "none"))
+    return ["", *out] if out else []
 
 
 def experiment_targets_text(targets: pd.DataFrame, params: Sequence[str]) -> str:
