@@ -1,9 +1,11 @@
 """Yard content of the hubs: the one place the yard level and its time average are computed.
 
 A load is in a hub's yard from lift-off (or creation at the hub) to lift-on (or delivery); air
-cargo counts in tonnes in the airport's yard. :func:`yard_series` gives the level after every
-change and :func:`time_weighted` its mean, peak and end value over any period, which both the
-yard KPIs (:mod:`hubsim.analysis.kpis`) and the daily yard table behind the figures
+cargo counts in tonnes in the airport's yard. A load stored in the off-dock depot (a ``depot``
+event) still counts here, so with a depot the yard KPIs include the depot's content (the engine
+never fills the yard itself beyond its capacity). :func:`yard_series` gives the level after
+every change and :func:`time_weighted` its mean, peak and end value over any period, which both
+the yard KPIs (:mod:`hubsim.analysis.kpis`) and the daily yard table behind the figures
 (:mod:`hubsim.analysis.series`) use.
 """
 

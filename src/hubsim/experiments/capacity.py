@@ -71,7 +71,7 @@ __all__ = ["BINDING_GROWTH", "SATURATED", "CapacityResult", "capacity"]
 BINDING_GROWTH = 0.25
 #: a resource this busy (mean over replications) is saturated: its queue has no steady state
 SATURATED = 0.98
-#: resource kinds whose utilisation can reach saturation (a yard overflows instead)
+#: resource kinds whose utilisation can reach saturation (a full yard makes loads wait instead)
 SATURABLE = ("area", "berth", "service", "lock")
 
 
