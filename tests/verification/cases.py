@@ -32,9 +32,9 @@ from hubsim.scenario.schema import HOURS_PER_YEAR, Scenario
 
 from .theory import MMc, jackson_rates, mmc, product_form, route_sojourn, visit_rates
 
-__all__ = ["JACKSON", "MMC_CASES", "MU", "NETWORK_CASES", "SEED0", "TANDEM", "MMcCase",
-           "NetCase", "Stat", "mmc_dict", "network_dict", "network_scenario", "run_mmc",
-           "run_network", "stat"]
+__all__ = ["BERTH_CASES", "JACKSON", "MMC_CASES", "MU", "NETWORK_CASES", "SEED0", "TANDEM",
+           "BerthCase", "MMcCase", "NetCase", "Stat", "berth_dict", "mmc_dict", "network_dict",
+           "network_scenario", "run_berths", "run_mmc", "run_network", "stat"]
 
 MU = 4.0  # TEU/h per handling unit: mean lift 0.25 h, so waits are in hours
 #: The (almost) instantaneous trucks are deliberately far outside the plausible road ranges.
@@ -99,6 +99,8 @@ MMC_CASES = (
     MMcCase(3, 0.75, 20_000, 8),
     MMcCase(4, 0.90, 30_000, 10),
     MMcCase(2, 0.90, 30_000, 10),
+    # a large terminal near saturation: ten cranes at 95 % (waits relax slowly: long runs)
+    MMcCase(10, 0.95, 200_000, 10),
 )
 
 
@@ -136,6 +138,94 @@ def run_mmc(case: MMcCase) -> dict[str, np.ndarray]:
         out["wq"].append(lifts["wait_h"].mean())
         out["util"].append(res.kpi("equipment_utilisation", "hub", "h"))
         out["n"].append(len(lifts))
+    return {k: np.array(v) for k, v in out.items()}
+
+
+# ------------------------------------------------------------------------ berths: M/M/c
+
+
+@dataclass(frozen=True)
+class BerthCase:
+    """A quay of ``c`` berths fed by barges arriving as a Poisson process, each carrying one
+    move (load = ``teu_per_move``) and discharged by one of plenty of cranes (2 ``c``) at
+    exponential move times of mean 1 / MU: the berths are the servers of an M/M/c queue
+    (the cranes never bind). The wait is the handling table's ``position_h - request_h``."""
+
+    c: int
+    rho: float
+    customers: int
+    reps: int
+
+    @property
+    def id(self) -> str:
+        return f"berths{self.c}-rho{self.rho}"
+
+    @property
+    def lam(self) -> float:
+        return self.rho * self.c * MU
+
+    @property
+    def measured_h(self) -> float:
+        return self.customers / self.lam
+
+    @property
+    def warmup_h(self) -> float:
+        return 0.1 * self.measured_h
+
+    @property
+    def theory(self) -> MMc:
+        return mmc(self.c, self.lam, MU)
+
+
+BERTH_CASES = (
+    BerthCase(2, 0.75, 12_000, 6),
+    BerthCase(5, 0.90, 40_000, 10),
+)
+
+#: A barge's transit: 1 km at 20 km/h (constant, so arrivals at the quay stay Poisson).
+BARGE_KM, BARGE_KMH = 1.0, 20.0
+
+
+def berth_dict(case: BerthCase) -> dict:
+    """Gateway -> quay by on-demand barges of one move each: an M/M/c queue at the berths."""
+    return {
+        "name": "berths",
+        "run": {"horizon_days": (case.warmup_h + case.measured_h) / 24.0,
+                "warmup_days": case.warmup_h / 24.0, "seed": 0},
+        "hubs": {"port": {"lat": 0, "lon": 0, "handling": "exponential", "teu_per_move": 2,
+                          "yard_teu": 1e9,
+                          "areas": {"water": {"positions": case.c, "equipment": 2 * case.c,
+                                              "moves_per_hour": MU, "min_units": 1,
+                                              "max_units": 1}}}},
+        "gateways": {"sea": {"lat": 0, "lon": 0.01, "corridor": "east"}},
+        "links": [{"from": "sea", "to": "port", "mode": "water", "distance_km": BARGE_KM,
+                   "speed_kmh": BARGE_KMH, "co2_g_per_tkm": 0}],
+        "services": [{"id": "barge", "from": "sea", "to": "port", "mode": "water",
+                      "capacity_teu": 2, "on_demand": True}],
+        "demand": [{"origin": "sea", "destination": "port",
+                    "teu_per_year": 2 * case.lam * HOURS_PER_YEAR, "batch_dist": "fixed",
+                    "batch_mean": 2}],
+    }
+
+
+@cache
+def run_berths(case: BerthCase) -> dict[str, np.ndarray]:
+    """Per replication, over the barges that asked for a berth in the window: mean wait for a
+    berth (``wq``, h), berth occupancy (``occ``: berth-hours held / (c x window)), number of
+    barges (``n``), longest wait for cranes once at a berth (``crane_wait``, h) and the
+    moves per barge (``moves``: their mean)."""
+    scn = build_scenario(berth_dict(case))
+    out: dict[str, list[float]] = {"wq": [], "occ": [], "n": [], "crane_wait": [],
+                                   "moves": []}
+    for rep in range(case.reps):
+        res = hubsim.simulate(scn, seed=SEED0 + rep)
+        h = res.handling
+        h = h[(h["node"] == "port") & res.window.mask(h["request_h"])]
+        out["wq"].append((h["position_h"] - h["request_h"]).mean())
+        out["occ"].append((h["end_h"] - h["position_h"]).sum() / (case.c * case.measured_h))
+        out["n"].append(len(h))
+        out["crane_wait"].append((h["start_h"] - h["position_h"]).max())
+        out["moves"].append(h["moves"].mean())
     return {k: np.array(v) for k, v in out.items()}
 
 

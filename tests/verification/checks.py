@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cases import MMcCase, NetCase, Stat, run_mmc, run_network, stat
+from .cases import BerthCase, MMcCase, NetCase, Stat, run_berths, run_mmc, run_network, stat
 from .peer import ciw_mmc, ciw_network
 
 __all__ = [
     "PeerCheck",
     "TheoryCheck",
+    "berth_checks",
     "mmc_checks",
     "network_checks",
     "peer_mmc_checks",
@@ -73,6 +74,20 @@ def mmc_checks(case: MMcCase) -> list[TheoryCheck]:
         _check(name, "Wq", "h", obs["wq"], q.wq, rel_floor=WAIT_FLOOR, max_rel_ci=MAX_REL_CI),
         _check(name, "utilisation", "", obs["util"], q.rho, abs_floor=UTIL_FLOOR),
         _check(name, "lifts in window", "", obs["n"], case.lam * case.measured_h,
+               rel_floor=RATE_FLOOR),
+    ]
+
+
+def berth_checks(case: BerthCase) -> list[TheoryCheck]:
+    """Wait for a berth (Erlang C), berth occupancy (rho) and barge count (Poisson mean)."""
+    obs = run_berths(case)
+    q = case.theory
+    name = f"quay of {case.c} berths (M/M/{case.c}) rho={case.rho}"
+    return [
+        _check(name, "Wq (berth)", "h", obs["wq"], q.wq, rel_floor=WAIT_FLOOR,
+               max_rel_ci=MAX_REL_CI),
+        _check(name, "berth occupancy", "", obs["occ"], q.rho, abs_floor=UTIL_FLOOR),
+        _check(name, "barges in window", "", obs["n"], case.lam * case.measured_h,
                rel_floor=RATE_FLOOR),
     ]
 

@@ -1,4 +1,4 @@
-"""hubsim against queueing theory: an M/M/c hub (Erlang C) for several loads up to rho = 0.9,
+"""hubsim against queueing theory: an M/M/c hub (Erlang C) for several loads up to rho = 0.95,
 a tandem line and a Jackson network of hubs (product form).
 
 All runs use fixed seeds (the statistics are deterministic and never flake); tolerances are
@@ -26,7 +26,7 @@ def _assert_all(checks):
 def _tiered(case):
     """Loads of rho >= 0.9 need long runs: the slow tier checks them, the fast tier the rest."""
     return pytest.param(case, id=case.id,
-                        marks=[pytest.mark.slow] if case.id.endswith("rho0.9") else [])
+                        marks=[pytest.mark.slow] if case.rho >= 0.9 else [])
 
 
 @pytest.mark.parametrize("case", [_tiered(c) for c in MMC_CASES])
