@@ -428,3 +428,45 @@ def test_wait_lock_utilisation_leaves_out_closed_hours(make_scenario):
     trips = pd.DataFrame({"link": pd.Categorical([LINK] * 4), "from": ["a"] * 4,
                           "depart_h": [1.0, 2.0, 3.0, 4.0], "arrive_h": [9.0] * 4})
     assert _lock_kpis(trips, scn, w, None) == pytest.approx(4 * 3 / 72)
+
+
+# ---------------------------------------------------------------- through the engine
+def test_a_lockage_lock_through_hubsim_simulate(make_scenario):
+    """A tiny run with a lockage lock: barges (priority 2) both ways among other traffic,
+    closed on day 3; every barge passes, the records agree with each other."""
+    import hubsim
+
+    spec = _lock_scenario({"name": "k", "model": "lockage", "lines": 1,
+                           "ships_per_lockage": 2, "cycle_h": 1.5, "passage_h": "2",
+                           "passage_back_h": "3", "other_ships_per_day": 20.0,
+                           "closures": [{"start_day": 3, "end_day": 4}], "position": 0.25})
+    del spec["disruptions"]
+    spec["run"] = {"horizon_days": 10, "warmup_days": 1, "seed": 4}
+    spec["services"][0]["priority"] = 2
+    spec["demand"].append({"origin": "b", "destination": "a", "teu_per_year": 1000})
+    res = hubsim.simulate(make_scenario(spec))
+    lp = res.lock_passages
+    barges = lp[lp["trip"] >= 0]
+    others = lp[lp["trip"] < 0]
+    assert len(others) > 200 and others["service"].isna().all()
+    assert (others["priority"] == 0).all()
+    assert set(barges["direction"]) == {0, 1}
+    assert (barges["service"].astype(str) == "barge").all() and (barges["priority"] == 2).all()
+    closed = (lp["enter_h"] >= 24 + 72) & (lp["enter_h"] < 24 + 96)
+    assert not closed.any()
+    through = lp["exit_h"] - lp["enter_h"]
+    assert set(through[lp["direction"] == 0].round(9)) == {2.0}
+    assert set(through[lp["direction"] == 1].round(9)) == {3.0}
+    # each consignment aboard a barge has a lock event with its barge's wait and passage
+    ev = res.events[res.events["event"] == "lock"]
+    assert len(ev) > 0
+    row = barges.set_index("trip")
+    wait = (row["enter_h"] - row["arrive_h"]).reindex(ev["trip"]).to_numpy()
+    assert np.allclose(ev["wait_h"], wait, atol=1e-4)
+    assert np.allclose(ev["t_h"], row["exit_h"].reindex(ev["trip"]).to_numpy())
+    # the barge's trip lasts its transit (10 h) plus its wait and passage
+    trips = res.trips.set_index("trip").loc[row.index]
+    done = trips["arrive_h"].notna()
+    took = (trips["arrive_h"] - trips["depart_h"])[done]
+    lock_h = (row["exit_h"] - row["arrive_h"])[done]
+    assert np.allclose(took, 10.0 + lock_h)

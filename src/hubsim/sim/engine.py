@@ -113,7 +113,7 @@ class _Engine:
         self.streams = streams = Streams(seed)
         hubs = build_hubs(scn, env, streams, node_idx, rec.event)
         transit = build_transit(scn, streams)
-        locks = build_locks(scn, env, streams)
+        locks = build_locks(scn, env, streams, rec=rec, warmup_h=warmup_h)
         self.state = state = NetworkState(env, scn.services, hubs, locks, len(scn.links))
         self.ledger = ledger = Ledger(env, rec.event)
         travel = Travel(env, rec.event, state, transit, build_returns(scn, streams, link_idx))
