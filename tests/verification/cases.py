@@ -100,7 +100,7 @@ MMC_CASES = (
     MMcCase(4, 0.90, 30_000, 10),
     MMcCase(2, 0.90, 30_000, 10),
     # a large terminal near saturation: ten cranes at 95 % (waits relax slowly: long runs)
-    MMcCase(10, 0.95, 200_000, 10),
+    MMcCase(10, 0.95, 250_000, 10),
 )
 
 
