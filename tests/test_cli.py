@@ -151,7 +151,7 @@ def test_fields_lists_units():
     proc = hubsim("fields")
     assert proc.returncode == 0, proc.stderr
     line = next(ln for ln in proc.stdout.splitlines() if "hubs.<id>.moves_per_hour" in ln)
-    assert "TEU/h per unit" in line
+    assert "moves/h per unit" in line
 
 
 def test_usage_error_is_one_line():

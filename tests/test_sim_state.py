@@ -11,10 +11,11 @@ import simpy
 from hubsim.scenario.distributions import Dist, Sampler
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.hubs import build_hubs
+from hubsim.sim.locks import build_locks
+from hubsim.sim.records import Recorder
 from hubsim.sim.slots import Slots
 from hubsim.sim.state import NetworkState
-from hubsim.sim.streams import Scaled, stream
-from hubsim.sim.travel import build_locks
+from hubsim.sim.streams import Scaled, Streams, stream
 
 
 def two_hubs() -> dict:
@@ -37,22 +38,43 @@ def two_hubs() -> dict:
 def make_state(scn: Scenario) -> tuple[simpy.Environment, NetworkState]:
     env = simpy.Environment()
     node_idx = {"a": 0, "b": 1}
-    unit_exp = Sampler(Dist(dist="exponential", mean=1.0), stream(1, "unit-exponential"))
-    hubs = build_hubs(scn, env, 1, node_idx, lambda *row: None, unit_exp)
-    return env, NetworkState(env, scn.services, hubs, build_locks(scn, env, 1), len(scn.links))
+    streams = Streams(1)
+    hubs = build_hubs(scn, env, streams, node_idx, lambda *row: None)
+    rec = Recorder(list(node_idx), [f"a-b:{lk.mode}" for lk in scn.links],
+                   [s.id for s in scn.services])
+    locks = build_locks(scn, env, streams, rec=rec, warmup_h=0.0)
+    return env, NetworkState(env, scn.services, hubs, locks, len(scn.links))
 
 
 def test_crane_share_rounds_to_whole_units_and_applies_to_new_ones(make_scenario):
     _, state = make_state(make_scenario(two_hubs()))
+    shared = state.hubs["a"].named["shared"]
     hub = state.hubs["a"]
     state.set_crane_share("a", 0.5)
-    assert hub.cranes.capacity == 3  # 5 x 0.5 = 2.5 rounds half up
+    assert shared.units.capacity == 3  # 5 x 0.5 = 2.5 rounds half up
     state.build_hub("a", add_equipment=3, add_yard_teu=None)
-    assert (hub.equipment, hub.cranes.capacity) == (8, 4)  # the share stays in force
+    assert (shared.equipment, shared.units.capacity) == (8, 4)  # the share stays in force
     state.set_crane_share("a", 1.0)
-    assert hub.cranes.capacity == 8
+    assert shared.units.capacity == 8
     state.build_hub("a", add_equipment=None, add_yard_teu=50)
     assert hub.yard.capacity == 150
+
+
+def test_areas_scale_together_and_investments_name_their_area(make_scenario):
+    spec = two_hubs()
+    spec["hubs"]["a"] = {"lat": 0, "lon": 0, "yard_teu": 100, "areas": {
+        "water": {"positions": 2, "equipment": 4, "moves_per_hour": 20, "max_units": 2},
+        "road": {"equipment": 2, "moves_per_hour": 10}}}
+    spec["links"].append({"from": "a", "to": "b", "mode": "road", "distance_km": 100,
+                          "speed_kmh": 50, "co2_g_per_tkm": 90})
+    _, state = make_state(make_scenario(spec))
+    hub = state.hubs["a"]
+    assert hub.areas["water"] is hub.named["water"] and "rail" not in hub.areas
+    state.set_crane_share("a", 0.5)
+    assert (hub.named["water"].units.capacity, hub.named["road"].units.capacity) == (2, 1)
+    state.build_hub("a", add_equipment=2, add_yard_teu=None, area="water")
+    assert (hub.named["water"].equipment, hub.named["water"].units.capacity) == (6, 3)
+    assert hub.named["road"].equipment == 2
 
 
 def test_clearance_factor_scales_and_restores_the_base_sampler(make_scenario):

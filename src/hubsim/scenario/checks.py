@@ -184,8 +184,8 @@ def check_hub_pools(scn: Scenario) -> list[Problem]:
             missing = "equipment" if hub.equipment is None else "moves_per_hour"
             given = "moves_per_hour" if missing == "equipment" else "equipment"
             out.append((("hubs", hid, missing),
-                        f"required with {given} (the shared pool needs both; or give areas "
-                        "only)"))
+                        f"required field is missing (the shared pool needs both {missing} "
+                        f"and {given}; or give areas only)"))
             continue
         if hub.equipment is not None:
             continue  # the shared pool handles every mode without an area
