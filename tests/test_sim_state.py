@@ -39,9 +39,9 @@ def make_state(scn: Scenario) -> tuple[simpy.Environment, NetworkState]:
     env = simpy.Environment()
     node_idx = {"a": 0, "b": 1}
     streams = Streams(1)
-    hubs = build_hubs(scn, env, streams, node_idx, lambda *row: None)
     rec = Recorder(list(node_idx), [f"a-b:{lk.mode}" for lk in scn.links],
                    [s.id for s in scn.services])
+    hubs = build_hubs(scn, env, streams, node_idx, rec)
     locks = build_locks(scn, env, streams, rec=rec, warmup_h=0.0)
     return env, NetworkState(env, scn.services, hubs, locks, len(scn.links))
 

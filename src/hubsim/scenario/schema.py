@@ -108,6 +108,10 @@ class Hub(_Located):
     yard_teu: float = F(unit="TEU", gt=0,
                         desc="yard capacity; when full, trucks wait at the gate and vehicles "
                              "at anchorage or a holding siding until their load fits")
+    gate_share: float = F(0.9, unit="fraction", gt=0, le=1,
+                          desc="share of the yard truck loads may fill at the gate; the rest "
+                               "is kept for vehicles to discharge into (estimate: terminals "
+                               "restrict gate-in near 90% yard density)")
     depot: Depot | None = F(None, desc="off-dock storage used when the yard is full")
     dwell_h: Dist = F(Dist(mean=0.0), unit="h",
                       desc="yard dwell before a transferring load is ready")

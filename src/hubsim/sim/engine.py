@@ -111,7 +111,7 @@ class _Engine:
         link_names = [f"{lk.from_}-{lk.to}:{lk.mode}" for lk in scn.links]
         self.rec = rec = Recorder(node_names, link_names, [s.id for s in scn.services])
         self.streams = streams = Streams(seed)
-        hubs = build_hubs(scn, env, streams, node_idx, rec.event)
+        hubs = build_hubs(scn, env, streams, node_idx, rec)
         transit = build_transit(scn, streams)
         locks = build_locks(scn, env, streams, rec=rec, warmup_h=warmup_h)
         self.state = state = NetworkState(env, scn.services, hubs, locks, len(scn.links))
@@ -171,6 +171,8 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
     finally:
         if collecting:
             gc.enable()
+    for hub in eng.state.hubs.values():
+        hub.close_waits()
     balance = eng.ledger.balance()
     # events scheduled so far, not counting the extra stops of a run reported day by day
     # (each ``run(until=...)`` takes two event ids in SimPy 4)

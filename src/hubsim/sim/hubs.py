@@ -9,14 +9,17 @@ before a load comes in and given back when it leaves on a vehicle:
 * a vehicle bringing loads that move on from here waits before handling (at anchorage, on a
   holding siding) until its whole load fits; vehicles come before trucks and among vehicles
   higher ``priority`` first, then first come first served;
-* a truck load waits at the gate until it fits;
+* a truck load waits at the gate until it fits below ``gate_share`` of the yard (the gate
+  closes before the yard is full, so vehicles can still discharge: without that reserve a yard
+  full of loads waiting for vehicles that wait for room would gridlock);
 * with a depot, a vehicle whose load does not fit the yard on arrival stores it off-dock when
   the depot has room (a ``depot`` event per load, cost per TEU and ``extra_h`` before it is
   ready) instead of waiting.
 
-Every wait for room is a ``yard_wait`` event per load with its length. Nothing is stored
-beyond capacity. Disruptions and investments change the working units, the yard and the
-clearance times through :class:`hubsim.sim.state.NetworkState`.
+Every wait for room is a ``yard_wait`` event per load, stamped when it began, with its length
+(cut at the end of the run for a wait still going on). Nothing is stored beyond capacity.
+Disruptions and investments change the working units, the yard and the clearance times through
+:class:`hubsim.sim.state.NetworkState`.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from hubsim.scenario.fields import MODES
 from hubsim.scenario.schema import Scenario
 from hubsim.sim import records as R
 from hubsim.sim.cargo import Consignment
-from hubsim.sim.records import EventFn
+from hubsim.sim.records import EventFn, Recorder
 from hubsim.sim.slots import Slots
 from hubsim.sim.streams import Scaled, Streams
 from hubsim.sim.terminals import Area
@@ -65,6 +68,10 @@ class Hub:
         Off-dock depot space, TEU.
     depot_extra_h : float
         Extra time before a load stored in the depot is ready, h.
+    gate_share : float
+        Share of the yard that truck loads may fill (the rest is kept for discharges).
+    rec : Recorder
+        The run's records (waits are written when they begin and completed when granted).
     dwell : Sampler
         Yard dwell of a transferring load before it is ready, h.
     base_clearance : Sampler
@@ -81,10 +88,14 @@ class Hub:
     yard: Slots
     depot: Slots | None
     depot_extra_h: float
+    gate_share: float
+    rec: Recorder
     dwell: Sampler
     base_clearance: Sampler
     clearance: Callable[[], float]
     named: dict[str, Area] = field(default_factory=dict)
+    #: waits for room going on now: first event row -> (rows, start h)
+    waiting: dict[int, tuple[int, float]] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- the yard
     def admit(self, take: list[Consignment], link: int, service: int, trip: int,
@@ -104,25 +115,43 @@ class Hub:
                 self.event(self.env.now, R.DEPOT, c.cid, self.idx, link, service, trip, c.teu,
                            c.tonnes, 0.0, 0.0)
             return
-        t0 = self.env.now
         grant = yard.acquire(load, priority)
         if grant is not None:
+            row = self._wait_begins(take, link, service, trip)
             yield grant
-            wait = self.env.now - t0
-            for c in take:
-                self.event(self.env.now, R.YARD_WAIT, c.cid, self.idx, link, service, trip,
-                           c.teu, c.tonnes, wait, 0.0)
+            self._wait_ends(row)
 
     def gate_in(self, c: Consignment, link: int = -1,
                 service: int = -1) -> Generator[simpy.Event, Any, None]:
         """A truck load enters the yard: waits at the gate while it does not fit (a
         ``yard_wait`` event when it waited)."""
-        t0 = self.env.now
-        grant = self.yard.acquire(c.load, GATE_PRIORITY)
+        grant = self.yard.acquire(c.load, GATE_PRIORITY, self.gate_share)
         if grant is not None:
+            row = self._wait_begins([c], link, service, -1)
             yield grant
-            self.event(self.env.now, R.YARD_WAIT, c.cid, self.idx, link, service, -1, c.teu,
-                       c.tonnes, self.env.now - t0, 0.0)
+            self._wait_ends(row)
+
+    def _wait_begins(self, loads: list[Consignment], link: int, service: int,
+                     trip: int) -> int:
+        """A ``yard_wait`` event per load, its length to be filled in; returns the first row."""
+        row = self.rec.n_events
+        now = self.env.now
+        for c in loads:
+            self.event(now, R.YARD_WAIT, c.cid, self.idx, link, service, trip, c.teu, c.tonnes,
+                       0.0, 0.0)
+        self.waiting[row] = (len(loads), now)
+        return row
+
+    def _wait_ends(self, row: int) -> None:
+        """The wait recorded from ``row`` on is over now: write its length."""
+        n, start = self.waiting.pop(row)
+        for r in range(row, row + n):
+            self.rec.set_wait(r, self.env.now - start)
+
+    def close_waits(self) -> None:
+        """At the end of the run: waits still going on are cut now."""
+        for row in list(self.waiting):
+            self._wait_ends(row)
 
     def yard_out(self, c: Consignment) -> None:
         """``c`` leaves the yard (or the depot) on a vehicle."""
@@ -156,7 +185,7 @@ class Hub:
 
 
 def build_hubs(scn: Scenario, env: simpy.Environment, streams: Streams,
-               node_idx: dict[str, int], event: EventFn) -> dict[str, Hub]:
+               node_idx: dict[str, int], rec: Recorder) -> dict[str, Hub]:
     """One :class:`Hub` per scenario hub, keyed by hub id, in the scenario's order; each with
     its own ``dwell:<hub>``, ``clearance:<hub>`` and ``handling:<hub>:<area>`` streams."""
     hubs: dict[str, Hub] = {}
@@ -176,7 +205,7 @@ def build_hubs(scn: Scenario, env: simpy.Environment, streams: Streams,
         dwell = Sampler(hub.dwell_h, streams("dwell", hid))
         clearance = Sampler(hub.clearance_h, streams("clearance", hid))
         hubs[hid] = Hub(
-            idx=node_idx[hid], env=env, event=event,
+            idx=node_idx[hid], env=env, event=rec.event, rec=rec, gate_share=hub.gate_share,
             areas={m: a for m, a in areas.items() if a is not None},
             pools=list(named.values()), yard=Slots(env, hub.yard_teu),
             depot=Slots(env, hub.depot.teu) if hub.depot is not None else None,

@@ -49,7 +49,9 @@ cancelled  0                                 0; one per departure not run becaus
 rerouted   0                                 0; ``link`` is the closed link it avoids (its
                                              new route is in force from this node)
 yard_wait  time its vehicle waited for yard room 0; at anchorage, a holding siding or the gate
-           (at ``node``, before discharge)
+           (at ``node``, before discharge);      (``t_h`` is when the wait began; a wait still
+           until the end of the run if it still  going on at the end is cut there)
+           waits then
 lock       wait for a lockage (queue)            time through the lock
 ========== ================================= ===========================================
 """
@@ -121,6 +123,10 @@ class Recorder:
 
     def arrived(self, row: int, t: float) -> None:
         self._trips_f[row * 5 + 2] = t
+
+    def set_wait(self, row: int, wait: float) -> None:
+        """Set the ``wait_h`` of event row ``row`` (a wait recorded when it began)."""
+        self._vals[row * 4 + 2] = wait
 
     def handling(self, node: int, link: int, service: int, trip: int, op: int, request: float,
                  position: float, start: float, end: float, units: int, moves: int,

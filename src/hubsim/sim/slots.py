@@ -7,7 +7,9 @@ uses :class:`Slots`: an immediate grant costs no event at all, and a waiting req
 plain ``simpy.Event`` succeeded by the release that makes room. Waiters are served by priority
 (higher first), then strictly in arrival order (a large request at the head is not overtaken,
 as in ``simpy.Container``); a new request is granted at once only when it fits and nobody of
-its priority or higher waits. With every priority 0 it is first come first served.
+its priority or higher waits. With every priority 0 it is first come first served. A request
+may be limited to a ``share`` of the capacity (a gate that closes before the yard is full, so
+vehicles can still discharge): it waits while granting it would fill more than that share.
 
 The engine's equipment queue is verified against Erlang C in ``tests/``.
 """
@@ -40,8 +42,8 @@ class Slots:
         self.env = env
         self.capacity = capacity
         self.used = used
-        #: heap of (-priority, arrival number, amount, event)
-        self.waiters: list[tuple[int, int, float, simpy.Event]] = []
+        #: heap of (-priority, arrival number, amount, share of capacity, event)
+        self.waiters: list[tuple[int, int, float, float, simpy.Event]] = []
         self._seq = count()
 
     @property
@@ -49,24 +51,26 @@ class Slots:
         """Units not taken now (negative while a reduced capacity is still over-used)."""
         return self.capacity - self.used
 
-    def acquire(self, amount: float = 1, priority: int = 0) -> simpy.Event | None:
-        """Take ``amount`` units: ``None`` when granted now, else an event that fires when
-        granted (the units are then already taken)."""
+    def acquire(self, amount: float = 1, priority: int = 0,
+                share: float = 1.0) -> simpy.Event | None:
+        """Take ``amount`` units (filling at most ``share`` of the capacity): ``None`` when
+        granted now, else an event that fires when granted (the units are then already
+        taken)."""
         waiters = self.waiters
         if (not waiters or waiters[0][0] > -priority) and \
-                self.used + amount <= self.capacity + 1e-9:
+                self.used + amount <= self.capacity * share + 1e-9:
             self.used += amount
             return None
         ev = simpy.Event(self.env)
-        heapq.heappush(waiters, (-priority, next(self._seq), amount, ev))
+        heapq.heappush(waiters, (-priority, next(self._seq), amount, share, ev))
         return ev
 
     def release(self, amount: float = 1) -> None:
         """Return ``amount`` units and grant waiting requests that now fit, in order."""
         self.used -= amount
         waiters = self.waiters
-        while waiters and self.used + waiters[0][2] <= self.capacity + 1e-9:
-            need, ev = heapq.heappop(waiters)[2:]
+        while waiters and self.used + waiters[0][2] <= self.capacity * waiters[0][3] + 1e-9:
+            _, _, need, _, ev = heapq.heappop(waiters)
             self.used += need
             ev.succeed()
 
