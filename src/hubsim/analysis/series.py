@@ -17,11 +17,13 @@ from hubsim.analysis.kpis import Window, consignment_corridor
 from hubsim.analysis.yard import time_weighted, yard_series
 
 __all__ = [
+    "backlog_daily",
     "corridor_cost_co2",
     "daily_channel",
     "link_flows",
     "transit_times",
     "weekly_hub_table",
+    "recovery_day",
     "yard_daily",
 ]
 
@@ -42,6 +44,50 @@ def daily_channel(cross: pd.DataFrame, window: Window) -> pd.DataFrame:
     return pd.DataFrame({"day": np.arange(n_days), "teu": teu, "intl_tonnes": tonnes,
                          "cumulative_teu": np.cumsum(teu),
                          "cumulative_intl_tonnes": np.cumsum(tonnes)})
+
+
+def backlog_daily(events: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Containers in the system (generated, not yet delivered) at the end of each day of the
+    measured window: ``day, backlog_teu``, the rule of the ``backlog_end_teu`` KPI day by day
+    (cargo at nodes, waiting for yard room, at anchorage or on vehicles)."""
+    n_days = max(1, int(np.ceil(window.hours / 24)))
+    kind = events["event"]
+    gen = events[kind == "generated"]
+    dlv = events[kind == "delivered"]
+    ends = window.start_h + 24.0 * np.arange(1, n_days + 1)
+    ends[-1] = min(ends[-1], window.end_h)
+
+    def upto(ev: pd.DataFrame) -> np.ndarray:
+        t = ev["t_h"].to_numpy(float)
+        order = np.argsort(t, kind="stable")
+        cum = np.concatenate([[0.0], np.cumsum(ev["teu"].to_numpy(float)[order])])
+        return cum[np.searchsorted(t[order], ends, side="right")]
+
+    return pd.DataFrame({"day": np.arange(n_days), "backlog_teu": upto(gen) - upto(dlv)})
+
+
+def recovery_day(base: pd.DataFrame, changed: pd.DataFrame, after_day: float,
+                 tolerance: float = 0.1) -> float:
+    """The first day from ``after_day`` on when the extra backlog of a what-if over its base
+    (:func:`backlog_daily` of each, run with the same seed) has fallen to ``tolerance`` of its
+    peak since ``after_day``; NaN when it never does within the window, ``after_day`` when
+    there was no extra backlog.
+
+    >>> b = pd.DataFrame({"day": range(6), "backlog_teu": [10.0] * 6})
+    >>> w = pd.DataFrame({"day": range(6), "backlog_teu": [10, 60, 40, 20, 11, 10.0]})
+    >>> recovery_day(b, w, after_day=1)
+    4.0
+    """
+    extra = changed.set_index("day")["backlog_teu"] - base.set_index("day")["backlog_teu"]
+    extra = extra[extra.index >= after_day]
+    if extra.empty:
+        return float("nan")
+    peak = float(extra.max())
+    if peak <= 0:
+        return float(after_day)
+    after_peak = extra.loc[extra.idxmax():]
+    cleared = after_peak[after_peak <= tolerance * peak]
+    return float(cleared.index[0]) if len(cleared) else float("nan")
 
 
 def link_flows(events: pd.DataFrame, links: pd.DataFrame, window: Window) -> pd.DataFrame:
