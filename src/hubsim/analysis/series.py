@@ -21,9 +21,9 @@ __all__ = [
     "corridor_cost_co2",
     "daily_channel",
     "link_flows",
+    "recovery_day",
     "transit_times",
     "weekly_hub_table",
-    "recovery_day",
     "yard_daily",
 ]
 
