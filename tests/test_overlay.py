@@ -100,6 +100,14 @@ def test_wildcard_over_an_id_table(tiny: hubsim.Scenario) -> None:
     assert {h.equipment for h in out.hubs.values()} == {4}
 
 
+def test_wildcard_over_every_area_of_every_hub() -> None:
+    base = hubsim.load_scenario("scenarios/chongqing_2022_target.yaml")
+    out = hubsim.apply_changes(base, {"hubs.*.areas.*.moves_per_hour": "x0.5"})
+    pairs = [(a.moves_per_hour, out.hubs[h].areas[m].moves_per_hour)
+             for h, hub in base.hubs.items() for m, a in hub.areas.items()]
+    assert len(pairs) >= 8 and all(new == pytest.approx(old / 2) for old, new in pairs)
+
+
 def test_numpy_values_are_accepted(tiny: hubsim.Scenario) -> None:
     np = pytest.importorskip("numpy")
     out = hubsim.apply_changes(tiny, {"hubs.port.equipment": np.int64(3),

@@ -14,6 +14,7 @@ Paths name one field (or a whole item) of a scenario, dot-separated::
     targets.channel_2m_teu.threshold           targets.channel_teu.threshold (id, or a KPI name
                                                that only one target uses)
     demand.*.teu_per_year                      (``*``: every item of a list or id table)
+    hubs.*.areas.*.moves_per_hour              (every area of every hub)
 
 A value replaces the field. A number field (or a distribution such as ``dwell_h``) also takes a
 scale written ``"x1.2"``: the current value times 1.2 (a distribution has its mean, low, mode
@@ -190,7 +191,8 @@ def path_targets(data: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
             sec = part if depth == 0 else section
             if (isinstance(node, dict) and not is_dist(node)) or \
                     (isinstance(node, dict) and part in node):
-                if part == "*" and depth == 1 and section in (*NODE_TABLES, "seasonality"):
+                if part == "*" and ((depth == 1 and section in (*NODE_TABLES, "seasonality"))
+                                    or parts[depth - 1] == "areas"):
                     nxt += [(node, k, sec) for k in node]
                 elif part in node:
                     nxt.append((node, part, sec))
