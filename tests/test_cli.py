@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -56,10 +57,13 @@ def test_run_writes_the_results_folder(first_run, tiny_path):
     proc, out = first_run
     assert proc.returncode == 0, proc.stderr
     for name in ("kpis.csv", "targets.csv", "events.parquet", "consignments.parquet",
-                 "trips.parquet", "manifest.json", "throughput_vs_target.png",
-                 "hub_utilisation.png", "mode_split.png"):
+                 "trips.parquet", "handling.parquet", "manifest.json",
+                 "throughput_vs_target.png", "hub_utilisation.png", "mode_split.png"):
         assert (out / name).is_file(), name
         assert (out / name).stat().st_size > 0, name
+    handling = pd.read_parquet(out / "handling.parquet")
+    assert {"node", "op", "position_h", "start_h", "end_h", "units", "moves"} <= \
+        set(handling.columns) and len(handling) > 0
     for png in out.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png.name
     assert sorted(p.name for p in out.glob("*.png")) == sorted(FIGURES)

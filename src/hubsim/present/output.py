@@ -61,7 +61,8 @@ def manifest(results: Results, extra: dict | None = None) -> dict:
 def write_results(results: Results, folder: Path, extra_manifest: dict | None = None,
                   report: bool = False) -> Path:
     """Write ``kpis.csv``, ``targets.csv``, ``events.parquet``, ``consignments.parquet``,
-    ``trips.parquet``, ``manifest.json`` and PNG plots into the new folder ``folder`` (and
+    ``trips.parquet``, ``handling.parquet`` (``lock_passages.parquet`` with a lockage lock),
+    ``manifest.json`` and PNG plots into the new folder ``folder`` (and
     ``kpis_by_year.csv``, ``targets_by_year.csv`` for runs longer than a year); with
     ``report``, also the self-contained ``report.html`` (see :mod:`hubsim.present.report`)."""
     with new_folder(folder) as tmp:
@@ -73,6 +74,9 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         results.events.to_parquet(tmp / "events.parquet", index=False)
         results.consignments.to_parquet(tmp / "consignments.parquet", index=False)
         results.trips.to_parquet(tmp / "trips.parquet", index=False)
+        results.handling.to_parquet(tmp / "handling.parquet", index=False)
+        if len(results.lock_passages):
+            results.lock_passages.to_parquet(tmp / "lock_passages.parquet", index=False)
         _write_plots(results, tmp)
         meta = manifest(results, extra_manifest)
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
