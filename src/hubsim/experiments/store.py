@@ -57,7 +57,8 @@ def run_task(task: RunTask) -> dict[str, Any]:
         from hubsim.analysis.diagnostics import diagnostics
 
         k = pd.concat([k, diagnostics(res.events, res.trips, res.nodes, res.scenario,
-                                      res.window)], ignore_index=True)
+                                      res.window, lock_passages=res.lock_passages)],
+                      ignore_index=True)
     t = res.targets
     return {
         "kpis": [[r.kpi, r.scope, r.key, _num(r.value), r.unit] for r in k.itertuples()],
