@@ -59,7 +59,8 @@ def apply_changes(scn: Scenario, changes: Mapping[str, Any], source: str | None 
 
     >>> import hubsim
     >>> scn = hubsim.load_scenario("scenarios/chongqing_2022_target.yaml")  # doctest: +SKIP
-    >>> more = hubsim.apply_changes(scn, {"hubs.guoyuan.equipment": 48})    # doctest: +SKIP
+    >>> quay = {"hubs.guoyuan.areas.water.equipment": 10}                     # doctest: +SKIP
+    >>> more = hubsim.apply_changes(scn, quay)                                # doctest: +SKIP
     """
     return overlay.apply_changes(scn, changes, source, checks=(check_routes,))
 

@@ -110,7 +110,7 @@ def add_parsers(sub: Any) -> None:
     sw.add_argument("--set", dest="sets", action="append", required=True,
                     metavar="PATH=VALUES", help="a parameter and its values: a list 4,6,8, "
                     "a range 2:10 or 2:10:2, or scales x0.8,x1.2 / x0.5:1.5:0.25; repeat for "
-                    "a grid (paths as in overlays: hubs.guoyuan.equipment, "
+                    "a grid (paths as in overlays: hubs.guoyuan.areas.water.equipment, "
                     "services.<id>.per_week, demand.*.teu_per_year)")
     sw.add_argument("--kpi", help="KPI to plot (default: the first target's)")
 
@@ -123,7 +123,7 @@ def add_parsers(sub: Any) -> None:
     gl.add_argument("--target", required=True,
                     help="target id, or the KPI of one target (e.g. channel_teu)")
     gl.add_argument("--vary", required=True, metavar="PATH",
-                    help="the number field to vary (e.g. hubs.guoyuan.equipment)")
+                    help="the number field to vary (e.g. hubs.guoyuan.areas.water.equipment)")
     gl.add_argument("--probability", type=share, default=0.9,
                     help="required fraction of replications meeting the target (default 0.9)")
     gl.add_argument("--low", type=finite, help="smallest value tried (default: --step)")

@@ -6,7 +6,7 @@ imports matplotlib or :mod:`hubsim.present`. The commands call these after the e
 
 >>> cmp = hubsim.compare(base, [faster], days=20)               # doctest: +SKIP
 >>> write_comparison(cmp, "results/cmp")                        # doctest: +SKIP
->>> exp = hubsim.sweep(scn, {"hubs.guoyuan.equipment": [30, 40]}, out="results/sw")
+>>> exp = hubsim.sweep(scn, {"hubs.guoyuan.areas.water.equipment": [6, 8]}, out="results/sw")
 ...                                                             # doctest: +SKIP
 >>> write_sweep_figure(exp, "channel_teu")                      # doctest: +SKIP
 """

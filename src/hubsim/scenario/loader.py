@@ -3,7 +3,7 @@
 Every problem becomes one :class:`ScenarioError` whose message names the file, the field path,
 what was expected (with the field's unit) and what was found::
 
-    scenarios/x.yaml: hubs.guoyuan.equipment: must be >= 1 [count], got 0
+    scenarios/x.yaml: hubs.guoyuan.yard_teu: must be > 0 [TEU], got 0
 
 ``links``, ``services`` and ``demand`` may be given as a path to a CSV file (relative to the
 YAML file); errors in such a table name the CSV file and its line. A table must lie in the

@@ -9,7 +9,7 @@ An overlay file is a YAML scenario file with ``extends``::
              hubs: [ids], zones: [ids], gateways: [ids], seasonality: [names]}
     add: {hubs: {id: {...}}, zones: {...}, gateways: {...}, seasonality: {...},
           links: [...], services: [...], demand: [...], targets: [...]}
-    set: {hubs.guoyuan.equipment: x1.25}
+    set: {hubs.guoyuan.areas.water.equipment: x1.25}
 
 applied in that order (remove, add, set), then validated as a whole scenario. A removed node
 that a remaining link, service, demand row or target still uses, a removed link that a

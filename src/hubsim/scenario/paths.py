@@ -3,7 +3,7 @@
 Paths name one field (or a whole item) of a scenario, dot-separated::
 
     run.seed                                   routing.transfer_penalty_usd
-    hubs.guoyuan.equipment                     gateways.qinzhou.corridor
+    hubs.guoyuan.yard_teu                      gateways.qinzhou.corridor
     services.ilstc_qinzhou.per_week            services.3.fleet          (id or list index)
     links.tuanjie-qinzhou:rail.speed_kmh       links.tuanjie-qinzhou.speed_kmh (mode optional
                                                when only one link joins the two nodes; either
@@ -181,7 +181,7 @@ def path_targets(data: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
     """Every (container, key) a path names in ``data``; ScenarioError says what is wrong."""
     parts = path.split(".")
     if not path or any(p == "" for p in parts):
-        raise ScenarioError("empty path segment (write e.g. hubs.guoyuan.equipment)")
+        raise ScenarioError("empty path segment (write e.g. hubs.guoyuan.yard_teu)")
     level: list[tuple[Any, Any, str]] = [(None, None, "")]  # (container, key, section)
     here = ""
     for depth, part in enumerate(parts):
