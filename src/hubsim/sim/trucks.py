@@ -95,8 +95,9 @@ class Trucks:
             hub.yard_out(c)
         yield from wait_open(self.ctx, link, [c], u, svc)  # it may have closed meanwhile
         trip = ledger.new_trip()
-        k = took if fleet is not None else n  # a small fleet sends all it has
-        row = self.ctx.rec.trip(trip, svc, link, u, v, env.now, env.now, c.load, cap * k, k)
+        # a load needing more vehicles than a finite fleet has takes the whole fleet; its trip
+        # is recorded with the n vehicles it needs (the repeated runs are not modelled)
+        row = self.ctx.rec.trip(trip, svc, link, u, v, env.now, env.now, c.load, cap * n, n)
         event(env.now, R.DEPART, c.cid, u, link, svc, trip, c.teu, c.tonnes, env.now - t_ready,
               0.0)
         del ledger.at_node[c.cid]
