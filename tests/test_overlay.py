@@ -459,8 +459,10 @@ def test_readme_worked_example_matches_the_files_and_the_diff() -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Overlays and what-ifs", 1)[1].split("\n## ", 1)[0]
     whatif = ROOT / "scenarios" / "whatif_guoyuan_cranes.yaml"
-    for line in ("extends: chongqing_2022_target.yaml", "  hubs.guoyuan.equipment: 60",
-                 "  hubs.guoyuan.moves_per_hour: 25"):
+    for line in ("extends: chongqing_2022_target.yaml",
+                 "  hubs.guoyuan.areas.water.equipment: 12",
+                 "  hubs.guoyuan.areas.water.moves_per_hour: x1.25",
+                 "  hubs.guoyuan.areas.road.equipment: 36"):
         assert f"\n{line}\n" in section and f"\n{line}\n" in whatif.read_text()
     base = load_scenario(ROOT / "scenarios" / "chongqing_2022_target.yaml")
     text = diff_text(base, load_scenario(whatif), "scenarios/chongqing_2022_target.yaml",
@@ -470,7 +472,8 @@ def test_readme_worked_example_matches_the_files_and_the_diff() -> None:
             assert line in section, line
     for stem in ("chongqing_2019", "chongqing_2022_target", "whatif_landsea_trains_doubled",
                  "whatif_guoyuan_cranes", "whatif_fifth_port_luohuang",
-                 "whatif_air_terminal_capacity", "whatif_demand_plus20"):
+                 "whatif_air_terminal_capacity", "whatif_demand_plus20",
+                 "whatif_lock_cre_closure"):
         assert f"`{stem}.yaml`" in section, f"README library table lacks {stem}.yaml"
 
 

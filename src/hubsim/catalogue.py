@@ -146,16 +146,16 @@ _ENTRIES: tuple[KpiInfo, ...] = (
        golden=True),
     _K("area_utilisation", "fraction", "Area utilisation",
        "unit-hours worked (units on a vehicle x its working time, pauses outside open hours "
-       "excluded) / (installed units x hours)", _AREA, golden=True),
+       "excluded) / (installed units x hours)", _AREA, golden=True, compared=_AREA),
     _K("position_wait_mean_h", "h", "Wait for a position",
        "mean wait of a vehicle handled in the window from ready for handling to taking a "
        "berth, track, lane or stand", _AREA, golden=True),
     _K("unit_wait_mean_h", "h", "Wait for handling units",
        "mean wait of a vehicle handled in the window from taking its position to getting its "
-       "minimum of units", _AREA, golden=True),
+       "minimum of units", _AREA, golden=True, compared=_AREA),
     _K("vehicle_handling_mean_h", "h", "Vehicle handling time",
        "mean time from the start to the end of a vehicle's handling (pauses outside open "
-       "hours included)", _AREA, golden=True),
+       "hours included)", _AREA, golden=True, compared=_AREA),
     _K("units_per_vehicle_mean", "units", "Units per vehicle",
        "mean number of units working a vehicle (crane intensity achieved)", _AREA,
        golden=True),

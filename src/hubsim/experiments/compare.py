@@ -35,7 +35,7 @@ from hubsim.scenario.schema import Scenario
 __all__ = ["HEADLINE", "Comparison", "compare", "headline_kpis"]
 
 #: Order of the scopes in the comparison table (inside a scope, the catalogue's order).
-_SCOPE_ORDER = ("total", "corridor", "mode", "hub")
+_SCOPE_ORDER = ("total", "corridor", "mode", "hub", "area")
 #: (kpi, scope) pairs in the comparison table, from the catalogue's ``compared`` scopes;
 #: every key of each scope is kept.
 HEADLINE: tuple[tuple[str, str], ...] = tuple(
