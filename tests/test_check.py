@@ -110,9 +110,11 @@ def test_crane_rate_changed_by_10_percent_fails(busy_golden, tmp_path, capsys, f
     table = out.split(f"{changed}: FAIL", 1)[1].splitlines()[1:]
     assert table[0].split() == ["kpi", "scope", "key", "golden", "now", "change", "change",
                                 "%", "tol", "status"]  # values carry their unit
-    util = next(line for line in table if line.strip().startswith("equipment_utilisation"))
-    assert "terminal" in util and util.rstrip().endswith("moved")
-    sign = "+" if factor < 1 else "-"  # slower cranes are busier
+    # each vehicle's handling time is the crane rate's plainest trace (deterministic moves:
+    # almost no spread between seeds), so it moves far beyond its tolerance
+    util = next(line for line in table if line.strip().startswith("vehicle_handling_mean_h"))
+    assert "terminal:shared" in util and util.rstrip().endswith("moved")
+    sign = "+" if factor < 1 else "-"  # slower cranes take longer
     assert f" {sign}" in util
     assert "note: the scenario file changed since the golden file was written" in out
     assert "regenerate with hubsim check --update" in out
