@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -124,21 +127,38 @@ def mmc_dict(c: int, lam: float, mu: float, measured_h: float, warmup_h: float,
     }
 
 
+#: a case with more customers than this (all replications together) runs its replications on
+#: two processes (same seeds, same numbers: only the wall time changes)
+PARALLEL_ABOVE = 500_000
+
+
+def _replicate(one: Callable[[Scenario, int], dict[str, float]], scn: Scenario, reps: int,
+               customers: int) -> dict[str, np.ndarray]:
+    """``one(scn, seed)`` for the replications' seeds, in order; on two processes when the
+    case is large."""
+    seeds = [SEED0 + rep for rep in range(reps)]
+    if customers * reps > PARALLEL_ABOVE and (os.cpu_count() or 1) > 1:
+        with ProcessPoolExecutor(2) as pool:
+            rows = list(pool.map(one, [scn] * reps, seeds))
+    else:
+        rows = [one(scn, seed) for seed in seeds]
+    return {k: np.array([r[k] for r in rows]) for k in rows[0]}
+
+
+def _mmc_rep(scn: Scenario, seed: int) -> dict[str, float]:
+    res = hubsim.simulate(scn, seed=seed)
+    ev = res.events
+    lifts = ev[(ev["event"] == "lift_off") & (ev["node"] == "h") & res.window.mask(ev["t_h"])]
+    return {"wq": float(lifts["wait_h"].mean()),
+            "util": res.kpi("equipment_utilisation", "hub", "h"), "n": float(len(lifts))}
+
+
 @cache
 def run_mmc(case: MMcCase) -> dict[str, np.ndarray]:
     """Per replication: mean equipment wait of the lifts in the window (``wq``, h), equipment
     utilisation KPI (``util``) and number of lifts (``n``)."""
     scn = build_scenario(mmc_dict(case.c, case.lam, MU, case.measured_h, case.warmup_h))
-    out: dict[str, list[float]] = {"wq": [], "util": [], "n": []}
-    for rep in range(case.reps):
-        res = hubsim.simulate(scn, seed=SEED0 + rep)
-        ev = res.events
-        lifts = ev[(ev["event"] == "lift_off") & (ev["node"] == "h")
-                   & res.window.mask(ev["t_h"])]
-        out["wq"].append(lifts["wait_h"].mean())
-        out["util"].append(res.kpi("equipment_utilisation", "hub", "h"))
-        out["n"].append(len(lifts))
-    return {k: np.array(v) for k, v in out.items()}
+    return _replicate(_mmc_rep, scn, case.reps, case.customers)
 
 
 # ------------------------------------------------------------------------ berths: M/M/c
@@ -214,19 +234,20 @@ def run_berths(case: BerthCase) -> dict[str, np.ndarray]:
     berth (``wq``, h), berth occupancy (``occ``: berth-hours held / (c x window)), number of
     barges (``n``), longest wait for cranes once at a berth (``crane_wait``, h) and the
     moves per barge (``moves``: their mean)."""
-    scn = build_scenario(berth_dict(case))
-    out: dict[str, list[float]] = {"wq": [], "occ": [], "n": [], "crane_wait": [],
-                                   "moves": []}
-    for rep in range(case.reps):
-        res = hubsim.simulate(scn, seed=SEED0 + rep)
-        h = res.handling
-        h = h[(h["node"] == "port") & res.window.mask(h["request_h"])]
-        out["wq"].append((h["position_h"] - h["request_h"]).mean())
-        out["occ"].append((h["end_h"] - h["position_h"]).sum() / (case.c * case.measured_h))
-        out["n"].append(len(h))
-        out["crane_wait"].append((h["start_h"] - h["position_h"]).max())
-        out["moves"].append(h["moves"].mean())
-    return {k: np.array(v) for k, v in out.items()}
+    return _replicate(_berth_rep, build_scenario(berth_dict(case)), case.reps,
+                      case.customers)
+
+
+def _berth_rep(scn: Scenario, seed: int) -> dict[str, float]:
+    res = hubsim.simulate(scn, seed=seed)
+    h = res.handling
+    h = h[(h["node"] == "port") & res.window.mask(h["request_h"])]
+    c = scn.hubs["port"].areas["water"].positions or 1
+    measured_h = res.window.hours
+    return {"wq": float((h["position_h"] - h["request_h"]).mean()),
+            "occ": float((h["end_h"] - h["position_h"]).sum() / (c * measured_h)),
+            "n": float(len(h)), "crane_wait": float((h["start_h"] - h["position_h"]).max()),
+            "moves": float(h["moves"].mean())}
 
 
 # ------------------------------------------------------------------------ networks of hubs
