@@ -138,6 +138,18 @@ def test_validate_prints_the_summary(tiny_path):
     assert out.rstrip().endswith(f"{tiny_path}: OK")
 
 
+def test_validate_shows_the_terminals_and_the_lock_calendar():
+    proc = hubsim("validate", "scenarios/whatif_lock_cre_closure.yaml")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    quay = next(line for line in lines if line.strip().startswith("guoyuan:water"))
+    assert "16 berths" in quay and "8 quay cranes" in quay and "1-2" in quay
+    assert any(line.split()[:4] == ["jiangbei", "yard", "5,000", "t"] for line in lines)
+    lock = lines.index("Locks")
+    assert "a lockage of up to 4 ships every 1.54 h" in lines[lock + 1]
+    assert lines[lock + 2].strip() == "closed days 212-226"
+
+
 @pytest.mark.parametrize("args", [["--help"]] + [[cmd, "--help"] for cmd in SUBCOMMANDS],
                          ids=["top", *SUBCOMMANDS])
 def test_help(args):

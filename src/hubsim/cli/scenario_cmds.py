@@ -70,6 +70,48 @@ def diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _terminals(scn: Scenario) -> list[str]:
+    """The hubs' areas (positions, units, rate, units per vehicle) and yards, one row each."""
+    rows = []
+    for hid, hub in scn.hubs.items():
+        per_move = f"{hub.teu_per_move:g} {'t' if 'air' in hub.areas else 'TEU'}/move"
+        areas = [(m, a.positions, a.position_name, a.equipment, a.equipment_name,
+                  a.moves_per_hour, f"{a.min_units}-{a.max_units}")
+                 for m, a in hub.areas.items()]
+        if hub.equipment is not None and hub.moves_per_hour is not None:
+            areas.append(("shared", None, "", hub.equipment, "units", hub.moves_per_hour, "1"))
+        for mode, pos, pos_name, units, unit_name, rate, per_vehicle in areas:
+            rows.append([f"{hid}:{mode}", "unlimited" if pos is None else f"{pos} {pos_name}",
+                         f"{units} {unit_name}", f"{rate:g}/h", per_vehicle, per_move])
+        depot = f", depot {hub.depot.teu:,.0f} TEU" if hub.depot is not None else ""
+        unit = "t" if "air" in hub.areas else "TEU"  # an airport's yard counts tonnes
+        rows.append([f"{hid} yard", f"{hub.yard_teu:,.0f} {unit}",
+                     f"gate closes at {hub.gate_share:.0%}{depot}", "", "", ""])
+    return ["", "Hub areas",
+            table(rows, ["area", "positions", "units", "moves", "per vehicle", "per move"])]
+
+
+def _locks(scn: Scenario) -> list[str]:
+    """Each lock: its model, capacity, other traffic and closures."""
+    out: list[str] = []
+    for lk in scn.links:
+        lock = lk.lock
+        if lock is None:
+            continue
+        name = f"  {lock.name} on {lk.from_}-{lk.to} ({lock.position:.0%} of the way): "
+        if lock.model == "wait":
+            out.append(name + f"{lock.capacity} ships at once, each for {lock.hold_h} h")
+        else:
+            out.append(name + f"{lock.lines} line(s) each way, a lockage of up to "
+                       f"{lock.ships_per_lockage} ships every {lock.cycle_h:g} h, passage "
+                       f"{lock.passage_h} h / {lock.back_passage} h back; other traffic "
+                       f"{lock.other_ships_per_day:g} / {lock.other_back_per_day:g} ships a day")
+        out += [f"    closed days {c.start_day:g}-{c.end_day:g}"
+                + (f" to {c.capacity_factor:.0%} of capacity" if c.capacity_factor else "")
+                for c in lock.closures]
+    return ["", "Locks", *out] if out else []
+
+
 def summary_text(scn: Scenario) -> str:
     """What ``hubsim validate`` prints: the scenario at a glance."""
     out = [f"Scenario {scn.name}: {scn.description.strip().splitlines()[0]}"
@@ -83,6 +125,7 @@ def summary_text(scn: Scenario) -> str:
         by_mode[lk.mode] = by_mode.get(lk.mode, 0) + 1
     out.append(f"  links: {len(scn.links)} ("
                + ", ".join(f"{m} {n}" for m, n in sorted(by_mode.items())) + ")")
+    out += _terminals(scn) + _locks(scn)
     rows = []
     for svc in scn.services:
         unit = "TEU" if svc.cargo == "container" else "t"
