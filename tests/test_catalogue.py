@@ -77,7 +77,7 @@ def test_consumers_read_the_catalogue():
     assert [k for k, s in compare.HEADLINE if s == "hub"] == [
         "hub_lifts_teu", "hub_lifts_tonnes_air", "equipment_utilisation",
         "equipment_wait_mean_h", "hub_dwell_mean_h", "yard_mean_utilisation",
-        "yard_wait_mean_h", "yard_wait_teu", "depot_teu"]
+        "yard_wait_mean_h", "yard_wait_teu", "depot_teu", "depot_cost_usd"]
 
 
 def test_a_target_must_name_a_target_kpi(tmp_path):

@@ -122,13 +122,15 @@ def test_yard_waits_and_depot_per_hub():
         (100.0, "yard_wait", 3, "rail", "park-rail:road", "dray", -1, 50.0, 500.0, 9.0, 0),
         (400.0, "depot", 4, "port", "port-east:water", "barge", 5, 6.0, 60.0, 0.0, 0.0),
     ])
-    rows = T.yard_wait_summary(ev, pd.Index(["rail", "port"]), WINDOW)
+    rows = T.yard_wait_summary(ev, pd.Index(["rail", "port"]), WINDOW,
+                               pd.Series({"port": 40.0}))  # USD per TEU stored off-dock
     rail = {r["kpi"]: r["value"] for r in rows["rail"]}
     port = {r["kpi"]: r["value"] for r in rows["port"]}
     assert rail["yard_wait_mean_h"] == pytest.approx((10 * 4.0 + 30 * 2.0) / 40)
     assert rail["yard_wait_teu"] == pytest.approx(40 * 5)  # the wait at t=100 is warm-up
-    assert rail["depot_teu"] == 0.0
-    assert port == {"yard_wait_mean_h": 0.0, "yard_wait_teu": 0.0, "depot_teu": 6 * 5}
+    assert rail["depot_teu"] == 0.0 and rail["depot_cost_usd"] == 0.0
+    assert port == {"yard_wait_mean_h": 0.0, "yard_wait_teu": 0.0, "depot_teu": 6 * 5,
+                    "depot_cost_usd": 6 * 5 * 40.0}
 
 
 def test_lock_waits_and_passages():

@@ -139,6 +139,9 @@ _ENTRIES: tuple[KpiInfo, ...] = (
     _K("depot_teu", "TEU/yr", "Off-dock depot",
        "TEU stored in the off-dock depot because the yard was full when they arrived", _HUB,
        golden=True, compared=_HUB, flow=True),
+    _K("depot_cost_usd", "USD/yr", "Off-dock depot cost",
+       "depot TEU x the depot's cost per TEU (drayage both ways, the extra move)", _HUB,
+       golden=True, compared=_HUB, flow=True),
     # hub areas (quay, rail tracks, gate, stands; or the hub's shared pool)
     _K("berth_occupancy", "fraction", "Berth occupancy",
        "position-hours held by vehicles (from taking a berth, track, lane or stand to the end "

@@ -152,7 +152,8 @@ def hub_summary(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> li
                        ["node", "teu", "tonnes", "wait_h", "dur_h"]]
     departs = events.loc[inside & (kind == "depart"), ["node", "wait_h"]]
     yards = yard_series(events, nodes)
-    yard_waits = yard_wait_summary(events, nodes.index[nodes["kind"] == "hub"], window)
+    yard_waits = yard_wait_summary(events, nodes.index[nodes["kind"] == "hub"], window,
+                                   nodes.get("depot_cost_usd_per_teu"))
     for hub_id, node in nodes[nodes["kind"] == "hub"].iterrows():
         hub = str(hub_id)
         hl = lifts[lifts["node"] == hub]

@@ -140,10 +140,11 @@ def area_summary(events: pd.DataFrame, handling: pd.DataFrame | None, links: pd.
     return rows
 
 
-def yard_wait_summary(events: pd.DataFrame, hubs: pd.Index, window: Window) -> dict[str,
-                                                                                   list[dict]]:
-    """Per hub: ``yard_wait_mean_h``, ``yard_wait_teu`` and ``depot_teu`` rows, keyed by hub
-    (so :func:`hubsim.analysis.kpis.hub_summary` can keep each hub's rows together)."""
+def yard_wait_summary(events: pd.DataFrame, hubs: pd.Index, window: Window,
+                      depot_cost: pd.Series | None = None) -> dict[str, list[dict]]:
+    """Per hub: ``yard_wait_mean_h``, ``yard_wait_teu``, ``depot_teu`` and ``depot_cost_usd``
+    rows (``depot_cost``: USD per TEU by hub, 0 when absent), keyed by hub (so
+    :func:`hubsim.analysis.kpis.hub_summary` can keep each hub's rows together)."""
     inside = window.mask(events["t_h"])
     kind = events["event"]
     waits = events.loc[inside & (kind == "yard_wait"), ["node", "teu", "tonnes", "wait_h"]]
@@ -155,13 +156,16 @@ def yard_wait_summary(events: pd.DataFrame, hubs: pd.Index, window: Window) -> d
     out: dict[str, list[dict]] = {}
     for hub in map(str, hubs):
         m = wnode == hub
+        depot_teu = depot["teu"].to_numpy(float)[dnode == hub].sum() * f
+        cost = float(depot_cost.get(hub, 0.0)) if depot_cost is not None else 0.0
         weight = load[m].sum()
         mean = float((waits["wait_h"].to_numpy(float)[m] * load[m]).sum() / weight) \
             if weight > 0 else 0.0
         out[hub] = [
             _row("yard_wait_mean_h", "hub", hub, mean),
             _row("yard_wait_teu", "hub", hub, waits["teu"].to_numpy(float)[m].sum() * f),
-            _row("depot_teu", "hub", hub, depot["teu"].to_numpy(float)[dnode == hub].sum() * f),
+            _row("depot_teu", "hub", hub, depot_teu),
+            _row("depot_cost_usd", "hub", hub, depot_teu * cost),
         ]
     return out
 

@@ -75,9 +75,9 @@ def _terminals(scn: Scenario) -> list[str]:
     rows = []
     for hid, hub in scn.hubs.items():
         per_move = f"{hub.teu_per_move:g} {'t' if 'air' in hub.areas else 'TEU'}/move"
-        areas = [(m, a.positions, a.position_name, a.equipment, a.equipment_name,
-                  a.moves_per_hour, f"{a.min_units}-{a.max_units}")
-                 for m, a in hub.areas.items()]
+        areas: list[tuple[str, int | None, str, int, str, float, str]] = [
+            (m, a.positions, a.position_name, a.equipment, a.equipment_name, a.moves_per_hour,
+             f"{a.min_units}-{a.max_units}") for m, a in hub.areas.items()]
         if hub.equipment is not None and hub.moves_per_hour is not None:
             areas.append(("shared", None, "", hub.equipment, "units", hub.moves_per_hour, "1"))
         for mode, pos, pos_name, units, unit_name, rate, per_vehicle in areas:

@@ -158,7 +158,8 @@ def node_table(scn: Scenario) -> pd.DataFrame:
 
     ``equipment`` is the hub's total installed handling units (every area and the shared pool:
     :attr:`hubsim.scenario.schema.Hub.units`); ``moves_per_hour`` the rate of the shared pool
-    (NaN when the hub has only areas; :func:`area_table` has every area's figures).
+    (NaN when the hub has only areas; :func:`area_table` has every area's figures);
+    ``depot_cost_usd_per_teu`` what a box stored off-dock costs (0 without a depot).
     """
     rows = []
     for nid, kind, node in scn.iter_nodes():
@@ -169,6 +170,8 @@ def node_table(scn: Scenario) -> pd.DataFrame:
             "equipment": float(hub.units) if hub else np.nan,
             "moves_per_hour": hub.moves_per_hour if hub and hub.moves_per_hour else np.nan,
             "yard_teu": hub.yard_teu if hub else np.nan,
+            "depot_cost_usd_per_teu": hub.depot.cost_usd_per_teu if hub and hub.depot
+            else 0.0,
             "corridor": scn.gateways[nid].corridor if nid in scn.gateways else "",
         })
     return pd.DataFrame(rows).set_index("node")
