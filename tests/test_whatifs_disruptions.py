@@ -82,3 +82,35 @@ def test_ramp_grows_demand_and_adds_capacity_on_1_january_2020():
     by_year = res.targets_by_year
     assert set(by_year["year"]) == {2019, 2020}
     assert not by_year.loc[by_year["year"] == 2019, "met"].any()
+
+
+@pytest.mark.slow
+def test_lock_and_cre_closure_holds_vehicles_and_a_depot_shortens_the_waits():
+    days = 260  # past the August lock closure (days 212-226) and some of the recovery
+    base = run("chongqing_2022_target", days)
+    shut = run("whatif_lock_cre_closure", days)
+    depot = run("whatif_lock_cre_closure_depot", days)
+    # the plan itself never waits for yard room; the closures hold vehicles and trucks instead
+    # of storing beyond the yards (nothing goes to a depot where there is none)
+    for hub in ("guoyuan", "tuanjie"):
+        assert base.kpi("yard_wait_teu", "hub", hub) == 0.0
+        assert shut.kpi("yard_wait_teu", "hub", hub) > 10_000
+        assert shut.kpi("yard_wait_mean_h", "hub", hub) > 24.0
+        assert shut.kpi("depot_teu", "hub", hub) == 0.0
+    # no lockage starts while the lock is closed, and barges queue for it
+    lp = shut.lock_passages
+    start, end = shut.window.start_h + 212 * 24, shut.window.start_h + 226 * 24
+    assert not lp["enter_h"].between(start + 1e-6, end - 1e-6).any()
+    assert shut.kpi("lock_wait_mean_h", "link", "guoyuan-shanghai:water") > \
+        5 * base.kpi("lock_wait_mean_h", "link", "guoyuan-shanghai:water")
+    # the backlog the closures leave behind is still there at the end of the window
+    from hubsim.analysis.series import backlog_daily
+    extra = (backlog_daily(shut.events, shut.window)["backlog_teu"]
+             - backlog_daily(base.events, base.window)["backlog_teu"])
+    assert extra.iloc[230] > 30_000 and extra.iloc[-1] > 0
+    # the depots take what the yards cannot hold, at their cost, and the waits shorten
+    stored = depot.kpi("depot_teu", "hub", "guoyuan")
+    assert stored > 10_000
+    assert depot.kpi("depot_cost_usd", "hub", "guoyuan") == pytest.approx(60.0 * stored)
+    assert depot.kpi("yard_wait_mean_h", "hub", "guoyuan") < \
+        shut.kpi("yard_wait_mean_h", "hub", "guoyuan")
