@@ -237,8 +237,10 @@ def check_output_place(path: str | Path, exist_ok: bool = False) -> None:
     where = "cannot write into it" if near == path else f"cannot create it in {near}"
     probe = temp_path(near / "probe")
     try:
-        os.mkdir(probe)
+        # one try for the making and the removing: an interrupt (Ctrl-C) the moment the folder
+        # exists still removes it
         try:
+            os.mkdir(probe)
             os.close(os.open(probe / "probe", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         finally:
             _remove(probe)
