@@ -94,14 +94,14 @@ def links() -> pd.DataFrame:
 def nodes() -> pd.DataFrame:
     nan = np.nan
     rows = [
-        ("rail", "hub", "rail", 29.6, 106.4, 2.0, 20.0, 100.0, ""),
-        ("port", "hub", "port", 29.6, 106.7, 1.0, 20.0, 50.0, ""),
-        ("park", "zone", "park", 29.5, 106.3, nan, nan, nan, ""),
-        ("west", "gateway", "west", 51.4, 6.7, nan, nan, nan, "west"),
-        ("east", "gateway", "east", 31.2, 121.5, nan, nan, nan, "east"),
+        ("rail", "hub", "rail", 29.6, 106.4, 2.0, 20.0, 100.0, 0.0, ""),
+        ("port", "hub", "port", 29.6, 106.7, 1.0, 20.0, 50.0, 0.0, ""),
+        ("park", "zone", "park", 29.5, 106.3, nan, nan, nan, 0.0, ""),
+        ("west", "gateway", "west", 51.4, 6.7, nan, nan, nan, 0.0, "west"),
+        ("east", "gateway", "east", 31.2, 121.5, nan, nan, nan, 0.0, "east"),
     ]
     cols = ["node", "kind", "name", "lat", "lon", "equipment", "moves_per_hour", "yard_teu",
-            "corridor"]
+            "depot_cost_usd_per_teu", "corridor"]
     return pd.DataFrame(rows, columns=cols).set_index("node")
 
 
