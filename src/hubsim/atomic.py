@@ -30,6 +30,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -236,9 +237,12 @@ def check_output_place(path: str | Path, exist_ok: bool = False) -> None:
                           "system, not a place for files")
     where = "cannot write into it" if near == path else f"cannot create it in {near}"
     probe = temp_path(near / "probe")
+    # Ctrl-C is held back while the probe exists (delivered right after it is removed), so an
+    # interrupt never leaves it behind
+    block = hasattr(signal, "pthread_sigmask")
+    if block:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        # one try for the making and the removing: an interrupt (Ctrl-C) the moment the folder
-        # exists still removes it
         try:
             os.mkdir(probe)
             os.close(os.open(probe / "probe", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
@@ -246,3 +250,6 @@ def check_output_place(path: str | Path, exist_ok: bool = False) -> None:
             _remove(probe)
     except OSError as exc:
         raise OutputError(f"{path}: {where}: {exc.strerror or exc}") from exc
+    finally:
+        if block:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
