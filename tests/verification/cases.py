@@ -165,36 +165,15 @@ def run_mmc(case: MMcCase) -> dict[str, np.ndarray]:
 
 
 @dataclass(frozen=True)
-class BerthCase:
+class BerthCase(MMcCase):
     """A quay of ``c`` berths fed by barges arriving as a Poisson process, each carrying one
     move (load = ``teu_per_move``) and discharged by one of plenty of cranes (2 ``c``) at
     exponential move times of mean 1 / MU: the berths are the servers of an M/M/c queue
     (the cranes never bind). The wait is the handling table's ``position_h - request_h``."""
 
-    c: int
-    rho: float
-    customers: int
-    reps: int
-
     @property
     def id(self) -> str:
         return f"berths{self.c}-rho{self.rho}"
-
-    @property
-    def lam(self) -> float:
-        return self.rho * self.c * MU
-
-    @property
-    def measured_h(self) -> float:
-        return self.customers / self.lam
-
-    @property
-    def warmup_h(self) -> float:
-        return 0.1 * self.measured_h
-
-    @property
-    def theory(self) -> MMc:
-        return mmc(self.c, self.lam, MU)
 
 
 BERTH_CASES = (
