@@ -14,8 +14,8 @@ import pytest
 
 import hubsim
 from hubsim.experiments.compare import compare
+from hubsim.present.comparison_text import comparison_text
 from hubsim.present.experiment_output import comparison_figure, write_comparison
-from hubsim.present.tables import comparison_text
 from hubsim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -104,8 +104,8 @@ def compare(args: argparse.Namespace) -> int:
     folder = args.out or free_folder(
         lambda stamp: Path("results") / f"compare-{base.name}-{stamp}",
         time.strftime("%Y%m%d-%H%M%S"))
+    from hubsim.present.comparison_text import comparison_text
     from hubsim.present.experiment_output import write_comparison
-    from hubsim.present.tables import comparison_text
 
     with output_errors(folder):
         write_comparison(result, folder)

@@ -79,8 +79,9 @@ class Comparison:
     every replication's values (``scenario, replication, seed, kpi, scope, key, unit, value``)
     and ``verdicts`` every replication's targets.
 
-    Presentation is in :mod:`hubsim.present`: ``comparison_text`` (:mod:`~hubsim.present.tables`)
-    prints it, ``comparison_figure`` and ``write_comparison``
+    Presentation is in :mod:`hubsim.present`: ``comparison_text``
+    (:mod:`~hubsim.present.comparison_text`) prints it, ``comparison_figure`` and
+    ``write_comparison``
     (:mod:`~hubsim.present.experiment_output`) draw it and write its results folder.
     """
 

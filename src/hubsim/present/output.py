@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import platform
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib.figure import Figure
 
 from hubsim.analysis import series as S
@@ -59,13 +60,18 @@ def manifest(results: Results, extra: dict | None = None) -> dict:
 
 
 def write_results(results: Results, folder: Path, extra_manifest: dict | None = None,
-                  report: bool = False) -> Path:
+                  report: bool = False, tables: Mapping[str, pd.DataFrame] | None = None
+                  ) -> Path:
     """Write ``kpis.csv``, ``targets.csv``, ``events.parquet``, ``consignments.parquet``,
     ``trips.parquet``, ``handling.parquet`` (``lock_passages.parquet`` with a lockage lock),
     ``manifest.json`` and PNG plots into the new folder ``folder`` (and
     ``kpis_by_year.csv``, ``targets_by_year.csv`` for runs longer than a year); with
-    ``report``, also the self-contained ``report.html`` (see :mod:`hubsim.present.report`)."""
+    ``report``, also the self-contained ``report.html`` (see :mod:`hubsim.present.report`).
+    ``tables`` adds CSV files by name (``{"verdict.csv": frame}``: the verdict over
+    replications that ``hubsim run`` computes), written before the report reads them."""
     with new_folder(folder) as tmp:
+        for name, frame in (tables or {}).items():
+            frame.to_csv(tmp / name, index=False)
         results.kpis.to_csv(tmp / "kpis.csv", index=False)
         results.targets.to_csv(tmp / "targets.csv", index=False)
         if results.window.hours > HOURS_PER_YEAR + 24.0:  # several years: also per year

@@ -11,8 +11,8 @@ HTML report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -22,10 +22,9 @@ from hubsim.scenario.schema import HOURS_PER_YEAR
 
 if TYPE_CHECKING:
     from hubsim.api import Results
-    from hubsim.experiments.compare import Comparison
 
-__all__ = ["check_text", "comparison_text", "experiment_targets_text", "hub_findings",
-           "kpi_frame", "run_text", "targets_text", "unit_of"]
+__all__ = ["check_text", "experiment_targets_text", "hub_findings", "kpi_frame", "run_text",
+           "targets_text", "unit_of"]
 
 #: KPIs of the run summary, by scope, in the order printed.
 RUN_SUMMARY: dict[str, tuple[str, ...]] = {
@@ -98,11 +97,15 @@ def years_text(res: Results) -> str:
     return table(rows, ["target", *map(str, years), "first met"]) + "\n  (* met that year)"
 
 
-def run_text(res: Results) -> str:
-    """The compact verdict and summary printed by ``hubsim run``."""
+def run_text(res: Results, verdict: str | None = None) -> str:
+    """The compact verdict and summary printed by ``hubsim run``; ``verdict`` (the text of
+    :func:`hubsim.present.verdict.verdict_text`, over replications) replaces the single
+    draw's target table."""
     k = res.kpis
     out = []
-    if len(res.targets):
+    if verdict is not None:
+        out += ["", verdict]
+    elif len(res.targets):
         out += ["", "Targets (per year, measured after warm-up)", targets_text(res.targets)]
     if len(res.targets) and res.window.hours > HOURS_PER_YEAR + 24.0:
         out += ["", "Targets by simulated year (hubsim.analysis.yearly)", years_text(res)]
@@ -189,49 +192,3 @@ def check_text(diff: pd.DataFrame) -> str:
                      format_value(r["tol"], unit), r["status"]])
     return table(rows, ["kpi", "scope", "key", "golden", "now", "change", "change %", "tol",
                         "status"], align="lllrrrrrl")
-
-
-def _verdict(met: dict[tuple[str, str], tuple[bool, float]], scenario: str, target: str,
-             is_target: bool) -> str:
-    if not is_target or (scenario, target) not in met:
-        return ""
-    all_met, share = met[(scenario, target)]
-    if all_met:
-        return " MET"
-    return " NOT MET" if share == 0 else f" MET {share:.0%}"
-
-
-def _diff_cell(r: Mapping[Any, Any], w: str, replications: int) -> str:
-    unit = r["unit"]
-    diff = format_value(r[f"{w} diff"], unit, signed=True)
-    if replications > 1:
-        ci = r[f"{w} ci95"]
-        diff += " ± " + (f"{ci * 100:.1f} pt" if unit == "fraction" and not pd.isna(ci)
-                         else format_value(ci, unit))
-    return diff
-
-
-def comparison_text(cmp: Comparison) -> str:
-    """The side-by-side table of a :class:`~hubsim.experiments.compare.Comparison`, as
-    printed by ``hubsim compare``."""
-    t = cmp.targets
-    met = {(s, g): (m, share) for s, g, m, share in
-           zip(t["scenario"], t["target"], t["met"], t["met_share"], strict=True)}
-    header = ["kpi", "scope", "key", cmp.base]
-    for w in cmp.whatifs:
-        header += [w, "diff" if cmp.replications == 1 else "diff (95% CI)", "rel"]
-    rows = []
-    for r in cmp.table.to_dict("records"):
-        target = r["scope"] == "target"
-        row = [r["kpi"], r["scope"], r["key"], format_value(r[cmp.base], r["unit"])
-               + _verdict(met, cmp.base, r["key"], target)]
-        for w in cmp.whatifs:
-            row += [format_value(r[w], r["unit"]) + _verdict(met, w, r["key"], target),
-                    _diff_cell(r, w, cmp.replications), format_ratio(r[f"{w} rel"])]
-        rows.append(row)
-    runs = f"seed {cmp.seed}" if cmp.replications == 1 else \
-        f"{cmp.replications} replications (seeds from {cmp.seed}), means"
-    return "\n".join([f"Base {cmp.base} against {', '.join(cmp.whatifs)}: {runs}, "
-                      f"{cmp.days:g} measured days each, common random numbers (per year "
-                      "unless the unit says otherwise)",
-                      table(rows, header, align="lll" + "r" * (len(header) - 3))])
