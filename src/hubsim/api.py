@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from hubsim.analysis import flows as FL
 from hubsim.analysis import kpis as K
 from hubsim.scenario import loader, overlay
 from hubsim.scenario.limits import check_days, check_seed
@@ -100,11 +101,38 @@ class Results:
         return area_table(self.scenario)
 
     @cached_property
+    def flows(self) -> pd.DataFrame:
+        """One row per demand row: its key, planned route, expected door-to-door time and
+        boundary crossings (see :func:`hubsim.analysis.flows.planned_flows`)."""
+        return FL.planned_flows(self.scenario)
+
+    @cached_property
+    def departure_queues(self) -> pd.DataFrame:
+        """Changes of the load waiting for a vehicle at each node and link (see
+        :func:`hubsim.analysis.flows.departure_queues`)."""
+        return FL.departure_queues(self.events, self.consignments, self.flows, self.nodes,
+                                   self.handling)
+
+    @cached_property
     def kpis(self) -> pd.DataFrame:
-        """Tidy KPI table: ``kpi, scope, key, value, unit`` (see :mod:`hubsim.analysis.kpis`)."""
+        """Tidy KPI table: ``kpi, scope, key, value, unit`` (see :mod:`hubsim.analysis.kpis`),
+        with the service levels per flow and the offered channel
+        (:mod:`hubsim.analysis.flows`)."""
         return K.kpi_table(self.events, self.consignments, self.trips, self.links, self.nodes,
                            self.window, handling=self.handling,
-                           lock_passages=self.lock_passages, areas=self.areas)
+                           lock_passages=self.lock_passages, areas=self.areas,
+                           flows=self.flows, queues=self.departure_queues)
+
+    @cached_property
+    def bottlenecks(self) -> pd.DataFrame:
+        """Where it jams: resources and flows ranked (see
+        :func:`hubsim.analysis.bottlenecks.bottlenecks`)."""
+        from hubsim.analysis.bottlenecks import bottlenecks
+
+        return bottlenecks(self.events, self.consignments, self.trips, self.nodes, self.links,
+                           self.areas, self.scenario, self.window, self.kpis,
+                           flows=self.flows, handling=self.handling,
+                           lock_passages=self.lock_passages, queues=self.departure_queues)
 
     @cached_property
     def targets(self) -> pd.DataFrame:

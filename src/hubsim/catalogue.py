@@ -34,6 +34,9 @@ SCOPES: dict[str, str] = {
     "area": "one handling area of a hub (key: hub:mode, or hub:shared for its shared pool)",
     "link": "one link (key: from-to:mode, as in the event records)",
     "service": "one scheduled or on-demand service (key: service id)",
+    "service_direction": "one service in one direction (key: service:from>to)",
+    "flow": "one demand row (key: origin>destination:cargo, #n for a repeated row; "
+            "hubsim.sim.streams.demand_key)",
 }
 
 
@@ -83,6 +86,9 @@ _HUB = ("hub",)
 _AREA = ("area",)
 _LINK = ("link",)
 _SERVICE = ("service",)
+_DIRECTION = ("service_direction",)
+_FLOW = ("flow",)
+_OFFERED = ("total", "corridor")
 _TOTAL = ("total",)
 _TRANSIT = ("total", "cargo", "corridor")
 
@@ -99,6 +105,15 @@ _ENTRIES: tuple[KpiInfo, ...] = (
     _K("air_tonnes", "t/yr", "Air cargo across the boundary",
        "tonnes of air cargo crossing the region boundary", _TOTAL, target=True, golden=True,
        compared=_TOTAL, plotted=_TOTAL, flow=True),
+    # what the demand offered the channel (hubsim.analysis.flows)
+    _K("channel_teu_offered", "TEU/yr", "Channel throughput offered",
+       "TEU generated in the window x the boundary crossings of their planned route, each in "
+       "its link's corridor (counted as channel_teu counts the carried ones); offered - "
+       "carried is what the network did not carry in the window", _OFFERED, flow=True),
+    _K("international_tonnes_offered", "t/yr", "International volume offered",
+       "tonnes of international consignments generated in the window x the boundary "
+       "crossings of their planned route (counted as international_tonnes counts the "
+       "carried ones)", _OFFERED, flow=True),
     # hubs
     _K("hub_lifts_teu", "TEU/yr", "Hub lifts (containers)",
        "TEU lifted on or off at the hub; a transfer counts twice", _HUB, target=True,
@@ -181,6 +196,37 @@ _ENTRIES: tuple[KpiInfo, ...] = (
        "load carried as a share of the capacity offered", _SERVICE, golden=True),
     _K("departure_delay_mean_h", "h", "Departure delay",
        "mean delay of departures after their scheduled time", _SERVICE),
+    _K("direction_load_factor", "fraction", "Load factor (one direction)",
+       "load carried as a share of the capacity offered, departures in that direction only",
+       _DIRECTION),
+    _K("service_backlog_end", "TEU", "Waiting for the service (end)",
+       "load ready at the service's departure node for its link and direction and not yet "
+       "departed at the end of the window (ready, or generated there, on the planned route; "
+       "air cargo in t)", _DIRECTION),
+    # flows (one demand row each; hubsim.analysis.flows)
+    _K("flow_expected_h", "h", "Expected door-to-door time",
+       "expected time of the flow's planned route: per leg the mean transit, half the "
+       "headway of its most frequent scheduled service, at a lock the mean passage and half "
+       "the time between lockages; per hub left the mean dwell (and clearance for "
+       "international loads at the border); no handling or queues", _FLOW),
+    _K("flow_on_time_share", "fraction", "Delivered on time",
+       "share of the load delivered in the window within its due time: the expected time "
+       "plus 25% of it (at least 24 h); weighted by TEU (air cargo: t)", _FLOW),
+    _K("flow_door_to_door_p50_h", "h", "Flow door-to-door (median)",
+       "median door-to-door time of the flow's loads delivered in the window", _FLOW),
+    _K("flow_door_to_door_p95_h", "h", "Flow door-to-door (95th percentile)",
+       "95th percentile of the door-to-door time of the flow's loads delivered in the "
+       "window", _FLOW),
+    _K("flow_wait_mean_h", "h", "Flow wait (mean)",
+       "mean time not moving of the flow's loads delivered in the window: door-to-door time "
+       "minus the time aboard vehicles (dwell, clearance, queues), weighted by TEU", _FLOW),
+    _K("flow_offered", "TEU/yr", "Flow offered",
+       "load the flow generated in the window (air cargo: t/yr)", _FLOW, flow=True),
+    _K("flow_delivered", "TEU/yr", "Flow delivered",
+       "load of the flow delivered in the window (air cargo: t/yr)", _FLOW, flow=True),
+    _K("flow_backlog_end", "TEU", "Flow backlog at the end",
+       "load the flow generated and not yet delivered at the end of the window (air "
+       "cargo: t)", _FLOW),
     # door to door
     _K("door_to_door_mean_h", "h", "Door-to-door time (mean)",
        "mean time from creation to delivery of loads delivered in the window", _TRANSIT,

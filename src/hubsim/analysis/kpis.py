@@ -10,6 +10,8 @@ Counting rules (the one place they live in code; README "Counting rules" says th
 * **Hub throughput**: TEU (t for air cargo) lifted on or off at a hub; a transfer counts twice
   at that hub (off the arriving vehicle, onto the departing one).
 * Terminal areas, yard waits, the depot and locks: :mod:`hubsim.analysis.terminals`.
+* Flows (service levels per demand row, what the demand offered the channel) and services per
+  direction: :mod:`hubsim.analysis.flows`.
 * All per-year figures are measured over the window after the warm-up and scaled to 365 days.
 * A consignment's load is TEU for containers and tonnes for air cargo (``teu == 0``).
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hubsim.analysis import flows as FL
 from hubsim.analysis.terminals import (
     area_summary,
     default_areas,
@@ -283,20 +286,33 @@ def conservation(events: pd.DataFrame) -> dict[str, float]:
 def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFrame,
               links: pd.DataFrame, nodes: pd.DataFrame, window: Window,
               handling: pd.DataFrame | None = None, lock_passages: pd.DataFrame | None = None,
-              areas: pd.DataFrame | None = None) -> pd.DataFrame:
+              areas: pd.DataFrame | None = None, flows: pd.DataFrame | None = None,
+              queues: pd.DataFrame | None = None) -> pd.DataFrame:
     """All KPIs in one tidy table: ``kpi, scope, key, value, unit``.
 
     ``handling`` and ``lock_passages`` are the run's tables of those names
     (:mod:`hubsim.sim.records`; None: no vehicle or lock passage recorded), ``areas``
     :func:`hubsim.sim.network.area_table` (None: each hub's ``equipment`` as its shared pool).
+    ``flows`` is :func:`hubsim.analysis.flows.planned_flows` of the scenario: with it the
+    table also holds the offered channel (``channel_teu_offered``,
+    ``international_tonnes_offered``), the service levels per flow (scope ``flow``) and the
+    load waiting for each service direction (``service_backlog_end``; ``queues``:
+    :func:`hubsim.analysis.flows.departure_queues` when already at hand).
     """
     cross = crossings(events, links, consignments)
     rows = channel_summary(cross, window)
+    if flows is not None:
+        rows += FL.offered_summary(events, consignments, flows, window)
     rows += hub_summary(events, nodes, window)
     rows += area_summary(events, handling, links,
                          default_areas(nodes) if areas is None else areas, window)
     rows += lock_summary(lock_passages, window)
     rows += service_summary(trips, window)
+    if flows is not None and queues is None:
+        queues = FL.departure_queues(events, consignments, flows, nodes, handling)
+    rows += FL.direction_summary(trips, queues if flows is not None else None, window)
+    if flows is not None:
+        rows += FL.flow_summary(events, consignments, flows, window)
     rows += time_summary(events, consignments, links, window)
     rows += flow_summary(events, links, window)
     bal = conservation(events)
