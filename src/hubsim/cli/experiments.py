@@ -130,17 +130,21 @@ def add_parsers(sub: Any) -> None:
     gl.add_argument("--high", type=finite, help="largest value tried (default: 64 x current)")
     gl.add_argument("--step", type=positive, help="grid step of the values (default 1)")
 
-    cp = sub.add_parser("capacity", help="sustainable throughput and the binding resource",
+    cp = sub.add_parser("capacity", help="sustainable channel TEU and what binds it",
                         description="Scale all demand until the network stops keeping up "
-                        "(the TEU waiting at nodes grows), report the sustainable channel "
-                        "throughput, the resource that binds first with its utilisation and "
-                        "queue growth, and the TEU/yr one more unit of it adds.")
+                        "(the TEU waiting at nodes grows, or a TEU resource is saturated); "
+                        "report the largest channel TEU/yr it sustains for the scenario's "
+                        "demand pattern with its 95% interval, the TEU resources' utilisation "
+                        "and queue growth (TEU/day), the resource that binds, network-wide "
+                        "and per corridor, and the channel TEU/yr one more unit of it adds.")
     _common(cp, 3)
     cp.set_defaults(handler=run_capacity)
     cp.add_argument("--tol", type=tolerance, default=0.02,
                     help="relative precision of the sustainable demand scale (default 0.02)")
     cp.add_argument("--no-marginal", action="store_true",
-                    help="skip the search with one more unit of the binding resource")
+                    help="skip the searches with one more unit of each binding resource")
+    cp.add_argument("--no-corridors", action="store_true",
+                    help="skip the per-corridor searches (the network-wide answer only)")
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -320,6 +324,7 @@ def run_goal(args: argparse.Namespace) -> int:
 
 
 def run_capacity(args: argparse.Namespace) -> int:
+    """``hubsim capacity SCENARIO``: the sustainable channel TEU and what binds it."""
     from hubsim.experiments.capacity import capacity
 
     scn = load_scenario(args.scenario)
@@ -327,8 +332,8 @@ def run_capacity(args: argparse.Namespace) -> int:
     try:
         res = _execute(args, folder, "capacity", lambda ex, bar: capacity(
             scn, args.replications, seed=args.seed, days=args.days, tol=args.tol,
-            marginal=not args.no_marginal, executor=ex, out=folder, resume=args.resume,
-            progress=bar))
+            marginal=not args.no_marginal, corridors=not args.no_corridors, executor=ex,
+            out=folder, resume=args.resume, progress=bar))
     except KeyboardInterrupt:
         return _interrupted(folder)
     except SearchFailed as exc:
@@ -336,22 +341,74 @@ def run_capacity(args: argparse.Namespace) -> int:
     if args.quiet:
         print(res.folder)
         return 0
-    teu = [format_value(v, "TEU/yr") for v in (res.demand_teu, res.channel_teu)]
-    print(f"{scn.name}: keeps up with demand x{res.scale:.3g} ({teu[0]} of demand); "
-          f"sustainable channel throughput {teu[1]} (95% CI "
-          f"{format_interval(res.channel_ci[0], res.channel_ci[1], 'TEU/yr')})")
-    if res.binding is None:
-        print("No resource binds up to the largest demand scale tried.")
-    else:
-        rows = [[r["resource"], format_value(r["utilisation"], "fraction"),
-                 format_value(r["utilisation_over"], "fraction"),
-                 format_value(r["queue_growth_over"], r["growth_unit"], signed=True)]
-                for r in res.resources.head(8).to_dict("records")]
-        print(table(rows, ["resource", "utilisation", "beyond", "queue growth beyond"]))
-        print(f"\nBinding first: {res.binding}")
-        if res.marginal_teu is not None:
-            print(f"One more unit ({res.marginal_change}): "
-                  f"{format_value(res.marginal_teu, 'TEU/yr', signed=True)} of sustainable "
-                  "channel throughput")
+    for line in _capacity_lines(scn.name, res, args.replications, args.tol):
+        print(line)
     print(f"Results: {res.folder}/")
     return 0
+
+
+_WHY = {"saturated": "saturated beyond the sustainable demand",
+        "queue grows": "its queue grows beyond the sustainable demand",
+        "busiest": "the busiest; nothing saturated or growing beyond",
+        "network": "its demand passes the network's binding resource"}
+
+
+def _capacity_lines(name: str, res: Any, replications: int, tol: float) -> list[str]:
+    """The console text of a capacity result."""
+    teu = [format_value(v, "TEU/yr") for v in (res.demand_teu, res.channel_teu)]
+    out = [f"{name}: keeps up with demand x{res.scale:.3g} ({teu[0]} of demand); "
+           f"sustainable channel throughput {teu[1]} (95% CI "
+           f"{format_interval(res.channel_ci[0], res.channel_ci[1], 'TEU/yr')}); "
+           f"{replications} replications per point, {res.simulated} runs simulated, "
+           f"{res.reused} reused"]
+    if res.binding is None:
+        out.append(f"No TEU resource binds up to demand x{res.scale:.3g} (the largest scale "
+                   "tried).")
+        return out
+    over = f"x{res.first_unsustainable:.3g}" if res.first_unsustainable else "beyond"
+    out.append(f"\nResources carrying TEU, at the sustainable demand and beyond it ({over}):")
+    rows = [[r["resource"], format_value(r["utilisation"], "fraction"),
+             format_value(r["utilisation_over"], "fraction"),
+             format_value(r["queue_growth_over"], r["growth_unit"], signed=True)]
+            for r in res.resources.head(8).to_dict("records")]
+    out.append(table(rows, ["resource", "utilisation", "beyond", "queue growth beyond"],
+                     align="lrrr"))
+    out.append(f"\nBinding first: {res.binding} ({_WHY.get(res.binding_why, res.binding_why)})")
+    if res.marginal_change is not None:
+        gain = format_value(res.marginal_teu, "TEU/yr", signed=True)
+        line = f"One more unit ({res.marginal_change}): {gain} of sustainable channel " \
+            "throughput"
+        if not (res.marginal_teu or 0) > 0:
+            nxt = res.marginal_next
+            line += (f": the limit moved less than the search tolerance ({tol:.0%}); "
+                     + (f"with it {nxt} binds at about the same demand" if nxt and
+                        nxt != res.binding else "it still binds within the tolerance"))
+        out.append(line)
+    if len(res.corridors):
+        out.append(f"\nPer corridor (its rows that do not pass {res.binding} scaled alone, "
+                   f"the others held at x{res.scale:.3g}):")
+        out.append(table(_corridor_rows(res.corridors),
+                         ["corridor", "channel TEU/yr", "95% CI", "demand", "binding",
+                          "why", "one more unit", "gain"], align="lrrrllll"))
+    return out
+
+
+def _corridor_rows(corridors: Any) -> list[list[str]]:
+    rows = []
+    for r in corridors.to_dict("records"):
+        why = r.get("why")
+        if why == "saturated":
+            why = f"{format_value(r.get('utilisation_over'), 'fraction')} busy beyond"
+        elif why == "queue grows":
+            growth = format_value(r.get("queue_growth_over"), r.get("growth_unit"), signed=True)
+            why = f"queue {growth} beyond"
+        elif why == "network":
+            why = "network-wide binder"
+        gain = r.get("marginal_teu")
+        rows.append([r["corridor"], format_value(r["channel_teu"], "TEU/yr"),
+                     format_interval(r["ci_low"], r["ci_high"], "TEU/yr"),
+                     f"x{r['demand_scale']:.3g}", str(r.get("binding") or "-"),
+                     str(why or "-"), str(r.get("marginal_change") or "-"),
+                     format_value(gain, "TEU/yr", signed=True)
+                     if gain is not None and gain == gain else "-"])
+    return rows
