@@ -58,8 +58,10 @@ def test_what_ifs_are_small_overlays_on_the_2022_plan(name: str) -> None:
 @pytest.fixture(scope="module")
 def cli_compare(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path, pd.DataFrame]:
     out = tmp_path_factory.mktemp("compare") / "cmp"
+    # one draw each, as these direction checks always ran (4 replications would take four
+    # times as long); tests/test_noise_aware.py checks the replicated comparison
     proc = hubsim_cli("compare", BASE, *(SCENARIOS / f"{n}.yaml" for n in MINE),
-                      "--days", DAYS, "--out", out)
+                      "--days", DAYS, "--replications", "1", "--out", out)
     table = pd.read_csv(out / "comparison.csv", keep_default_na=False) \
         if proc.returncode == 0 else pd.DataFrame()
     return proc, out, table
@@ -86,6 +88,7 @@ def test_compare_cli_prints_and_writes_the_side_by_side_table(cli_compare) -> No
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("Base chongqing_2022_target against whatif_landsea_trains_doubled")
     assert "seed 2022, 30 measured days each, common random numbers" in lines[0]
+    assert "one draw each: no difference or verdict can be told from noise" in lines[0]
     assert lines[1].split()[:4] == ["kpi", "scope", "key", "chongqing_2022_target"]
     assert any(ln.split()[:3] == ["channel_teu", "target", "channel_2m_teu"] for ln in lines)
     assert lines[-1] == f"Results: {out}/"
@@ -94,7 +97,8 @@ def test_compare_cli_prints_and_writes_the_side_by_side_table(cli_compare) -> No
     assert (out / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     expected = ["kpi", "scope", "key", "unit", "chongqing_2022_target"]
     for name in MINE:
-        expected += [name, f"{name} diff", f"{name} rel", f"{name} ci95"]
+        expected += [name, f"{name} diff", f"{name} rel", f"{name} ci95",
+                     f"{name} significant"]
     assert list(table.columns) == expected
     assert list(table["scope"][:2]) == ["target", "target"]
     targets = pd.read_csv(out / "targets.csv")

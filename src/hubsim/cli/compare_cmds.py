@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -20,6 +21,7 @@ from hubsim.cli.common import (
     output_errors,
     seed,
 )
+from hubsim.experiments.compare import DEFAULT_REPLICATIONS
 
 __all__ = ["add_parsers", "calibrate", "check", "compare"]
 
@@ -48,21 +50,33 @@ def add_parsers(sub: Any) -> None:
     chk.set_defaults(handler=check)
 
     cmp_ = sub.add_parser("compare", help="run what-ifs against a base, side by side",
-                          description="Run BASE and each WHATIF with the same seed (common "
-                          "random numbers), print every target and headline KPI side by side "
-                          "with absolute and relative differences, and write comparison.csv, "
-                          "targets.csv, comparison.png and manifest.json into a new folder.")
+                          description="Run BASE and each WHATIF on the same seeds (common "
+                          "random numbers, paired replications), print every target and "
+                          "headline KPI side by side with absolute and relative differences, "
+                          "each difference with its 95%% confidence interval (n.s. = not "
+                          "significant: the interval holds 0) and each target's verdict (MET, "
+                          "NOT MET, TOO CLOSE TO CALL: the interval of the mean holds the "
+                          "threshold), and write comparison.csv, targets.csv, runs.csv, "
+                          "comparison.png and manifest.json into a new folder.")
     cmp_.add_argument("base", type=Path, metavar="BASE", help="the reference scenario file")
     cmp_.add_argument("whatifs", type=Path, nargs="+", metavar="WHATIF",
                       help="scenario or overlay file(s) to compare with BASE")
     cmp_.add_argument("--seed", type=seed, help="seed for every run (default: BASE's run.seed)")
     cmp_.add_argument("--days", type=days, help="measured days after the warm-up (default: "
                       "BASE's horizon_days - warmup_days)")
-    cmp_.add_argument("--replications", type=count(MAX_REPLICATIONS), default=1, metavar="N",
+    cmp_.add_argument("--replications", type=count(MAX_REPLICATIONS),
+                      default=DEFAULT_REPLICATIONS, metavar="N",
                       help="runs per scenario on paired seeds; differences get a 95%% "
-                      "confidence interval (default: 1)")
+                      "confidence interval and targets a verdict judged against noise "
+                      f"(default: {DEFAULT_REPLICATIONS}; 1 = one draw each, which judges "
+                      "nothing)")
+    cmp_.add_argument("--workers", type=count(MAX_WORKERS), metavar="N",
+                      help="runs at a time: this process and N-1 worker processes (default: "
+                      "all cores; 1 = only this process)")
     cmp_.add_argument("--out", type=Path, help="folder to create (must not exist; default: "
                       "results/compare-<base>-<timestamp>/)")
+    cmp_.add_argument("--quiet", action="store_true", help="no progress bar; print only the "
+                      "results folder")
     cmp_.set_defaults(handler=compare)
 
     cal = sub.add_parser("calibrate", help="compare simulated figures with published ones",
@@ -95,12 +109,25 @@ def check(args: argparse.Namespace) -> int:
 def compare(args: argparse.Namespace) -> int:
     """``hubsim compare``: what-ifs against a base on common random numbers."""
     from hubsim.experiments.compare import compare as compare_scenarios
+    from hubsim.experiments.executors import ProcessExecutor, SerialExecutor
+    from hubsim.present.progress import ProgressBar
 
     base = load_scenario(args.base)
     whatifs = [load_scenario(p) for p in args.whatifs]
     check_new_folder(args.out)
-    result = compare_scenarios(base, whatifs, seed=args.seed, days=args.days,
-                                replications=args.replications)
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    runs = args.replications * (1 + len(whatifs))
+    bar = ProgressBar(runs, "compare", "runs", enabled=False if args.quiet else None)
+    # replication 0 runs in this process, the others in a pool of workers - 1 processes
+    pool = ProcessExecutor(min(workers, runs) - 1) \
+        if workers > 1 and args.replications > 1 else SerialExecutor()
+    try:
+        with pool:
+            result = compare_scenarios(base, whatifs, seed=args.seed, days=args.days,
+                                       replications=args.replications, executor=pool,
+                                       progress=lambda done, total: bar.update(done, total))
+    finally:
+        bar.close()
     folder = args.out or free_folder(
         lambda stamp: Path("results") / f"compare-{base.name}-{stamp}",
         time.strftime("%Y%m%d-%H%M%S"))
@@ -109,6 +136,9 @@ def compare(args: argparse.Namespace) -> int:
 
     with output_errors(folder):
         write_comparison(result, folder)
+    if args.quiet:
+        print(folder)
+        return 0
     print(comparison_text(result))
     print(f"\nResults: {folder}/")
     return 0

@@ -18,11 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from hubsim.atomic import atomic_write
 from hubsim.errors import OutputError
-from hubsim.present.experiment_plots import comparison_plot, sweep_plot
+from hubsim.present.experiment_plots import PLOTTED, comparison_plot, sweep_plot
 from hubsim.present.output import new_folder
 from hubsim.version import __version__
 
@@ -32,11 +37,59 @@ if TYPE_CHECKING:
 
 __all__ = ["comparison_figure", "sweep_figure", "write_comparison", "write_sweep_figure"]
 
+#: Fill of a bar whose difference is not significant.
+_NS_GREY = "0.82"
+
 
 def comparison_figure(cmp: Comparison) -> Figure:
     """The comparison's relative differences as bars (see
-    :func:`hubsim.present.experiment_plots.comparison_plot`). The caller closes it."""
-    return comparison_plot(cmp.table, cmp.base, cmp.whatifs, cmp.seed, cmp.days)
+    :func:`hubsim.present.experiment_plots.comparison_plot`). The caller closes it.
+
+    With replications each bar gets its 95% confidence interval as an error bar, and a
+    difference that is not significant (the interval holds 0) is drawn grey, edged in its
+    what-if's colour; with one replication the title says it is one draw each."""
+    fig = comparison_plot(cmp.table, cmp.base, cmp.whatifs, cmp.seed, cmp.days)
+    ax = fig.axes[0]
+    if cmp.replications < 2:
+        ax.set_title(f"What-ifs against {cmp.base} (seed {cmp.seed}, {cmp.days:g} days)\n"
+                     "one draw each: no intervals, differences not judged against noise",
+                     fontsize=10)
+        return fig
+    _mark_noise(ax, cmp)
+    ax.set_title(f"What-ifs against {cmp.base} ({cmp.days:g} days)\nmeans of "
+                 f"{cmp.replications} paired replications (seeds from {cmp.seed}), 95% CI",
+                 fontsize=10)
+    return fig
+
+
+def _mark_noise(ax: Axes, cmp: Comparison) -> None:
+    """Error bars (95% CI of each relative difference) on the bars ``comparison_plot`` drew,
+    and grey bars where the difference is not significant."""
+    t = cmp.table
+    rows = t[[r["scope"] == "target" or (r["kpi"], r["scope"]) in PLOTTED
+              for r in t.to_dict("records")]].reset_index(drop=True)  # comparison_plot's rows
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    if len(bars) != len(cmp.whatifs) or any(len(b.patches) != len(rows) for b in bars):
+        raise RuntimeError("comparison_plot drew other bars than the comparison's rows")
+    base = rows[cmp.base].to_numpy(float)
+    for j, (w, container) in enumerate(zip(cmp.whatifs, bars, strict=True)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ci = np.where(base != 0, rows[f"{w} ci95"].to_numpy(float) / np.abs(base), np.nan)
+        sig = rows[f"{w} significant"]
+        ys, xs = [], []
+        for patch, significant in zip(container.patches, sig, strict=True):
+            if not pd.isna(significant) and not significant:
+                patch.set_facecolor(_NS_GREY)
+                patch.set_edgecolor(f"C{j}")
+                patch.set_linewidth(0.8)
+            ys.append(patch.get_y() + patch.get_height() / 2)
+            xs.append(patch.get_width())
+        ax.errorbar(xs, ys, xerr=np.nan_to_num(ci * 100.0), fmt="none", ecolor="0.2",
+                    elinewidth=0.8, capsize=2)
+    handles = [Patch(facecolor=f"C{j}") for j in range(len(cmp.whatifs))]
+    handles.append(Patch(facecolor=_NS_GREY, edgecolor="0.4", linewidth=0.8))
+    labels = [*cmp.whatifs, "not significant (95% CI holds 0)"]
+    ax.legend(handles, labels, loc="lower right", fontsize=8, frameon=False)
 
 
 def write_comparison(cmp: Comparison, folder: str | Path) -> Path:
