@@ -43,12 +43,15 @@ def test_run_succeeds_and_prints_the_verdict(first_run):
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     text = proc.stdout
-    assert "Targets (per year, measured after warm-up)" in text
+    assert "Targets over 4 replications (seeds 3, " in text
     header = next(line for line in text.splitlines() if line.strip().startswith("target"))
-    assert header.split() == ["target", "value", "threshold", "ratio", "verdict"]
+    assert [h.strip() for h in header.split("  ") if h.strip()] == \
+        ["target", "mean ± 95% CI (adjusted)", "threshold", "P(met)", "this draw (seed 3)",
+         "verdict"]  # tiny measures 50 days: the means are adjusted for its seasonality
     for target in ("channel", "intl"):
         line = next(ln for ln in text.splitlines() if ln.strip().startswith(target + " "))
-        assert line.rstrip().endswith(("MET", "NOT MET"))
+        assert line.rstrip().endswith(("MET (window, seasonally adjusted)",
+                                       "TOO CLOSE TO CALL (window, seasonally adjusted)"))
     assert "Conservation: generated" in text
     assert f"Results: {out}/" in text
 
@@ -221,13 +224,13 @@ def test_output_place_that_cannot_be_written_is_one_line(tiny_path, tmp_path, ca
                          ids=["RuntimeError", "ValueError"])
 def test_internal_bug_is_not_reported_as_bad_input(tiny_path, tmp_path, monkeypatch, bug):
     """Only a HubsimError is bad input (exit 2, one line); anything else propagates."""
-    import hubsim.cli.run
+    import hubsim.experiments.verdict
     from hubsim.cli.main import main
 
     def broken(*args, **kwargs):
         raise bug
 
-    monkeypatch.setattr(hubsim.cli.run, "simulate", broken)
+    monkeypatch.setattr(hubsim.experiments.verdict, "simulate", broken)
     with pytest.raises(type(bug), match=str(bug)):
         main(["run", str(tiny_path), "--out", str(tmp_path / "r")])
     assert not (tmp_path / "r").exists()
@@ -235,13 +238,13 @@ def test_internal_bug_is_not_reported_as_bad_input(tiny_path, tmp_path, monkeypa
 
 BROKEN_RUN = """
 import sys
-import hubsim.cli.run
+import hubsim.experiments.verdict
 from hubsim.cli.main import main
 
 def broken(*args, **kwargs):
     raise ValueError("an internal bug, not bad input")
 
-hubsim.cli.run.simulate = broken
+hubsim.experiments.verdict.simulate = broken
 sys.exit(main(sys.argv[1:]))
 """
 

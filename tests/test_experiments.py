@@ -51,8 +51,9 @@ def test_t_quantile_matches_scipy():
 
 
 def test_replication_seeds_come_from_one_seed_sequence():
+    """Replication 0 is the base seed's own run; the others are SeedSequence children."""
     children = np.random.SeedSequence(42).spawn(6)
-    expected = [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+    expected = [42] + [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children[1:]]
     assert [replication_seed(42, i) for i in range(6)] == expected
     assert len(set(expected)) == 6
 
@@ -414,12 +415,13 @@ def test_serial_executor_reports_a_failure_and_goes_on():
     assert out[1][:2] == (1, False) and out[1][2].startswith("ZeroDivisionError")
 
 
-def test_cli_run_refuses_experiment_options_without_replications(tiny_path, tmp_path):
-    proc = _cli("run", str(tiny_path), "--workers", "2", "--out", str(tmp_path / "r"))
+def test_cli_run_refuses_experiment_options_with_one_replication(tiny_path, tmp_path):
+    proc = _cli("run", str(tiny_path), "--replications", "1", "--workers", "2", "--out",
+                str(tmp_path / "r"))
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 2
-    assert stderr == "hubsim: error: --workers needs --replications N (one run uses one " \
-                     "process)\n"
+    assert stderr == "hubsim: error: --workers needs more than one replication " \
+                     "(--replications 1 is one run in one process)\n"
     assert not (tmp_path / "r").exists()
 
 

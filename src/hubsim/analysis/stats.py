@@ -8,6 +8,8 @@ and the band in a plot of the same numbers agree:
   differences of ``hubsim compare`` and the bands of the figures;
 * :func:`wilson`: the Wilson score interval of a proportion (the share of replications that
   met a target);
+* :func:`predictive_p`: the probability that one more replication (a year run under the same
+  conditions) meets a threshold, from Student's t predictive distribution;
 * :func:`summarise` and :func:`mean_ci`: the same t interval per group of a table.
 
 Quantiles come from :mod:`scipy.stats`, imported on first use (it takes a second to import and
@@ -27,7 +29,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-__all__ = ["LEVEL", "mean_ci", "summarise", "t_half_width", "t_quantile", "wilson"]
+__all__ = ["LEVEL", "mean_ci", "predictive_p", "summarise", "t_half_width", "t_quantile",
+           "wilson"]
 
 #: Two-sided confidence level of every interval hubsim reports.
 LEVEL = 0.95
@@ -63,6 +66,35 @@ def t_half_width(sd: ArrayLike, n: ArrayLike, level: float = LEVEL) -> np.ndarra
     with np.errstate(divide="ignore", invalid="ignore"):
         half = stats.t.ppf(0.5 + level / 2, df) * sd_a / np.sqrt(np.where(ok, n_a, 1.0))
     return np.where(ok, half, np.nan)
+
+
+def predictive_p(mean: float, sd: float, n: int, threshold: float, sense: str = ">=") -> float:
+    """Probability that a new replication's value meets ``threshold`` (``sense`` ``>=`` or
+    ``<=``), given ``n`` replications with this ``mean`` and sample ``sd``.
+
+    A new value ``X`` of a normal population whose mean and variance are estimated from ``n``
+    values satisfies ``(X - mean) / (sd * sqrt(1 + 1/n)) ~ t(n - 1)`` (the prediction
+    interval), so ``P(X >= threshold) = 1 - F_t((threshold - mean) / (sd sqrt(1 + 1/n)))``.
+    A yearly total is a sum of many consignments, which makes the normal model apt. With no
+    spread (``sd == 0``) it is 1 or 0; NaN when ``n < 2``.
+
+    >>> round(predictive_p(100.0, 10.0, 5, 100.0), 3)
+    0.5
+    >>> round(predictive_p(110.0, 10.0, 5, 100.0), 3)
+    0.794
+    """
+    if n < 2 or not math.isfinite(mean) or not math.isfinite(sd):
+        return float("nan")
+    if sense not in (">=", "<="):
+        raise ValueError(f"sense must be '>=' or '<=', got {sense!r}")
+    if sd == 0:
+        ok = mean >= threshold if sense == ">=" else mean <= threshold
+        return 1.0 if ok else 0.0
+    from scipy import stats
+
+    z = (threshold - mean) / (sd * math.sqrt(1.0 + 1.0 / n))
+    below = float(stats.t.cdf(z, n - 1))
+    return 1.0 - below if sense == ">=" else below
 
 
 def wilson(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:

@@ -44,6 +44,7 @@ from hubsim.present.text import format_interval, format_value, table
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["add_execution_options", "add_parsers", "add_run_options", "check_single_run",
+           "executor",
            "run_capacity",
            "run_goal", "run_replications", "run_sweep"]
 
@@ -63,25 +64,30 @@ def add_execution_options(p: argparse.ArgumentParser) -> None:
 def add_run_options(run: argparse.ArgumentParser) -> None:
     """Options ``hubsim run`` gains for replications."""
     run.add_argument("--replications", type=count(MAX_REPLICATIONS), metavar="N",
-                     help="run N independent replications and report means, 95%% confidence "
-                     "intervals and the probability each target is met")
+                     help="independent yearly replications behind the verdict (default 4: "
+                     "means, 95%% confidence intervals, the probability each target is met; "
+                     "the event log, tables and figures are the first, the scenario's seed); "
+                     "1 = one labelled draw")
     run.add_argument("--precision", type=share, metavar="REL",
-                     help="with --replications: add batches of N runs until every target "
-                     "KPI's 95%% CI half-width is at most REL x its mean (e.g. 0.01)")
+                     help="add batches of N runs (default 4) until every target KPI's 95%% "
+                     "CI half-width is at most REL x its mean (e.g. 0.01); keeps only KPIs "
+                     "(an experiment folder, resumable), no event log or figures")
     run.add_argument("--max-replications", type=count(MAX_REPLICATIONS), default=100, metavar="N",
                      help="with --precision: stop at this many replications (default 100)")
     add_execution_options(run)
 
 
 def check_single_run(args: argparse.Namespace) -> None:
-    """``hubsim run`` without ``--replications``: refuse the options that need it."""
+    """``hubsim run --replications 1`` (one draw): refuse the options that need several."""
+    if args.replications != 1:
+        return
     given = [flag for flag, value in (("--precision", args.precision),
                                       ("--workers", args.workers),
                                       ("--scheduler", args.scheduler),
                                       ("--resume", args.resume or None)) if value is not None]
     if given:
-        raise ExperimentError(f"{', '.join(given)} needs --replications N (one run uses one "
-                              "process)")
+        raise ExperimentError(f"{', '.join(given)} needs more than one replication "
+                              "(--replications 1 is one run in one process)")
 
 
 def _common(p: argparse.ArgumentParser, reps: int) -> None:
@@ -104,7 +110,10 @@ def add_parsers(sub: Any) -> None:
                         description="Run replications at every combination of the --set "
                         "values; write one tidy table (one row per point x replication), "
                         "summaries with 95% CIs and a plot of the target KPI against the "
-                        "first parameter.")
+                        "first parameter. Prints each target per point with its verdict (MET, "
+                        "NOT MET, or TOO CLOSE TO CALL when the 95% CI of the mean holds the "
+                        "threshold) and its difference from the first point, paired over the "
+                        "same seeds, with its 95% CI (n.s. = not significant: it holds 0).")
     _common(sw, 5)
     sw.set_defaults(handler=run_sweep)
     sw.add_argument("--set", dest="sets", action="append", required=True,
@@ -188,7 +197,8 @@ class _Bar:
         self.bar.close()
 
 
-def _executor(args: argparse.Namespace) -> Executor:
+def executor(args: argparse.Namespace) -> Executor:
+    """The executor ``--workers`` / ``--scheduler`` ask for."""
     local = args.scheduler is not None and args.scheduler.strip().lower() == "local"
     return make_executor(args.workers, None if local else args.scheduler, dask=local)
 
@@ -204,7 +214,7 @@ def _execute(args: argparse.Namespace, folder: Path, label: str,
              job: Callable[[Executor, _Bar], Any]) -> Any:
     bar = _Bar(label, args.quiet)
     try:
-        with _executor(args) as ex:
+        with executor(args) as ex:
             return job(ex, bar)
     finally:
         bar.close()
@@ -228,7 +238,10 @@ def _failures(exp: Experiment) -> list[str]:
 def run_replications(args: argparse.Namespace) -> int:
     """``hubsim run SCENARIO --replications N [--precision REL]``."""
     from hubsim.experiments.replicate import replicate
+    from hubsim.experiments.verdict import DEFAULT_REPLICATIONS
 
+    if args.replications is None:
+        args.replications = DEFAULT_REPLICATIONS
     path = args.scenario or default_scenario()
     scn = load_scenario(path)
     folder = _folder(args, "replications", scn, {
@@ -281,9 +294,11 @@ def run_sweep(args: argparse.Namespace) -> int:
     if args.quiet:
         print(exp.folder)
         return 1 if len(exp.failures) else 0
+    from hubsim.present.sweep_text import sweep_text
+
     print(f"{scn.name}: {exp.runs['point'].nunique() if len(exp.runs) else 0} points x "
           f"{args.replications} replications ({exp.simulated} simulated, {exp.reused} reused)")
-    print(experiment_targets_text(exp.targets, exp.parameters))
+    print(sweep_text(exp, scn.targets, args.replications, args.kpi))
     for line in _failures(exp):
         print(line)
     print(f"\nResults: {exp.folder}/")

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hubsim.api import load_scenario, simulate
+from hubsim.api import load_scenario
 from hubsim.cli import experiments as experiment_cli
 from hubsim.cli.common import (
     DEFAULT_SCENARIO,
@@ -59,37 +59,64 @@ def add_parsers(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """``hubsim run``: exit 0, or 1 with ``--strict`` when a target is not met."""
+    """``hubsim run``: exit 0, or 1 with ``--strict`` unless every target is MET."""
+    import os
+
+    from hubsim.experiments.executors import ProcessExecutor
+    from hubsim.experiments.verdict import DEFAULT_REPLICATIONS, run_verdict, summary
     from hubsim.present.output import default_folder, write_results
     from hubsim.present.progress import ProgressBar, day_progress
     from hubsim.present.tables import run_text
+    from hubsim.present.verdict import verdict_text
 
-    if args.replications is not None:
+    if args.precision is not None or args.resume:
         return experiment_cli.run_replications(args)
     experiment_cli.check_single_run(args)
+    n = args.replications or DEFAULT_REPLICATIONS
     path = args.scenario or default_scenario()
     scn = load_scenario(path)
     check_new_folder(args.out)
+    seed_ = scn.run.seed if args.seed is None else args.seed
+    if args.workers is not None or args.scheduler is not None:
+        executor = experiment_cli.executor(args)
+    else:  # the other replications beside this process, at most one per core
+        executor = ProcessExecutor(max(1, min(os.cpu_count() or 1, n - 1)))
     if not args.quiet:
         days = args.days if args.days is not None else \
             scn.run.horizon_days - scn.run.warmup_days
-        print(f"hubsim {__version__}: {scn.name} from {path}, seed "
-              f"{scn.run.seed if args.seed is None else args.seed}, {days:g} measured days "
-              f"after {scn.run.warmup_days:g} warm-up days", flush=True)
+        others = f"; {n - 1} more replications on {executor.workers} worker" \
+            f"{'s' if executor.workers > 1 else ''}" if n > 1 else " (one draw)"
+        print(f"hubsim {__version__}: {scn.name} from {path}, seed {seed_}, {days:g} measured "
+              f"days after {scn.run.warmup_days:g} warm-up days{others}", flush=True)
     # on a terminal only (standard error), never with --quiet
-    with ProgressBar(0, label=scn.name, unit="simulated days",
-                     enabled=False if args.quiet else None) as bar:
-        res = simulate(scn, seed=args.seed, days=args.days, progress=day_progress(bar))
+    bar_on = False if args.quiet else None
+    with executor, ProgressBar(0, label=scn.name, unit="simulated days",
+                               enabled=bar_on) as bar:
+        waiting = ProgressBar(0, label="replications", unit="runs", enabled=bar_on)
+
+        def others_running(done: int, total: int) -> None:
+            bar.close()  # this process's run is done: show the workers' instead
+            waiting.update(done + 1, total + 1, "running")
+
+        try:
+            v = run_verdict(scn, n, seed=args.seed, days=args.days, executor=executor,
+                            progress=day_progress(bar), waiting=others_running)
+        finally:
+            waiting.close()
+    res = v.results
     folder = args.out or free_folder(lambda stamp: default_folder(res, stamp),
                                      time.strftime("%Y%m%d-%H%M%S"))
     with output_errors(folder):
-        write_results(res, folder, report=args.report)
+        write_results(res, folder, extra_manifest={"verdict": summary(v)}, report=args.report,
+                      tables={"verdict.csv": v.table, "runs.csv": v.experiment.runs,
+                              "summary.csv": v.experiment.summary})
     if args.quiet:
         print(folder)
     else:
-        print(run_text(res))
+        print(run_text(res, verdict_text(v.table, v.seeds)))
         print(f"\nResults: {folder}/")
-    if args.strict and not bool(res.targets["met"].all()):
+    if args.strict and not bool((v.table["verdict"] == "MET").all()) \
+            and not (n == 1 and bool(res.targets["met"].all())):
         return 1
     return 0
 

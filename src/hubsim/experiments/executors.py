@@ -114,6 +114,25 @@ class ProcessExecutor(Executor):
         if self.workers < 1:
             raise ExperimentError(f"--workers must be >= 1, got {self.workers}")
         self._pool: ProcessPoolExecutor | None = None
+        self._aborted = False
+
+    def abort(self) -> None:
+        """Stop at once (Ctrl-C): kill the worker processes instead of waiting for their runs
+        to finish, and never start a new pool; a thread waiting for outcomes gets
+        :class:`RunsStopped`."""
+        self._aborted = True
+        pool = self._pool
+        self._pool = None
+        if pool is None:
+            return
+        kill = getattr(pool, "terminate_workers", None)  # Python 3.14
+        if kill is not None:
+            kill()
+        else:
+            procs = getattr(pool, "_processes", None) or {}
+            for proc in list(procs.values()):
+                proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -135,6 +154,8 @@ class ProcessExecutor(Executor):
         restarts = 0
         try:
             while queue or pending:
+                if self._aborted:
+                    raise RunsStopped("stopped: the worker processes were killed (abort)")
                 broken = self._submit(fn, tasks, queue, pending)
                 if not broken:
                     broken = yield from self._collect(pending)

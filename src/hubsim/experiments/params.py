@@ -36,8 +36,13 @@ Changes = tuple[tuple[str, Any], ...]
 
 
 def replication_seed(base_seed: int, replication: int) -> int:
-    """Seed of replication ``replication``: ``SeedSequence(base_seed).spawn(n)[replication]``
-    reduced to one 32-bit integer (the same whatever ``n``, executor or finishing order)."""
+    """Seed of replication ``replication``: the base seed itself for replication 0 (so the
+    first replication is the run ``simulate(scenario, seed=base_seed)`` makes, the draw whose
+    event log ``hubsim run`` writes), and for replication ``i >= 1`` child ``i`` of
+    ``SeedSequence(base_seed)`` reduced to one 32-bit integer (the same whatever the number of
+    replications, executor or finishing order)."""
+    if int(replication) == 0:
+        return int(base_seed)
     ss = np.random.SeedSequence(int(base_seed), spawn_key=(int(replication),))
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 

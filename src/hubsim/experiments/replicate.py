@@ -39,7 +39,7 @@ from hubsim.scenario import limits
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["Experiment", "SearchFailed", "base_seed", "check_days", "check_replications",
-           "identity", "replicate", "run_points", "sweep"]
+           "identity", "replicate", "run_points", "sweep", "tables"]
 
 
 class SearchFailed(ExperimentError):
@@ -101,8 +101,10 @@ def _records(cache: RunCache, points: Sequence[Changes], replications: Sequence[
     return kp_rows, tg_rows, run_rows, fail_rows
 
 
-def _tables(cache: RunCache, points: Sequence[Changes], replications: Sequence[int],
+def tables(cache: RunCache, points: Sequence[Changes], replications: Sequence[int],
             parameters: list[str]) -> Experiment:
+    """The experiment's tables from the runs of ``cache`` at ``points`` x ``replications``
+    (a run neither finished nor failed is left out)."""
     kp_rows, tg_rows, run_rows, fail_rows = _records(cache, points, replications, parameters)
     pcols = ["point", *parameters]
     point_params = pd.DataFrame(
@@ -246,7 +248,7 @@ def replicate(scenario: Scenario, replications: int = 10, *, seed: int | None = 
     n = replications
     while True:
         cache.run(points, range(n))
-        exp = _tables(cache, points, list(range(n)), [])
+        exp = tables(cache, points, list(range(n)), [])
         if precision is None or n >= cap or _precise(exp.targets, precision):
             break
         n = min(cap, n + replications)
@@ -293,7 +295,7 @@ def sweep(scenario: Scenario, parameters: Mapping[str, Sequence[Any]],
                      resume) if out is not None else None
     cache = RunCache(scenario, base, days, executor, store, progress)
     cache.run(points, range(replications))
-    exp = _tables(cache, points, list(range(replications)), names)
+    exp = tables(cache, points, list(range(replications)), names)
     return _finish(cache, exp, store)
 
 
@@ -301,4 +303,4 @@ def run_points(cache: RunCache, points: Sequence[Changes], replications: int,
                parameters: list[str]) -> Experiment:
     """Run (or reuse) ``replications`` replications of each point and tabulate them."""
     cache.run(points, range(replications))
-    return _tables(cache, points, list(range(replications)), parameters)
+    return tables(cache, points, list(range(replications)), parameters)

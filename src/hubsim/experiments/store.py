@@ -21,14 +21,14 @@ from typing import Any
 
 import pandas as pd
 
-from hubsim.api import apply_changes
+from hubsim.api import Results, apply_changes
 from hubsim.atomic import atomic_write, clean_stale
 from hubsim.errors import OutputError, OutputExistsError
 from hubsim.experiments.executors import Executor, SerialExecutor
 from hubsim.experiments.params import Changes, point_key, replication_seed, run_id
 from hubsim.scenario.schema import Scenario
 
-__all__ = ["Progress", "RunCache", "RunStore", "RunTask", "run_task"]
+__all__ = ["Progress", "RunCache", "RunStore", "RunTask", "record", "run_task"]
 
 #: progress callback: (runs done, runs in all, runs running)
 Progress = Callable[[int, int, int], None]
@@ -52,11 +52,16 @@ def run_task(task: RunTask) -> dict[str, Any]:
     from hubsim.api import simulate
 
     res = simulate(task.scenario, seed=task.seed, days=task.days)
-    k = res.kpis
-    if task.diagnostics:
-        from hubsim.analysis.diagnostics import diagnostics
+    return record(res, task.diagnostics)
 
-        k = pd.concat([k, diagnostics(res.events, res.trips, res.nodes, res.scenario,
+
+def record(res: Results, diagnostics: bool = False) -> dict[str, Any]:
+    """The compact result of one finished run (see :func:`run_task`)."""
+    k = res.kpis
+    if diagnostics:
+        from hubsim.analysis.diagnostics import diagnostics as diagnose
+
+        k = pd.concat([k, diagnose(res.events, res.trips, res.nodes, res.scenario,
                                       res.window, lock_passages=res.lock_passages)],
                       ignore_index=True)
     t = res.targets
