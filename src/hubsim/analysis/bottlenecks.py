@@ -152,7 +152,7 @@ def _area_rows(handling: pd.DataFrame | None, links: pd.DataFrame, areas: pd.Dat
         if not np.isnan(b):
             why += f", {a['position_name']} {_pct(b)} occupied"
         wait = float(waits.get(k, np.nan))
-        why += f"; vehicles wait {_num(wait)} h for handling" if wait > 0 else ""
+        why += f"; vehicles wait {_num(wait)} h for handling" if wait >= 0.05 else ""
         rows.append(_row("area", k, float(np.nanmax([u, b])) if not np.isnan(u) else b, done,
                          stats, wait, _unit_of_hub(str(a["hub"]), kpis), why))
     return rows
@@ -201,6 +201,7 @@ def _service_rows(trips: pd.DataFrame, queues: pd.DataFrame, scn: Scenario,
                        "from": tr["from"].astype(str).to_numpy(),
                        "load": tr["load"].to_numpy(float)})
     carried = tr.groupby(["service", "from"])["load"].sum()
+    runs = tr.groupby(["service", "from"]).size()
     departed = tr.groupby(["link", "from"])["load"].sum()
     at = {(str(k[0]), str(k[1])): idx for k, idx in  # type: ignore[index]
           queues.groupby(["link", "node"], sort=False, observed=True).indices.items()}
@@ -216,21 +217,25 @@ def _service_rows(trips: pd.DataFrame, queues: pd.DataFrame, scn: Scenario,
         out = float(departed.get((link, u), 0.0))
         wait = stats[1] / (out / window.hours) if out > 0 else np.nan
         load = float(carried.get((svc, u), 0.0))
-        util, planned = np.nan, 0.0
+        util, planned, slots = np.nan, 0.0, np.nan
         if spec is not None and not spec.on_demand and spec.headway:
-            util = load / (spec.capacity * window.hours / spec.headway)
+            slots = window.hours / spec.headway
+            util = load / (spec.capacity * slots)
             planned = spec.headway / 2.0
         unit = "t" if spec is not None and spec.cargo == "air" else "TEU"
-        rows.append(_row("service", str(d["key"]), util, load / days, stats, wait, unit,
-                         _service_why(util, float(lf.get(str(d["key"]), np.nan)), wait,
-                                      planned, stats, unit), planned=planned))
+        why = _service_why(util, float(lf.get(str(d["key"]), np.nan)), wait, planned, stats,
+                           unit, float(runs.get((svc, u), 0)) / slots)
+        rows.append(_row("service", str(d["key"]), util, load / days, stats, wait, unit, why,
+                         planned=planned))
     return rows
 
 
 def _service_why(util: float, lf: float, wait: float, planned: float,
-                 stats: tuple[float, float, float], unit: str) -> str:
+                 stats: tuple[float, float, float], unit: str, ran: float) -> str:
     why = (f"carries {_pct(util)} of its timetable's capacity ({_pct(lf)} load factor)"
            if not np.isnan(util) else f"on demand ({_pct(lf)} load factor)")
+    if ran < 0.95:
+        why += f"; ran {_pct(ran)} of its timetabled departures"
     if not np.isnan(wait) and wait > 0.05:
         why += f"; loads wait {_num(wait)} h for it"
         why += f" ({_num(planned)} h planned: half the headway)" if planned else ""

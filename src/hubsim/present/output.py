@@ -62,10 +62,12 @@ def manifest(results: Results, extra: dict | None = None) -> dict:
 def write_results(results: Results, folder: Path, extra_manifest: dict | None = None,
                   report: bool = False, tables: Mapping[str, pd.DataFrame] | None = None
                   ) -> Path:
-    """Write ``kpis.csv``, ``targets.csv``, ``events.parquet``, ``consignments.parquet``,
-    ``trips.parquet``, ``handling.parquet`` (``lock_passages.parquet`` with a lockage lock),
-    ``manifest.json`` and PNG plots into the new folder ``folder`` (and
-    ``kpis_by_year.csv``, ``targets_by_year.csv`` for runs longer than a year); with
+    """Write ``kpis.csv``, ``targets.csv``, ``bottlenecks.csv`` (where it jams:
+    :func:`hubsim.analysis.bottlenecks.bottlenecks`), ``events.parquet``,
+    ``consignments.parquet``, ``trips.parquet``, ``handling.parquet``
+    (``lock_passages.parquet`` with a lockage lock), ``manifest.json`` and PNG plots into the
+    new folder ``folder`` (and ``kpis_by_year.csv``, ``targets_by_year.csv`` for runs longer
+    than a year); with
     ``report``, also the self-contained ``report.html`` (see :mod:`hubsim.present.report`).
     ``tables`` adds CSV files by name (``{"verdict.csv": frame}``: the verdict over
     replications that ``hubsim run`` computes), written before the report reads them."""
@@ -74,6 +76,7 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
             frame.to_csv(tmp / name, index=False)
         results.kpis.to_csv(tmp / "kpis.csv", index=False)
         results.targets.to_csv(tmp / "targets.csv", index=False)
+        results.bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
         if results.window.hours > HOURS_PER_YEAR + 24.0:  # several years: also per year
             results.kpis_by_year.to_csv(tmp / "kpis_by_year.csv", index=False)
             results.targets_by_year.to_csv(tmp / "targets_by_year.csv", index=False)

@@ -1,11 +1,14 @@
 """The HTML report: one self-contained ``report.html`` built from a results folder.
 
-It reads what :func:`hubsim.present.output.write_results` wrote (``manifest.json``, ``targets.csv``,
-``kpis.csv`` and the PNG figures) and puts, in this order: the verdict against each target, the
-key figures, the KPI tables by hub, corridor, mode and service, the scenario summary and the
-manifest. Figures are embedded as base64 data, so the file opens anywhere without a network or
-the folder beside it. The file is written under a temporary name and renamed into place, so a
-reader never sees half a report.
+It reads what :func:`hubsim.present.output.write_results` wrote (``manifest.json``,
+``targets.csv``, ``kpis.csv``, ``bottlenecks.csv``, ``verdict.csv`` when ``hubsim run`` judged
+the targets over replications, and the PNG figures) and puts, in this order: the verdict
+against each target (over replications from ``verdict.csv``, else the single draw's), where the
+network jams (the ranked resources and flows of ``bottlenecks.csv``), the key figures, the
+service levels of the flows that wait longest, the KPI tables by hub, corridor, mode and
+service, the scenario summary and the manifest. Figures are embedded as base64 data, so the
+file opens anywhere without a network or the folder beside it. The file is written under a
+temporary name and renamed into place, so a reader never sees half a report.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from hubsim.scenario.schema import Scenario
 __all__ = ["FIGURE_CAPTIONS", "ReportError", "render_report", "write_report"]
 
 REPORT_NAME = "report.html"
+#: Rows of each ranking in "Where it jams" and of the flows' service levels.
+JAM_ROWS = 10
+FLOW_ROWS = 15
 
 FIGURE_CAPTIONS = {
     "throughput_vs_target.png": "Cumulative channel TEU and international tonnes against the "
@@ -135,6 +141,95 @@ def _kpi_pivot(kpis: pd.DataFrame, scope: str) -> str:
         wide = wide.T
         wide.index.name = f"KPI \\ {scope}"
     return _table(wide.reset_index())
+
+
+def _read_optional(path: Path) -> pd.DataFrame | None:
+    """A CSV table of the results folder, or None when it is not there (an older folder)."""
+    if not path.is_file():
+        return None
+    return pd.read_csv(path, keep_default_na=False, na_values=["", "nan", "NaN"])
+
+
+def _days(hours: float) -> str:
+    """A duration: in days from two days on, else in hours."""
+    if pd.notna(hours) and abs(float(hours)) >= 48.0:
+        return f"{format_value(float(hours) / 24.0)} days"
+    return format_value(hours, "h")
+
+
+def _jams_section(b: pd.DataFrame | None) -> str:
+    """"Where it jams": the first resources and flows of ``bottlenecks.csv``, with why."""
+    if b is None:
+        return ""
+    res = b[b["kind"] == "resource"].head(JAM_ROWS)
+    flows = b[b["kind"] == "flow"].head(JAM_ROWS)
+    resources = pd.DataFrame({
+        "rank": res["rank"], "type": res["type"], "resource": res["name"],
+        "use": [format_value(v, "fraction") for v in res["utilisation"]],
+        "queue growth": [format_value(v, f"{u}/day", signed=True)
+                         for v, u in zip(res["queue_growth_teu_per_day"], res["unit"],
+                                         strict=True)],
+        "wait": [_days(v) for v in res["wait_mean_h"]],
+        "waiting at end": [format_value(v, u) for v, u in zip(res["backlog_end"], res["unit"],
+                                                              strict=True)],
+        "why": res["why"]})
+    flow_table = pd.DataFrame({
+        "rank": flows["rank"], "flow": flows["name"],
+        "late": [format_value(v, "fraction") for v in flows["late_share"]],
+        "wait": [_days(v) for v in flows["wait_mean_h"]],
+        "in system at end": [format_value(v, u) for v, u in
+                             zip(flows["backlog_end"], flows["unit"], strict=True)],
+        "why": flows["why"]})
+    return ('<h2 id="jams">Where it jams</h2>'
+            "<p>Resources whose queue grows over the measured window come first (demand "
+            "above what they can do); then those holding the most load beyond their planned "
+            "wait (half the headway of a service, half the lockage cycle of a lock, none at "
+            "cranes and yards). Use is the busier of units and positions for a hub area, the "
+            "timetable's capacity carried for a service, lockages used for a lock, the mean "
+            "occupancy for a yard. Flows are ranked by the share of their load delivered "
+            "late, then by their mean wait. Every resource and flow is in "
+            "<code>bottlenecks.csv</code>.</p>"
+            f"<h3>Resources</h3>{_table(resources)}<h3>Flows</h3>{_table(flow_table)}")
+
+
+#: Flow KPIs in the service-level table, in its column order.
+_FLOW_KPIS = ("flow_expected_h", "flow_on_time_share", "flow_door_to_door_p50_h",
+              "flow_door_to_door_p95_h", "flow_wait_mean_h", "flow_offered",
+              "flow_delivered", "flow_backlog_end")
+
+
+def _flows_section(kpis: pd.DataFrame) -> str:
+    """Service levels of the flows that wait longest (the ``flow`` scope of ``kpis.csv``)."""
+    sel = kpis[(kpis["scope"] == "flow") & kpis["kpi"].isin(_FLOW_KPIS)]
+    if sel.empty:
+        return ""
+    wide = sel.pivot_table(index="key", columns="kpi", values="value", aggfunc="first")
+    wide = wide.reindex(columns=list(_FLOW_KPIS))
+    top = wide.sort_values("flow_wait_mean_h", ascending=False, na_position="last")
+    top = top.head(FLOW_ROWS)
+    air = [str(k).endswith(":air") or ":air#" in str(k) for k in top.index]
+    load = ["t" if a else "TEU" for a in air]
+    frame = pd.DataFrame({
+        "flow": top.index,
+        label("flow_expected_h"): [_days(v) for v in top["flow_expected_h"]],
+        label("flow_on_time_share"): [format_value(v, "fraction")
+                                      for v in top["flow_on_time_share"]],
+        "door-to-door p50": [_days(v) for v in top["flow_door_to_door_p50_h"]],
+        "p95": [_days(v) for v in top["flow_door_to_door_p95_h"]],
+        "wait (mean)": [_days(v) for v in top["flow_wait_mean_h"]],
+        "offered": [format_value(v, f"{u}/yr") for v, u in zip(top["flow_offered"], load,
+                                                                 strict=True)],
+        "delivered": [format_value(v, f"{u}/yr") for v, u in zip(top["flow_delivered"], load,
+                                                                   strict=True)],
+        "in system at end": [format_value(v, u) for v, u in zip(top["flow_backlog_end"], load,
+                                                                 strict=True)]})
+    return (f"<h2 id=\"flows\">Service levels by flow ({min(FLOW_ROWS, len(wide))} of "
+            f"{len(wide)} flows, longest mean wait first)</h2>"
+            "<p>A flow is one demand row. On time: delivered within the expected door-to-door "
+            "time of its planned route plus 25% (at least 24 h); the expected time counts "
+            "the mean transit, half the headway of the services, the lock passage and the "
+            "dwell and clearance at the hubs, but no handling or queues. Wait: door-to-door "
+            "time minus the time aboard vehicles (see docs/kpis.md).</p>" + _table(frame))
 
 
 def _figure(path: Path, caption: str) -> str:
@@ -250,6 +345,11 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
     manifest, targets, kpis = _read(folder)
     title = f"hubsim report: {manifest.get('scenario', folder.name)}"
     headline, target_table = _verdict(targets)
+    verdicts = _read_optional(folder / "verdict.csv")
+    if verdicts is not None:  # the verdict over replications replaces the single draw's
+        from hubsim.present.verdict import verdict_html
+
+        headline, target_table = verdict_html(verdicts), ""
     total = kpis[kpis["scope"] == "total"]
     key_rows = [{"KPI": label(k) if k in CATALOGUE else k, "kpi": k, "value": format_value(v, u)}
                 for k, v, u in zip(total["kpi"], total["value"], total["unit"], strict=True)]
@@ -265,9 +365,11 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
         f'{html.escape(str(manifest.get("hubsim_version", "?")))}; per-year figures are '
         "measured after the warm-up and scaled to 365 days.</p>",
         headline, target_table,
+        _jams_section(_read_optional(folder / "bottlenecks.csv")),
         "<h2>Key figures</h2>",
         "".join(_figure(p, FIGURE_CAPTIONS.get(p.name, p.stem.replace("_", " ")))
                 for p in figures[:2]),
+        _flows_section(kpis),
         "<h2>Totals</h2>", _table(pd.DataFrame(key_rows)) if key_rows else "",
         "<h2>By hub</h2>", _kpi_pivot(kpis, "hub"),
         "<h2>By hub area</h2>", _kpi_pivot(kpis, "area"),
@@ -275,13 +377,16 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
         "<h2>By corridor</h2>", _kpi_pivot(kpis, "corridor"),
         "<h2>By mode</h2>", _kpi_pivot(kpis, "mode"),
         "<h2>By service</h2>", _kpi_pivot(kpis, "service"),
+        "<h3>By service and direction</h3>" + _kpi_pivot(kpis, "service_direction")
+        if (kpis["scope"] == "service_direction").any() else "",
         "<h2>More figures</h2>",
         "".join(_figure(p, FIGURE_CAPTIONS.get(p.name, p.stem.replace("_", " ")))
                 for p in figures[2:]),
         "<h2>Scenario</h2>", _scenario_section(manifest, scenario),
         "<h2>Manifest</h2>", _manifest_table(manifest),
         '<p class="meta">Written by hubsim from the files of this results folder: '
-        "targets.csv, kpis.csv, manifest.json and the PNG figures.</p>",
+        "targets.csv (or verdict.csv), kpis.csv, bottlenecks.csv, manifest.json and the PNG "
+        "figures.</p>",
         "</body></html>",
     ]
     return "\n".join(parts)

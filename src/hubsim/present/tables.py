@@ -23,8 +23,8 @@ from hubsim.scenario.schema import HOURS_PER_YEAR
 if TYPE_CHECKING:
     from hubsim.api import Results
 
-__all__ = ["check_text", "experiment_targets_text", "hub_findings", "kpi_frame", "run_text",
-           "targets_text", "unit_of"]
+__all__ = ["bottleneck_text", "check_text", "experiment_targets_text", "hub_findings",
+           "kpi_frame", "offered_text", "run_text", "targets_text", "unit_of"]
 
 #: KPIs of the run summary, by scope, in the order printed.
 RUN_SUMMARY: dict[str, tuple[str, ...]] = {
@@ -107,6 +107,8 @@ def run_text(res: Results, verdict: str | None = None) -> str:
         out += ["", verdict]
     elif len(res.targets):
         out += ["", "Targets (per year, measured after warm-up)", targets_text(res.targets)]
+        out += offered_text(k, res.targets)
+    out += bottleneck_text(res.bottlenecks, k)
     if len(res.targets) and res.window.hours > HOURS_PER_YEAR + 24.0:
         out += ["", "Targets by simulated year (hubsim.analysis.yearly)", years_text(res)]
     hubs = kpi_frame(k, "hub", RUN_SUMMARY["hub"]).reindex(list(res.scenario.hubs))
@@ -131,6 +133,65 @@ def run_text(res: Results, verdict: str | None = None) -> str:
             f"Simulated in {res.wall_time_s:.1f} s: {len(res.consignments):,} consignments, "
             f"{len(res.events):,} event records, {res.simpy_events:,} SimPy events"]
     return "\n".join(out)
+
+
+def offered_text(kpis: pd.DataFrame, targets: pd.DataFrame) -> list[str]:
+    """Lines under a single draw's targets: what the demand offered of each target KPI that
+    has an ``<kpi>_offered`` KPI, and the share carried (empty when none has)."""
+    out = []
+    for t in targets.to_dict("records"):
+        sel = kpis[(kpis["kpi"] == f"{t['kpi']}_offered") & (kpis["scope"] == "total")]
+        if sel.empty:
+            continue
+        offered = float(sel["value"].iloc[0])
+        share = float(t["value"]) / offered if offered else float("nan")
+        out.append(f"  {t['target']}: the demand offered {format_value(offered, t['unit'])}, "
+                   f"carried {format_ratio(share, signed=False)} of it")
+    return out
+
+
+def _days(hours: float) -> str:
+    """A duration: in days from two days on, else as :func:`format_value` writes hours."""
+    if pd.notna(hours) and abs(hours) >= 48.0:
+        return f"{format_value(hours / 24.0)} days"
+    return format_value(hours, "h")
+
+
+#: Rows of each ranking ``hubsim run`` prints (all of them are in ``bottlenecks.csv``).
+JAM_ROWS = 5
+
+
+def bottleneck_text(b: pd.DataFrame, kpis: pd.DataFrame | None = None,
+                    rows: int = JAM_ROWS) -> list[str]:
+    """The "Where it jams" section: the first ``rows`` resources and flows of
+    :func:`hubsim.analysis.bottlenecks.bottlenecks`, each with why; ``kpis`` adds the flows'
+    95th percentile door-to-door time."""
+    if b.empty:
+        return []
+    res = b[b["kind"] == "resource"].head(rows)
+    flows = b[b["kind"] == "flow"].head(rows)
+    p95 = pd.Series(dtype=float)
+    if kpis is not None:
+        sel = kpis[(kpis["kpi"] == "flow_door_to_door_p95_h") & (kpis["scope"] == "flow")]
+        p95 = pd.Series(sel["value"].to_numpy(float), index=sel["key"].astype(str))
+    out = ["", "Where it jams (first the resources whose queue grows, then those holding the "
+               "most load beyond", "their planned wait; flows by late share; every resource "
+               "and flow is in bottlenecks.csv)"]
+    rrows = [[str(r["rank"]), f"{r['type']} {r['name']}",
+              format_value(r["utilisation"], "fraction"),
+              format_value(r["queue_growth_teu_per_day"], f"{r['unit']}/day", signed=True),
+              _days(r["wait_mean_h"]), format_value(r["backlog_end"], r["unit"])]
+             for r in res.to_dict("records")]
+    out.append(table(rrows, ["rank", "resource", "use", "queue growth", "wait",
+                             "waiting at end"], align="llrrrr"))
+    frows = [[str(r["rank"]), str(r["name"]), format_value(r["late_share"], "fraction"),
+              _days(r["wait_mean_h"]), _days(p95.get(str(r["name"]), float("nan"))),
+              format_value(r["backlog_end"], r["unit"])] for r in flows.to_dict("records")]
+    out.append(table(frows, ["rank", "flow", "late", "wait", "p95 door-to-door",
+                             "in system at end"], align="llrrrr"))
+    for r in (*res.head(1).to_dict("records"), *flows.head(1).to_dict("records")):
+        out.append(f"  {r['kind']} 1, {r['name']}: {r['why']}")
+    return out
 
 
 def hub_findings(kpis: pd.DataFrame) -> list[str]:
