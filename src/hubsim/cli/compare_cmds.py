@@ -53,7 +53,7 @@ def add_parsers(sub: Any) -> None:
                           description="Run BASE and each WHATIF on the same seeds (common "
                           "random numbers, paired replications), print every target and "
                           "headline KPI side by side with absolute and relative differences, "
-                          "each difference with its 95%% confidence interval (n.s. = not "
+                          "each difference with its 95% confidence interval (n.s. = not "
                           "significant: the interval holds 0) and each target's verdict (MET, "
                           "NOT MET, TOO CLOSE TO CALL: the interval of the mean holds the "
                           "threshold), and write comparison.csv, targets.csv, runs.csv, "

@@ -33,7 +33,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -469,8 +469,11 @@ def sweep_targets(exp: Experiment, targets: Sequence[Target]) -> pd.DataFrame:
     the mean's 95% interval: ``MET``, ``NOT MET``, ``TOO CLOSE TO CALL``; one replication:
     ``MET (one draw)``, ``NOT MET (one draw)``) and the point's
     difference from the sweep's first point, paired over the common replication seeds
-    (:func:`point_differences`): ``n_paired, diff, ci95, significant``. ``targets`` are the
-    scenario's (they say at which hub a per-hub target is read).
+    (:func:`point_differences`): ``n_paired, diff, ci95, significant``, and ``change``: empty
+    when the verdict is the first point's, else whether the difference is ``significant``,
+    ``not significant`` or, with one replication, ``cannot tell (one draw each)`` (as
+    :attr:`Comparison.targets`). ``targets`` are the scenario's (they say at which hub a
+    per-hub target is read).
     """
     t = exp.targets.copy()
     t["verdict"] = [verdict(*row) for row in zip(t["mean"], t["ci_low"], t["ci_high"],
@@ -483,4 +486,19 @@ def sweep_targets(exp: Experiment, targets: Sequence[Target]) -> pd.DataFrame:
     diffs = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
     out = t.merge(diffs, on=["point", "target"], how="left")
     out["significant"] = out["significant"].astype("boolean")
+    first = out[out["point"] == out["point"].min()].set_index("target")["verdict"] \
+        if len(out) else pd.Series(dtype=str)
+    out["change"] = [
+        "" if g not in first.index or v == first[g] else _judge_change(v, sig)
+        for g, v, sig in zip(out["target"], out["verdict"], out["significant"], strict=True)]
     return out
+
+
+def _judge_change(verdict_: str, significant: Any) -> str:
+    """How a verdict that differs from the reference's is judged, from the significance of
+    the difference (NA: no interval)."""
+    if verdict_.endswith(ONE_DRAW):
+        return CHANGE_ONE_DRAW
+    if significant is None or pd.isna(significant):
+        return CHANGE_NOT_SIGNIFICANT
+    return CHANGE_SIGNIFICANT if bool(significant) else CHANGE_NOT_SIGNIFICANT

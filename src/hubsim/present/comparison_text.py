@@ -13,18 +13,23 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from hubsim.experiments.compare import CHANGE_NOT_SIGNIFICANT, CHANGE_ONE_DRAW, ONE_DRAW
+from hubsim.experiments.compare import (
+    CHANGE_NOT_SIGNIFICANT,
+    CHANGE_ONE_DRAW,
+    DEFAULT_REPLICATIONS,
+    ONE_DRAW,
+)
 from hubsim.present.text import format_ratio, format_value, table
 
 if TYPE_CHECKING:
     from hubsim.experiments.compare import Comparison
 
-__all__ = ["LEGEND", "NOT_SIGNIFICANT", "comparison_text", "plus_minus"]
+__all__ = ["LEGEND", "NOT_SIGNIFICANT", "SUGGESTED", "comparison_text", "plus_minus"]
 
 #: The mark of a difference whose 95% confidence interval holds 0.
 NOT_SIGNIFICANT = "n.s."
 #: Replications suggested when one draw each cannot tell a verdict change from noise.
-_SUGGESTED = 4
+SUGGESTED = DEFAULT_REPLICATIONS
 
 
 def _verdict(targets: dict[tuple[str, str], tuple[str, str]], scenario: str, target: str,
@@ -97,7 +102,7 @@ def _flips(cmp: Comparison, t: pd.DataFrame) -> list[str]:
             lines.append(f"Target {g}: {base[g].removesuffix(ONE_DRAW)} in {cmp.base}, "
                          f"{v.removesuffix(ONE_DRAW)} in {s} on one draw each: a single draw "
                          "cannot tell a verdict change from noise; rerun with --replications "
-                         f"{_SUGGESTED} (or more).")
+                         f"{SUGGESTED} (or more).")
         elif change == CHANGE_NOT_SIGNIFICANT:
             lines.append(f"Target {g}: {base[g]} in {cmp.base}, {v} in {s}, but the "
                          "difference is not significant: the verdict change is within the "
