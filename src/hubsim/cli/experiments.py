@@ -296,8 +296,9 @@ def run_sweep(args: argparse.Namespace) -> int:
         return 1 if len(exp.failures) else 0
     from hubsim.present.sweep_text import sweep_text
 
+    reps = f"{args.replications} replication{'s' if args.replications > 1 else ''}"
     print(f"{scn.name}: {exp.runs['point'].nunique() if len(exp.runs) else 0} points x "
-          f"{args.replications} replications ({exp.simulated} simulated, {exp.reused} reused)")
+          f"{reps} ({exp.simulated} simulated, {exp.reused} reused)")
     print(sweep_text(exp, scn.targets, args.replications, args.kpi))
     for line in _failures(exp):
         print(line)
