@@ -126,7 +126,10 @@ def add_parsers(sub: Any) -> None:
     gl = sub.add_parser("goal", help="smallest parameter value that meets a target",
                         description="Find the smallest value of --vary at which --target is "
                         "met in at least --probability of the replications (assumes more "
-                        "never hurts); reuses every finished run.")
+                        "never hurts); reuses every finished run. When the target is not met "
+                        "at the current value, a pilot first tries 4 x the current value (or "
+                        "--high) and stops, naming what binds instead, when the KPI does not "
+                        "respond.")
     _common(gl, 10)
     gl.set_defaults(handler=run_goal)
     gl.add_argument("--target", required=True,
@@ -138,6 +141,8 @@ def add_parsers(sub: Any) -> None:
     gl.add_argument("--low", type=finite, help="smallest value tried (default: --step)")
     gl.add_argument("--high", type=finite, help="largest value tried (default: 64 x current)")
     gl.add_argument("--step", type=positive, help="grid step of the values (default 1)")
+    gl.add_argument("--no-pilot", action="store_true",
+                    help="search without first testing whether the KPI responds to --vary")
 
     cp = sub.add_parser("capacity", help="sustainable channel TEU and what binds it",
                         description="Scale all demand until the network stops keeping up "
@@ -307,6 +312,8 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def run_goal(args: argparse.Namespace) -> int:
+    """``hubsim goal SCENARIO --target T --vary PATH``: the smallest value meeting T; stops
+    after a pilot when T's KPI does not respond to PATH."""
     from hubsim.experiments.goal import goal_seek
 
     scn = load_scenario(args.scenario)
@@ -315,7 +322,8 @@ def run_goal(args: argparse.Namespace) -> int:
         res = _execute(args, folder, "goal", lambda ex, bar: goal_seek(
             scn, args.target, args.vary, args.probability, args.replications,
             low=args.low, high=args.high, step=args.step, seed=args.seed, days=args.days,
-            executor=ex, out=folder, resume=args.resume, progress=bar))
+            pilot=not args.no_pilot, executor=ex, out=folder, resume=args.resume,
+            progress=bar))
     except KeyboardInterrupt:
         return _interrupted(folder)
     except SearchFailed as exc:
@@ -323,20 +331,58 @@ def run_goal(args: argparse.Namespace) -> int:
     if args.quiet:
         print(res.folder)
         return 0 if res.value is not None else 1
-    unit = unit_of(next((t.kpi for t in scn.targets if t.id == res.target), ""))
-    rows = [[str(r["value"]), f"{r['p_met'] * 100:.0f}%", format_value(r["mean"], unit),
-             format_interval(r["ci_low"], r["ci_high"], unit),
+    unit = unit_of(res.kpi)
+    rows = [[str(r["phase"]), str(r["value"]), f"{r['p_met'] * 100:.0f}%",
+             format_value(r["mean"], unit), format_interval(r["ci_low"], r["ci_high"], unit),
              "yes" if r["met"] else "no"] for r in res.steps.to_dict("records")]
     print(f"{scn.name}: {res.vary} for target {res.target} met with probability >= "
           f"{res.probability:g} ({args.replications} replications per value; "
           f"{res.simulated} runs simulated, {res.reused} reused)")
-    print(table(rows, [res.vary, "P(met)", "mean", "95% CI", "enough"], align="rrrrl"))
-    if res.value is None:
+    print(table(rows, ["", res.vary, "P(met)", "mean", "95% CI", "enough"], align="lrrrrl"))
+    if res.pilot is not None:
+        print()
+        for line in _pilot_lines(res, unit):
+            print(line)
+    if res.stopped:
+        print(f"Stopped after the pilot ({res.simulated + res.reused} runs).")
+    elif res.value is None:
         print("\nNot met at any value up to the search limit; raise --high.")
     else:
         print(f"\nSmallest value: {res.vary} = {res.value}")
     print(f"Results: {res.folder}/")
     return 0 if res.value is not None else 1
+
+
+def _pilot_lines(res: Any, unit: str) -> list[str]:
+    """What the goal's pilot found, as text."""
+    p = res.pilot
+    a, b = f"{p.low:g}", f"{p.high:g}"
+    verb = "responds" if p.responds else "does not respond"
+    ci = format_interval(p.diff_ci[0], p.diff_ci[1], unit) if p.n >= 2 else "n/a"
+    out = [f"Pilot: {res.kpi} {verb} to {res.vary} between {a} and {b}: mean "
+           f"{format_value(p.mean_low, unit)} -> {format_value(p.mean_high, unit)} "
+           f"({format_value(p.diff, unit, signed=True)}, 95% CI {ci}, paired over {p.n} "
+           f"replications; a material change is {format_value(p.material, unit)})."]
+    if p.varied is not None:
+        out.append(f"  {p.varied} is {format_value(p.varied_utilisation[0], 'fraction')} busy "
+                   f"at {a} and {format_value(p.varied_utilisation[1], 'fraction')} at {b}.")
+    if p.responds or p.binding is None:
+        return out
+    busy = (f"{format_value(p.binding_utilisation[0], 'fraction')} busy at {a}, "
+            f"{format_value(p.binding_utilisation[1], 'fraction')} at {b}")
+    if p.binding_why in ("saturated", "queue grows"):
+        why = "saturated" if p.binding_why == "saturated" else "its queue grows"
+        out.append(f"  Binding instead: {p.binding} ({why}; {busy}).")
+    elif p.keeps_up:
+        out.append(f"  No {p.unit} resource feeding {res.target} is saturated or has a "
+                   f"growing queue at {b}, and the waiting load does not grow: {res.kpi} is "
+                   "bounded by the scenario's demand, not by capacity (busiest: "
+                   f"{p.binding}, {busy}); hubsim capacity shows how far demand could grow.")
+    else:
+        out.append(f"  The waiting load grows at {b} but no {p.unit} resource feeding "
+                   f"{res.target} is saturated or has a growing queue; busiest: {p.binding} "
+                   f"({busy}).")
+    return out
 
 
 def run_capacity(args: argparse.Namespace) -> int:
