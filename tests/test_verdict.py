@@ -83,6 +83,9 @@ def test_season_factor_by_hand(known, tiny):
     expected = (18_000 * 1.0 + 10_000 * feb) / 28_000
     assert season_factor(tiny, "channel_teu", 59) == pytest.approx(expected)
     assert season_factor(tiny, "channel_teu", 59) < 1.0
+    # shifted back 31 days: December and January, both at the 'cny' profile's 1.0
+    dec_jan = (18_000 + 10_000 * cny[0]) / 28_000
+    assert season_factor(tiny, "channel_teu", 62, start_day=-31) == pytest.approx(dec_jan)
 
 
 def test_bundled_2022_window_is_corrected_for_its_season():
@@ -124,7 +127,13 @@ def test_a_short_window_is_adjusted_and_says_so(tiny):
 
     v = run_verdict(tiny, 2, days=40)
     row = v.table.iloc[0]
-    assert row["season_factor"] == pytest.approx(season_factor(tiny, "channel_teu", 40))
+    res = v.results
+    c = res.crossings[res.window.mask(res.crossings["t_h"])]
+    created = res.consignments.set_index("cid")["created_h"].reindex(c["cid"]).to_numpy()
+    lag = np.average((c["t_h"].to_numpy() - created) / 24.0, weights=c["teu"])
+    assert row["lag_days"] == pytest.approx(lag) and lag > 1.0
+    assert row["season_factor"] == pytest.approx(season_factor(tiny, "channel_teu", 40,
+                                                               start_day=-lag))
     assert row["mean"] == pytest.approx(row["window_mean"] / row["season_factor"])
     text = verdict_text(v.table, v.seeds)
     assert "not a year" in text and "(window, seasonally adjusted)" in text

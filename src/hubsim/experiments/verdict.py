@@ -27,8 +27,10 @@ Per target (``verdict.csv``, one row each):
   ``<kpi>_offered`` KPI, where the KPI has one) and the share of it carried: ``demand`` when the
   network carried at least :data:`CARRIED_ALL` of it (the verdict then restates the demand
   assumption), ``capacity`` when it carried less (the shortfall is the network's);
-* a window shorter than a year: ``window_days``, ``season_factor`` (the window's mean demand
-  rate over the year's, :func:`hubsim.analysis.season.season_factor`), ``window_mean`` (the
+* a window shorter than a year: ``window_days``, ``lag_days`` (days from a consignment's
+  creation to its crossing, measured on replication 0), ``season_factor`` (the mean demand rate
+  of the window shifted back by that lag over the year's,
+  :func:`hubsim.analysis.season.season_factor`), ``window_mean`` (the
   window's rate annualised pro rata) and ``mean`` / CI divided by the season factor, so the
   verdict is on the year the window implies, and labelled as such.
 """
@@ -43,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hubsim.analysis.season import season_factor
+from hubsim.analysis.season import crossing_lag_days, season_factor
 from hubsim.analysis.stats import predictive_p, wilson
 from hubsim.api import simulate
 from hubsim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
@@ -97,19 +99,21 @@ def judge(mean: float, low: float, high: float, threshold: float, sense: str,
     return "TOO CLOSE TO CALL"
 
 
-def verdict_table(exp: Experiment, scenario: Scenario, draw: pd.DataFrame, days: float
-                  ) -> pd.DataFrame:
+def verdict_table(exp: Experiment, scenario: Scenario, draw: pd.DataFrame, days: float,
+                  lag_days: dict[str, float] | None = None) -> pd.DataFrame:
     """One row per target from an experiment's replications (see the module docstring).
 
-    ``draw`` is replication 0's ``targets`` table (its value is shown beside the mean) and
-    ``days`` the measured days of every run."""
+    ``draw`` is replication 0's ``targets`` table (its value is shown beside the mean),
+    ``days`` the measured days of every run and ``lag_days`` by KPI the days from a
+    consignment's creation to its crossing (the window's demand is that much earlier)."""
     t = exp.targets
     kp = exp.kpis
     single = draw.set_index("target")["value"] if len(draw) else pd.Series(dtype=float)
     rows = []
     for d in t.to_dict("records"):
         kpi, n = str(d["kpi"]), int(d["n"])
-        factor = season_factor(scenario, kpi, days)
+        lag = (lag_days or {}).get(kpi, 0.0)
+        factor = season_factor(scenario, kpi, days, start_day=-lag)
         values = exp.runs[kpi].to_numpy(float) if kpi in exp.runs else np.array([d["mean"]])
         threshold, sense = float(d["threshold"]), str(d["sense"])
         adjusted = values / factor  # the runs' years as the window implies them
@@ -132,7 +136,7 @@ def verdict_table(exp: Experiment, scenario: Scenario, draw: pd.DataFrame, days:
             "verdict": judge(mean, low, high, threshold, sense, n),
             "draw": float(single.get(d["target"], np.nan)) / factor,
             "offered": offered_mean, "carried_share": share, "decided_by": decided,
-            "window_days": float(days), "season_factor": factor,
+            "window_days": float(days), "season_factor": factor, "lag_days": lag,
             "window_mean": float(d["mean"]),
         })
     return pd.DataFrame(rows)
@@ -198,8 +202,14 @@ def run_verdict(scenario: Scenario, replications: int = DEFAULT_REPLICATIONS, *,
     measured = res.window.hours / 24.0
     exp = tables(cache, [()], list(range(replications)), [])
     seeds = [int(s) for s in exp.runs["seed"]] if "seed" in exp.runs else [base]
-    return Verdict(results=res, experiment=exp,
-                   table=verdict_table(exp, scenario, res.targets, measured), seeds=seeds)
+    lags: dict[str, float] = {}
+    if measured < HOURS_PER_YEAR / 24.0 - 1e-9:  # a window: its crossings lag its demand
+        for kpi in {t.kpi for t in scenario.targets}:
+            weight = "teu" if kpi in ("channel_teu", "hub_lifts_teu") else "tonnes"
+            lags[kpi] = crossing_lag_days(res.crossings, res.consignments,
+                                          res.window.start_h, res.window.end_h, weight)
+    return Verdict(results=res, experiment=exp, seeds=seeds,
+                   table=verdict_table(exp, scenario, res.targets, measured, lags))
 
 
 def describe_window(days: float) -> str:

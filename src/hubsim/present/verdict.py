@@ -78,12 +78,13 @@ def verdict_lines(v: pd.DataFrame) -> list[str]:
     first = v.iloc[0] if len(v) else None
     if first is not None and float(first["season_factor"]) != 1.0:
         days = float(first["window_days"])
-        out.append(f"  Measured {days:g} days from 1 January, not a year: its demand runs at "
-                   f"{float(first['season_factor']):.3f} of the year's average (the scenario's "
-                   "monthly profiles), so each value above is the window's annualised rate "
-                   "divided by that factor; the verdict is on the year the window implies "
-                   "(first order: transit lags and peak-only congestion are not corrected). "
-                   "Run a whole year for the year's verdict.")
+        out.append(f"  Measured {days:g} days from 1 January, not a year: the demand behind "
+                   f"its crossings (created {float(first['lag_days']):.1f} days earlier on "
+                   f"average) runs at {float(first['season_factor']):.3f} of the year's "
+                   "average (the scenario's monthly profiles), so each value above is the "
+                   "window's annualised rate divided by that factor: the verdict is on the "
+                   "year the window implies, first order (congestion only in the peak months "
+                   "is not corrected). Run a whole year for the year's verdict.")
     return out
 
 
