@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from hubsim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
     from hubsim.experiments.goal import GoalResult, goal_seek
     from hubsim.experiments.replicate import Experiment, replicate, sweep
+    from hubsim.experiments.verdict import Verdict, run_verdict
     from hubsim.scenario.schema import Scenario
     from hubsim.version import __version__
 
@@ -41,14 +42,15 @@ _SOURCES = {
     "GoalResult": "hubsim.experiments.goal", "goal_seek": "hubsim.experiments.goal",
     "Experiment": "hubsim.experiments.replicate", "replicate": "hubsim.experiments.replicate",
     "sweep": "hubsim.experiments.replicate",
+    "Verdict": "hubsim.experiments.verdict", "run_verdict": "hubsim.experiments.verdict",
     "Scenario": "hubsim.scenario.schema",
     "__version__": "hubsim.version",
 }
 
 __all__ = ["CapacityResult", "Comparison", "ConservationError", "DaskExecutor", "Experiment",
            "GoalResult", "HubsimError", "ProcessExecutor", "Results", "Scenario", "ScenarioError",
-           "SerialExecutor", "__version__", "apply_changes", "capacity", "compare", "goal_seek",
-           "load_scenario", "replicate", "simulate", "sweep"]
+           "SerialExecutor", "Verdict", "__version__", "apply_changes", "capacity", "compare",
+           "goal_seek", "load_scenario", "replicate", "run_verdict", "simulate", "sweep"]
 
 if not TYPE_CHECKING:  # for mypy every name above is imported: a typo stays an error
 
