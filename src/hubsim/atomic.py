@@ -33,7 +33,9 @@ import shutil
 import signal
 import socket
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hubsim.errors import OutputError, OutputExistsError
@@ -213,6 +215,30 @@ def _mount_of(path: Path) -> tuple[str, str] | None:
     return best
 
 
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold SIGINT (Ctrl-C) back inside the block and deliver it right after.
+
+    A Python-level handler, not a signal mask: a mask is per thread, and with worker threads
+    alive (a process pool's) the kernel hands the signal to a thread that does not block it,
+    while Python runs every signal handler in the main thread. Outside the main thread (where
+    handlers cannot be set) the block runs unprotected."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            if callable(previous):
+                previous(signal.SIGINT, None)
+            elif previous == signal.SIG_DFL:
+                os.kill(os.getpid(), signal.SIGINT)
+
+
 def check_output_place(path: str | Path, exist_ok: bool = False) -> None:
     """Raise :class:`OutputError` (one line naming ``path``) unless hubsim can create the
     folder ``path`` (its missing parents included) and write into it; with ``exist_ok`` an
@@ -239,17 +265,13 @@ def check_output_place(path: str | Path, exist_ok: bool = False) -> None:
     probe = temp_path(near / "probe")
     # Ctrl-C is held back while the probe exists (delivered right after it is removed), so an
     # interrupt never leaves it behind
-    block = hasattr(signal, "pthread_sigmask")
-    if block:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
+    with interrupts_held():
         try:
-            os.mkdir(probe)
-            os.close(os.open(probe / "probe", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-        finally:
-            _remove(probe)
-    except OSError as exc:
-        raise OutputError(f"{path}: {where}: {exc.strerror or exc}") from exc
-    finally:
-        if block:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            try:
+                os.mkdir(probe)
+                os.close(os.open(probe / "probe", os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                                 0o644))
+            finally:
+                _remove(probe)
+        except OSError as exc:
+            raise OutputError(f"{path}: {where}: {exc.strerror or exc}") from exc
