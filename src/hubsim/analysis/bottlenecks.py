@@ -55,7 +55,8 @@ from hubsim.analysis.terminals import area_keys
 from hubsim.analysis.yard import time_weighted
 from hubsim.scenario.schema import Scenario
 
-__all__ = ["BOTTLENECK_COLUMNS", "GROWTH_TOL", "bottlenecks", "queue_stats"]
+__all__ = ["BOTTLENECK_COLUMNS", "GROWTH_TOL", "bottlenecks", "fifo_waits", "queue_stats",
+           "wait_growth"]
 
 #: Columns of :func:`bottlenecks`.
 BOTTLENECK_COLUMNS = ["kind", "type", "name", "utilisation", "throughput_per_day",
@@ -72,8 +73,8 @@ def queue_stats(t: np.ndarray, delta: np.ndarray, window: Window) -> tuple[float
     its changes ``delta`` at times ``t`` (changes before the window set its starting level).
 
     >>> w = Window(0.0, 96.0)
-    >>> queue_stats(np.array([0.0, 24.0, 48.0, 72.0]), np.array([5.0, 5.0, 5.0, 5.0]), w)
-    (5.0, 12.5, 20.0)
+    >>> queue_stats(np.array([12.0, 36.0, 60.0, 84.0]), np.array([5.0, 5.0, 5.0, 5.0]), w)
+    (5.0, 10.0, 20.0)
     """
     t, delta = np.asarray(t, float), np.asarray(delta, float)
     order = np.argsort(t, kind="stable")
@@ -90,12 +91,66 @@ def queue_stats(t: np.ndarray, delta: np.ndarray, window: Window) -> tuple[float
     return growth, mean, max(end, 0.0) if abs(end) > 1e-6 else 0.0
 
 
-def _slope(x: np.ndarray, y: np.ndarray) -> float:
-    """Least-squares slope of y on x (0 with fewer than 3 points or no spread in x)."""
+def _slope(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> float:
+    """Least-squares slope of y on x, weighted by ``w`` (0 with fewer than 3 points or no
+    spread in x)."""
     if len(x) < 3 or np.ptp(x) == 0:
         return 0.0
-    xm = x - x.mean()
-    return float(np.dot(xm, y - y.mean()) / np.dot(xm, xm))
+    w = np.ones(len(x)) if w is None else np.asarray(w, float)
+    if w.sum() <= 0:
+        return 0.0
+    xm = x - np.average(x, weights=w)
+    # element-wise sums, not np.dot: BLAS threads cost more than they save on these sizes
+    return float((w * xm * (y - np.average(y, weights=w))).sum() / (w * xm * xm).sum())
+
+
+def wait_growth(join_h: np.ndarray, wait_h: np.ndarray, load: np.ndarray,
+                throughput_per_day: float, window: Window) -> float:
+    """A queue's growth (load per day) from the waits of the loads it served: the
+    load-weighted least-squares slope of their wait (h) on when they joined (days), over the
+    loads that joined in the window, times the throughput per hour (Little's law: a queue of
+    ``rate x wait`` grows at ``rate x dW/dt``).
+
+    Only loads whose wait ended are needed: the loads still waiting when the run ends (the
+    records of handling and lock passages are written when they are done) are missing by
+    when they joined, which leaves the slope unbiased.
+
+    >>> w = Window(0.0, 240.0)
+    >>> join = np.arange(0.0, 240.0, 24.0)  # one load a day whose wait grows 12 h a day
+    >>> wait_growth(join, join / 2.0, np.ones(10), 2.0, w)
+    1.0
+    """
+    join_h, wait_h, load = (np.asarray(a, float) for a in (join_h, wait_h, load))
+    m = (join_h >= window.start_h) & (join_h < window.end_h)
+    return _slope(join_h[m] / 24.0, wait_h[m], load[m]) * throughput_per_day / 24.0
+
+
+def fifo_waits(t_in: np.ndarray, q_in: np.ndarray, t_out: np.ndarray, q_out: np.ndarray,
+               points: int = 20000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Waits in a first-in first-out queue from its arrivals and departures alone: for equal
+    slices of the load that has left (at most ``points``, about one per TEU), when the slice
+    joined, how long it waited and its size. The v-th unit to leave is the v-th to have joined,
+    so its wait is the time the cumulative departures reached v minus the time the cumulative
+    arrivals did.
+
+    >>> join, wait, size = fifo_waits(np.array([0.0, 1.0]), np.array([2.0, 2.0]),
+    ...                               np.array([3.0]), np.array([4.0]), points=4)
+    >>> join.tolist(), wait.tolist(), size.tolist()
+    ([0.0, 0.0, 1.0, 1.0], [3.0, 3.0, 2.0, 2.0], [1.0, 1.0, 1.0, 1.0])
+    """
+    t_in, q_in, t_out, q_out = (np.asarray(a, float) for a in (t_in, q_in, t_out, q_out))
+    if not len(t_in) or not len(t_out):
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    oi, oo = np.argsort(t_in, kind="stable"), np.argsort(t_out, kind="stable")
+    c_in, c_out = np.cumsum(q_in[oi]), np.cumsum(q_out[oo])
+    total = float(min(c_in[-1], c_out[-1]))
+    if total <= 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    n = int(min(points, max(1, np.ceil(total))))
+    v = (np.arange(n) + 0.5) * total / n
+    join = t_in[oi][np.minimum(np.searchsorted(c_in, v, side="left"), len(c_in) - 1)]
+    leave = t_out[oo][np.minimum(np.searchsorted(c_out, v, side="left"), len(c_out) - 1)]
+    return join, np.maximum(leave - join, 0.0), np.full(n, total / n)
 
 
 def _kpi(kpis: pd.DataFrame, name: str, scope: str) -> pd.Series:
@@ -126,36 +181,62 @@ def _row(type_: str, name: str, utilisation: float, throughput: float,
             "why": why}
 
 
-def _area_rows(handling: pd.DataFrame | None, links: pd.DataFrame, areas: pd.DataFrame,
-               kpis: pd.DataFrame, window: Window) -> list[dict[str, object]]:
+def _area_rows(events: pd.DataFrame, handling: pd.DataFrame | None, links: pd.DataFrame,
+               areas: pd.DataFrame, kpis: pd.DataFrame,
+               window: Window) -> list[dict[str, object]]:
     util, berth = _kpi(kpis, "area_utilisation", "area"), _kpi(kpis, "berth_occupancy", "area")
     waits = (_kpi(kpis, "position_wait_mean_h", "area").fillna(0.0)
              + _kpi(kpis, "unit_wait_mean_h", "area").fillna(0.0))
     h = handling if handling is not None and len(handling) else None
     key = area_keys(h["node"], h["link"], links, areas) if h is not None else np.zeros(0)
+    unloading = _waiting_to_discharge(events, links, areas, window)
     days = window.hours / 24.0
     rows = []
     for akey, a in areas.iterrows():
         k = str(akey)
+        growth, done = 0.0, 0.0
         if h is not None:
             m = key == k
             load = h["load"].to_numpy(float)[m]
-            stats = queue_stats(np.concatenate([h["request_h"].to_numpy(float)[m],
-                                                h["start_h"].to_numpy(float)[m]]),
-                                np.concatenate([load, -load]), window)
+            req, start = h["request_h"].to_numpy(float)[m], h["start_h"].to_numpy(float)[m]
             end = h["end_h"].to_numpy(float)[m]
             done = load[(end >= window.start_h) & (end < window.end_h)].sum() / days
-        else:
-            stats, done = (0.0, 0.0, 0.0), 0.0
+            growth = wait_growth(req, start - req, load, done, window)
         u, b = float(util.get(k, np.nan)), float(berth.get(k, np.nan))
         why = f"{a['equipment_name']} {_pct(u)} busy"
         if not np.isnan(b):
             why += f", {a['position_name']} {_pct(b)} occupied"
         wait = float(waits.get(k, np.nan))
         why += f"; vehicles wait {_num(wait)} h for handling" if wait >= 0.05 else ""
+        backlog = float(unloading.get(k, 0.0))
+        unit = _unit_of_hub(str(a["hub"]), kpis)
+        why += f"; {_num(backlog)} {unit} waiting to be discharged at the end" \
+            if backlog > 0 else ""
         rows.append(_row("area", k, float(np.nanmax([u, b])) if not np.isnan(u) else b, done,
-                         stats, wait, _unit_of_hub(str(a["hub"]), kpis), why))
+                         (growth, 0.0, backlog), wait, unit, why))
     return rows
+
+
+def _waiting_to_discharge(events: pd.DataFrame, links: pd.DataFrame, areas: pd.DataFrame,
+                          window: Window) -> dict[str, float]:
+    """Per area: the load that arrived at its hub by vehicle before the end of the window and
+    was not discharged (no ``lift_off`` there yet) nor waiting for yard room at the end."""
+    ev = events[(events["t_h"] < window.end_h).to_numpy()
+                & events["event"].isin(["arrive", "lift_off", "yard_wait"]).to_numpy()]
+    names, code = FL.node_codes(ev["node"])
+    hub = np.isin(names, areas["hub"].astype(str).unique())
+    kind = ev["event"].astype(str).to_numpy()
+    key = ev["cid"].to_numpy(np.int64) * (len(names) + 1) + code  # one load at one node
+    arrived = (kind == "arrive") & (code >= 0) & hub[np.clip(code, 0, None)]
+    still = (kind == "yard_wait") & (ev["t_h"].to_numpy(float) + ev["wait_h"].to_numpy(float)
+                                     >= window.end_h - 1e-9)
+    waiting = arrived & ~np.isin(key, key[(kind == "lift_off") | still])
+    if not waiting.any():
+        return {}
+    arr = ev[waiting]
+    area = area_keys(arr["node"], arr["link"], links, areas)
+    return {str(k): float(v) for k, v in
+            pd.Series(FL.load_of(arr)).groupby(area).sum().items()}
 
 
 def _unit_of_hub(hub: str, kpis: pd.DataFrame) -> str:
@@ -213,9 +294,14 @@ def _service_rows(trips: pd.DataFrame, queues: pd.DataFrame, scn: Scenario,
         svc, u, link = str(d["service"]), str(d["from"]), str(d["link"])
         spec = by_id.get(svc)
         m = at.get((link, u), np.zeros(0, dtype=np.int64))
-        stats = queue_stats(qt[m], qd[m], window)
-        out = float(departed.get((link, u), 0.0))
-        wait = stats[1] / (out / window.hours) if out > 0 else np.nan
+        _, _, end = queue_stats(qt[m], qd[m], window)
+        t, delta = qt[m], qd[m]
+        join, waited, size = fifo_waits(t[delta > 0], delta[delta > 0], t[delta < 0],
+                                        -delta[delta < 0])
+        left = window.mask(pd.Series(join + waited)).to_numpy()
+        wait = float(np.average(waited[left], weights=size[left])) if left.any() else np.nan
+        out = float(departed.get((link, u), 0.0)) / days
+        stats = (wait_growth(join, waited, size, out, window), 0.0, end)
         load = float(carried.get((svc, u), 0.0))
         util, planned, slots = np.nan, 0.0, np.nan
         if spec is not None and not spec.on_demand and spec.headway:
@@ -242,7 +328,7 @@ def _service_why(util: float, lf: float, wait: float, planned: float,
     if stats[0] > 0.05:
         why += f"; queue grows {_num(stats[0])} {unit}/day"
     if stats[2] > 0:
-        why += f"; {_num(stats[2])} {unit} waiting at the end"
+        why += f"; {_num(stats[2])} {unit} ready and not yet loaded at the end"
     return why
 
 
@@ -263,16 +349,18 @@ def _lock_rows_of(events: pd.DataFrame, trips: pd.DataFrame, scn: Scenario,
             continue
         key = f"{lk.from_}-{lk.to}:{lk.mode}"
         m = link == key
-        start = t[m] - dur[m]
-        stats = queue_stats(np.concatenate([start - wait[m], start]),
-                            np.concatenate([load[m], -load[m]]), window)
         sel = m & inside
         mean = float((wait[sel] * load[sel]).sum() / load[sel].sum()) if load[sel].sum() else 0.0
+        through = load[sel].sum() / (window.hours / 24.0)
+        growth = wait_growth(t[m] - dur[m] - wait[m], wait[m], load[m], through, window)
         u = float(util.get(key, np.nan))
-        why = (f"{lk.lock.name}: {_pct(u)} of its capacity used; the services' loads wait "
-               f"{_num(mean)} h")
-        rows.append(_row("lock", key, u, load[sel].sum() / (window.hours / 24.0), stats, mean,
-                         "TEU", why, planned=FL.lock_planned_wait_h(lk.lock)))
+        planned = FL.lock_planned_wait_h(lk.lock)
+        why = f"{lk.lock.name}: {_pct(u)} of its capacity used; the services' loads wait " \
+              f"{_num(mean)} h"
+        if planned and mean <= 1.5 * planned:
+            why += f" (about the {_num(planned)} h to the next lockage)"
+        rows.append(_row("lock", key, u, through, (growth, 0.0, np.nan), mean, "TEU", why,
+                         planned=planned))
     return rows
 
 
@@ -353,7 +441,7 @@ def bottlenecks(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.Data
     flows = FL.planned_flows(scn) if flows is None else flows
     if queues is None:
         queues = FL.departure_queues(events, consignments, flows, nodes, handling)
-    rows = _area_rows(handling, links, areas, kpis, window)
+    rows = _area_rows(events, handling, links, areas, kpis, window)
     rows += _yard_rows(events, nodes, kpis, window)
     rows += _service_rows(trips, queues, scn, kpis, window)
     rows += _lock_rows_of(events, trips, scn, lock_passages, window)

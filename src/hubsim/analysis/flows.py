@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FLOW_COLUMNS", "LATE_ALLOWANCE", "LATE_ALLOWANCE_MIN_H", "departure_queues",
            "direction_key", "direction_summary", "flow_levels", "flow_service", "flow_summary",
-           "load_of", "lock_planned_wait_h", "offered_summary", "planned_flows",
+           "load_of", "lock_planned_wait_h", "node_codes", "offered_summary", "planned_flows",
            "service_directions",
            "time_aboard"]
 
@@ -313,6 +313,13 @@ def _names(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
     names = np.append(np.asarray([str(c) for c in cat.cat.categories], dtype=object), "")
     return names, cat.cat.codes.to_numpy(np.int64)
+
+
+def node_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A node (or other name) column as its distinct names and each row's code among them
+    (-1 where missing), without turning every row into a string."""
+    names, code = _names(col)
+    return names[:-1].astype(str), code
 
 
 def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd.DataFrame,
