@@ -200,9 +200,9 @@ _ENTRIES: tuple[KpiInfo, ...] = (
        "load carried as a share of the capacity offered, departures in that direction only",
        _DIRECTION),
     _K("service_backlog_end", "TEU", "Waiting for the service (end)",
-       "load ready at the service's departure node for its link and direction and not yet "
-       "departed at the end of the window (ready, or generated there, on the planned route; "
-       "air cargo in t)", _DIRECTION),
+       "load ready at the service's departure node for its link and direction (its planned "
+       "next leg) and not yet loaded at the end of the window: waiting for a vehicle with "
+       "room, or taken by one still waiting for its loading (air cargo in t)", _DIRECTION),
     # flows (one demand row each; hubsim.analysis.flows)
     _K("flow_expected_h", "h", "Expected door-to-door time",
        "expected time of the flow's planned route: per leg the mean transit, half the "

@@ -14,33 +14,40 @@ yard       ``yard_mean_utilisation``           loads waiting for yard room (``ya
                                                events, from ``t_h`` for ``wait_h``)
 service    load carried in one direction over  loads ready at its departure node for its
            what its timetable offers there     link and not yet taken by a vehicle
-           (``capacity x hours / headway``;    (:func:`hubsim.analysis.flows.departure_queues`)
-           NaN on demand)
+           (``capacity x hours / headway``;    (:func:`hubsim.analysis.flows.departure_queues`;
+           NaN on demand)                      first in, first out)
 lock       lockages used over those possible   loads on ships waiting for the lock (``lock``
            (``lock_utilisation`` of            events: ``wait_h`` before ``t_h - dur_h``)
            :mod:`hubsim.analysis.diagnostics`)
 flow       --                                  load generated and not delivered
 ========== =================================== ===========================================
 
-* ``queue_growth_teu_per_day``: least-squares slope of the queue's level sampled at the start
-  and at the end of every day of the measured window (TEU/day; t/day for air cargo), as
-  ``node_backlog_growth`` measures the network's (:mod:`hubsim.analysis.diagnostics`).
-  ``growing``: the slope exceeds :data:`GROWTH_TOL` of the resource's throughput per day (the
-  capacity search's tolerance, :mod:`hubsim.experiments.capacity`) and 0.1 TEU/day.
+* ``queue_growth_teu_per_day`` (TEU/day; t/day for air cargo): yards and flows, the
+  least-squares slope of the queue's level sampled at the start and the end of every day of
+  the window, as ``node_backlog_growth`` measures the network's
+  (:mod:`hubsim.analysis.diagnostics`); areas, services and locks, the slope of the wait of the
+  loads they served against when they joined, times their throughput per hour
+  (:func:`wait_growth`): their records are written when a load's wait is over, so a level
+  would miss the loads still waiting when the run ends. ``growing``: the growth exceeds
+  :data:`GROWTH_TOL` of the resource's throughput per day (the capacity search's tolerance,
+  :mod:`hubsim.experiments.capacity`) and 0.1 TEU/day.
 * ``wait_mean_h``: areas, the mean wait of a vehicle for a position and units
   (``position_wait_mean_h + unit_wait_mean_h``); yards ``yard_wait_mean_h``; services the mean
-  queue over the load departing per hour (Little's law); locks the mean wait of the loads on
-  the services' ships; flows ``flow_wait_mean_h``.
+  time from ready to taken of the load taken in the window (:func:`fifo_waits`); locks the
+  mean wait of the loads on the services' ships; flows ``flow_wait_mean_h``.
+* ``planned_wait_h``: the wait the plan expects (half the headway of a scheduled service, the
+  time to the next lockage of a lock, none at areas and yards: the expected time of
+  :func:`hubsim.analysis.flows.planned_flows` counts the same); ``excess_queue``: the load
+  waiting there on average beyond it, ``throughput / 24 x (wait - planned)`` (Little's law).
 * ``late_share``: flows, ``1 - flow_on_time_share`` (1 when nothing was delivered but load
   is waiting).
-* ``backlog_end``: the queue at the end of the window (flows: ``flow_backlog_end``), in
-  ``unit``.
-* **Rank** (per ``kind``): resources whose queue grows first, then by utilisation (most used
-  first); flows by late share, then mean wait (longest first).
-
-Vehicles still waiting for handling, and ships for the lock, when the run ends have no record
-yet (``handling`` and ``lock`` rows are written when they are done), so those queues at the
-end and their growth are lower bounds.
+* ``backlog_end`` (in ``unit``): flows ``flow_backlog_end``; services the load ready and not yet
+  loaded at the end (``service_backlog_end``: waiting for a vehicle with room, or taken by one
+  that waits for its loading); areas the load on vehicles that arrived and were not discharged
+  by the end (nor waiting for yard room); yards the load waiting for yard room; locks n/a
+  (ships still waiting when the run ends have no record).
+* **Rank** (per ``kind``): resources whose queue grows first, then by the excess queue (the
+  load they hold beyond plan), then by utilisation; flows by late share, then by mean wait.
 """
 
 from __future__ import annotations

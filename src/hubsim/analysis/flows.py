@@ -335,7 +335,9 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
     wait for a position and cranes after that is the area's queue), elsewhere when it departs
     (``depart``). A piece split off to fill a vehicle leaves for its parent, so the queue holds
     what is left. A load re-routed around a closed link is counted on its planned leg.
-    Without ``handling`` a load leaves at its lift-on at a hub.
+    Without ``handling`` a load leaves at its lift-on at a hub. A vehicle's ``lift_on`` is
+    recorded when its loading is done, so at the end of the run the queue also holds what
+    vehicles took and have not finished loading.
     """
     kind = events["event"]
     ev = events.loc[kind.isin(["ready", "generated", "depart", "lift_on"]),
