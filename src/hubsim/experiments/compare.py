@@ -42,7 +42,7 @@ from hubsim.analysis.stats import t_half_width
 from hubsim.api import Results, load_scenario, simulate
 from hubsim.catalogue import CATALOGUE, info
 from hubsim.errors import ExperimentError
-from hubsim.experiments.executors import Executor, SerialExecutor
+from hubsim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
 from hubsim.scenario.schema import Scenario, Target
 
 if TYPE_CHECKING:
@@ -326,16 +326,21 @@ def _run_all(scenarios: list[Scenario], names: list[str], seeds: list[int], days
     thread = threading.Thread(target=_run_on, args=(executor, tasks, later, labels, done,
                                                     errors),
                               daemon=True, name="hubsim-compare") if parallel else None
-    if thread is not None:
-        thread.start()
-    for i, (name, scn) in enumerate(zip(names, scenarios, strict=True)):
-        res = simulate(scn, seed=seeds[0], days=days)
-        results[name] = res
-        done[(0, i)] = (headline_kpis(res), res.targets)
-        tick()
-    while thread is not None and thread.is_alive():
-        thread.join(0.25)
-        tick()
+    try:
+        if thread is not None:
+            thread.start()
+        for i, (name, scn) in enumerate(zip(names, scenarios, strict=True)):
+            res = simulate(scn, seed=seeds[0], days=days)
+            results[name] = res
+            done[(0, i)] = (headline_kpis(res), res.targets)
+            tick()
+        while thread is not None and thread.is_alive():
+            thread.join(0.25)
+            tick()
+    except BaseException:  # Ctrl-C: stop the workers now rather than wait for their runs
+        if thread is not None and isinstance(executor, ProcessExecutor):
+            executor.abort()
+        raise
     if thread is None:
         for (rep, i), task in zip(later, tasks, strict=True):
             done[(rep, i)] = _headline_run(task)
