@@ -39,6 +39,8 @@ def test_the_pilot_stops_when_the_kpi_does_not_respond(crane, tmp_path):
     assert (p.low, p.high) == (40, 40 * PILOT_FACTOR)
     assert not p.responds and abs(p.diff) < p.material
     assert p.binding == "area:terminal:shared" and p.binding_why == "saturated"
+    assert not p.keeps_up and not p.demand_bound
+    assert p.limiting[0] == "area:terminal:shared"
     assert p.varied == "service:train"
     assert p.varied_utilisation[1] < p.varied_utilisation[0] < 0.5
     assert res.simulated == 2 * REPS  # the pilot's runs, nothing more
@@ -57,8 +59,10 @@ def test_demand_bound_target_is_called_so(crane):
                                          "targets.channel.threshold": 80000})
     res = goal_seek(roomy, "channel", "services.train.capacity_teu", 0.9, REPS, days=DAYS)
     assert res.stopped and res.simulated == 2 * REPS
-    assert res.pilot.keeps_up and res.pilot.binding_why == "busiest"
-    assert res.pilot.mean_low < 62000
+    p = res.pilot
+    assert p.keeps_up and p.demand_bound and p.binding_why == "busiest"
+    assert p.limiting == () and p.held_back == 0
+    assert p.mean_low < 62000 and p.gap > 18000
 
 
 @pytest.mark.slow

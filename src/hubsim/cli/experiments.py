@@ -370,16 +370,28 @@ def _pilot_lines(res: Any, unit: str) -> list[str]:
         return out
     busy = (f"{format_value(p.binding_utilisation[0], 'fraction')} busy at {a}, "
             f"{format_value(p.binding_utilisation[1], 'fraction')} at {b}")
-    if p.binding_why in ("saturated", "queue grows"):
+    per_year = f"{p.unit}/yr"
+    if p.demand_bound:
+        short = ""
+        if p.limiting:
+            names = ", ".join(p.limiting[:3]) + (" and others" if len(p.limiting) > 3 else "")
+            short = (f"; {names} {'does' if len(p.limiting) == 1 else 'do'} not keep up, but "
+                     f"{'its queue holds' if len(p.limiting) == 1 else 'their queues hold'} "
+                     f"back only about {format_value(p.held_back, per_year)}")
+        out.append(f"  At {b} the network keeps up (the load waiting at nodes grows by "
+                   f"{format_value(p.backlog_share, 'fraction')} of the load offered a "
+                   f"day){short}. {res.kpi} misses its threshold by "
+                   f"{format_value(p.gap, unit)}: it is bounded by the scenario's demand, not "
+                   f"by capacity (busiest: {p.binding}, {busy}); hubsim capacity shows how far "
+                   "demand could grow.")
+    elif p.binding_why in ("saturated", "queue grows"):
         why = "saturated" if p.binding_why == "saturated" else "its queue grows"
-        out.append(f"  Binding instead: {p.binding} ({why}; {busy}).")
-    elif p.keeps_up:
-        out.append(f"  No {p.unit} resource feeding {res.target} is saturated or has a "
-                   f"growing queue at {b}, and the waiting load does not grow: {res.kpi} is "
-                   "bounded by the scenario's demand, not by capacity (busiest: "
-                   f"{p.binding}, {busy}); hubsim capacity shows how far demand could grow.")
+        held = p.resources.set_index("resource")["queue_growth_over"].get(p.binding)
+        held_text = f"; its queue grows by about {format_value(held * 365, per_year)}" \
+            if held is not None and held == held and held > 0 else ""
+        out.append(f"  Binding instead: {p.binding} ({why}; {busy}{held_text}).")
     else:
-        out.append(f"  The waiting load grows at {b} but no {p.unit} resource feeding "
+        out.append(f"  The load waiting at nodes grows at {b} but no {p.unit} resource feeding "
                    f"{res.target} is saturated or has a growing queue; busiest: {p.binding} "
                    f"({busy}).")
     return out

@@ -231,7 +231,7 @@ def _backlog_rows(res: Any, scn: Scenario, days: float) -> list[tuple[str, str, 
     event = ev["event"]
     if isinstance(event.dtype, pd.CategoricalDtype):
         cats = [str(c) for c in event.cat.categories]
-        name = np.asarray(cats + [""], dtype=object)[event.cat.codes.to_numpy()]
+        name = np.asarray([*cats, ""], dtype=object)[event.cat.codes.to_numpy()]
     else:
         name = event.astype(str).to_numpy()
     sign = np.select([name == "generated", name == "arrive", name == "depart",
@@ -616,19 +616,20 @@ class _Search:
         ``tol``, probing ``first`` first; ``lo`` / ``hi``: scales known (or taken) to be
         sustainable / unsustainable; None when not found in [1/max_scale, max_scale]."""
         x, step = first, 1.25
+        closed = ""  # how the bracket closed: by a sustainable ("ok") or another ("fail") probe
         while lo is None or hi is None:
             x = _round(min(max(x, 1.0 / max_scale), max_scale))
             if (lo is not None and x <= lo) or (hi is not None and x >= hi):
                 break
             if self.evaluate(fam, x, extra, label)[0]:
-                lo = x
+                lo, closed = x, "ok"
                 if hi is None:
                     if x >= max_scale:
                         return lo, None
                     x = self.guess_up(fam, x, extra, max_scale) if step == 1.25 \
                         else x * step
             else:
-                hi = x
+                hi, closed = x, "fail"
                 if lo is None:
                     if x <= 1.0 / max_scale:
                         return None, hi
@@ -636,8 +637,17 @@ class _Search:
             step = min(step * step, 4.0)
         if lo is None or hi is None:
             return lo, hi
+        return self._bisect(fam, extra, lo, hi, tol, label, closed)
+
+    def _bisect(self, fam: Family, extra: Changes, lo: float, hi: float, tol: float,
+                label: str, closed: str) -> tuple[float, float]:
+        """Narrow a sustainable ``lo`` and an unsustainable ``hi`` to a relative ``tol``."""
         while (hi - lo) / lo > tol:
             mid = _round((lo + hi) / 2)
+            if hi / lo > 1.25:  # a wide bracket: the probe that closed it was a guess,
+                # so the limit is likely near it; look just inside it first
+                mid = _round(hi / 1.1) if closed == "fail" else _round(lo * 1.1)
+                closed = ""
             if mid in (lo, hi):
                 break
             if self.evaluate(fam, mid, extra, label)[0]:
@@ -797,11 +807,17 @@ def _corridor_table(search: _Search, scn: Scenario, ok: Experiment, binding: str
     names = sorted({c for i, d in enumerate(scn.demand) if d.cargo in search.cargo
                     for c in _corridors_of(scn, d.origin, d.destination)})
     more = search.experiment(None, lo2, extra) if lo2 is not None and lo2 != lo else None
+    free_of = {c: tuple(i for i, d in enumerate(scn.demand) if d.cargo in search.cargo
+                        and c in _corridors_of(scn, d.origin, d.destination)
+                        and i not in bound_rows) for c in names}
+    first = {c: search.guess_up(free, 1.0, (), max_scale) for c, free in free_of.items()
+             if free and corridors}
+    # the corridors' first probes in one batch (the workers stay busy)
+    search.cache.run([search.changes(free_of[c], x, ()) for c, x in first.items()],
+                     range(search.replications))
     out = []
     for c in names:
-        rows = tuple(i for i, d in enumerate(scn.demand) if d.cargo in search.cargo
-                     and c in _corridors_of(scn, d.origin, d.destination))
-        free = tuple(i for i in rows if i not in bound_rows)
+        free = free_of[c]
         mean, ci_lo, ci_hi = _channel(ok, c)
         row: dict[str, Any] = {"corridor": c, "rows_scaled": 0, "demand_scale": lo,
                                "channel_teu": mean, "ci_low": ci_lo, "ci_high": ci_hi,
@@ -813,17 +829,17 @@ def _corridor_table(search: _Search, scn: Scenario, ok: Experiment, binding: str
                     "marginal_teu": (_channel(more, c)[0] - mean) if more is not None
                     else (0.0 if change_text else None)}
         elif corridors:
-            row |= _corridor_search(search, scn, free, c, mean, tol, max_scale, marginal)
+            row |= _corridor_search(search, scn, free, c, first[c], tol, max_scale, marginal)
         out.append(row)
     return pd.DataFrame(out, columns=CORRIDOR_COLUMNS)
 
 
 def _corridor_search(search: _Search, scn: Scenario, free: tuple[int, ...], corridor: str,
-                     mean: float, tol: float, max_scale: float,
+                     first: float, tol: float, max_scale: float,
                      marginal: bool) -> dict[str, Any]:
-    """Scale the corridor's rows ``free`` alone: its limit, binding resource and marginal."""
+    """Scale the corridor's rows ``free`` alone from the probe ``first``: its limit, binding
+    resource and marginal."""
     label = f"corridor {corridor}"
-    first = search.guess_up(free, 1.0, (), max_scale)
     m_lo, m_hi = search.find(free, (), first, tol, max_scale, lo=1.0, label=label)
     m_lo = m_lo if m_lo is not None else 1.0
     ok_c = search.experiment(free, m_lo)

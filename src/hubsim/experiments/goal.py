@@ -18,8 +18,10 @@ target either), the search stops there: the pilot's runs are all it spends. The 
 what binds instead with the capacity search's resource judgement
 (:func:`hubsim.experiments.capacity.binding_of`) on its runs: among the resources carrying
 the target's unit on the routes that feed the target, one saturated at the larger value, or
-else one whose queue grows there, or else the busiest; when none is saturated or growing and
-the waiting load does not grow, the KPI is bounded by the scenario's demand.
+else one whose queue grows there, or else the busiest. When the network keeps up there (the
+load waiting at nodes grows by at most :data:`GROWTH_TOL` of the load offered a day) and the
+queues of the resources that do not keep up grow by less a year than the KPI misses of its
+threshold, no capacity can close the gap: the KPI is bounded by the scenario's demand.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import pandas as pd
 
 from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.experiments.capacity import (
+    BINDING_GROWTH,
     SATURATED,
     ResourceCache,
     binding_of,
@@ -66,7 +69,8 @@ PILOT_FACTOR = 4
 MATERIAL_SHARE = 0.005
 #: ... or of the gap to the threshold, when that is smaller
 MATERIAL_GAP_SHARE = 0.1
-#: a network keeps up when the load waiting at nodes grows by at most this share a day
+#: a network keeps up when the load waiting at nodes grows by at most this share of the load
+#: offered a day (capacity's default ``growth_tol``)
 GROWTH_TOL = 0.03
 #: identity of the search rules (a results folder of other rules is not resumed)
 RULES = "goal-2"
@@ -82,10 +86,15 @@ class Pilot:
     ``significant``, ``responds``; ``binding`` and ``binding_why`` (``saturated``, ``queue
     grows``, ``busiest``): what binds instead, among the resources carrying the target's unit
     on the routes feeding it; ``binding_utilisation``: its utilisation at ``low`` and
-    ``high``; ``keeps_up``: at ``high`` the waiting load does not grow and no such resource is
-    saturated (the KPI is then bounded by demand); ``varied``: the resource the field belongs
-    to, when it is one of those, with ``varied_utilisation`` at ``low`` and ``high``;
-    ``unit``: the target cargo's unit.
+    ``high``; ``backlog_share``: at ``high``, the growth of the load waiting at nodes as a
+    share of the load offered a day, and ``keeps_up`` when it is at most
+    :data:`GROWTH_TOL`; ``limiting``: the resources saturated or with a growing queue at
+    ``high``, most held back first, and ``held_back``: the load a year their queues grow by
+    (queue growth x 365, in ``unit``/yr); ``gap``: what the KPI misses of the threshold at
+    ``high``; ``demand_bound``: the network keeps up and what it holds back is less than the
+    gap (relieving capacity cannot meet the target: the KPI is bounded by the demand);
+    ``varied``: the resource the field belongs to, when it is one of those, with
+    ``varied_utilisation`` at ``low`` and ``high``; ``unit``: the target cargo's unit.
     """
 
     low: float
@@ -102,6 +111,11 @@ class Pilot:
     binding_why: str | None = None
     binding_utilisation: tuple[float, float] = (math.nan, math.nan)
     keeps_up: bool = False
+    backlog_share: float = math.nan
+    limiting: tuple[str, ...] = ()
+    held_back: float = 0.0
+    gap: float = math.nan
+    demand_bound: bool = False
     varied: str | None = None
     varied_utilisation: tuple[float, float] = (math.nan, math.nan)
     unit: str = "TEU"
@@ -386,9 +400,19 @@ def _what_binds(test: Pilot, cache: RunCache, scn: Scenario, tgt: Target, vary: 
     varied = _varied_resource(vary)
     if varied is not None and varied in util:
         test.varied, test.varied_utilisation = varied, util[varied]
-    test.keeps_up = _keeps_up(exp_high, cargo) and \
-        not bool((table["kind"].isin(("area", "berth", "service", "lock"))
-                  & (table["utilisation_over"] >= SATURATED)).any())
+    test.backlog_share = _backlog_share(exp_high, cargo)
+    test.keeps_up = test.backlog_share <= GROWTH_TOL
+    saturable = table["kind"].isin(("area", "berth", "service", "lock"))
+    growth = table["queue_growth_over"].fillna(0.0).clip(lower=0.0)
+    short = table[(saturable & (table["utilisation_over"] >= SATURATED))
+                  | (growth > BINDING_GROWTH * table["throughput_over"].fillna(0.0))
+                  & (growth > 0)]
+    held = (growth[short.index] * 365.0).sort_values(ascending=False, kind="stable")
+    test.limiting = tuple(str(table.at[i, "resource"]) for i in held.index)
+    test.held_back = float(held.sum())
+    sign = 1.0 if tgt.sense == ">=" else -1.0
+    test.gap = sign * (tgt.threshold - test.mean_high)
+    test.demand_bound = test.keeps_up and test.held_back < test.gap
 
 
 def _feeding_rows(scn: Scenario, tgt: Target, cargo: tuple[str, ...]) -> set[int]:
@@ -404,17 +428,17 @@ def _feeding_rows(scn: Scenario, tgt: Target, cargo: tuple[str, ...]) -> set[int
             and (d.origin in scn.gateways or d.destination in scn.gateways)}
 
 
-def _keeps_up(exp: Experiment, cargo: tuple[str, ...]) -> bool:
-    """The load of the target's cargo waiting at nodes grows by at most :data:`GROWTH_TOL` of
-    the load offered a day (mean over the replications)."""
+def _backlog_share(exp: Experiment, cargo: tuple[str, ...]) -> float:
+    """The growth of the target cargo's load waiting at nodes as a share of the load offered a
+    day (mean over the replications; the largest over the cargo classes)."""
     s = exp.summary
+    shares = [0.0]
     for c in cargo:
         g = s[(s["kpi"] == "backlog_growth") & (s["scope"] == "cargo") & (s["key"] == c)]
         o = s[(s["kpi"] == "offered_per_day") & (s["scope"] == "cargo") & (s["key"] == c)]
-        if len(g) and len(o) and float(o["mean"].iloc[0]) > 0 and \
-                float(g["mean"].iloc[0]) > GROWTH_TOL * float(o["mean"].iloc[0]):
-            return False
-    return True
+        if len(g) and len(o) and float(o["mean"].iloc[0]) > 0:
+            shares.append(float(g["mean"].iloc[0]) / float(o["mean"].iloc[0]))
+    return max(shares)
 
 
 def _varied_resource(vary: str) -> str | None:
