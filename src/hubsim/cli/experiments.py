@@ -52,8 +52,9 @@ __all__ = ["add_execution_options", "add_parsers", "add_run_options", "check_sin
 def add_execution_options(p: argparse.ArgumentParser) -> None:
     """--workers, --scheduler, --resume, --out, --seed, --days, --quiet."""
     p.add_argument("--workers", type=count(MAX_WORKERS), metavar="N",
-                   help="worker processes (default: all cores; 1 = in this process; with "
-                   "--scheduler local: the LocalCluster's size)")
+                   help="worker processes (default: all cores, for hubsim run at most one per "
+                   "replication beside its own; 1 = in this process; with --scheduler local: "
+                   "the LocalCluster's size)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on the dask.distributed scheduler at ADDRESS "
                    "(e.g. tcp://10.0.0.5:8786), or 'local' for a dask LocalCluster")

@@ -27,10 +27,14 @@ __all__ = ["add_parsers", "report", "run"]
 def add_parsers(sub: Any) -> None:
     """Add the ``run`` and ``report`` subcommands."""
     run_p = sub.add_parser("run", help="simulate a scenario and write a results folder",
-                           description="Simulate SCENARIO, print the verdict against its "
-                           "targets and a summary by hub and mode, and write a new results "
-                           "folder (kpis.csv, targets.csv, events.parquet, "
-                           "consignments.parquet, trips.parquet, manifest.json, PNG plots).")
+                           description="Simulate SCENARIO over 4 independent yearly "
+                           "replications (--replications), print each target's verdict (mean, "
+                           "95% confidence interval, P(met); MET, NOT MET or TOO CLOSE TO "
+                           "CALL), what the demand offered against what was carried, where "
+                           "the network jams and a summary by hub and mode, and write a new "
+                           "results folder (verdict.csv, bottlenecks.csv, kpis.csv, "
+                           "events.parquet and the other tables of the first replication, "
+                           "manifest.json, PNG plots).")
     run_p.add_argument("scenario", nargs="?", type=Path,
                        help=f"scenario YAML file (default: scenarios/{DEFAULT_SCENARIO})")
     run_p.add_argument("--out", type=Path, help="results folder to create (must not exist; "
@@ -40,7 +44,8 @@ def add_parsers(sub: Any) -> None:
     run_p.add_argument("--days", type=days, help="measured days after the warm-up "
                        "(default: the scenario's horizon_days - warmup_days)")
     run_p.add_argument("--strict", action="store_true",
-                       help="exit with status 1 when any target is not met")
+                       help="exit with status 1 unless every target is MET (too close to "
+                       "call counts as not met)")
     run_p.add_argument("--quiet", action="store_true", help="print only the results folder "
                        "(and no progress bar)")
     run_p.add_argument("--report", action="store_true", help="also write report.html, a "
