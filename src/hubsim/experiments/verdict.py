@@ -48,6 +48,7 @@ import pandas as pd
 from hubsim.analysis.season import crossing_lag_days, season_factor
 from hubsim.analysis.stats import predictive_p, wilson
 from hubsim.api import simulate
+from hubsim.experiments.compare import verdict
 from hubsim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
 from hubsim.experiments.params import run_id
 from hubsim.experiments.replicate import (
@@ -87,16 +88,13 @@ class Verdict:
 
 def judge(mean: float, low: float, high: float, threshold: float, sense: str,
           replications: int) -> str:
-    """``MET``, ``NOT MET`` or ``TOO CLOSE TO CALL`` from a mean and its interval (one
-    replication: ``MET (one draw)`` / ``NOT MET (one draw)``)."""
-    ok = (lambda v: v >= threshold) if sense == ">=" else (lambda v: v <= threshold)
-    if replications < 2 or not np.isfinite(low) or not np.isfinite(high):
-        return f"{'MET' if ok(mean) else 'NOT MET'} (one draw)"
-    if ok(low) and ok(high):
-        return "MET"
-    if not ok(low) and not ok(high):
-        return "NOT MET"
-    return "TOO CLOSE TO CALL"
+    """``MET``, ``NOT MET`` or ``TOO CLOSE TO CALL`` from a mean and its interval; one
+    replication: ``MET (one draw)`` / ``NOT MET (one draw)``. The rule of
+    :func:`hubsim.experiments.compare.verdict`, so ``run``, ``compare`` and ``sweep`` label a
+    target the same way."""
+    if replications < 2:
+        low = high = float("nan")
+    return verdict(mean, low, high, threshold, sense)
 
 
 def verdict_table(exp: Experiment, scenario: Scenario, draw: pd.DataFrame, days: float,
