@@ -167,15 +167,16 @@ def test_binding_prefers_saturated_then_growing_then_busiest():
                                            "utilisation_over", "throughput_over",
                                            "queue_growth_over"])
 
-    t = table([["service:a", "service", 0.95, 0.97, 100, 5.0],
+    t = table([["service:a", "service", 0.95, 0.97, 100, 0.5],
                ["area:h:rail", "area", 0.90, 0.99, 100, 0.0],
                ["yard:h", "yard", 0.99, 0.99, 100, 50.0]])
-    assert binding_of(t) == ("area:h:rail", "saturated")
-    t.loc[1, "utilisation_over"] = 0.9
-    assert binding_of(t) == ("yard:h", "queue grows")  # grows by 50% of its flow a day
-    t.loc[2, "queue_growth_over"] = 0.5
-    assert binding_of(t) == ("service:a", "queue grows")
+    assert binding_of(t) == ("area:h:rail", "saturated")  # busy 99% beyond
+    t.loc[0, "queue_growth_over"] = 5.0  # busy 97% and its queue grows 5% of its flow a day
+    assert binding_of(t) == ("service:a", "saturated")  # the busier of the two
     t.loc[0, "queue_growth_over"] = 0.5
+    t.loc[1, "utilisation_over"] = 0.9
+    assert binding_of(t) == ("yard:h", "queue grows")  # a yard is never saturated
+    t.loc[2, "queue_growth_over"] = 0.5
     assert binding_of(t) == ("yard:h", "busiest")
 
 

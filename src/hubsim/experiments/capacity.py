@@ -28,15 +28,23 @@ vehicle fleets are not judged as resources.
   priority is not below the services'); a wait-model lock: passages x hold over its places'
   hours;
 * throughput: the load it handled or carried per day (TEU/day, or t/day);
-* queue growth, in TEU/day (t/day): a yard's content slope; for the others Little's law on
-  the trend of their waits, the slope of the wait (h/day) times the throughput (per hour):
-  the load queueing in front of the resource grows by that much a day.
+* queue growth, in TEU/day (t/day): the slope over the measured window of the load waiting
+  for it: for a service, the load ready at a node its route leaves by the service (or created
+  there) and not yet departed (this includes waiting to be loaded); for a hub area and its
+  positions, the load arrived on vehicles and not yet lifted off; for a lockage lock, the
+  services' load in ships between joining its queue and entering a lockage (a wait-model
+  lock: the trend of the vehicles' time on the link times its throughput, Little's law); for
+  a yard, its content.
+
+A resource is **saturated** when it is busy at least :data:`SATURATED` of the time, or at
+least :data:`BUSY` with a queue growing by more than :data:`BINDING_GROWTH` of its throughput
+a day (loads come in batches, so a saturated service's vehicles leave a little short of full).
 
 **Keeping up.** At demand scale ``s`` (every demand row's TEU and tonnes times ``s``) the
 network keeps up when, in the mean over the replications, the load of the target's cargo
 waiting at nodes (yards, gates, zones; cargo on vehicles is left out) grows by at most
 ``growth_tol`` (default 3%) of the load offered per day, and no judged resource is saturated
-(utilisation at least :data:`SATURATED`: a resource busy all the time has no steady state).
+(a resource busy all the time has no steady state).
 The search starts at ``s = 1``, jumps to the scale at which the busiest resource would
 saturate if utilisation grew with demand, widens geometrically until it holds one sustainable
 and one unsustainable scale, then bisects to a relative tolerance ``tol``. The sustainable
@@ -48,9 +56,10 @@ scale; failing that, those whose queue grows there by more than :data:`BINDING_G
 their daily throughput; failing that, all: the one busiest at the sustainable scale binds.
 Its marginal value is the search repeated with one more unit of it (one more handling unit in
 the area or the shared pool, one more position, one more departure a week, one more lock line
-or place, 10% more yard): the change of the sustainable channel TEU/yr. When that change is
-not positive (the limit moved less than the search tolerance), the resource that binds with
-the extra unit is reported (``marginal_next``): it binds next at about the same demand.
+or place, 10% more yard): the change of the sustainable channel TEU/yr, searched to a third
+of the capacity the unit adds (at most ``tol``). When that change is not positive (the limit
+moved less than the search's tolerance), the resource that binds with the extra unit is
+reported (``marginal_next``): it binds next at about the same demand.
 
 **Per corridor.** A corridor's demand rows are those with a gateway of that corridor at one
 end. Rows that pass the network's binding resource cannot grow past the network's limit, so
@@ -89,14 +98,18 @@ from hubsim.experiments.replicate import (
 from hubsim.experiments.store import Progress, RunCache, RunStore, RunTask
 from hubsim.scenario.schema import Scenario
 
-__all__ = ["BINDING_GROWTH", "KPI_CARGO", "SATURATED", "CapacityResult", "ResourceCache",
+__all__ = ["BINDING_GROWTH", "BUSY", "KPI_CARGO", "SATURATED", "CapacityResult", "ResourceCache",
            "binding_of", "capacity", "capacity_task", "cargo_of", "resource_kpis",
-           "resource_map", "resource_table"]
+           "resource_map", "resource_table", "saturated"]
 
 #: a queue "grows" when it grows by more than this share of the resource's daily throughput
 BINDING_GROWTH = 0.01
 #: a resource this busy (mean over replications) is saturated: its queue has no steady state
 SATURATED = 0.98
+#: a resource this busy whose queue grows (by more than :data:`BINDING_GROWTH` of its
+#: throughput a day) is saturated too: loads come in batches, so the vehicles of a saturated
+#: service leave a little short of full
+BUSY = 0.9
 #: the cargo classes whose load a target KPI counts (resources of other classes are not judged)
 KPI_CARGO: dict[str, tuple[str, ...]] = {
     "channel_teu": ("container",), "hub_lifts_teu": ("container",),
@@ -106,7 +119,7 @@ UNIT = {"container": "TEU", "air": "t"}
 #: resource kinds whose utilisation can reach saturation (a full yard makes loads wait instead)
 SATURABLE = ("area", "berth", "service", "lock")
 #: identity of the search rules (a results folder of other rules is not resumed)
-RULES = "capacity-2"
+RULES = "capacity-3"
 
 
 def cargo_of(kpi: str) -> tuple[str, ...]:
@@ -221,52 +234,158 @@ def _level_slope(t: np.ndarray, delta: np.ndarray, grid: np.ndarray) -> float:
     return _slope(grid / 24.0, lv)
 
 
-def _backlog_rows(res: Any, scn: Scenario, days: float) -> list[tuple[str, str, str, float,
-                                                                      str]]:
-    """Per cargo class and per corridor: load waiting at nodes, its growth and the load
+def _decode(col: pd.Series) -> np.ndarray:
+    """A (categorical) column as an object array of text, ``""`` where missing."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = [str(c) for c in col.cat.categories]
+        return np.asarray([*cats, ""], dtype=object)[col.cat.codes.to_numpy()]
+    return col.astype(str).to_numpy()
+
+
+class _Events:
+    """One run's events as the arrays the capacity rows need, decoded once: time, event name,
+    the demand row of the consignment (``len(demand)``: none), its cargo's load (TEU, or t
+    for air cargo)."""
+
+    def __init__(self, res: Any, scn: Scenario):
+        ev, cons = res.events, res.consignments
+        w = res.window
+        self.ev = ev
+        self.t = ev["t_h"].to_numpy()
+        self.name = _decode(ev["event"])
+        cid = ev["cid"].to_numpy().astype(np.int64)
+        none = len(scn.demand)
+        size = int(max(cid.max(initial=0), cons["cid"].max() if len(cons) else 0)) + 1
+        lookup = np.full(size, none, dtype=np.int64)
+        if len(cons):
+            lookup[cons["cid"].to_numpy().astype(np.int64)] = cons["demand"].to_numpy()
+        self.row = np.where(cid >= 0, lookup[np.clip(cid, 0, None)], none)
+        air = np.array([d.cargo == "air" for d in scn.demand] + [False])[self.row]
+        self.units = np.where(air, ev["tonnes"].to_numpy(float), ev["teu"].to_numpy(float))
+        self.grid = np.linspace(w.start_h, w.end_h, 121)
+        self.window = w
+
+
+def _group_slopes(t: np.ndarray, delta: np.ndarray, keys: np.ndarray,
+                  grid: np.ndarray) -> dict[Any, float]:
+    """Per key, the slope (per day) of the level made by the changes ``delta`` at ``t``."""
+    out: dict[Any, float] = {}
+    if not len(t):
+        return out
+    order = np.lexsort((t, keys))
+    t, delta, keys = t[order], delta[order], keys[order]
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(keys)], strict=True):
+        out[keys[a]] = _level_slope(t[a:b], delta[a:b], grid)
+    return out
+
+
+def _backlog_rows(e: _Events, scn: Scenario, days: float) -> list[tuple[str, str, str, float,
+                                                                        str]]:
+    """Per cargo class and per corridor: growth of the load waiting at nodes and the load
     offered, per day."""
-    w = res.window
-    ev, cons = res.events, res.consignments
-    t = ev["t_h"].to_numpy()
-    event = ev["event"]
-    if isinstance(event.dtype, pd.CategoricalDtype):
-        cats = [str(c) for c in event.cat.categories]
-        name = np.asarray([*cats, ""], dtype=object)[event.cat.codes.to_numpy()]
-    else:
-        name = event.astype(str).to_numpy()
+    name, t, units = e.name, e.t, e.units
     sign = np.select([name == "generated", name == "arrive", name == "depart",
                       name == "delivered"], [1.0, 1.0, -1.0, -1.0], 0.0)
-    cid = ev["cid"].to_numpy().astype(np.int64)
-    size = int(max(cid.max(initial=0), cons["cid"].max() if len(cons) else 0)) + 1
-    lookup = np.full(size, len(scn.demand), dtype=np.int64)  # len(demand): no row
-    if len(cons):
-        lookup[cons["cid"].to_numpy().astype(np.int64)] = cons["demand"].to_numpy()
-    row = np.where(cid >= 0, lookup[np.clip(cid, 0, None)], len(scn.demand))
+    w = e.window
     inside = (t >= w.start_h) & (t < w.end_h) & (name == "generated")
-    grid = np.linspace(w.start_h, w.end_h, 121)
     moving = sign != 0
     groups: dict[tuple[str, str], set[int]] = {}
     for i, dem in enumerate(scn.demand):
         groups.setdefault(("cargo", dem.cargo), set()).add(i)
         for c in _corridors_of(scn, dem.origin, dem.destination):
             groups.setdefault(("corridor", c), set()).add(i)
-    units_of = {"container": ev["teu"].to_numpy().astype(float),
-                "air": ev["tonnes"].to_numpy().astype(float)}
     out = []
     for (scope, key), rows in groups.items():
         kinds = {scn.demand[i].cargo for i in rows}
         cargo = key if scope == "cargo" else ("container" if "container" in kinds else "air")
         member = np.zeros(len(scn.demand) + 1, dtype=bool)
         member[[i for i in rows if scn.demand[i].cargo == cargo]] = True
-        mine = member[row]
-        units = units_of[cargo]
+        mine = member[e.row]
         m = mine & moving
-        growth = _level_slope(t[m], units[m] * sign[m], grid)
+        growth = _level_slope(t[m], units[m] * sign[m], e.grid)
         offered = float(units[mine & inside].sum()) / days
         unit = UNIT[cargo] + "/day"
         out.append(("backlog_growth", scope, key, growth, unit))
         out.append(("offered_per_day", scope, key, offered, unit))
     return out
+
+
+def _service_queues(e: _Events, scn: Scenario) -> dict[str, float]:
+    """Per scheduled service, the growth (per day) of the load waiting for it: ready at (or
+    created at) a node its route leaves by the service's link, and not yet departed."""
+    from hubsim.sim.network import build_network, route_table
+
+    ev = e.ev
+    nodes = ev["node"].astype("category") if not isinstance(ev["node"].dtype,
+                                                             pd.CategoricalDtype) else ev["node"]
+    links = ev["link"].astype("category") if not isinstance(ev["link"].dtype,
+                                                             pd.CategoricalDtype) else ev["link"]
+    ncode = {str(n): i for i, n in enumerate(nodes.cat.categories)}
+    lcode = {str(n): i for i, n in enumerate(links.cat.categories)}
+    node_c = nodes.cat.codes.to_numpy().astype(np.int64)
+    link_c = links.cat.codes.to_numpy().astype(np.int64)
+    g = build_network(scn)
+    routes = route_table(g, scn)
+    nxt = np.full((len(scn.demand) + 1, len(ncode) + 1), -1, dtype=np.int64)
+    for i, dem in enumerate(scn.demand):
+        for leg in routes[(dem.origin, dem.destination, dem.cargo)]:
+            lk = scn.links[g.edges[leg.u, leg.v, leg.mode]["link"]]
+            name = f"{lk.from_}-{lk.to}:{lk.mode}"
+            if leg.u in ncode and name in lcode:
+                nxt[i, ncode[leg.u]] = lcode[name]
+    ready = ((e.name == "ready") | (e.name == "generated")) & (node_c >= 0)
+    plus_link = np.where(ready, nxt[e.row, np.clip(node_c, 0, None)], -1)
+    plus = plus_link >= 0
+    minus = (e.name == "depart") & (link_c >= 0) & (node_c >= 0)
+    width = len(lcode) + 1
+    keys = np.r_[node_c[plus] * width + plus_link[plus], node_c[minus] * width + link_c[minus]]
+    slopes = _group_slopes(np.r_[e.t[plus], e.t[minus]],
+                           np.r_[e.units[plus], -e.units[minus]], keys, e.grid)
+    out: dict[str, float] = {}
+    for svc in scn.services:
+        lk = next((x for x in scn.links if x.mode == svc.mode
+                   and {x.from_, x.to} == {svc.from_, svc.to}), None)
+        name = f"{lk.from_}-{lk.to}:{lk.mode}" if lk is not None else ""
+        if name not in lcode:
+            continue
+        ends = [svc.from_, svc.to] if svc.bidirectional else [svc.from_]
+        out[svc.id] = sum(slopes.get(ncode[n] * width + lcode[name], 0.0)
+                          for n in ends if n in ncode)
+    return out
+
+
+def _area_queues(e: _Events, res: Any) -> dict[str, float]:
+    """Per hub area, the growth (per day) of the load arrived on vehicles and not yet lifted
+    off (waiting for a position and units, or for yard room)."""
+    from hubsim.analysis.terminals import area_keys
+
+    m = (e.name == "arrive") | (e.name == "lift_off")
+    if not m.any():
+        return {}
+    sub = e.ev[m]
+    keys = area_keys(sub["node"], sub["link"], res.links, res.areas)
+    sign = np.where(e.name[m] == "arrive", 1.0, -1.0)
+    keep = keys != ""
+    return _group_slopes(e.t[m][keep], (e.units[m] * sign)[keep], keys[keep].astype(str),
+                         e.grid)
+
+
+def _lock_queues(res: Any, e: _Events) -> dict[str, float]:
+    """Per lockage-model lock, the growth (per day) of the services' load waiting for a
+    lockage (ships from joining the queue to entering)."""
+    lp = res.lock_passages
+    if lp.empty or "link" not in lp.columns:
+        return {}
+    lp = lp[lp["trip"] >= 0]
+    load = res.trips.drop_duplicates("trip").set_index("trip")["load"]
+    ship = lp["trip"].map(load).fillna(0.0).to_numpy(float)
+    link = lp["link"].astype(str).to_numpy()
+    entered = lp["enter_h"].notna().to_numpy()
+    t = np.r_[lp["arrive_h"].to_numpy(float), lp["enter_h"].to_numpy(float)[entered]]
+    delta = np.r_[ship, -ship[entered]]
+    keys = np.r_[link, link[entered]].astype(str)
+    return _group_slopes(t, delta, keys, e.grid)
 
 
 def _lock_utilisation(res: Any, scn: Scenario, key: str, lut: dict[tuple[str, str], float]) \
@@ -328,6 +447,8 @@ def resource_kpis(res: Any, diag: pd.DataFrame) -> pd.DataFrame:
     tr = tr[(tr["depart_h"] >= w.start_h) & (tr["depart_h"] < w.end_h)]
     svc_thr = (tr.groupby(tr["service"].astype(str))["load"].sum() / days).to_dict()
     link_thr = (tr.groupby(tr["link"].astype(str))["load"].sum() / days).to_dict()
+    e = _Events(res, scn)
+    svc_q, area_q, lock_q = _service_queues(e, scn), _area_queues(e, res), _lock_queues(res, e)
     rows: list[tuple[str, str, str, float, str]] = []
     for res_id, r in resource_map(scn).iterrows():
         kind, name, unit = r["kind"], r["name"], f"{r['unit']}/day"
@@ -335,7 +456,7 @@ def resource_kpis(res: Any, diag: pd.DataFrame) -> pd.DataFrame:
             util = lut.get(("area_utilisation" if kind == "area" else "berth_occupancy",
                             name), math.nan)
             thr = area_thr.get(name, 0.0)
-            growth = lut.get(("area_wait_growth", name), 0.0) * thr / 24.0
+            growth = area_q.get(name, 0.0)
         elif kind == "yard":
             util = lut.get(("yard_mean_utilisation", name), math.nan)
             thr = yard_thr.get(name, 0.0)
@@ -343,15 +464,16 @@ def resource_kpis(res: Any, diag: pd.DataFrame) -> pd.DataFrame:
         elif kind == "service":
             util = lut.get(("service_utilisation", name), math.nan)
             thr = svc_thr.get(name, 0.0)
-            growth = lut.get(("service_wait_growth", name), 0.0) * thr / 24.0
+            growth = svc_q.get(name, 0.0)
         else:
             util = _lock_utilisation(res, scn, name, lut)
             thr = link_thr.get(name, 0.0)
-            growth = lut.get(("lock_transit_growth", name), 0.0) * thr / 24.0
+            growth = lock_q[name] if name in lock_q else \
+                lut.get(("lock_transit_growth", name), 0.0) * thr / 24.0
         rows += [("resource_utilisation", "resource", str(res_id), util, "fraction"),
                  ("resource_throughput", "resource", str(res_id), thr, unit),
                  ("resource_queue_growth", "resource", str(res_id), growth, unit)]
-    rows += _backlog_rows(res, scn, days)
+    rows += _backlog_rows(e, scn, days)
     return pd.DataFrame(rows, columns=["kpi", "scope", "key", "value", "unit"])
 
 
@@ -437,19 +559,33 @@ def resource_table(ok: Experiment, over: Experiment | None, rmap: pd.DataFrame) 
                            na_position="last").reset_index(drop=True)
 
 
+def _growing(growth: pd.Series, throughput: pd.Series) -> pd.Series:
+    """Queues that grow by more than :data:`BINDING_GROWTH` of the throughput a day."""
+    g = growth.fillna(0.0)
+    return (g > 0) & (g > BINDING_GROWTH * throughput.fillna(0.0))
+
+
+def saturated(table: pd.DataFrame, util: str = "utilisation_over",
+              growth: str = "queue_growth_over",
+              throughput: str = "throughput_over") -> pd.Series:
+    """Which resources of a table (columns ``kind`` and the three named) are saturated: busy
+    at least :data:`SATURATED`, or at least :data:`BUSY` with a growing queue (areas,
+    positions, services and locks; a yard makes loads wait instead)."""
+    u = table[util].fillna(0.0)
+    return table["kind"].isin(SATURABLE) & (
+        (u >= SATURATED) | ((u >= BUSY) & _growing(table[growth], table[throughput])))
+
+
 def binding_of(table: pd.DataFrame) -> tuple[str | None, str | None]:
-    """The binding resource of a :func:`resource_table` and why: ``saturated`` (busy at
-    least :data:`SATURATED` beyond), ``queue grows`` (by more than :data:`BINDING_GROWTH` of
-    its throughput a day beyond) or ``busiest`` (neither: the busiest at the sustainable
-    point)."""
+    """The binding resource of a :func:`resource_table` and why: ``saturated`` beyond
+    (:func:`saturated`), ``queue grows`` (by more than :data:`BINDING_GROWTH` of its
+    throughput a day beyond) or ``busiest`` (neither: the busiest at the sustainable point);
+    among several, the busiest at the sustainable point."""
     if table.empty:
         return None, None
-    saturable = table["kind"].isin(SATURABLE)
-    saturated = table[saturable & (table["utilisation_over"] >= SATURATED)]
-    growing = table[(table["queue_growth_over"] > 0)
-                    & (table["queue_growth_over"]
-                       > BINDING_GROWTH * table["throughput_over"].fillna(0.0))]
-    for pick, why in ((saturated, "saturated"), (growing, "queue grows"),
+    full = table[saturated(table, "utilisation_over")]
+    growing = table[_growing(table["queue_growth_over"], table["throughput_over"])]
+    for pick, why in ((full, "saturated"), (growing, "queue grows"),
                       (table, "busiest")):
         if len(pick):
             top = pick.sort_values("utilisation", ascending=False, kind="stable",
@@ -584,11 +720,16 @@ class _Search:
         shares = [float(growth.get(key, 0.0)) / float(offered[key])
                   for _, key in groups if float(offered.get(key, 0.0)) > 0]
         share = max(shares) if shares else 0.0
-        util = _means(exp, "resource_utilisation", "resource")
-        sat = judged[judged["kind"].isin(SATURABLE)].index
-        peak = float(util.reindex(sat).max()) if len(sat) else 0.0
+        at = pd.DataFrame({
+            "kind": judged["kind"],
+            "u": _means(exp, "resource_utilisation", "resource").reindex(judged.index),
+            "g": _means(exp, "resource_queue_growth", "resource").reindex(judged.index),
+            "thr": _means(exp, "resource_throughput", "resource").reindex(judged.index)})
+        sat = at["kind"].isin(SATURABLE)
+        peak = float(at.loc[sat, "u"].max()) if sat.any() else 0.0
         peak = 0.0 if math.isnan(peak) else peak
-        return share <= self.growth_tol and peak < SATURATED, share, peak
+        full = bool(saturated(at, "u", "g", "thr").any())
+        return share <= self.growth_tol and not full, share, peak
 
     def _corridors(self, fam: tuple[int, ...]) -> list[str]:
         scn = self.cache.scenario
@@ -715,6 +856,8 @@ def _marginal(search: _Search, scn: Scenario, fam: Family, binding: str, lo: flo
     """Search again with one more unit of ``binding``: (new sustainable scale, new first
     unsustainable scale, the change's text, the resource binding then, the change)."""
     extra, text, ratio = _one_more(scn, binding)
+    # resolve the gain: a third of what one more unit adds to the capacity, at most ``tol``
+    tol = min(tol, max((ratio - 1.0) / 3.0, 0.002))
     first = min(max_scale, lo * max(ratio, 1.0 + 2 * tol))
     lo2, hi2 = search.find(fam, extra, first, tol, max_scale, lo=lo, label=label)
     nxt = None

@@ -38,12 +38,12 @@ import pandas as pd
 from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.experiments.capacity import (
     BINDING_GROWTH,
-    SATURATED,
     ResourceCache,
     binding_of,
     cargo_of,
     resource_map,
     resource_table,
+    saturated,
 )
 from hubsim.experiments.executors import Executor
 from hubsim.experiments.params import Changes
@@ -73,7 +73,7 @@ MATERIAL_GAP_SHARE = 0.1
 #: offered a day (capacity's default ``growth_tol``)
 GROWTH_TOL = 0.03
 #: identity of the search rules (a results folder of other rules is not resumed)
-RULES = "goal-2"
+RULES = "goal-3"
 
 
 @dataclass
@@ -402,9 +402,8 @@ def _what_binds(test: Pilot, cache: RunCache, scn: Scenario, tgt: Target, vary: 
         test.varied, test.varied_utilisation = varied, util[varied]
     test.backlog_share = _backlog_share(exp_high, cargo)
     test.keeps_up = test.backlog_share <= GROWTH_TOL
-    saturable = table["kind"].isin(("area", "berth", "service", "lock"))
     growth = table["queue_growth_over"].fillna(0.0).clip(lower=0.0)
-    short = table[(saturable & (table["utilisation_over"] >= SATURATED))
+    short = table[saturated(table)
                   | (growth > BINDING_GROWTH * table["throughput_over"].fillna(0.0))
                   & (growth > 0)]
     held = (growth[short.index] * 365.0).sort_values(ascending=False, kind="stable")
