@@ -416,7 +416,7 @@ def run_capacity(args: argparse.Namespace) -> int:
     if args.quiet:
         print(res.folder)
         return 0
-    for line in _capacity_lines(scn.name, res, args.replications, args.tol):
+    for line in _capacity_lines(scn.name, res, args.replications):
         print(line)
     print(f"Results: {res.folder}/")
     return 0
@@ -428,7 +428,7 @@ _WHY = {"saturated": "saturated beyond the sustainable demand",
         "network": "its demand passes the network's binding resource"}
 
 
-def _capacity_lines(name: str, res: Any, replications: int, tol: float) -> list[str]:
+def _capacity_lines(name: str, res: Any, replications: int) -> list[str]:
     """The console text of a capacity result."""
     teu = [format_value(v, "TEU/yr") for v in (res.demand_teu, res.channel_teu)]
     out = [f"{name}: keeps up with demand x{res.scale:.3g} ({teu[0]} of demand); "
@@ -453,15 +453,19 @@ def _capacity_lines(name: str, res: Any, replications: int, tol: float) -> list[
         gain = format_value(res.marginal_teu, "TEU/yr", signed=True)
         line = f"One more unit ({res.marginal_change}): {gain} of sustainable channel " \
             "throughput"
+        nxt = res.marginal_next
         if not (res.marginal_teu or 0) > 0:
-            nxt = res.marginal_next
-            line += (f": the limit moved less than the search tolerance ({tol:.0%}); "
+            line += (": the limit moved less than the search's tolerance; "
                      + (f"with it {nxt} binds at about the same demand" if nxt and
                         nxt != res.binding else "it still binds within the tolerance"))
+        elif nxt and nxt != res.binding:
+            line += f"; then {nxt} binds"
         out.append(line)
     if len(res.corridors):
-        out.append(f"\nPer corridor (its rows that do not pass {res.binding} scaled alone, "
-                   f"the others held at x{res.scale:.3g}):")
+        caps = "Every corridor's demand grows together above, so the first resource to " \
+            "fill caps the whole pattern. " if len(res.corridors) > 1 else ""
+        out.append(f"\n{caps}Per corridor (its rows that do not pass {res.binding} scaled "
+                   f"alone, the others held at x{res.scale:.3g}):")
         out.append(table(_corridor_rows(res.corridors),
                          ["corridor", "channel TEU/yr", "95% CI", "demand", "binding",
                           "why", "one more unit", "gain"], align="lrrrllll"))
