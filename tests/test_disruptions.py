@@ -344,12 +344,15 @@ def test_a_multi_year_results_folder_has_the_tables_per_year(tiny_path, tmp_path
 def disrupted(draw) -> dict:
     data = draw(networks())
     links = data["links"]
-    horizon = data["run"]["horizon_days"]
-    day = st.floats(-2, horizon, exclude_max=True)  # a window from the last day never acts
+    warmup = data["run"].get("warmup_days", 0.0)
+    last = data["run"]["horizon_days"] - warmup  # the run covers days [-warmup, last)
+    # a window may begin before the run but must reach into it: one wholly outside never
+    # acts, a scenario warning (an error under filterwarnings)
+    day = st.floats(-warmup - 2, last, exclude_max=True)
     out = []
     for _ in range(draw(st.integers(1, 5))):
         start = draw(day)
-        end = start + draw(st.floats(0.1, 10))
+        end = max(start + draw(st.floats(0.1, 10)), -warmup + 0.1)
         kind = draw(st.sampled_from(["link_outage", "link_outage", "hub_capacity",
                                      "low_water", "lock_wait", "clearance", "demand_shock"]))
         d = {"kind": kind, "start_day": start, "end_day": end}
