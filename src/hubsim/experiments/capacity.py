@@ -119,7 +119,7 @@ UNIT = {"container": "TEU", "air": "t"}
 #: resource kinds whose utilisation can reach saturation (a full yard makes loads wait instead)
 SATURABLE = ("area", "berth", "service", "lock")
 #: identity of the search rules (a results folder of other rules is not resumed)
-RULES = "capacity-3"
+RULES = "capacity-4"
 
 
 def cargo_of(kpi: str) -> tuple[str, ...]:
@@ -215,23 +215,21 @@ def _judged(rmap: pd.DataFrame, cargo: Sequence[str]) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- worker side
-def _slope(x: np.ndarray, y: np.ndarray) -> float:
-    """Least-squares slope of y on x (0 with fewer than 3 points or no spread in x)."""
-    if len(x) < 3 or np.ptp(x) == 0:
-        return 0.0
-    xm = x - x.mean()
-    return float(np.dot(xm, y - y.mean()) / np.dot(xm, xm))
-
-
-def _level_slope(t: np.ndarray, delta: np.ndarray, grid: np.ndarray) -> float:
-    """Slope (per day) of the level made by changes ``delta`` at times ``t``, on ``grid``."""
+def _level_slope(t: np.ndarray, delta: np.ndarray, span: tuple[float, float]) -> float:
+    """Least-squares slope (per day) over the window ``span`` (hours) of the level made by
+    changes ``delta`` at times ``t``, the level taken continuously (a step function), not at
+    sample points: a queue that fills and empties every headway adds next to nothing to it."""
     if len(t) == 0:
         return 0.0
+    start, end = span
     order = np.argsort(t, kind="stable")
+    ts = t[order]
     level = np.cumsum(delta[order])
-    idx = np.searchsorted(t[order], grid, side="right") - 1
-    lv = np.where(idx >= 0, level[np.clip(idx, 0, None)], 0.0)
-    return _slope(grid / 24.0, lv)
+    a = np.clip(ts, start, end)
+    b = np.clip(np.r_[ts[1:], end], start, end)
+    mid, length = (start + end) / 2.0, end - start
+    num = float(np.sum(level * ((b - mid) ** 2 - (a - mid) ** 2) / 2.0))
+    return num / (length ** 3 / 12.0) * 24.0 if length > 0 else 0.0
 
 
 def _decode(col: pd.Series) -> np.ndarray:
@@ -262,12 +260,12 @@ class _Events:
         self.row = np.where(cid >= 0, lookup[np.clip(cid, 0, None)], none)
         air = np.array([d.cargo == "air" for d in scn.demand] + [False])[self.row]
         self.units = np.where(air, ev["tonnes"].to_numpy(float), ev["teu"].to_numpy(float))
-        self.grid = np.linspace(w.start_h, w.end_h, 121)
+        self.span = (float(w.start_h), float(w.end_h))
         self.window = w
 
 
 def _group_slopes(t: np.ndarray, delta: np.ndarray, keys: np.ndarray,
-                  grid: np.ndarray) -> dict[Any, float]:
+                  span: tuple[float, float]) -> dict[Any, float]:
     """Per key, the slope (per day) of the level made by the changes ``delta`` at ``t``."""
     out: dict[Any, float] = {}
     if not len(t):
@@ -276,7 +274,7 @@ def _group_slopes(t: np.ndarray, delta: np.ndarray, keys: np.ndarray,
     t, delta, keys = t[order], delta[order], keys[order]
     cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
     for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(keys)], strict=True):
-        out[keys[a]] = _level_slope(t[a:b], delta[a:b], grid)
+        out[keys[a]] = _level_slope(t[a:b], delta[a:b], span)
     return out
 
 
@@ -303,7 +301,7 @@ def _backlog_rows(e: _Events, scn: Scenario, days: float) -> list[tuple[str, str
         member[[i for i in rows if scn.demand[i].cargo == cargo]] = True
         mine = member[e.row]
         m = mine & moving
-        growth = _level_slope(t[m], units[m] * sign[m], e.grid)
+        growth = _level_slope(t[m], units[m] * sign[m], e.span)
         offered = float(units[mine & inside].sum()) / days
         unit = UNIT[cargo] + "/day"
         out.append(("backlog_growth", scope, key, growth, unit))
@@ -341,7 +339,7 @@ def _service_queues(e: _Events, scn: Scenario) -> dict[str, float]:
     width = len(lcode) + 1
     keys = np.r_[node_c[plus] * width + plus_link[plus], node_c[minus] * width + link_c[minus]]
     slopes = _group_slopes(np.r_[e.t[plus], e.t[minus]],
-                           np.r_[e.units[plus], -e.units[minus]], keys, e.grid)
+                           np.r_[e.units[plus], -e.units[minus]], keys, e.span)
     out: dict[str, float] = {}
     for svc in scn.services:
         lk = next((x for x in scn.links if x.mode == svc.mode
@@ -368,7 +366,7 @@ def _area_queues(e: _Events, res: Any) -> dict[str, float]:
     sign = np.where(e.name[m] == "arrive", 1.0, -1.0)
     keep = keys != ""
     return _group_slopes(e.t[m][keep], (e.units[m] * sign)[keep], keys[keep].astype(str),
-                         e.grid)
+                         e.span)
 
 
 def _lock_queues(res: Any, e: _Events) -> dict[str, float]:
@@ -385,7 +383,7 @@ def _lock_queues(res: Any, e: _Events) -> dict[str, float]:
     t = np.r_[lp["arrive_h"].to_numpy(float), lp["enter_h"].to_numpy(float)[entered]]
     delta = np.r_[ship, -ship[entered]]
     keys = np.r_[link, link[entered]].astype(str)
-    return _group_slopes(t, delta, keys, e.grid)
+    return _group_slopes(t, delta, keys, e.span)
 
 
 def _lock_utilisation(res: Any, scn: Scenario, key: str, lut: dict[tuple[str, str], float]) \
