@@ -67,8 +67,10 @@ def run(args: argparse.Namespace) -> int:
     """``hubsim run``: exit 0, or 1 with ``--strict`` unless every target is MET."""
     import os
 
+    import pandas as pd
+
     from hubsim.experiments.executors import ProcessExecutor
-    from hubsim.experiments.verdict import DEFAULT_REPLICATIONS, run_verdict, summary
+    from hubsim.experiments.verdict import DEFAULT_REPLICATIONS, Verdict, start_verdict, summary
     from hubsim.present.output import default_folder, write_results
     from hubsim.present.progress import ProgressBar, day_progress
     from hubsim.present.tables import run_text
@@ -95,26 +97,27 @@ def run(args: argparse.Namespace) -> int:
               f"days after {scn.run.warmup_days:g} warm-up days{others}", flush=True)
     # on a terminal only (standard error), never with --quiet
     bar_on = False if args.quiet else None
-    with executor, ProgressBar(0, label=scn.name, unit="simulated days",
-                               enabled=bar_on) as bar:
-        waiting = ProgressBar(0, label="replications", unit="runs", enabled=bar_on)
+    with executor:
+        with ProgressBar(0, label=scn.name, unit="simulated days", enabled=bar_on) as bar:
+            pending = start_verdict(scn, n, seed=args.seed, days=args.days,
+                                    executor=executor, progress=day_progress(bar))
+        res = pending.results
+        folder = args.out or free_folder(lambda stamp: default_folder(res, stamp),
+                                         time.strftime("%Y%m%d-%H%M%S"))
+        verdicts: list[Verdict] = []
 
-        def others_running(done: int, total: int) -> None:
-            bar.close()  # this process's run is done: show the workers' instead
-            waiting.update(done + 1, total + 1, "running")
+        def finish() -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+            """The other replications, awaited once replication 0's folder is written."""
+            with ProgressBar(0, label="replications", unit="runs", enabled=bar_on) as wait:
+                v = pending.finish(lambda done, total: wait.update(done + 1, total + 1,
+                                                                   "running"))
+            verdicts.append(v)
+            return ({"verdict.csv": v.table, "runs.csv": v.experiment.runs,
+                     "summary.csv": v.experiment.summary}, {"verdict": summary(v)})
 
-        try:
-            v = run_verdict(scn, n, seed=args.seed, days=args.days, executor=executor,
-                            progress=day_progress(bar), waiting=others_running)
-        finally:
-            waiting.close()
-    res = v.results
-    folder = args.out or free_folder(lambda stamp: default_folder(res, stamp),
-                                     time.strftime("%Y%m%d-%H%M%S"))
-    with output_errors(folder):
-        write_results(res, folder, extra_manifest={"verdict": summary(v)}, report=args.report,
-                      tables={"verdict.csv": v.table, "runs.csv": v.experiment.runs,
-                              "summary.csv": v.experiment.summary})
+        with output_errors(folder):
+            write_results(res, folder, report=args.report, late=finish)
+    v = verdicts[0]
     if args.quiet:
         print(folder)
     else:

@@ -64,8 +64,8 @@ from hubsim.scenario.schema import HOURS_PER_YEAR, Scenario
 if TYPE_CHECKING:
     from hubsim.api import Results
 
-__all__ = ["CARRIED_ALL", "DEFAULT_REPLICATIONS", "Verdict", "judge", "run_verdict",
-           "verdict_table"]
+__all__ = ["CARRIED_ALL", "DEFAULT_REPLICATIONS", "PendingVerdict", "Verdict", "judge",
+           "run_verdict", "start_verdict", "verdict_table"]
 
 #: Replications of the default ``hubsim run``: four yearly runs fit the time of two single
 #: runs on two cores (one here with the event log and figures, three on two workers), and give
@@ -155,19 +155,61 @@ def _stop(ex: Executor) -> None:
         ex.close()
 
 
-def run_verdict(scenario: Scenario, replications: int = DEFAULT_REPLICATIONS, *,
-                seed: int | None = None, days: float | None = None,
-                executor: Executor | None = None,
-                progress: Callable[[float, float], None] | None = None,
-                waiting: Callable[[int, int], None] | None = None) -> Verdict:
-    """Simulate ``replications`` years of ``scenario`` and judge its targets.
+class PendingVerdict:
+    """Replication 0 finished (:attr:`results`) while the others may still run on the
+    workers: :meth:`finish` waits for them and judges the targets. In between the caller can
+    use replication 0 (``hubsim run`` writes its results folder meanwhile)."""
 
-    Replication 0 runs here with ``seed`` (default ``run.seed``) and keeps every record;
-    replications ``1..n-1`` (seeds :func:`hubsim.experiments.params.replication_seed`) run on
-    ``executor`` (default: serial, after replication 0) at the same time. ``progress`` gets
-    replication 0's simulated days (as :func:`hubsim.simulate`); ``waiting`` gets (runs done,
-    runs in all) while the workers finish. Results are the same whatever the executor.
-    """
+    def __init__(self, scenario: Scenario, replications: int, base: int,
+                 executor: Executor, cache: RunCache, results: Results,
+                 thread: threading.Thread | None, errors: list[BaseException]):
+        self.scenario = scenario
+        self.replications = replications
+        self.base = base
+        self.executor = executor
+        self.cache = cache
+        self.results = results
+        self._thread = thread
+        self._errors = errors
+
+    def finish(self, waiting: Callable[[int, int], None] | None = None) -> Verdict:
+        """Wait for the other replications (``waiting`` gets (runs done, runs in all) meanwhile)
+        and return the verdict; Ctrl-C kills the workers."""
+        others = range(1, self.replications)
+        try:
+            if self._thread is not None:
+                while self._thread.is_alive():
+                    if waiting is not None:
+                        waiting(self.cache.simulated, len(others))
+                    self._thread.join(0.25)
+            else:
+                self.cache.run([()], others)
+        except BaseException:
+            _stop(self.executor)
+            raise
+        if self._errors:
+            raise self._errors[0]
+        res, scenario = self.results, self.scenario
+        measured = res.window.hours / 24.0
+        exp = tables(self.cache, [()], list(range(self.replications)), [])
+        seeds = [int(s) for s in exp.runs["seed"]] if "seed" in exp.runs else [self.base]
+        lags: dict[str, float] = {}
+        if measured < HOURS_PER_YEAR / 24.0 - 1e-9:  # a window: its crossings lag its demand
+            for kpi in {t.kpi for t in scenario.targets}:
+                weight = "teu" if kpi in ("channel_teu", "hub_lifts_teu") else "tonnes"
+                lags[kpi] = crossing_lag_days(res.crossings, res.consignments,
+                                              res.window.start_h, res.window.end_h, weight)
+        return Verdict(results=res, experiment=exp, seeds=seeds,
+                       table=verdict_table(exp, scenario, res.targets, measured, lags))
+
+
+def start_verdict(scenario: Scenario, replications: int = DEFAULT_REPLICATIONS, *,
+                  seed: int | None = None, days: float | None = None,
+                  executor: Executor | None = None,
+                  progress: Callable[[float, float], None] | None = None) -> PendingVerdict:
+    """Start replications ``1..n-1`` on ``executor``'s workers (a process pool or dask: at
+    once, beside this process; serial: later, in :meth:`PendingVerdict.finish`) and simulate
+    replication 0 here with every record kept; return when replication 0 is done."""
     check_replications(replications)
     check_days(days)
     base = base_seed(scenario, seed)
@@ -185,29 +227,27 @@ def run_verdict(scenario: Scenario, replications: int = DEFAULT_REPLICATIONS, *,
         res = simulate(scenario, seed=base, days=days, progress=progress)
         cache.records[run_id((), 0)] = {"run": run_id((), 0), "replication": 0, "seed": base,
                                         "params": {}, **record(res)}
-        if thread is not None:
-            while thread.is_alive():
-                if waiting is not None:
-                    waiting(cache.simulated, len(others))
-                thread.join(0.25)
-        else:
-            cache.run([()], others)
     except BaseException:
         _stop(ex)
         raise
-    if errors:
-        raise errors[0]
-    measured = res.window.hours / 24.0
-    exp = tables(cache, [()], list(range(replications)), [])
-    seeds = [int(s) for s in exp.runs["seed"]] if "seed" in exp.runs else [base]
-    lags: dict[str, float] = {}
-    if measured < HOURS_PER_YEAR / 24.0 - 1e-9:  # a window: its crossings lag its demand
-        for kpi in {t.kpi for t in scenario.targets}:
-            weight = "teu" if kpi in ("channel_teu", "hub_lifts_teu") else "tonnes"
-            lags[kpi] = crossing_lag_days(res.crossings, res.consignments,
-                                          res.window.start_h, res.window.end_h, weight)
-    return Verdict(results=res, experiment=exp, seeds=seeds,
-                   table=verdict_table(exp, scenario, res.targets, measured, lags))
+    return PendingVerdict(scenario, replications, base, ex, cache, res, thread, errors)
+
+
+def run_verdict(scenario: Scenario, replications: int = DEFAULT_REPLICATIONS, *,
+                seed: int | None = None, days: float | None = None,
+                executor: Executor | None = None,
+                progress: Callable[[float, float], None] | None = None,
+                waiting: Callable[[int, int], None] | None = None) -> Verdict:
+    """Simulate ``replications`` years of ``scenario`` and judge its targets.
+
+    Replication 0 runs here with ``seed`` (default ``run.seed``) and keeps every record;
+    replications ``1..n-1`` (seeds :func:`hubsim.experiments.params.replication_seed`) run on
+    ``executor`` (default: serial, after replication 0) at the same time. ``progress`` gets
+    replication 0's simulated days (as :func:`hubsim.simulate`); ``waiting`` gets (runs done,
+    runs in all) while the workers finish. Results are the same whatever the executor.
+    """
+    return start_verdict(scenario, replications, seed=seed, days=days, executor=executor,
+                         progress=progress).finish(waiting)
 
 
 def describe_window(days: float) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import platform
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -60,7 +60,8 @@ def manifest(results: Results, extra: dict | None = None) -> dict:
 
 
 def write_results(results: Results, folder: Path, extra_manifest: dict | None = None,
-                  report: bool = False, tables: Mapping[str, pd.DataFrame] | None = None
+                  report: bool = False, tables: Mapping[str, pd.DataFrame] | None = None,
+                  late: Callable[[], tuple[Mapping[str, pd.DataFrame], dict]] | None = None
                   ) -> Path:
     """Write ``kpis.csv``, ``targets.csv``, ``bottlenecks.csv`` (where it jams:
     :func:`hubsim.analysis.bottlenecks.bottlenecks`), ``events.parquet``,
@@ -70,7 +71,10 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
     than a year); with
     ``report``, also the self-contained ``report.html`` (see :mod:`hubsim.present.report`).
     ``tables`` adds CSV files by name (``{"verdict.csv": frame}``: the verdict over
-    replications that ``hubsim run`` computes), written before the report reads them."""
+    replications that ``hubsim run`` computes), written before the report reads them.
+    ``late`` is called once the event log, tables and figures are written and returns more
+    tables and manifest entries (``hubsim run`` waits there for its other replications, so
+    the writing overlaps with them)."""
     with new_folder(folder) as tmp:
         for name, frame in (tables or {}).items():
             frame.to_csv(tmp / name, index=False)
@@ -87,6 +91,11 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         if len(results.lock_passages):
             results.lock_passages.to_parquet(tmp / "lock_passages.parquet", index=False)
         _write_plots(results, tmp)
+        if late is not None:
+            more, extra = late()
+            for name, frame in more.items():
+                frame.to_csv(tmp / name, index=False)
+            extra_manifest = {**(extra_manifest or {}), **extra}
         meta = manifest(results, extra_manifest)
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
         if report:
