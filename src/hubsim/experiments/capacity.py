@@ -309,9 +309,12 @@ def _backlog_rows(e: _Events, scn: Scenario, days: float) -> list[tuple[str, str
     return out
 
 
-def _service_queues(e: _Events, scn: Scenario) -> dict[str, float]:
-    """Per scheduled service, the growth (per day) of the load waiting for it: ready at (or
-    created at) a node its route leaves by the service's link, and not yet departed."""
+def _service_queues(e: _Events, scn: Scenario) -> dict[str, tuple[float, float]]:
+    """Per scheduled service, the growth (per day) of the load waiting for it (ready at, or
+    created at, a node its route leaves by the service's link, and not yet departed) and the
+    load offered to it: what became ready for it in the window over what the timetables
+    leaving that node by that link can carry (the busier direction; it passes 1 when the
+    service cannot carry its load)."""
     from hubsim.sim.network import build_network, route_table
 
     ev = e.ev
@@ -340,16 +343,33 @@ def _service_queues(e: _Events, scn: Scenario) -> dict[str, float]:
     keys = np.r_[node_c[plus] * width + plus_link[plus], node_c[minus] * width + link_c[minus]]
     slopes = _group_slopes(np.r_[e.t[plus], e.t[minus]],
                            np.r_[e.units[plus], -e.units[minus]], keys, e.span)
-    out: dict[str, float] = {}
+    start, end = e.span
+    days = (end - start) / 24.0
+    inside = plus & (e.t >= start) & (e.t < end)
+    offered = pd.Series(e.units[inside], index=node_c[inside] * width + plus_link[inside]) \
+        .groupby(level=0).sum() / days
+    per_day: dict[int, float] = {}  # what the timetables leaving by each key carry a day
+    link_of: dict[str, str] = {}
     for svc in scn.services:
         lk = next((x for x in scn.links if x.mode == svc.mode
                    and {x.from_, x.to} == {svc.from_, svc.to}), None)
         name = f"{lk.from_}-{lk.to}:{lk.mode}" if lk is not None else ""
-        if name not in lcode:
+        if name not in lcode or svc.on_demand or svc.headway is None:
             continue
-        ends = [svc.from_, svc.to] if svc.bidirectional else [svc.from_]
-        out[svc.id] = sum(slopes.get(ncode[n] * width + lcode[name], 0.0)
-                          for n in ends if n in ncode)
+        link_of[svc.id] = name
+        for n in ([svc.from_, svc.to] if svc.bidirectional else [svc.from_]):
+            if n in ncode:
+                key = ncode[n] * width + lcode[name]
+                per_day[key] = per_day.get(key, 0.0) + svc.capacity * 24.0 / svc.headway
+    out: dict[str, tuple[float, float]] = {}
+    for svc in scn.services:
+        name = link_of.get(svc.id, "")
+        if not name:
+            continue
+        ends = [ncode[n] * width + lcode[name] for n in
+                ([svc.from_, svc.to] if svc.bidirectional else [svc.from_]) if n in ncode]
+        out[svc.id] = (sum(slopes.get(k, 0.0) for k in ends),
+                       max((float(offered.get(k, 0.0)) / per_day[k] for k in ends), default=0.0))
     return out
 
 
@@ -460,9 +480,8 @@ def resource_kpis(res: Any, diag: pd.DataFrame) -> pd.DataFrame:
             thr = yard_thr.get(name, 0.0)
             growth = lut.get(("yard_growth", name), 0.0)
         elif kind == "service":
-            util = lut.get(("service_utilisation", name), math.nan)
+            growth, util = svc_q.get(name, (0.0, math.nan))
             thr = svc_thr.get(name, 0.0)
-            growth = svc_q.get(name, 0.0)
         else:
             util = _lock_utilisation(res, scn, name, lut)
             thr = link_thr.get(name, 0.0)
@@ -508,18 +527,7 @@ class ResourceCache(RunCache):
     """A :class:`~hubsim.experiments.store.RunCache` whose runs also measure the resources
     (:func:`capacity_task`)."""
 
-    def run(self, points: Sequence[Changes], replications: Sequence[int]) -> None:
-        todo = self._todo(points, replications)
-        total = len(todo)
-        if self.progress:
-            self.progress(0, total, 0)
-        if not todo:
-            return
-        outcomes = self.executor.map_unordered(capacity_task, [t for _, t, _ in todo])
-        for done, (i, ok, value) in enumerate(outcomes, start=1):
-            self._record(*todo[i], ok, value)
-            if self.progress:
-                self.progress(done, total, self.executor.running if done < total else 0)
+    task = staticmethod(capacity_task)
 
 
 # --------------------------------------------------------------------------- judgement

@@ -198,6 +198,9 @@ class RunCache:
     """Finished runs of an experiment, in memory and (with a store) on disk: every search step
     asks it first, so no run is simulated twice."""
 
+    #: what a worker runs for one task (a module-level function, so it pickles)
+    task: Callable[[RunTask], dict[str, Any]] = staticmethod(run_task)
+
     def __init__(self, scenario: Scenario, base_seed: int, days: float | None,
                  executor: Executor | None = None, store: RunStore | None = None,
                  progress: Progress | None = None, diagnostics: bool = False):
@@ -222,7 +225,7 @@ class RunCache:
             self.progress(0, total, 0)
         if not todo:
             return
-        outcomes = self.executor.map_unordered(run_task, [t for _, t, _ in todo])
+        outcomes = self.executor.map_unordered(self.task, [t for _, t, _ in todo])
         for done, (i, ok, value) in enumerate(outcomes, start=1):
             self._record(*todo[i], ok, value)
             if self.progress:
