@@ -22,7 +22,10 @@ vehicle fleets are not judged as resources.
 
 * utilisation: a hub area's unit-hours worked over its installed unit-hours; positions:
   position-hours held over positions x hours; a yard's mean content over its size; a
-  service's busiest direction's load over what its timetable can carry; a lockage lock's
+  service's offered load (what became ready for it in the window) over what its timetable can
+  carry, the busier direction (it passes 1 when the service cannot carry its load, which the
+  load carried never shows: loads come in batches and a full train leaves a little short of
+  its capacity); a lockage lock's
   ships over the ships its lockages could take in the busier direction, counting only the
   ships that go before or with the services' ships (the other traffic counts when its
   priority is not below the services'); a wait-model lock: passages x hold over its places'
@@ -119,7 +122,7 @@ UNIT = {"container": "TEU", "air": "t"}
 #: resource kinds whose utilisation can reach saturation (a full yard makes loads wait instead)
 SATURABLE = ("area", "berth", "service", "lock")
 #: identity of the search rules (a results folder of other rules is not resumed)
-RULES = "capacity-4"
+RULES = "capacity-5"
 
 
 def cargo_of(kpi: str) -> tuple[str, ...]:

@@ -73,7 +73,7 @@ MATERIAL_GAP_SHARE = 0.1
 #: offered a day (capacity's default ``growth_tol``)
 GROWTH_TOL = 0.03
 #: identity of the search rules (a results folder of other rules is not resumed)
-RULES = "goal-4"
+RULES = "goal-5"
 
 
 @dataclass
