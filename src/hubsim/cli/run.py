@@ -108,9 +108,19 @@ def run(args: argparse.Namespace) -> int:
 
         def finish() -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
             """The other replications, awaited once replication 0's folder is written."""
-            with ProgressBar(0, label="replications", unit="runs", enabled=bar_on) as wait:
-                v = pending.finish(lambda done, total: wait.update(done + 1, total + 1,
-                                                                   "running"))
+            bars: list[ProgressBar] = []  # drawn only if there is something to wait for
+
+            def waiting(done: int, total: int) -> None:
+                if not bars:
+                    bars.append(ProgressBar(0, label="replications", unit="runs",
+                                            enabled=bar_on))
+                bars[0].update(done + 1, total + 1, "running")
+
+            try:
+                v = pending.finish(waiting)
+            finally:
+                for b in bars:
+                    b.close()
             verdicts.append(v)
             return ({"verdict.csv": v.table, "runs.csv": v.experiment.runs,
                      "summary.csv": v.experiment.summary}, {"verdict": summary(v)})
