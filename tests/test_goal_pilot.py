@@ -44,7 +44,7 @@ def test_the_pilot_stops_when_the_kpi_does_not_respond(crane, tmp_path):
     assert p.varied == "service:train"
     assert p.varied_utilisation[1] < p.varied_utilisation[0] < 0.5
     assert res.simulated == 2 * REPS  # the pilot's runs, nothing more
-    assert list(res.steps["phase"]) == ["pilot", "pilot"]
+    assert list(res.steps["phase"]) == ["current", "pilot"]
     steps = pd.read_csv(tmp_path / "goal" / "goal_steps.csv")
     assert list(steps["value"]) == [40, 160]
     meta = json.loads((tmp_path / "goal" / "goal.json").read_text())
@@ -74,7 +74,7 @@ def test_a_responding_kpi_goes_on_to_the_answer(crane):
     assert not res.stopped and res.value == 4
     assert res.pilot.responds and res.pilot.diff > 20000
     assert res.simulated == REPS * len(res.steps)
-    assert set(res.steps["phase"]) == {"pilot", "search"}
+    assert set(res.steps["phase"]) == {"current", "pilot", "search"}
 
 
 def test_cli_goal_stops_after_the_pilot_with_exit_1(tmp_path, capsys):

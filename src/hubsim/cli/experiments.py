@@ -365,11 +365,12 @@ def _pilot_lines(res: Any, unit: str) -> list[str]:
            f"({format_value(p.diff, unit, signed=True)}, 95% CI {ci}, paired over {p.n} "
            f"replications; a material change is {format_value(p.material, unit)})."]
     if p.varied is not None:
-        out.append(f"  {p.varied} is {format_value(p.varied_utilisation[0], 'fraction')} busy "
-                   f"at {a} and {format_value(p.varied_utilisation[1], 'fraction')} at {b}.")
+        out.append(f"  {p.varied} is used to {format_value(p.varied_utilisation[0], 'fraction')}"
+                   f" of its capacity at {a} and "
+                   f"{format_value(p.varied_utilisation[1], 'fraction')} at {b}.")
     if p.responds or p.binding is None:
         return out
-    busy = (f"{format_value(p.binding_utilisation[0], 'fraction')} busy at {a}, "
+    busy = (f"{format_value(p.binding_utilisation[0], 'fraction')} of its capacity at {a}, "
             f"{format_value(p.binding_utilisation[1], 'fraction')} at {b}")
     per_year = f"{p.unit}/yr"
     if p.demand_bound:

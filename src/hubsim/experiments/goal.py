@@ -126,8 +126,8 @@ class Pilot:
 class GoalResult:
     """Outcome of :func:`goal_seek`: ``value`` (None when not reached up to ``high``, or when
     the search stopped after the pilot: ``stopped``) and one row per evaluated value in
-    ``steps`` (phase, value, n, p_met, mean, ci_low, ci_high, met); ``pilot``: the pilot's
-    test, when one was run."""
+    ``steps`` (phase: ``current``, ``pilot`` or ``search``; value, n, p_met, mean, ci_low,
+    ci_high, met); ``pilot``: the pilot's test, when one was run."""
 
     value: float | None
     target: str
@@ -265,7 +265,7 @@ def goal_seek(scenario: Scenario, target: str, vary: str, probability: float = 0
         if out is not None else None
     cache = ResourceCache(scenario, base, days, executor, store, progress)
     results: dict[int, dict[str, Any]] = {}
-    phase = "pilot"
+    phase = "current"
 
     def met(k: int) -> bool:
         if k not in results:
@@ -277,6 +277,7 @@ def goal_seek(scenario: Scenario, target: str, vary: str, probability: float = 0
     k_up: int | None = None
     test: Pilot | None = None
     if pilot and not met(k0) and k0 < grid.k_max:
+        phase = "pilot"
         k_up = _pilot_k(grid, k0)
         up_met = met(k_up)
         test = _pilot(cache, scenario, tgt, vary, grid.value(k0), grid.value(k_up),
