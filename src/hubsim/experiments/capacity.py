@@ -25,11 +25,10 @@ vehicle fleets are not judged as resources.
   service's offered load (what became ready for it in the window) over what its timetable can
   carry, the busier direction (it passes 1 when the service cannot carry its load, which the
   load carried never shows: loads come in batches and a full train leaves a little short of
-  its capacity); a lockage lock's
-  ships over the ships its lockages could take in the busier direction, counting only the
-  ships that go before or with the services' ships (the other traffic counts when its
-  priority is not below the services'); a wait-model lock: passages x hold over its places'
-  hours;
+  its capacity); a lockage lock's ships over the ships its lockages could take in the busier
+  direction, counting only the ships that go before or with the services' ships (the other
+  traffic counts when its priority is not below the services'); a wait-model lock: passages
+  x hold over its places' hours;
 * throughput: the load it handled or carried per day (TEU/day, or t/day);
 * queue growth, in TEU/day (t/day): the slope over the measured window of the load waiting
   for it: for a service, the load ready at a node its route leaves by the service (or created
@@ -47,12 +46,12 @@ a day (loads come in batches, so a saturated service's vehicles leave a little s
 network keeps up when, in the mean over the replications, the load of the target's cargo
 waiting at nodes (yards, gates, zones; cargo on vehicles is left out) grows by at most
 ``growth_tol`` (default 3%) of the load offered per day, and no judged resource is saturated
-(a resource busy all the time has no steady state).
-The search starts at ``s = 1``, jumps to the scale at which the busiest resource would
-saturate if utilisation grew with demand, widens geometrically until it holds one sustainable
-and one unsustainable scale, then bisects to a relative tolerance ``tol``. The sustainable
-channel TEU/yr (with its 95% interval over the replications) is measured at the largest
-sustainable scale.
+(a resource busy all the time has no steady state). The search starts at ``s = 1``, jumps
+to the scale at which the busiest resource would saturate if utilisation grew with demand,
+widens geometrically until it holds one sustainable and one unsustainable scale, then
+bisects to a relative tolerance ``tol`` (probing just inside a wide bracket first). The
+sustainable channel TEU/yr (with its 95% interval over the replications) is measured at the
+largest sustainable scale.
 
 **Binding resource.** Among the judged resources, those saturated at the first unsustainable
 scale; failing that, those whose queue grows there by more than :data:`BINDING_GROWTH` of
