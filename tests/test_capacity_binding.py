@@ -257,3 +257,23 @@ def test_the_judged_table_keeps_air_out_of_a_teu_judgement(make_scenario):
     table = resource_table(exp, exp, _judged(resource_map(scn), ["container"]))
     assert "service:flight" not in set(table["resource"])
     assert binding_of(table)[0] == "area:port:shared"
+
+
+def test_one_more_unit_never_reads_past_what_the_unit_carries(monkeypatch):
+    """Network-wide, a service's use grows with demand: with one more departure its limit is
+    where the new timetable fills (scale x capacity ratio x 98% / use now), so a noisy run
+    beyond that is never taken as sustainable; per corridor, or for a yard, no such cap."""
+    import hubsim.experiments.capacity as C
+
+    class Search:
+        def experiment(self, fam, scale, extra=()):
+            return None
+
+    use = pd.Series({"service:train": 0.97, "yard:h": 0.9})
+    monkeypatch.setattr(C, "_means", lambda exp, kpi, scope: use)
+    ratio = 3.75 / 2.75
+    cap = C._unit_cap(Search(), None, "service:train", 0.707, ratio)
+    assert cap == pytest.approx(0.707 * ratio * SATURATED / 0.97, rel=1e-5)
+    assert C._unit_cap(Search(), (1, 2), "service:train", 0.707, ratio) is None
+    assert C._unit_cap(Search(), None, "yard:h", 0.707, 1.1) is None
+    assert C._unit_cap(Search(), None, "service:none", 0.707, ratio) is None

@@ -465,12 +465,21 @@ def _capacity_lines(name: str, res: Any, replications: int) -> list[str]:
     if len(res.corridors):
         caps = "Every corridor's demand grows together above, so the first resource to " \
             "fill caps the whole pattern. " if len(res.corridors) > 1 else ""
-        out.append(f"\n{caps}Per corridor (its rows that do not pass {res.binding} scaled "
-                   f"alone, the others held at x{res.scale:.3g}):")
+        if res.corridors["binding"].isna().all():  # --no-corridors: the network's limit only
+            out.append(f"\nPer corridor at the network's limit (x{res.scale:.3g}; the "
+                       "per-corridor searches were skipped):")
+        else:
+            out.append(f"\n{caps}Per corridor (its rows that do not pass {res.binding} "
+                       f"scaled alone, the others held at x{res.scale:.3g}):")
         out.append(table(_corridor_rows(res.corridors),
                          ["corridor", "channel TEU/yr", "95% CI", "demand", "binding",
                           "why", "one more unit", "gain"], align="lrrrllll"))
     return out
+
+
+def _text(v: Any) -> str:
+    """A table cell: "-" for a missing value (None or NaN)."""
+    return "-" if v is None or v != v or v == "" else str(v)
 
 
 def _corridor_rows(corridors: Any) -> list[list[str]]:
@@ -487,8 +496,8 @@ def _corridor_rows(corridors: Any) -> list[list[str]]:
         gain = r.get("marginal_teu")
         rows.append([r["corridor"], format_value(r["channel_teu"], "TEU/yr"),
                      format_interval(r["ci_low"], r["ci_high"], "TEU/yr"),
-                     f"x{r['demand_scale']:.3g}", str(r.get("binding") or "-"),
-                     str(why or "-"), str(r.get("marginal_change") or "-"),
+                     f"x{r['demand_scale']:.3g}", _text(r.get("binding")),
+                     _text(why), _text(r.get("marginal_change")),
                      format_value(gain, "TEU/yr", signed=True)
                      if gain is not None and gain == gain else "-"])
     return rows

@@ -72,6 +72,12 @@ saturated; its binding resource is chosen as above among those resources, and on
 of it is searched again for the corridor's channel TEU gained. A corridor whose every row
 passes the network's binding resource is bound by it, and gains what the network-wide
 marginal search moves on it.
+
+Network-wide, every load grows with the demand scale, so a service's or a handling area's
+utilisation grows in proportion to it: the search with one more unit of such a resource
+takes the scale at which the resource, with the unit, would be busy :data:`SATURATED` of
+the time as unsustainable (``_unit_cap``) and never reports a limit beyond what the added
+unit can carry, however a few noisy runs read.
 """
 
 from __future__ import annotations
@@ -866,8 +872,11 @@ def _marginal(search: _Search, scn: Scenario, fam: Family, binding: str, lo: flo
     extra, text, ratio = _one_more(scn, binding)
     # resolve the gain: a third of what one more unit adds to the capacity, at most ``tol``
     tol = min(tol, max((ratio - 1.0) / 3.0, 0.002))
+    cap = _unit_cap(search, fam, binding, lo, ratio)
     first = min(max_scale, lo * max(ratio, 1.0 + 2 * tol))
-    lo2, hi2 = search.find(fam, extra, first, tol, max_scale, lo=lo, label=label)
+    if cap is not None:
+        first = min(first, _round(cap / (1.0 + tol)))
+    lo2, hi2 = search.find(fam, extra, first, tol, max_scale, lo=lo, hi=cap, label=label)
     nxt = None
     if lo2 is not None and hi2 is not None:
         ok_exp = search.experiment(fam, lo2, extra) if lo2 != lo else search.experiment(fam, lo)
@@ -875,6 +884,23 @@ def _marginal(search: _Search, scn: Scenario, fam: Family, binding: str, lo: flo
                                _fam_judged(search, fam))
         nxt = binding_of(table)[0]
     return lo2, hi2, text, nxt, extra
+
+
+def _unit_cap(search: _Search, fam: Family, binding: str, lo: float,
+              ratio: float) -> float | None:
+    """The demand scale at which ``binding`` with one more unit would be busy
+    :data:`SATURATED` of the time, when every demand row grows together (``fam`` None) and
+    the resource is a service or a handling area, whose utilisation grows in proportion to
+    the load: past it the resource is saturated again, so the search with one more unit
+    never reads a larger limit from a noisy run (a small flow in large consignments can look
+    sustainable beyond what its trains carry). None otherwise."""
+    if fam is not None or binding.partition(":")[0] not in ("service", "area"):
+        return None
+    u = _means(search.experiment(None, lo), "resource_utilisation", "resource").get(binding)
+    if u is None or not u > 0:
+        return None
+    cap = _round(lo * ratio * SATURATED / float(u))
+    return cap if cap > lo else None
 
 
 def _fam_judged(search: _Search, fam: Family) -> pd.DataFrame:
