@@ -105,7 +105,7 @@ def planned_flows(scn: Scenario) -> pd.DataFrame:
                 if intl and (gw or (j > 0 and gw_prev)):
                     expected += hub.clearance_h.expected
             expected += graph.edges[leg.u, leg.v, leg.mode]["cargo"][dem.cargo]  # headway / 2
-            expected += lk.mean_transit_h + _lock_h(lk, leg.u)
+            expected += lk.mean_transit_from(leg.u) + _lock_h(lk, leg.u)
             if gw:
                 corridor = scn.gateways[leg.v if leg.v in scn.gateways else leg.u].corridor
                 corridors.append(corridor)

@@ -152,6 +152,9 @@ class Link(ScenarioModel):
     speed_kmh: float | None = F(None, unit="km/h", gt=0,
                                 desc="transit = distance / speed (give this or transit_h)")
     transit_h: Dist | None = F(None, unit="h", desc="transit-time distribution")
+    transit_back_h: Dist | None = F(
+        None, unit="h", desc="transit time from `to` back to `from` when it differs (upstream "
+                             "on a river, a slower road back); default: as transit_h")
     cost_usd_per_teu: float = F(0.0, unit="USD/TEU", ge=0, desc="haulage cost of a container")
     cost_usd_per_t: float = F(0.0, unit="USD/t", ge=0, desc="haulage cost of a tonne (air)")
     co2_g_per_tkm: float = F(unit="g CO2/t-km", ge=0, desc="emission factor")
@@ -162,6 +165,8 @@ class Link(ScenarioModel):
     def _one_time(self) -> Link:
         if (self.speed_kmh is None) == (self.transit_h is None):
             raise ValueError("give exactly one of speed_kmh and transit_h")
+        if self.transit_back_h is not None and self.transit_h is None:
+            raise ValueError("transit_back_h needs transit_h (the time from `from` to `to`)")
         return self
 
     @property
@@ -171,6 +176,13 @@ class Link(ScenarioModel):
         if self.transit_h is None:  # the validator requires one of speed_kmh and transit_h
             raise RuntimeError("a Link without speed_kmh or transit_h: built without validation")
         return self.transit_h.expected
+
+    def mean_transit_from(self, u: str) -> float:
+        """Mean transit time leaving from end ``u``: ``transit_back_h`` from ``to`` when
+        given, else :attr:`mean_transit_h`."""
+        if u == self.to and self.transit_back_h is not None:
+            return self.transit_back_h.expected
+        return self.mean_transit_h
 
 
 class Service(ScenarioModel):

@@ -116,7 +116,8 @@ class _Engine:
         locks = build_locks(scn, env, streams, rec=rec, warmup_h=warmup_h)
         self.state = state = NetworkState(env, scn.services, hubs, locks, len(scn.links))
         self.ledger = ledger = Ledger(env, rec.event)
-        travel = Travel(env, rec.event, state, transit, build_returns(scn, streams, link_idx))
+        travel = Travel(env, rec.event, state, transit, build_returns(scn, streams, link_idx),
+                        {i: lk.from_ for i, lk in enumerate(scn.links)})
         self.ctx = ctx = Context(env, scn, seed, streams, warmup_h, rec, ledger, state, travel,
                                  node_idx, link_idx, routes)
         queues = build_queues(scn)

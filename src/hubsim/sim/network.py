@@ -54,7 +54,7 @@ def build_network(scn: Scenario) -> nx.MultiDiGraph:
     for i, link in enumerate(scn.links):
         for u, v in ((link.from_, link.to), (link.to, link.from_)):
             g.add_edge(u, v, key=link.mode, link=i, distance_km=link.distance_km,
-                       transit_h=link.mean_transit_h, cost_usd_per_teu=link.cost_usd_per_teu,
+                       transit_h=link.mean_transit_from(u), cost_usd_per_teu=link.cost_usd_per_teu,
                        cost_usd_per_t=link.cost_usd_per_t, co2_g_per_tkm=link.co2_g_per_tkm,
                        gateway=u in scn.gateways or v in scn.gateways, cargo={}, services=[])
     for j, svc in enumerate(scn.services):

@@ -41,9 +41,15 @@ def _transit_dist(i: int, lk: Link) -> Dist:
 
 
 def build_transit(scn: Scenario, streams: Streams) -> dict[int, Sampler]:
-    """A transit-time sampler (hours) per link index, each on its ``transit:<link>`` stream."""
-    return {i: Sampler(_transit_dist(i, lk), streams("transit", link_key(lk)))
-            for i, lk in enumerate(scn.links)}
+    """A transit-time sampler (hours) per link index, each on its ``transit:<link>`` stream;
+    a link with ``transit_back_h`` also has one under index ``-1 - i`` for runs from its
+    ``to`` end, on its own ``transit:<link>:back`` stream."""
+    out = {i: Sampler(_transit_dist(i, lk), streams("transit", link_key(lk)))
+           for i, lk in enumerate(scn.links)}
+    for i, lk in enumerate(scn.links):
+        if lk.transit_back_h is not None:
+            out[-1 - i] = Sampler(lk.transit_back_h, streams("transit", f"{link_key(lk)}:back"))
+    return out
 
 
 def build_returns(scn: Scenario, streams: Streams,
@@ -55,7 +61,10 @@ def build_returns(scn: Scenario, streams: Streams,
     for j, svc in enumerate(scn.services):
         if svc.fleet and (svc.on_demand or not svc.bidirectional):
             i = link_idx[(svc.from_, svc.to, svc.mode)]
-            out[j] = Sampler(_transit_dist(i, scn.links[i]), streams("return", svc.id))
+            lk = scn.links[i]
+            back = lk.transit_back_h if svc.from_ == lk.from_ else lk.transit_h
+            out[j] = Sampler(back if back is not None else _transit_dist(i, lk),
+                             streams("return", svc.id))
     return out
 
 
@@ -71,22 +80,35 @@ class Travel:
     state : NetworkState
         Outage windows and locks.
     transit : dict of int to Sampler
-        Transit time per link index, h (:func:`build_transit`).
+        Transit time per link index, h, and per ``-1 - index`` from the link's ``to`` end
+        when it differs (:func:`build_transit`).
     returns : dict of int to Sampler
         Empty runs back per service index, h (:func:`build_returns`).
+    ends : dict of int to str
+        Each link's ``from`` node id, to tell which way a vehicle runs.
     """
 
     def __init__(self, env: simpy.Environment, event: EventFn, state: NetworkState,
-                 transit: dict[int, Sampler], returns: dict[int, Sampler]) -> None:
+                 transit: dict[int, Sampler], returns: dict[int, Sampler],
+                 ends: dict[int, str] | None = None) -> None:
         self.env = env
         self.event = event
         self.state = state
         self.transit = transit
         self.returns = returns
+        #: each link's ``from`` end (node id), to tell a run back from ``to``
+        self.ends = ends or {}
 
-    def draw(self, link: int) -> float:
-        """The next transit time on ``link``, h."""
+    def draw(self, link: int, back: bool = False) -> float:
+        """The next transit time on ``link``, h; ``back``: leaving from its ``to`` end
+        (its ``transit_back_h``, when the link has one)."""
+        if back and -1 - link in self.transit:
+            return self.transit[-1 - link]()
         return self.transit[link]()
+
+    def draw_from(self, link: int, u: str) -> float:
+        """The next transit time on ``link`` leaving from node ``u``, h."""
+        return self.draw(link, back=u != self.ends.get(link, u))
 
     def draw_return(self, service: int) -> float:
         """The next empty run back of service ``service``'s vehicles, h."""
@@ -127,7 +149,7 @@ class Travel:
         service's priority at the lock (higher goes first). Leaving from the link's ``from``
         end is the lock's direction 0.
         """
-        transit = self.draw(link)
+        transit = self.draw_from(link, u)
         lock = self.state.locks.get(link)
         if lock is None:
             yield from self.move(link, transit, load, service, trip, node)

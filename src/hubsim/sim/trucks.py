@@ -104,7 +104,7 @@ class Trucks:
         ledger.on_vehicle[trip] = [c]
         t_dep = env.now
         travel = self.ctx.travel
-        yield from travel.move(link, travel.draw(link), [c], svc, trip, u)
+        yield from travel.move(link, travel.draw_from(link, leg.u), [c], svc, trip, u)
         self.ctx.rec.arrived(row, env.now)
         event(env.now, R.ARRIVE, c.cid, v, link, svc, trip, c.teu, c.tonnes, 0.0, env.now - t_dep)
         c.node = leg.v
