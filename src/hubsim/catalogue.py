@@ -30,6 +30,8 @@ SCOPES: dict[str, str] = {
     "mode": "one transport mode (key: rail, road, water or air)",
     "direction": "crossings out of or into the region (key: out or in)",
     "cargo": "one kind of cargo (key: container or air)",
+    "origin": "where a box comes from (key: inside, one end in a zone of the city; outside, "
+              "passing through)",
     "hub": "one hub (key: hub id)",
     "area": "one handling area of a hub (key: hub:mode, or hub:shared for its shared pool)",
     "link": "one link (key: from-to:mode, as in the event records)",
@@ -105,6 +107,21 @@ _ENTRIES: tuple[KpiInfo, ...] = (
     _K("air_tonnes", "t/yr", "Air cargo across the boundary",
        "tonnes of air cargo crossing the region boundary", _TOTAL, target=True, golden=True,
        compared=_TOTAL, plotted=_TOTAL, flow=True),
+    # the official counting definitions behind the published figures
+    # (hubsim.analysis.definitions)
+    _K("cre_train_equivalents", "trains/yr", "CRE trains (82-TEU equivalents)",
+       "container TEU crossing on the CRE corridors' rail links, both directions, / 82: "
+       "Chongqing counts a CRE train as 41 loaded 40-ft boxes", ("total", "corridor"),
+       flow=True),
+    _K("ilstc_teu", "TEU/yr", "Land-sea corridor TEU (three modes)",
+       "container TEU crossing on the land-sea corridor's links: rail-sea via Qinzhou, "
+       "international rail and cross-border road together, as the published figure counts "
+       "them; by mode and by origin (inside: one end is a zone of the city)",
+       ("total", "mode", "origin"), flow=True),
+    _K("foreign_trade_teu", "TEU/yr", "Foreign-trade TEU through the channels",
+       "TEU of international consignments crossing the boundary, each consignment once (at "
+       "its first crossing in the window), by the corridor of that crossing",
+       ("total", "corridor"), flow=True),
     # what the demand offered the channel (hubsim.analysis.flows)
     _K("channel_teu_offered", "TEU/yr", "Channel throughput offered",
        "TEU generated in the window x the boundary crossings of their planned route, each in "
@@ -162,6 +179,9 @@ _ENTRIES: tuple[KpiInfo, ...] = (
        "position-hours held by vehicles (from taking a berth, track, lane or stand to the end "
        "of handling) / (positions x hours); areas with a finite number of positions", _AREA,
        golden=True),
+    _K("area_lifts_teu", "TEU/yr", "Area lifts (containers)",
+       "TEU lifted on or off vehicles of the area's mode (a quay's barges, a station's "
+       "trains): a port's or a station's container throughput", _AREA, flow=True),
     _K("area_utilisation", "fraction", "Area utilisation",
        "unit-hours worked (units on a vehicle x its working time, pauses outside open hours "
        "excluded) / (installed units x hours)", _AREA, golden=True, compared=_AREA),

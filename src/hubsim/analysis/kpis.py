@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.analysis import flows as FL
+from hubsim.analysis.definitions import definition_summary
 from hubsim.analysis.terminals import (
     area_summary,
     default_areas,
@@ -301,6 +302,8 @@ def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
     """
     cross = crossings(events, links, consignments)
     rows = channel_summary(cross, window)
+    rows += definition_summary(cross, consignments, nodes.index[nodes["kind"] == "zone"],
+                               window.mask(cross["t_h"]), window.per_year)
     if flows is not None:
         rows += FL.offered_summary(events, consignments, flows, window)
     rows += hub_summary(events, nodes, window)

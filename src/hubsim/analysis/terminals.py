@@ -103,9 +103,10 @@ def area_summary(events: pd.DataFrame, handling: pd.DataFrame | None, links: pd.
     if areas.empty:
         return rows
     lift = window.mask(events["t_h"]) & events["event"].isin(["lift_on", "lift_off"])
-    lifts = events.loc[lift, ["node", "link", "dur_h"]]
-    busy = pd.Series(lifts["dur_h"].to_numpy(float)).groupby(
-        area_keys(lifts["node"], lifts["link"], links, areas)).sum()
+    lifts = events.loc[lift, ["node", "link", "dur_h", "teu"]]
+    lift_keys = area_keys(lifts["node"], lifts["link"], links, areas)
+    busy = pd.Series(lifts["dur_h"].to_numpy(float)).groupby(lift_keys).sum()
+    moved = pd.Series(lifts["teu"].to_numpy(float)).groupby(lift_keys).sum()
     h = handling if handling is not None and len(handling) else None
     if h is not None:
         key = area_keys(h["node"], h["link"], links, areas)
@@ -131,6 +132,8 @@ def area_summary(events: pd.DataFrame, handling: pd.DataFrame | None, links: pd.
                              held.get(k, 0.0) / (a["positions"] * hours)))
         rows.append(_row("area_utilisation", "area", k,
                          busy.get(k, 0.0) / (a["units"] * hours)))
+        rows.append(_row("area_lifts_teu", "area", k,
+                         moved.get(k, 0.0) * window.per_year))
         pv = means.get(k)
         for kpi, col in (("position_wait_mean_h", "position_wait"),
                          ("unit_wait_mean_h", "unit_wait"),
