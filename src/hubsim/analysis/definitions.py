@@ -73,7 +73,7 @@ def definition_summary(cross: pd.DataFrame, consignments: pd.DataFrame,
                      south.loc[~local, "teu"].sum() * per_year))
     foreign = boxes[boxes["international"]].drop_duplicates("cid")
     rows.append(_row("foreign_trade_teu", "total", "", foreign["teu"].sum() * per_year))
-    for corridor, grp in foreign.groupby("corridor", sort=True):
-        rows.append(_row("foreign_trade_teu", "corridor", str(corridor),
+    for name, grp in foreign.groupby("corridor", sort=True):
+        rows.append(_row("foreign_trade_teu", "corridor", str(name),
                          grp["teu"].sum() * per_year))
     return rows
