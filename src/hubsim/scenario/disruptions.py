@@ -164,9 +164,14 @@ def describe(scn: Scenario) -> list[str]:
             out.append(f"  {d.kind} {where}: {what}, days {d.start_day:g}-{d.end_day:g}"
                        f"{every}")
     g = scn.growth
-    if g.demand_per_year:
+    own = sorted({d.growth_per_year for d in scn.demand if d.growth_per_year is not None})
+    if g.demand_per_year or own:
         first = f" from {g.first_year}" if g.first_year is not None else ""
         out += ["", f"Growth: demand {g.demand_per_year * 100:+g}% a year{first}"]
+        if own:
+            rows = sum(d.growth_per_year is not None for d in scn.demand)
+            out.append(f"  {rows} demand rows grow at their own rates: "
+                       + ", ".join(f"{r * 100:+g}%" for r in own))
     if scn.investments:
         out += ["", f"Investments ({len(scn.investments)})"]
         for inv in scn.investments:

@@ -263,6 +263,10 @@ class Demand(ScenarioModel):
                           "exponential (air, tonnes)")
     seasonality: str | tuple[float, ...] = F(
         "flat", desc="name of a seasonality profile, or 12 monthly factors")
+    growth_per_year: float | None = F(
+        None, unit="fraction/yr", ge=-0.9, le=5.0,
+        desc="this row's demand growth per measured year in a multi-year run; default: "
+             "growth.demand_per_year")
     source: str = F("", desc="where the figures come from")
 
     @model_validator(mode="after")

@@ -100,7 +100,8 @@ class _Rate:
         self.month_end_h = now + (_MONTH_START_DAY[self.month + 1] - day) * 24.0
         # growth compounds per measured year (the warm-up runs at year 0's rate); demand
         # shocks multiply the rate inside their windows
-        self.growth = 1.0 + scn.growth.demand_per_year
+        self.growth = 1.0 + (dem.growth_per_year if dem.growth_per_year is not None
+                             else scn.growth.demand_per_year)
         self.year = math.floor((now - warmup_h) / HOURS_PER_YEAR + 1e-9)
         self.scale = self.growth ** max(0, self.year)
         self.shocks = shocks
