@@ -65,7 +65,8 @@ def _labels(fig: Figure) -> list[str]:
 
 def _assert_units(fig: Figure) -> None:
     labels = _labels(fig)
-    assert labels and any("[" in t and "]" in t for t in labels), labels
+    scale_bar = any(t.get_text().endswith(" km") for ax in fig.axes for t in ax.texts)
+    assert scale_bar or (labels and any("[" in t and "]" in t for t in labels)), labels
     texts = [t.get_text() for t in fig.texts]
     assert any(t.startswith("Source:") for t in texts), texts  # every figure names its source
 
@@ -192,9 +193,43 @@ def test_network_map_line_width_grows_with_flow_and_colour_follows_mode():
     # rail (10 TEU) is drawn wider than water (4 TEU), each in its mode's colour
     assert by_colour[plots.MODE_COLOURS["rail"]] > by_colour[plots.MODE_COLOURS["water"]]
     texts = " ".join(t.get_text() for t in main.texts)
-    assert "west (west)" in texts and "east (east)" in texts
+    # each gateway names its corridor and, per link, the mode, the hub and the flow
+    assert "Duisburg [west]\nrail rail: 261 TEU/yr (both directions)" in texts
+    assert "Shanghai [east]\nwater port: 104 TEU/yr (both directions)" in texts
     assert len(main.child_axes) == 1  # the inset of the region
     assert {t.get_text() for t in main.child_axes[0].texts} >= {"rail", "port", "park"}
+
+
+def test_network_map_gives_flows_and_load_factors_per_direction():
+    flows = S.link_flows(EVENTS, LINKS, WINDOW)
+    directions = pd.DataFrame({
+        "link": ["rail-west:rail", "rail-west:rail", "port-east:water", "port-east:water"],
+        "direction": ["out", "in", "out", "in"],
+        "teu_per_year": [216000.0, 25400.0, 104.0, 0.0], "air_t_per_year": [0.0] * 4,
+        "load_factor": [1.0, 0.34, np.nan, np.nan]})
+    fig = mapplot.network_map(NODES, flows, "demo", directions)
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "rail rail: out 216 k | in 25.4 k TEU/yr; loaded 100% | 34%" in texts
+    assert "water port: out 104 | in 0 TEU/yr" in texts  # no scheduled trips: no load factor
+    assert "loaded" in fig.axes[0].get_legend().get_title().get_text()
+
+
+def test_network_map_is_projected_over_shipped_coastlines_and_labels_do_not_overlap():
+    from hubsim.present import geography
+
+    fig = mapplot.network_map(NODES, S.link_flows(EVENTS, LINKS, WINDOW), "demo")
+    main, inset = fig.axes[0], fig.axes[0].child_axes[0]
+    x, y = geography.project(6.7, 51.4)  # Duisburg's gateway square sits at its projection
+    squares = [ln for ln in main.lines if ln.get_marker() == "s"]
+    assert any(np.allclose(ln.get_xydata()[0], (x, y)) for ln in squares)
+    grey = [ln for ln in main.lines if ln.get_color() in ("#8c8c8c", "#b0b0b0")]
+    assert len(grey) > 50  # coastlines and borders drawn from the package's data
+    renderer = fig.canvas.get_renderer()
+    for ax in (main, inset):
+        boxes = [t.get_window_extent(renderer) for t in ax.texts
+                 if t.get_text() and t.get_text() != "Yangtze"]
+        overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+        assert overlaps == []
 
 
 def test_throughput_titles_name_the_scenario_targets_not_fixed_ones():
@@ -237,3 +272,98 @@ def test_comparison_and_sweep_plots_take_tables():
     assert "[TEU/yr]" in fig.axes[0].get_ylabel()
     fig = sweep_plot(summary.iloc[:0], ["hubs.a.equipment"], "channel_teu")
     assert "no channel_teu values" in fig.axes[0].texts[0].get_text()
+
+
+def _weekly(n_weeks: int, wait_h: float) -> pd.DataFrame:
+    rows = [(w, h, 0.5, wait_h, 10.0, 0.1, 0.0) for w in range(n_weeks) for h in ("rail", "port")]
+    return pd.DataFrame(rows, columns=["week", "hub", "utilisation", "wait_h", "yard_teu",
+                                       "yard_fraction", "yard_wait_h"])
+
+
+def test_heatmap_wait_scale_has_an_hour_floor_and_a_partial_week_is_marked():
+    fig = plots.hub_heatmap(_weekly(3, 21 / 3600), NODES, "demo", days=15.0)
+    wait = fig.axes[1]
+    assert wait.images[0].get_clim() == (0.0, 60.0)  # 21 s is pale, not a hotspot
+    assert "(1 d)" in [t.get_text() for t in fig.axes[2].get_xticklabels()][-1]
+    assert any(p.get_hatch() for p in wait.patches)
+    assert "the last week holds 1 day" in " ".join(t.get_text() for t in fig.texts)
+    long = plots.hub_heatmap(_weekly(3, 2.5), NODES, "demo", days=21.0)
+    assert long.axes[1].images[0].get_clim()[1] == pytest.approx(150.0)  # above the floor
+    assert not any(p.get_hatch() for p in long.axes[1].patches)  # whole weeks
+
+
+def test_transit_times_mark_the_tail_99th_percentile_and_longest():
+    rng = np.random.default_rng(1)
+    days = np.concatenate([rng.uniform(3, 5, 990), np.linspace(60, 80, 10)])
+    fig = plots.transit_times(pd.DataFrame({"corridor": "south", "days": days}), "demo")
+    ax = fig.axes[0]
+    labels = ax.get_legend_handles_labels()[1]
+    assert {"99th percentile", "longest"} <= set(labels)
+    assert "80 d" in [t.get_text() for t in ax.texts]
+    assert ax.get_xlim()[1] > 80.0
+    p99 = next(c for c, lab in zip(ax.collections, labels, strict=False)
+               if lab == "99th percentile")
+    assert p99.get_offsets()[0][0] == pytest.approx(np.percentile(days, 99))
+
+
+def test_mode_split_shares_never_read_zero_and_panels_share_the_order():
+    kpis = pd.DataFrame({
+        "kpi": ["channel_teu"] * 3 + ["international_tonnes"] * 4, "scope": "mode",
+        "key": ["rail", "water", "road", "air", "rail", "water", "road"],
+        "value": [575e3, 1.43e6, 8.53e3, 226e3, 4.95e6, 7.51e6, 68.2e3]})
+    fig = plots.mode_split(kpis, "demo")
+    teu, tonnes = fig.axes
+    order = [t.get_text() for t in teu.get_yticklabels()]
+    assert order == [t.get_text() for t in tonnes.get_yticklabels()] == \
+        ["water", "rail", "road", "air"]
+    teu_texts = [t.get_text() for t in teu.texts]
+    assert " 8.53 k (0.4%)" in teu_texts
+    assert " n/a: air cargo is counted in tonnes" in teu_texts
+    assert plots._share_text(0.04) == "<0.1%" and plots._share_text(71.2) == "71%"
+
+
+def test_corridor_cost_names_the_modes_of_each_corridors_legs():
+    c = S.corridor_cost_co2(EVENTS, CONSIGNMENTS, LINKS, WINDOW)
+    assert c.set_index("corridor").loc["west", "legs"] == "rail 99%"  # road 10 of 1,010 km: <1%
+    fig = plots.corridor_cost_co2(c.assign(legs=["water 88%, rail 12%", "rail 100%"]), "demo")
+    names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "east\n(water 88%, rail 12%)" in names
+
+
+def test_link_directions_split_flow_and_load_factor_by_direction():
+    trips = pd.DataFrame({"link": ["rail-west:rail", "rail-west:rail", "rail-west:rail"],
+                          "from": ["rail", "rail", "west"], "to": ["west", "west", "rail"],
+                          "depart_h": [27.0, 100.0, 50.0], "load": [10.0, 0.0, 5.0],
+                          "capacity": [10.0, 10.0, 20.0]})
+    ev = pd.concat([EVENTS, _events([(60.0, "depart", 5, "west", "rail-west:rail", 3, 30, 0, 0)])],
+                   ignore_index=True)
+    ev["event"] = ev["event"].astype(str).astype("category")
+    d = S.link_directions(ev, trips, LINKS, WINDOW).set_index(["link", "direction"])
+    per_year = 8760.0 / WINDOW.hours
+    assert d.loc[("rail-west:rail", "out"), "teu_per_year"] == pytest.approx(10 * per_year)
+    assert d.loc[("rail-west:rail", "in"), "teu_per_year"] == pytest.approx(3 * per_year)
+    assert d.loc[("rail-west:rail", "out"), "load_factor"] == pytest.approx(0.5)
+    assert d.loc[("rail-west:rail", "in"), "load_factor"] == pytest.approx(0.25)
+    assert np.isnan(d.loc[("port-east:water", "in"), "load_factor"])
+
+
+def test_throughput_target_follows_the_seasons_with_a_weekly_panel_and_months():
+    from hubsim.analysis.season import season_factor
+    from hubsim.api import load_scenario
+    from hubsim.scenario.loader import bundled_scenario
+
+    scn = load_scenario(bundled_scenario("chongqing_2022_target.yaml"))
+    profile = plots.target_profile(scn, 90)
+    for kpi in ("channel_teu", "international_tonnes"):
+        assert profile[kpi].sum() == pytest.approx(90 / 365 * season_factor(scn, kpi, 90))
+    days = np.arange(90)
+    one = pd.DataFrame({"day": days, "cumulative_teu": (days + 1) * 5000.0,
+                        "cumulative_intl_tonnes": (days + 1) * 30000.0})
+    fig = plots.throughput_vs_target(one, {"channel_teu": 2e6}, "demo", 1, profile)
+    path = next(ln for ln in fig.axes[0].lines if "target" in ln.get_label())
+    assert path.get_ydata()[-1] == pytest.approx(2e6 * profile["channel_teu"].sum())
+    assert path.get_ydata()[50] < 2e6 * 50 / 365  # February's dip: below pro rata
+    weekly = fig.axes[2]
+    assert "/week]" in weekly.get_ylabel()
+    assert [t.get_text() for t in weekly.get_xticklabels()][:3] == ["Jan", "Feb", "Mar"]
+    assert len(weekly.patches) == 13  # 12 whole weeks and a partial one (6 days)

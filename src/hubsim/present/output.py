@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -150,11 +151,13 @@ def figures(results: Results) -> dict[str, Figure]:
     weekly = S.weekly_hub_table(results.events, results.nodes, w, yard)
     out = {
         "network_map.png": mapplot.network_map(
-            results.nodes, S.link_flows(results.events, results.links, w), scn.name),
+            results.nodes, S.link_flows(results.events, results.links, w), scn.name,
+            S.link_directions(results.events, results.trips, results.links, w)),
         "throughput_vs_target.png": plots.throughput_vs_target(
-            S.daily_channel(results.crossings, w), targets, scn.name, results.seed),
+            S.daily_channel(results.crossings, w), targets, scn.name, results.seed,
+            plots.target_profile(scn, int(np.ceil(w.hours / 24)))),
         "hub_utilisation.png": plots.hub_utilisation(weekly, yard, results.nodes, scn.name),
-        "hub_heatmap.png": plots.hub_heatmap(weekly, results.nodes, scn.name),
+        "hub_heatmap.png": plots.hub_heatmap(weekly, results.nodes, scn.name, w.hours / 24),
         "transit_times.png": plots.transit_times(
             S.transit_times(results.events, results.consignments, results.links, w), scn.name),
         "mode_split.png": plots.mode_split(results.kpis, scn.name),
