@@ -140,7 +140,7 @@ _ENTRIES: tuple[KpiInfo, ...] = (
        flow=True),
     _K("equipment_utilisation", "fraction", "Equipment utilisation",
        "unit-hours worked in all the hub's areas / (every installed unit x hours)", _HUB,
-       golden=True, compared=_HUB),
+       golden=True, compared=_HUB, plotted=_HUB),
     _K("equipment_wait_mean_h", "h", "Wait for handling",
        "mean wait of a lift from ready for handling (after any wait for yard room) to the "
        "start of handling: for a position, then for units", _HUB, golden=True,

@@ -89,7 +89,8 @@ def _mark_noise(ax: Axes, cmp: Comparison) -> None:
     handles = [Patch(facecolor=f"C{j}") for j in range(len(cmp.whatifs))]
     handles.append(Patch(facecolor=_NS_GREY, edgecolor="0.4", linewidth=0.8))
     labels = [*cmp.whatifs, "not significant (95% CI holds 0)"]
-    ax.legend(handles, labels, loc="lower right", fontsize=8, frameon=False)
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+              frameon=False)
 
 
 def write_comparison(cmp: Comparison, folder: str | Path) -> Path:
@@ -120,7 +121,11 @@ def write_comparison(cmp: Comparison, folder: str | Path) -> Path:
 def sweep_figure(exp: Experiment, kpi: str, scope: str = "total", key: str = "") -> Figure:
     """``kpi`` against the sweep's first parameter with CI bands (see
     :func:`hubsim.present.experiment_plots.sweep_plot`). The caller closes it."""
-    return sweep_plot(exp.kpi(kpi, scope, key), exp.parameters, kpi)
+    t = exp.targets
+    threshold = None
+    if scope == "total" and not key and "kpi" in t and (t["kpi"] == kpi).any():
+        threshold = float(t.loc[t["kpi"] == kpi, "threshold"].iloc[0])
+    return sweep_plot(exp.kpi(kpi, scope, key), exp.parameters, kpi, threshold)
 
 
 def write_sweep_figure(exp: Experiment, kpi: str, scope: str = "total", key: str = "",

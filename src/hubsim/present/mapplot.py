@@ -81,6 +81,8 @@ def network_map(nodes: pd.DataFrame, flows: pd.DataFrame, scenario: str,
     peak = max((_flow(r) for _, r in flows.iterrows()), default=0.0)
     region = nodes[nodes["kind"] != "gateway"]
     _frame(ax, xy)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    fig.set_figheight(min(max(11.4 * (y1 - y0) / (x1 - x0) + 1.1, 5.0), 9.0))  # fit the map
     _basemap(ax, nodes)
     corridor_links = flows[flows["gateway"] != ""].assign(_f=lambda f: f.apply(_flow, axis=1))
     for _, row in corridor_links.sort_values("_f", ascending=False).iterrows():
