@@ -262,7 +262,8 @@ def hub_utilisation(weekly: pd.DataFrame, yard: pd.DataFrame, nodes: pd.DataFram
     top.set_title("Handling units utilisation (every area of the hub), weekly")
     bottom.axhline(100, color="0.5", ls=":", lw=1)
     bottom.set_ylabel("yard occupancy [% of yard TEU]")
-    bottom.set_xlabel("day of measured period [d]")
+    month_axis(bottom, float(yard["day"].max()) + 1.0 if len(yard) else 7.0)
+    bottom.set_xlabel("month of the measured period [from 1 January]")
     bottom.set_title("Yard occupancy, daily mean (air cargo in tonnes at the airport)")
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
