@@ -418,7 +418,8 @@ def _table(figs: pd.DataFrame, values: dict[str, list[float]],
            years: Sequence[int]) -> pd.DataFrame:
     rows = []
     for r in figs.to_dict("records"):
-        if r["role"] != "fit" and (r["year"] not in years or r["id"] not in values):
+        if r["role"] != "fit" and (r["year"] not in years or (r["id"] not in values
+                                                              and r["role"] != "input")):
             continue
         v = values.get(r["id"], [])
         mean, lo, hi = _interval(v)

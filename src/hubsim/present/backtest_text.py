@@ -34,8 +34,12 @@ def _growth(g: Any) -> str:
 def _rows(bt: Any) -> list[dict[str, str]]:
     out = []
     for r in bt.table.to_dict("records"):
-        sim = "-" if r["n"] == 0 else (f"{_num(r['simulated'])} "
-                                       f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]")
+        if r["role"] == "input":
+            sim = "(sets an input)"
+        elif r["n"] == 0:
+            sim = "-"
+        else:
+            sim = f"{_num(r['simulated'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
         gap = ""
         if r["role"] in ("held_out", "context") and abs(r["error_pct"]) > EXPLAIN_PCT:
             gap = r["gap"].strip() or "UNEXPLAINED"
