@@ -367,3 +367,30 @@ def test_throughput_target_follows_the_seasons_with_a_weekly_panel_and_months():
     assert "/week]" in weekly.get_ylabel()
     assert [t.get_text() for t in weekly.get_xticklabels()][:3] == ["Jan", "Feb", "Mar"]
     assert len(weekly.patches) == 13  # 12 whole weeks and a partial one (6 days)
+
+
+def test_sweep_names_parameters_in_words_draws_the_target_and_no_offset_ticks():
+    from hubsim.present.experiment_plots import PLOTTED, parameter_label, sweep_plot
+
+    assert parameter_label("services.barge_shanghai.per_week") == \
+        "barge_shanghai service: per week"
+    assert parameter_label("hubs.guoyuan.areas.water.equipment") == \
+        "guoyuan hub, water area: equipment"
+    assert ("equipment_utilisation", "hub") in PLOTTED  # the comparison shows it
+    summary = pd.DataFrame({"services.b.per_week": ["x0.8", "x1", "x0.8", "x1"],
+                            "hubs.p.areas.water.equipment": [4, 4, 8, 8],
+                            "mean": [1.7e6, 1.9e6, 1.7e6, 1.9e6],
+                            "ci_low": [1.6e6, 1.8e6, 1.6e6, 1.8e6],
+                            "ci_high": [1.8e6, 2.0e6, 1.8e6, 2.0e6], "unit": "TEU/yr"})
+    fig = sweep_plot(summary, ["services.b.per_week", "hubs.p.areas.water.equipment"],
+                     "channel_teu", 2e6)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert all(t.get_text().endswith(" M") for t in ax.get_yticklabels() if t.get_text())
+    assert ax.get_xlabel() == "b service: per week [x the scenario's value]"
+    assert any(ln.get_ydata()[0] == 2e6 and ln.get_linestyle() == "--" for ln in ax.lines)
+    assert "target 2 M TEU/yr" in [t.get_text() for t in ax.texts]
+    # two identical lines: their error bars are shifted apart, not drawn on top of each other
+    xs = [ln.get_xdata()[0] for ln in ax.lines if ln.get_marker() not in ("None", "", None)]
+    assert len(set(np.round(xs, 6))) == 2
