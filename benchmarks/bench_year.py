@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "chongqing_2022_target.yaml"
 
-# targets for one simulated year at 2 M channel TEU (DESIGN.md section 5)
+# targets for one simulated year at 2 M channel TEU (the performance targets in README "Benchmarks")
 TARGET_SIM_S = 10.0
 TARGET_RSS_MB = 150.0
 TARGET_RATIO = 4.0
