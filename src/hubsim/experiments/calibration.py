@@ -13,7 +13,8 @@ Two data files drive it, both under ``data/``:
 ``basis`` is one of:
 
 * ``inputs``: a volume the scenario inputs drive (demand rows, trains per week); within
-  ``tolerance_pct`` (10%) or the inputs are wrong;
+  ``tolerance_pct`` (10%) or the inputs are wrong. Such a row restates an input: it is never
+  counted as the model matching a figure;
 * ``behaviour``: a figure that emerges from the dynamics (train loads, TEU per truck);
 * ``context``: a different scope or year, or a target rather than a measurement: shown with
   its gap and explanation, not judged.
@@ -220,7 +221,10 @@ def calibration_table(res: Results, map_path: Path | None = None,
     """Published vs simulated, one row per figure of the calibration map.
 
     Adds ``simulated``, ``gap_pct`` ((simulated - published) / published, in %) and
-    ``status``: ``within`` or ``outside`` the tolerance, or ``context`` (not judged).
+    ``status``: ``within`` or ``outside`` the tolerance, or ``context`` (not judged);
+    ``tests_model``: True only for ``behaviour`` rows, the figures that emerge from the
+    dynamics. An ``inputs`` row within its tolerance shows the inputs were set from the
+    figure, not that the model matches it (the held-out test is ``hubsim backtest``).
     """
     table = reference_table(map_path, reference_path)
     check_scenario(table, res.scenario)
@@ -235,6 +239,7 @@ def calibration_table(res: Results, map_path: Path | None = None,
         else:
             status.append("within" if abs(gap) <= float(r["tolerance_pct"]) else "outside")
     table["status"] = status
+    table["tests_model"] = table["basis"] == "behaviour"
     return table
 
 
