@@ -84,7 +84,10 @@ def _mark_noise(ax: Axes, cmp: Comparison) -> None:
                 patch.set_linewidth(0.8)
             ys.append(patch.get_y() + patch.get_height() / 2)
             xs.append(patch.get_width())
-        ax.errorbar(xs, ys, xerr=np.nan_to_num(ci * 100.0), fmt="none", ecolor="0.2",
+        half = np.nan_to_num(ci * 100.0)
+        # the targets and plotted KPIs are never negative: no value lies below -100%
+        low = np.minimum(half, np.asarray(xs, dtype=float) + 100.0)
+        ax.errorbar(xs, ys, xerr=(np.maximum(low, 0.0), half), fmt="none", ecolor="0.2",
                     elinewidth=0.8, capsize=2)
     handles = [Patch(facecolor=f"C{j}") for j in range(len(cmp.whatifs))]
     handles.append(Patch(facecolor=_NS_GREY, edgecolor="0.4", linewidth=0.8))
