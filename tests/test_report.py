@@ -4,6 +4,7 @@ browser (headless Chromium) with every image loaded."""
 from __future__ import annotations
 
 import base64
+import html
 import os
 import re
 import shutil
@@ -21,8 +22,12 @@ DAYS = 20
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory, tiny_path) -> Path:
-    res = hubsim.simulate(hubsim.load_scenario(tiny_path), seed=5, days=DAYS)
+def res(tiny_path) -> hubsim.Results:
+    return hubsim.simulate(hubsim.load_scenario(tiny_path), seed=5, days=DAYS)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, res) -> Path:
     return write_results(res, tmp_path_factory.mktemp("run") / "out", report=True)
 
 
@@ -79,12 +84,16 @@ def test_run_writes_a_self_contained_report(folder):
     for src in srcs:  # each embedded image is a complete PNG
         data = base64.b64decode(src.split(",", 1)[1])
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[-8:-4] == b"IEND"
-    # nothing is fetched: no external scripts, styles or images
-    assert not re.search(r'(src|href)="(https?:|//)', text)
+    # nothing is fetched: every script inline, no stylesheet link, and no external image or
+    # link in the markup (the inline Bokeh bundle's code holds URL strings of features the
+    # map does not use; the browser test below shows none is requested)
+    markup = re.sub(r"(?s)(<script[^>]*>).*?</script>", r"\1</script>", text)
+    assert not re.search(r'(src|href)="(https?:|//)', markup)
+    assert not re.search(r"<script[^>]*\bsrc=", markup) and "<link" not in markup
     for section in ("Key figures", "By hub", "By corridor", "By mode", "By service",
                     "Scenario", "Manifest"):
-        assert f"<h2>{section}</h2>" in text
-    assert "scenario_sha256" in text and "tiny" in text
+        assert f"<h2>{section}" in text
+    assert "scenario file sha256" in text and "tiny" in text
     assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]
 
 
@@ -163,3 +172,159 @@ def test_the_browser_check_detects_a_broken_image(tmp_path):
             'AABJRU5ErkJggg=="><img alt="bad" src="data:image/png;base64,AAAA"></body></html>')
     check, _ = _image_check(page, tmp_path)
     assert check == "images=2 broken=1 [bad]"
+
+
+# --- the interactive map --------------------------------------------------------------------
+
+# appended to a copy of the report: after load, it finds the Bokeh maps, moves the hover tool
+# of the region's map onto its first hub (HoverToolView._move, what a pointer move calls: a
+# Bokeh internal, so a Bokeh upgrade that renames it fails here rather than passing
+# silently), and writes what it found as JSON into the DOM: the maps, the tooltip's text, the
+# hover texts of the data and every resource the page fetched (Resource Timing)
+_MAP_PROBE = """<script>function hubsimProbe(tries) {
+  if (window.Bokeh && !Object.keys(Bokeh.index).length && tries > 0) {  // embedding is async
+    setTimeout(function () { hubsimProbe(tries - 1); }, 200); return; }
+  var out = {bokeh: !!window.Bokeh, plots: 0, tip: "", hover: [], err: null,
+             resources: performance.getEntriesByType("resource").map(function (e) {
+               return e.name; })};
+  try {
+    var plots = []; (function find(v) { if (v.frame && v.model.type === "Figure") plots.push(v);
+      (v.child_views || []).forEach(find); })(Object.values(Bokeh.index)[0]);
+    out.plots = plots.length;
+    var pv = plots[plots.length - 1];
+    var src = pv.model.renderers.filter(function (r) {
+      return r.data_source && r.data_source.data.label; })[0].data_source;
+    Bokeh.documents[0].all_models.forEach(function (m) {
+      if (m.type === "ColumnDataSource" && m.data.hover)
+        out.hover = out.hover.concat(Array.from(m.data.hover)); });
+    var sx = pv.frame.x_scale.compute(src.data.x[0]), sy = pv.frame.y_scale.compute(src.data.y[0]);
+    Array.from(pv.tool_views.values()).forEach(function (v) {
+      if (v.model.type === "HoverTool") v._move({type: "move", sx: sx, sy: sy, modifiers: {}}); });
+  } catch (e) { out.err = String(e); }
+  setTimeout(function () {
+    (function walk(root) { root.querySelectorAll("*").forEach(function (el) {
+      if (el.shadowRoot && String(el.className).indexOf("Tooltip") >= 0)
+        out.tip += Array.from(el.shadowRoot.childNodes).filter(function (n) {
+          return n.nodeName !== "STYLE"; }).map(function (n) { return n.textContent; }).join("");
+      if (el.shadowRoot) walk(el.shadowRoot); }); })(document);
+    var d = document.createElement("div"); d.id = "map-probe"; d.textContent = JSON.stringify(out);
+    document.body.appendChild(d); }, 500);
+}
+window.addEventListener("load", function () { setTimeout(function () { hubsimProbe(25); },
+                                                         300); });</script>"""
+
+#: Where headless Chromium sends requests of its own (clock, component updates, sign-in),
+#: whatever the page; a page's request to any other host counts, maps.googleapis.com too.
+#: The page-side check (Resource Timing, which lists failed requests as well) has no such
+#: exception.
+_BROWSER_OWN = (".google.com", ".googleapis.com", ".gvt1.com")
+
+
+def _browser_own(host: str) -> bool:
+    return host.endswith(_BROWSER_OWN) and host != "maps.googleapis.com"
+
+
+class _Recorder:
+    """A proxy that refuses and records every request the browser sends it (plain GETs and
+    the CONNECTs of HTTPS)."""
+
+    def __enter__(self):
+        import http.server
+        import socketserver
+        import threading
+
+        seen: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_CONNECT(self):
+                seen.append(self.path.rsplit(":", 1)[0])
+                self.send_error(403)
+
+            def do_GET(self):
+                seen.append(self.path.split("/")[2] if "://" in self.path else self.path)
+                self.send_error(403)
+
+            def log_message(self, *_args):
+                pass
+
+        self.seen = seen
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def page_requests(self) -> list[str]:
+        return [h for h in self.seen if not _browser_own(h)]
+
+    def flag(self) -> str:
+        return f"--proxy-server=http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __exit__(self, *_exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _offline_dom(page: Path, tmp: Path, proxy: _Recorder) -> str:
+    """The page's DOM after load in headless Chromium, every request sent to ``proxy``."""
+    proc = _browser(page.as_uri(), tmp, proxy.flag(), "--proxy-bypass-list=<-loopback>",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--no-first-run", "--disable-sync", "--disable-default-apps",
+                    "--virtual-time-budget=5000", "--dump-dom")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_the_request_recorder_sees_a_page_fetching_from_outside(tmp_path):
+    import json
+
+    page = tmp_path / "fetches.html"
+    page.write_text('<html><body><img src="http://example.invalid/a.png">'
+                    '<script src="https://cdn.example.invalid/x.js"></script>'
+                    '<script src="https://maps.googleapis.com/maps/api/js"></script>'
+                    "</body></html>".replace("</body>", _MAP_PROBE + "</body>"))
+    with _Recorder() as proxy:
+        dom = _offline_dom(page, tmp_path, proxy)
+    assert sorted(proxy.page_requests) == ["cdn.example.invalid", "example.invalid",
+                                           "maps.googleapis.com"]
+    found = re.search(r'<div id="map-probe">([^<]*)</div>', dom)
+    assert found
+    probe = json.loads(html.unescape(found.group(1)))
+    assert len(probe["resources"]) == 3 and not probe["bokeh"]
+
+
+def test_interactive_map_loads_offline_and_hovers(folder, tmp_path):
+    import json
+
+    text = (folder / REPORT_NAME).read_text(encoding="utf-8")
+    assert '<h2 id="map">Network map (interactive)</h2>' in text
+    page = tmp_path / "map.html"
+    page.write_text(text.replace("</body>", _MAP_PROBE + "</body>"), encoding="utf-8")
+    with _Recorder() as proxy:
+        dom = _offline_dom(page, tmp_path, proxy)
+    found = re.search(r'<div id="map-probe">([^<]*)</div>', dom)
+    assert found, "the probe did not run: " + dom[-500:]
+    probe = json.loads(html.unescape(found.group(1)))
+    assert probe["err"] is None and probe["bokeh"] and probe["plots"] == 2
+    assert probe["resources"] == []  # the page fetched nothing, not even from file:
+    assert proxy.page_requests == []  # and sent nothing toward a network
+    # the tooltip a pointer on a hub shows: its name, handling use and wait
+    assert "(hub, " in probe["tip"] and "Equipment utilisation" in probe["tip"], probe["tip"]
+    assert "Wait for handling" in probe["tip"]
+    links = [h for h in probe["hover"] if "load factor" in h]
+    assert links and all("TEU/yr" in h or "t/yr" in h for h in links)
+
+
+def test_map_tables_split_each_links_flow_by_direction(res, folder):
+    import pandas as pd
+
+    from hubsim.analysis.series import link_flows
+
+    links = pd.read_csv(folder / "map_links.csv").set_index("link")
+    both = link_flows(res.events, res.links, res.window)
+    total = both["teu_per_year"] + both["air_t_per_year"]
+    assert (total > 0).any()
+    assert (links["out"] + links["back"]).reindex(total.index).to_numpy() == \
+        pytest.approx(total.to_numpy())
+    nodes = pd.read_csv(folder / "map_nodes.csv", keep_default_na=False)
+    hubs = nodes[nodes["kind"] == "hub"]
+    assert len(hubs) and hubs["detail"].str.contains("Equipment utilisation").all()

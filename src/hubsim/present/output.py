@@ -27,6 +27,8 @@ from hubsim.api import Results
 from hubsim.atomic import check_output_place, clean_stale, publish, temp_path
 from hubsim.errors import OutputExistsError
 from hubsim.present import mapplot, plots
+from hubsim.present.interactive_map import MAP_LINKS, MAP_NODES, map_tables
+from hubsim.present.provenance import provenance
 from hubsim.present.report import FIGURE_CAPTIONS, write_report
 from hubsim.scenario.schema import HOURS_PER_YEAR
 from hubsim.version import __version__
@@ -39,12 +41,17 @@ def default_folder(results: Results, stamp: str, base: Path = Path("results")) -
 
 
 def manifest(results: Results, extra: dict | None = None) -> dict:
+    """What a results folder records about its run: the scenario (its file as the project
+    names it and its sha256), hubsim's version and git commit, when, the seed, the window, the
+    counts and the conservation balance (see :mod:`hubsim.present.provenance`)."""
     scn = results.scenario
+    where = provenance(scn.source_path)
     return {
         "scenario": scn.name,
-        "scenario_file": scn.source_path,
+        "scenario_file": where.pop("scenario_file"),
         "scenario_sha256": scn.source_hash,
         "hubsim_version": __version__,
+        **where,
         "python": platform.python_version(),
         "seed": results.seed,
         "warmup_h": results.window.start_h,
@@ -67,7 +74,8 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
     """Write ``kpis.csv``, ``targets.csv``, ``bottlenecks.csv`` (where it jams:
     :func:`hubsim.analysis.bottlenecks.bottlenecks`), ``events.parquet``,
     ``consignments.parquet``, ``trips.parquet``, ``handling.parquet``
-    (``lock_passages.parquet`` with a lockage lock), ``manifest.json`` and PNG plots into the
+    (``lock_passages.parquet`` with a lockage lock), ``map_nodes.csv`` and ``map_links.csv``
+    (the report's interactive map), ``manifest.json`` and PNG plots into the
     new folder ``folder`` (and ``kpis_by_year.csv``, ``targets_by_year.csv`` for runs longer
     than a year); with
     ``report``, also the self-contained ``report.html`` (see :mod:`hubsim.present.report`).
@@ -92,6 +100,9 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         if len(results.lock_passages):
             results.lock_passages.to_parquet(tmp / "lock_passages.parquet", index=False)
         _write_plots(results, tmp)
+        map_nodes, map_links = map_tables(results)  # the report's interactive map
+        map_nodes.to_csv(tmp / MAP_NODES, index=False)
+        map_links.to_csv(tmp / MAP_LINKS, index=False)
         if late is not None:
             more, extra = late()
             for name, frame in more.items():

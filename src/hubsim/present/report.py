@@ -23,8 +23,16 @@ import pandas as pd
 from hubsim.atomic import atomic_write, check_output_place
 from hubsim.catalogue import CATALOGUE, label
 from hubsim.errors import ReportError
+from hubsim.present.interactive_map import MAP_LINKS, MAP_NODES, map_html
+from hubsim.present.report_parts import (
+    html_table,
+    load_for_report,
+    manifest_table,
+    scenario_section,
+    services_table,
+)
 from hubsim.present.tables import kpi_frame
-from hubsim.present.text import format_number, format_ratio, format_value
+from hubsim.present.text import format_ratio, format_value
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["FIGURE_CAPTIONS", "ReportError", "render_report", "write_report"]
@@ -54,12 +62,13 @@ margin-top:1.8em}
 .met{background:#e3f4e5;border:2px solid #2e7d32;color:#1b5e20}
 .notmet{background:#fde8e6;border:2px solid #c62828;color:#8e1b1b}
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
-th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}th.num,td.num{text-align:right;white-space:nowrap}
 td.ok{color:#1b5e20;font-weight:600}td.no{color:#b71c1c;font-weight:600}
 figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.9em;color:#555}
 .meta{color:#666;font-size:.9em}.grid{display:flex;flex-wrap:wrap;gap:1.5em}
+.netmap{border:1px solid #eee;margin:.6em 0}
 """
 
 
@@ -86,19 +95,6 @@ def _read(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
             raise ReportError(f"{folder}: {name} missing; the results folder is "
                               "incomplete") from None
     return manifest, tables[0], tables[1]
-
-
-def _table(frame: pd.DataFrame, classes: dict[tuple[int, str], str] | None = None) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = []
-    for i, row in enumerate(frame.itertuples(index=False)):
-        cells = []
-        for col, value in zip(frame.columns, row, strict=True):
-            cls = (classes or {}).get((i, col))
-            attr = f' class="{cls}"' if cls else ""
-            cells.append(f"<td{attr}>{html.escape(str(value))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _verdict(targets: pd.DataFrame) -> tuple[str, str]:
@@ -128,7 +124,7 @@ def _verdict(targets: pd.DataFrame) -> tuple[str, str]:
         rows.append(row)
     cls = "met" if n_met == len(targets) else "notmet"
     return (f'<div class="verdict {cls}" id="verdict">{html.escape(head)}</div>',
-            _table(pd.DataFrame(rows), classes))
+            html_table(pd.DataFrame(rows), classes))
 
 
 def _kpi_pivot(kpis: pd.DataFrame, scope: str) -> str:
@@ -140,7 +136,7 @@ def _kpi_pivot(kpis: pd.DataFrame, scope: str) -> str:
     if len(wide) <= 8:
         wide = wide.T
         wide.index.name = f"KPI \\ {scope}"
-    return _table(wide.reset_index())
+    return html_table(wide.reset_index())
 
 
 def _read_optional(path: Path) -> pd.DataFrame | None:
@@ -189,7 +185,7 @@ def _jams_section(b: pd.DataFrame | None) -> str:
             "occupancy for a yard. Flows are ranked by the share of their load delivered "
             "late, then by their mean wait. Every resource and flow is in "
             "<code>bottlenecks.csv</code>.</p>"
-            f"<h3>Resources</h3>{_table(resources)}<h3>Flows</h3>{_table(flow_table)}")
+            f"<h3>Resources</h3>{html_table(resources)}<h3>Flows</h3>{html_table(flow_table)}")
 
 
 #: Flow KPIs in the service-level table, in its column order.
@@ -229,7 +225,7 @@ def _flows_section(kpis: pd.DataFrame) -> str:
             "time of its planned route plus 25% (at least 24 h); the expected time counts "
             "the mean transit, half the headway of the services, the lock passage and the "
             "dwell and clearance at the hubs, but no handling or queues. Wait: door-to-door "
-            "time minus the time aboard vehicles (see docs/kpis.md).</p>" + _table(frame))
+            "time minus the time aboard vehicles (see docs/kpis.md).</p>" + html_table(frame))
 
 
 def _figure(path: Path, caption: str) -> str:
@@ -239,100 +235,50 @@ def _figure(path: Path, caption: str) -> str:
             f"({html.escape(path.name)})</figcaption></figure>")
 
 
-def _scenario_section(manifest: dict, scenario: Scenario | None) -> str:
-    if scenario is None:
-        scenario, note = _load_for_report(manifest)
-    else:
-        note = ""
-    if scenario is None:
-        return f"<p>{html.escape(note)}</p>"
-    from hubsim.sim.network import area_table, node_table
-
-    out = [f"<p><b>{html.escape(scenario.name)}</b>: "
-           f"{html.escape(scenario.description.strip() or '(no description)')}</p>"]
-    if note:
-        out.append(f'<p class="meta">{html.escape(note)}</p>')
-    run = scenario.run
-    out.append(f"<p>Run: {run.horizon_days:g} days with {run.warmup_days:g} warm-up days, "
-               f"seed {run.seed}.</p>")
-    nodes = node_table(scenario)
-    hubs = nodes[nodes["kind"] == "hub"]
-    out.append("<h3>Hubs</h3>" + _table(pd.DataFrame({
-        "hub": hubs.index, "name": hubs["name"],
-        "handling units [count]": hubs["equipment"].map(lambda v: f"{v:g}"),
-        "yard [TEU]": hubs["yard_teu"].map(format_number)})))
-    out.append(_areas_table(area_table(scenario)))
-    svc_rows = []
-    for svc in scenario.services:
-        unit = "TEU" if svc.cargo == "container" else "t"
-        svc_rows.append({"service": svc.id, "link": f"{svc.from_}-{svc.to}", "mode": svc.mode,
-                         "capacity": f"{svc.capacity:g} {unit}",
-                         "frequency": "on demand" if svc.on_demand
-                         else f"{168.0 / float(svc.headway or 'nan'):.3g}/week",
-                         "fleet": str(svc.fleet or "unlimited")})
-    out.append(f"<h3>Services ({len(svc_rows)})</h3>" + _table(pd.DataFrame(svc_rows)))
-    teu = sum(d.teu_per_year for d in scenario.demand)
-    tonnes = sum(d.tonnes_per_year for d in scenario.demand)
-    gws = nodes[nodes["kind"] == "gateway"]
-    zones = len(nodes[nodes["kind"] == "zone"])
-    out.append(f"<p>Demand: {len(scenario.demand)} flows, {format_value(teu, 'TEU/yr')} and "
-               f"{format_value(tonnes, 't/yr')} generated; {zones} zones; "
-               f"{len(gws)} gateways ("
-               + html.escape(", ".join(f"{g} ({c})" for g, c in gws["corridor"].items()))
-               + f"); {len(scenario.links)} links.</p>")
-    return "\n".join(out)
+def _totals_section(kpis: pd.DataFrame, draw: str) -> str:
+    """Every total KPI of this draw, by its catalogue label (its name in kpis.csv after)."""
+    total = kpis[kpis["scope"] == "total"]
+    rows = [{"KPI": label(k), "value": format_value(v, u),
+             "in kpis.csv": k if k in CATALOGUE else ""}
+            for k, v, u in zip(total["kpi"], total["value"], total["unit"], strict=True)]
+    if not rows:
+        return ""
+    return (f"<h2>Totals ({html.escape(draw)})</h2><p class=\"meta\">Per-year figures are "
+            "this draw's measured window scaled to 365 days, without the seasonal adjustment "
+            "or the averaging over replications of the verdict above.</p>"
+            + html_table(pd.DataFrame(rows)))
 
 
-def _areas_table(areas: pd.DataFrame) -> str:
-    """The hubs' handling areas: positions, units, rate and units per vehicle (intensity)."""
-    def count(v: float, name: str) -> str:
-        return "unlimited" if pd.isna(v) else f"{v:g} {name}"
-
-    return "<h3>Hub areas</h3>" + _table(pd.DataFrame({
-        "area": areas.index,
-        "handles": areas["modes"].str.replace(",", ", "),
-        "positions": [count(v, n) for v, n in zip(areas["positions"], areas["position_name"],
-                                                  strict=True)],
-        "units": [count(v, n) for v, n in zip(areas["units"], areas["equipment_name"],
-                                              strict=True)],
-        "rate [moves/h per unit]": areas["moves_per_hour"].map(lambda v: f"{v:g}"),
-        "units per vehicle": [f"{a:g}" if a == b else f"{a:g}-{b:g}"
-                              for a, b in zip(areas["min_units"], areas["max_units"],
-                                              strict=True)]})) + \
-        '<p class="meta">An area is a hub\'s quay, rail tracks, gate or stands (key hub:mode); ' \
-        "hub:shared is the hub's shared pool, which handles every mode without an area of " \
-        "its own (unlimited positions, one unit per vehicle).</p>"
+def _map_section(folder: Path, title: str) -> tuple[str, str]:
+    """``(head, body)`` of the interactive map, or ``("", "")`` for a folder without the map
+    tables (written by an older hubsim)."""
+    nodes, links = _read_optional(folder / MAP_NODES), _read_optional(folder / MAP_LINKS)
+    if nodes is None or links is None:
+        return "", ""
+    head, body = map_html(nodes, links, title)
+    return head, ('<h2 id="map">Network map (interactive)</h2><p>Drag to pan, scroll to zoom, '
+                  "hover a link for its flow each way and its services' load factor and "
+                  "waiting load, a hub for its lifts, handling use and waits. Links are "
+                  "coloured by mode (click a legend entry to hide it) and as wide as their "
+                  "flow (air cargo: 10 t drawn as one TEU). Everything it needs is in this "
+                  "file.</p>" + body)
 
 
-def _load_for_report(manifest: dict) -> tuple[Scenario | None, str]:
-    """The run's scenario from its file, if it is still there and unchanged."""
-    from hubsim.api import load_scenario
-    from hubsim.errors import ScenarioError
-
-    path = manifest.get("scenario_file")
-    if not path or not Path(path).is_file():
-        return None, (f"The scenario file {path!r} is not available here; see the manifest "
-                      "below for its name and sha256.")
-    try:
-        scn = load_scenario(path)
-    except ScenarioError as exc:
-        return None, f"The scenario file no longer loads: {exc}"
-    if manifest.get("scenario_sha256") and scn.source_hash != manifest["scenario_sha256"]:
-        return scn, (f"Note: {path} has changed since this run (sha256 differs from the "
-                     "manifest); the summary shows the file as it is now.")
-    return scn, ""
-
-
-def _manifest_table(manifest: dict) -> str:
-    rows = []
-    for key, value in manifest.items():
-        if isinstance(value, dict):
-            for sub, v in value.items():
-                rows.append({"field": f"{key}.{sub}",
-                             "value": format_value(v) if isinstance(v, float) else str(v)})
-        else:
-            rows.append({"field": key, "value": str(value)})
-    return _table(pd.DataFrame(rows))
+def _header(manifest: dict, folder: Path) -> tuple[str, str]:
+    """The title and the line under it: the run's seeds, window, version and commit."""
+    title = f"hubsim report: {manifest.get('scenario', folder.name)}"
+    seeds = manifest.get("verdict", {}).get("seeds") or [manifest.get("seed")]
+    commit = manifest.get("git_commit")
+    dirty = ", with uncommitted changes" if manifest.get("git_dirty") else ""
+    meta = (f"{len(seeds)} replication{'s' if len(seeds) > 1 else ''} (seed"
+            f"{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}); "
+            f"{float(manifest.get('measured_days', 'nan')):g} measured days after "
+            f"{float(manifest.get('warmup_h', 0.0)) / 24.0:g} warm-up days; hubsim "
+            f"{manifest.get('hubsim_version', '?')}"
+            + (f" (commit {str(commit)[:10]}{dirty})" if commit else "")
+            + (f"; written {manifest['created_utc']}" if manifest.get("created_utc") else "")
+            + ". Per-year figures are measured after the warm-up and scaled to 365 days.")
+    return title, f'<p class="meta">{html.escape(meta)}</p>'
 
 
 def render_report(folder: Path, scenario: Scenario | None = None) -> str:
@@ -343,50 +289,46 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
     """
     folder = Path(folder)
     manifest, targets, kpis = _read(folder)
-    title = f"hubsim report: {manifest.get('scenario', folder.name)}"
+    title, meta = _header(manifest, folder)
     headline, target_table = _verdict(targets)
     verdicts = _read_optional(folder / "verdict.csv")
     if verdicts is not None:  # the verdict over replications replaces the single draw's
         from hubsim.present.verdict import verdict_html
 
         headline, target_table = verdict_html(verdicts), ""
-    total = kpis[kpis["scope"] == "total"]
-    key_rows = [{"KPI": label(k) if k in CATALOGUE else k, "kpi": k, "value": format_value(v, u)}
-                for k, v, u in zip(total["kpi"], total["value"], total["unit"], strict=True)]
     figures = [folder / n for n in FIGURE_CAPTIONS if (folder / n).is_file()]
     figures += sorted(p for p in folder.glob("*.png") if p.name not in FIGURE_CAPTIONS)
+    map_head, map_body = _map_section(folder, str(manifest.get("scenario", "")))
+    draw = f"this draw: seed {manifest.get('seed')}"
+    note = ""
+    if scenario is None:
+        scenario, note = load_for_report(manifest)
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        f'<p class="meta">seed {html.escape(str(manifest.get("seed")))}, '
-        f'{float(manifest.get("measured_days", float("nan"))):g} measured days after '
-        f'{float(manifest.get("warmup_h", 0.0)) / 24.0:g} warm-up days; hubsim '
-        f'{html.escape(str(manifest.get("hubsim_version", "?")))}; per-year figures are '
-        "measured after the warm-up and scaled to 365 days.</p>",
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style>{map_head}</head><body>",
+        f"<h1>{html.escape(title)}</h1>", meta,
         headline, target_table,
         _jams_section(_read_optional(folder / "bottlenecks.csv")),
+        map_body,
         "<h2>Key figures</h2>",
         "".join(_figure(p, FIGURE_CAPTIONS.get(p.name, p.stem.replace("_", " ")))
                 for p in figures[:2]),
         _flows_section(kpis),
-        "<h2>Totals</h2>", _table(pd.DataFrame(key_rows)) if key_rows else "",
-        "<h2>By hub</h2>", _kpi_pivot(kpis, "hub"),
+        _totals_section(kpis, draw),
+        f"<h2>By hub ({html.escape(draw)})</h2>", _kpi_pivot(kpis, "hub"),
         "<h2>By hub area</h2>", _kpi_pivot(kpis, "area"),
         "<h2>Locks</h2>" + _kpi_pivot(kpis, "link") if (kpis["scope"] == "link").any() else "",
         "<h2>By corridor</h2>", _kpi_pivot(kpis, "corridor"),
         "<h2>By mode</h2>", _kpi_pivot(kpis, "mode"),
-        "<h2>By service</h2>", _kpi_pivot(kpis, "service"),
-        "<h3>By service and direction</h3>" + _kpi_pivot(kpis, "service_direction")
-        if (kpis["scope"] == "service_direction").any() else "",
+        "<h2>By service</h2>", services_table(kpis, scenario),
         "<h2>More figures</h2>",
         "".join(_figure(p, FIGURE_CAPTIONS.get(p.name, p.stem.replace("_", " ")))
                 for p in figures[2:]),
-        "<h2>Scenario</h2>", _scenario_section(manifest, scenario),
-        "<h2>Manifest</h2>", _manifest_table(manifest),
+        "<h2>Scenario</h2>", scenario_section(scenario, note, kpis),
+        "<h2>Manifest</h2>", manifest_table(manifest),
         '<p class="meta">Written by hubsim from the files of this results folder: '
-        "targets.csv (or verdict.csv), kpis.csv, bottlenecks.csv, manifest.json and the PNG "
-        "figures.</p>",
+        "targets.csv (or verdict.csv), kpis.csv, bottlenecks.csv, map_nodes.csv, "
+        "map_links.csv, manifest.json and the PNG figures.</p>",
         "</body></html>",
     ]
     return "\n".join(parts)

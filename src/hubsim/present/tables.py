@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from hubsim.catalogue import CATALOGUE, label
-from hubsim.present.text import format_interval, format_ratio, format_value, table
+from hubsim.present.text import format_column, format_interval, format_ratio, format_value, table
 from hubsim.scenario.schema import HOURS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ RUN_SUMMARY: dict[str, tuple[str, ...]] = {
             "yard_wait_mean_h", "depot_teu", "hub_dwell_mean_h", "yard_end"),
     "area": ("area_utilisation", "berth_occupancy", "units_per_vehicle_mean",
              "position_wait_mean_h", "unit_wait_mean_h", "vehicle_handling_mean_h"),
-    "mode": ("channel_teu", "co2_total"),
+    "mode": ("channel_teu", "international_tonnes", "co2_total"),
     "corridor": ("channel_teu", "international_tonnes", "door_to_door_mean_h"),
 }
 
@@ -44,17 +44,35 @@ def unit_of(kpi: str, fallback: str = "") -> str:
     return entry.unit if entry is not None else fallback
 
 
+#: What a TEU figure of the air mode or an air corridor prints as: air cargo is counted in
+#: tonnes, so its "0 TEU" would read as no traffic beside its tonnes and CO2.
+AIR_IN_TONNES = "n/a (air: t)"
+
+
+def _air_teu(scope: str, key: object, unit: object, value: object) -> bool:
+    """A TEU figure of the air mode or an air corridor (always 0: air cargo is in t)."""
+    air = (scope == "mode" and key == "air") or \
+        (scope == "corridor" and str(key).startswith("air"))
+    return air and "TEU" in str(unit) and not value
+
+
 def kpi_frame(kpis: pd.DataFrame, scope: str, names: Sequence[str] | None = None
               ) -> pd.DataFrame:
     """The KPIs of one scope as formatted text: one row per key, one column per KPI (its
     catalogue label), in the order of ``names`` (default: as they appear); ``""`` where a
-    key has no value of that KPI."""
+    key has no value of that KPI, :data:`AIR_IN_TONNES` for a zero TEU figure of the air
+    mode or an air corridor."""
     sel = kpis[kpis["scope"] == scope]
     if names is not None:
         sel = sel[sel["kpi"].isin(names)]
     order = list(names) if names is not None else list(dict.fromkeys(sel["kpi"]))
     order = [k for k in order if k in set(sel["kpi"])]
-    text = [format_value(v, u) for v, u in zip(sel["value"], sel["unit"], strict=True)]
+    cells: dict[object, str] = {}
+    for _, group in sel.groupby("kpi", sort=False):  # one format per KPI: a column alike
+        cells.update(zip(group.index, format_column(group["value"].tolist(),
+                                                    group["unit"].iloc[0]), strict=True))
+    text = [AIR_IN_TONNES if _air_teu(scope, k, u, v) else cells[i] for i, k, v, u in
+            zip(sel.index, sel["key"], sel["value"], sel["unit"], strict=True)]
     wide = sel.assign(text=text).pivot_table(index="key", columns="kpi", values="text",
                                              aggfunc="first", sort=False)
     wide = wide.reindex(index=list(dict.fromkeys(sel["key"])), columns=order).fillna("")
@@ -122,7 +140,7 @@ def run_text(res: Results, verdict: str | None = None) -> str:
     flows = k[(k["kpi"] == "channel_teu") & (k["scope"] == "mode")].set_index("key")["value"]
     total = float(flows.sum())
     modes.insert(1, "share", [format_ratio(flows.get(m, float("nan")) / total, signed=False)
-                              if total else "n/a" for m in modes.index])
+                              if total and m != "air" else "n/a" for m in modes.index])
     out += ["", "By mode (channel crossings)", _frame_text(modes)]
     out += ["", "By corridor", _frame_text(kpi_frame(k, "corridor", RUN_SUMMARY["corridor"]))]
     b = res.balance

@@ -45,8 +45,16 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["NA", "format_interval", "format_number", "format_ratio", "format_value",
-           "is_missing", "table"]
+__all__ = [
+    "NA",
+    "format_interval",
+    "format_number",
+    "format_ratio",
+    "format_value",
+    "is_missing",
+    "looks_numeric",
+    "table",
+]
 
 #: What a missing value prints as.
 NA = "n/a"
@@ -142,6 +150,42 @@ def format_value(value: Any, unit: Any = "", signed: bool = False) -> str:
     return f"{number} {unit}"
 
 
+def _decimals(size: float) -> int:
+    """Decimals :func:`format_number` gives a non-whole number of this size (>= 0.9995)."""
+    return 0 if size >= 99.95 else 1 if size >= 9.995 else 2
+
+
+def format_column(values: Sequence[Any], unit: Any = "") -> list[str]:
+    """Values of one table column, written alike so they compare at a glance.
+
+    Times (``h``) all in the unit that suits the column's largest value (hours, minutes or
+    seconds: ``0.31 min`` beside ``2.29 min``, not ``18.6 s`` beside ``2.29 min``); other
+    numbers, when some are not whole and the largest is at least 1, all with that largest's
+    decimals (``1.00 units`` beside ``1.90 units``). Missing values print as ``n/a``;
+    fractions and anything else as :func:`format_value` writes them.
+
+    >>> format_column([18.6 / 3600, 2.29 / 60, 0.0], "h")
+    ['0.31 min', '2.29 min', '0 min']
+    >>> format_column([1.0, 1.9, 2.0], "units")
+    ['1.00 units', '1.90 units', '2.00 units']
+    """
+    nums = [float(v) for v in values if not is_missing(v)]
+    unit = unit if isinstance(unit, str) else ""
+    if not nums or unit == "fraction":
+        return [format_value(v, unit) for v in values]
+    size = max(abs(v) for v in nums)
+    if unit == "h":
+        name, scale = ("h", 1.0) if size >= 1.0 or size == 0 else \
+            ("min", 60.0) if size >= _MINUTE_H else ("s", 3600.0)
+        return [NA if is_missing(v) else f"{format_number(float(v) * scale)} {name}"
+                for v in values]
+    if size < 0.9995 or all(v.is_integer() for v in nums):
+        return [format_value(v, unit) for v in values]
+    places = _decimals(size)
+    suffix = f"/{unit[2:]}" if unit.startswith("1/") else (f" {unit}" if unit else "")
+    return [NA if is_missing(v) else f"{float(v):,.{places}f}{suffix}" for v in values]
+
+
 def format_interval(low: Any, high: Any, unit: Any = "") -> str:
     """A confidence interval, the unit written once when both ends share it.
 
@@ -156,7 +200,7 @@ def format_interval(low: Any, high: Any, unit: Any = "") -> str:
     return f"[{lo}, {hi}]"
 
 
-def _numeric(cell: str) -> bool:
+def looks_numeric(cell: str) -> bool:
     """Looks like a number (right-aligned): starts with a digit, a sign then a digit, or n/a."""
     c = cell.strip()
     if not c or c == "-" or c == NA:
@@ -188,7 +232,7 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str], align: str | Non
         if len(r) != len(head):
             raise ValueError(f"table row has {len(r)} cells, the header {len(head)}: {r}")
     if align is None:
-        align = "".join("r" if cells and all(_numeric(r[i]) for r in cells) else "l"
+        align = "".join("r" if cells and all(looks_numeric(r[i]) for r in cells) else "l"
                         for i in range(len(head)))
     if len(align) != len(head):
         raise ValueError(f"align {align!r}: one letter per column ({len(head)})")

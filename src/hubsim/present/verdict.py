@@ -134,12 +134,13 @@ def verdict_html(v: pd.DataFrame) -> str:
         unit = _unit(str(r["kpi"]))
         tag = {"MET": "ok", "NOT MET": "no"}.get(str(r["verdict"]).split(" (")[0], "")
         cells.append(
-            "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in (
-                r["target"], _interval(r), f"{r['sense']} {format_value(r['threshold'], unit)}",
+            f"<tr><td>{html.escape(str(r['target']))}</td>"
+            + "".join(f'<td class="num">{html.escape(str(c))}</td>' for c in (
+                _interval(r), f"{r['sense']} {format_value(r['threshold'], unit)}",
                 _p_met(r), format_value(r["draw"], unit)))
             + f'<td class="{tag}"><b>{html.escape(str(r["verdict"]))}</b></td></tr>')
-    header = "".join(f"<th>{h}</th>" for h in ("target", "mean ± 95% CI", "threshold",
-                                                "P(met)", "this draw", "verdict"))
+    header = "<th>target</th>" + "".join(f'<th class="num">{h}</th>' for h in (
+        "mean ± 95% CI", "threshold", "P(met)", "this draw")) + "<th>verdict</th>"
     notes = "".join(f"<p>{html.escape(line.strip())}</p>" for line in verdict_lines(v))
     n = int(v["replications"].max())
     basis = (f"<p>Over {n} independent replications of the year: the mean with its 95% "
