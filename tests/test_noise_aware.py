@@ -85,7 +85,8 @@ def test_identical_what_if_differs_by_exactly_zero_and_not_significantly(same: C
     assert (targets["change"] == "").all()               # the same verdicts: no change
     text = comparison_text(same)
     assert "3 replications (seeds from 3), means" in text.splitlines()[0]
-    assert "0 ± 0 TEU/yr n.s." in _line(text, "channel_teu", "total")
+    line = _line(text, "channel_teu", "total")
+    assert "0 ± 0 n.s." in line and "TEU/yr" in line
     assert "n.s. = not significant (the interval holds 0)" in text
 
 
@@ -131,7 +132,9 @@ def test_one_draw_each_cannot_tell_a_flipped_verdict(tiny: hubsim.Scenario) -> N
     lines = comparison_text(cmp).splitlines()
     assert "one draw each: no difference or verdict can be told from noise" in lines[0]
     assert "(use --replications N)" in lines[0]
-    note = next(ln for ln in lines if ln.startswith("Target channel:"))
+    assert max(map(len, lines)) <= 120
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("Target channel:"))
+    note = " ".join(lines[start:start + 3])  # the note, wrapped to 120 columns
     assert "a single draw cannot tell a verdict change from noise" in note
     assert "rerun with --replications 4" in note
     assert not any(ln.startswith("Target intl:") for ln in lines)  # that one did not flip
@@ -148,8 +151,8 @@ def test_replicated_flip_inside_the_noise_is_not_a_bare_verdict(tiny: hubsim.Sce
     # the intervals hold the threshold, or the change is labelled not significant
     assert (base_v == bump_v == CLOSE) or \
         t.loc[("bump", "channel"), "change"] == CHANGE_NOT_SIGNIFICANT
-    line = _line(comparison_text(cmp), "channel_teu", "target", "channel")
-    assert "TOO CLOSE TO CALL" in line or "verdict change not significant" in line
+    line = _line(comparison_text(cmp), "channel", "channel_teu")  # the targets' table
+    assert "TOO CLOSE TO CALL" in line or "*" in line  # "*": verdict change within noise
     assert "n.s." in line
 
 
@@ -176,14 +179,14 @@ def test_verdict_change_within_the_noise_is_labelled_not_significant() -> None:
     assert (t.loc["base", "verdict"], t.loc["w", "verdict"]) == (NOT_MET, CLOSE)
     assert t.loc["w", "change"] == CHANGE_NOT_SIGNIFICANT
     text = comparison_text(cmp)
-    assert "TOO CLOSE TO CALL (verdict change not significant)" in text
+    assert "TOO CLOSE TO CALL*" in text  # marked, and explained under the table
     assert "Target channel: NOT MET in base, TOO CLOSE TO CALL in w, but the difference is " \
         "not significant" in text
     # the same what-if, every run 10 higher: a significant change, printed plainly
     sure = _made_up([90, 91, 90, 91], [100, 101, 100, 101], 92)
     t = sure.targets.set_index("scenario")
     assert (t.loc["w", "verdict"], t.loc["w", "change"]) == (MET, "significant")
-    assert "not significant" not in comparison_text(sure).split("\n\n")[0]
+    assert "*" not in comparison_text(sure).split("\n\n")[1]  # the targets' table
 
 
 def test_figure_greys_non_significant_bars_and_draws_intervals(same: Comparison,

@@ -8,6 +8,7 @@ files) and the text table through :func:`hubsim.present.text.table`.
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -40,15 +41,29 @@ def _rows(frame: pd.DataFrame) -> list[list[str]]:
     return out
 
 
+#: Widest line ``hubsim calibrate`` prints (a terminal of 120 columns shows it unbroken).
+WIDTH = 120
+_NOTE_INDENT = " " * 6
+
+
+def _note(name: str, text: str) -> list[str]:
+    """``text`` as indented lines under its row, wrapped to :data:`WIDTH`."""
+    return textwrap.wrap(f"{name}: {text}", WIDTH, initial_indent=_NOTE_INDENT,
+                         subsequent_indent=_NOTE_INDENT + "  ", break_on_hyphens=False)
+
+
 def _table(frame: pd.DataFrame) -> str:
-    """The aligned table; the ``why`` of a row on its own indented line under it."""
+    """The aligned table of figures and gaps; under each row its source (and year), and its
+    ``why`` when there is one, on indented lines, so no line passes :data:`WIDTH`."""
     rows = _rows(frame)
-    lines = table([r[:-1] for r in rows], HEADER[:-1], align="lrlllrrrl").splitlines()
+    cols = [0, 1, 2, 5, 6, 7, 8]  # figure, published, unit, simulated, gap, tolerance, status
+    lines = table([[r[i] for i in cols] for r in rows], [HEADER[i] for i in cols],
+                  align="lrlrrrl").splitlines()
     out = [lines[0]]
     for line, r in zip(lines[1:], rows, strict=True):
-        out.append(line)
+        out += [line, *_note(f"{r[3]} figure, source", r[4])]
         if r[-1]:
-            out.append(f"      why: {r[-1]}")
+            out += _note("why", r[-1])
     return "\n".join(out)
 
 

@@ -8,6 +8,7 @@ the header line says so, and so does every verdict that flips."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from hubsim.experiments.compare import (
     DEFAULT_REPLICATIONS,
     ONE_DRAW,
 )
-from hubsim.present.text import format_ratio, format_value, table
+from hubsim.present.text import NA, format_number, format_ratio, format_value, table
 
 if TYPE_CHECKING:
     from hubsim.experiments.compare import Comparison
@@ -78,8 +79,8 @@ def _header(cmp: Comparison) -> str:
     common = (f"{cmp.days:g} measured days each, common random numbers (per year unless the "
               "unit says otherwise)")
     if cmp.replications == 1:
-        return (f"{scenarios}: seed {cmp.seed}, {common}; one draw each: no difference or "
-                "verdict can be told from noise (use --replications N)")
+        return (f"{scenarios}: one draw each: no difference or verdict can be told from noise "
+                f"(use --replications N); seed {cmp.seed}, {common}")
     return (f"{scenarios}: {cmp.replications} replications (seeds from {cmp.seed}), means, "
             f"{common}")
 
@@ -104,35 +105,99 @@ def _flips(cmp: Comparison, t: pd.DataFrame) -> list[str]:
                          "cannot tell a verdict change from noise; rerun with --replications "
                          f"{SUGGESTED} (or more).")
         elif change == CHANGE_NOT_SIGNIFICANT:
-            lines.append(f"Target {g}: {base[g]} in {cmp.base}, {v} in {s}, but the "
+            lines.append(f"{CHANGE_MARK} Target {g}: {base[g]} in {cmp.base}, {v} in {s}, but the "
                          "difference is not significant: the verdict change is within the "
                          f"noise of {cmp.replications} replications.")
     return lines
 
 
+#: The mark of a what-if verdict that differs from the base's on a difference within the
+#: noise (explained on a line under the table).
+CHANGE_MARK = "*"
+
+
+def _scale(unit: str, values: list[float]) -> tuple[str, float]:
+    """The unit a row is written in and the factor from its KPI's unit: one for the whole
+    row (times in the hours, minutes or seconds its largest value suits)."""
+    if unit == "fraction":
+        return "%", 100.0
+    if unit == "h":
+        size = max((abs(v) for v in values if not pd.isna(v)), default=0.0)
+        return ("h", 1.0) if size >= 1.0 or size == 0 else \
+            ("min", 60.0) if size >= 1 / 60 else ("s", 3600.0)
+    return (f"/{unit[2:]}" if unit.startswith("1/") else unit), 1.0
+
+
+def _number(value: Any, factor: float, signed: bool = False) -> str:
+    return NA if pd.isna(value) else format_number(float(value) * factor, signed)
+
+
+def _row_cells(r: Mapping[Any, Any], base: str, w: str, replications: int
+               ) -> tuple[str, str, str, str, str]:
+    """``unit, base, what-if, diff (± CI, n.s.), rel`` of one row, all in one unit."""
+    unit = str(r["unit"]) if isinstance(r["unit"], str) else ""
+    name, factor = _scale(unit, [r[base], r[w], r[f"{w} diff"]])
+    diff = _number(r[f"{w} diff"], factor, signed=True)
+    if replications > 1:
+        diff += f" ± {_number(r[f'{w} ci95'], factor)}"
+    if unit == "fraction":
+        diff += " pt"  # a difference of percentages is in percentage points
+    sig = r.get(f"{w} significant")
+    if replications > 1 and sig is not None and not pd.isna(sig) and not sig:
+        diff += f" {NOT_SIGNIFICANT}"
+    return (name, _number(r[base], factor), _number(r[w], factor), diff,
+            format_ratio(r[f"{w} rel"]))
+
+
+def _targets_table(cmp: Comparison, w: str, verdicts: dict) -> str:
+    rows = []
+    for r in cmp.table[cmp.table["scope"] == "target"].to_dict("records"):
+        unit, base, what, diff, rel = _row_cells(r, cmp.base, w, cmp.replications)
+        bv, (wv, change) = verdicts[(cmp.base, r["key"])][0], verdicts[(w, r["key"])]
+        mark = CHANGE_MARK if change == CHANGE_NOT_SIGNIFICANT else ""
+        rows.append([r["key"], r["kpi"], unit, f"{base} {bv}", f"{what} {wv}{mark}", diff, rel])
+    head = ["target", "kpi", "unit", cmp.base, w,
+            "diff" if cmp.replications == 1 else "diff ± 95% CI", "rel"]
+    return table(rows, head, align="lllrrrr")
+
+
+def _kpi_table(cmp: Comparison, w: str) -> str:
+    rows = [[r["kpi"], r["scope"], r["key"] or "-", *_row_cells(r, cmp.base, w,
+                                                               cmp.replications)]
+            for r in cmp.table[cmp.table["scope"] != "target"].to_dict("records")]
+    head = ["kpi", "scope", "key", "unit", cmp.base, w,
+            "diff" if cmp.replications == 1 else "diff ± 95% CI", "rel"]
+    return table(rows, head, align="llllrrrr")
+
+
 def comparison_text(cmp: Comparison) -> str:
-    """The side-by-side table of a :class:`~hubsim.experiments.compare.Comparison`, as
+    """The side-by-side tables of a :class:`~hubsim.experiments.compare.Comparison`, as
     printed by ``hubsim compare``: a header line (seeds and days; with one replication, that
-    one draw each judges nothing), the table, then what the marks mean (with replications)
-    and a line for each verdict that differs from the base's on a difference that cannot be
-    told from noise."""
+    one draw each judges nothing), then per what-if the targets with their verdicts and the
+    headline KPIs against the base, each row in one unit (its own column), then what the
+    marks mean (with replications) and a line for each verdict that differs from the base's
+    on a difference that cannot be told from noise (marked ``*`` in the table). No line is
+    wider than about 120 columns, whatever the number of what-ifs."""
     t = cmp.targets
     verdicts = {(s, g): (v, c) for s, g, v, c in
                 zip(t["scenario"], t["target"], t["verdict"], t["change"], strict=True)}
-    header = ["kpi", "scope", "key", cmp.base]
+    out = _wrap(_header(cmp))
     for w in cmp.whatifs:
-        header += [w, "diff" if cmp.replications == 1 else "diff ± 95% CI", "rel"]
-    rows = []
-    for r in cmp.table.to_dict("records"):
-        target = r["scope"] == "target"
-        row = [r["kpi"], r["scope"], r["key"], format_value(r[cmp.base], r["unit"])
-               + _verdict(verdicts, cmp.base, r["key"], target)]
-        for w in cmp.whatifs:
-            row += [format_value(r[w], r["unit"]) + _verdict(verdicts, w, r["key"], target),
-                    _diff_cell(r, w, cmp.replications), format_ratio(r[f"{w} rel"])]
-        rows.append(row)
-    out = [_header(cmp), table(rows, header, align="lll" + "r" * (len(header) - 3))]
+        if len(cmp.whatifs) > 1:
+            out += ["", f"{w} against {cmp.base}"]
+        if (cmp.table["scope"] == "target").any():
+            out += [_targets_table(cmp, w, verdicts), ""]
+        out.append(_kpi_table(cmp, w))
     notes = ([LEGEND] if cmp.replications > 1 else []) + _flips(cmp, t)
     if notes:
-        out += ["", *notes]
+        out += ["", *(line for note in notes for line in _wrap(note))]
     return "\n".join(out)
+
+
+#: Widest line of the comparison's sentences (its tables stay within it too).
+WIDTH = 120
+
+
+def _wrap(text: str) -> list[str]:
+    """A sentence as lines of at most :data:`WIDTH` columns."""
+    return textwrap.wrap(text, WIDTH, break_on_hyphens=False, break_long_words=False)
