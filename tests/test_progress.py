@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hubsim.present.progress import ProgressBar, day_progress
+from hubsim.present.progress import ProgressBar, Stage, day_progress
 
 
 class _Tty(io.StringIO):
@@ -73,6 +73,38 @@ def test_day_callback_feeds_the_bar_and_accepts_a_new_total():
     assert "30/120 d" in out.getvalue() and " 25%" in out.getvalue()
 
 
+def test_day_callback_says_warm_up_then_measured_days():
+    out = _Tty()
+    bar = ProgressBar(0, "run", "simulated days", stream=out, min_interval_s=0.0)
+    cb = day_progress(bar, warmup_days=30)
+    cb(12.0, 90.0)
+    assert out.getvalue().split("\r")[-1].endswith("warm-up 12/30\x1b[K")
+    cb(35.0, 90.0)
+    line = out.getvalue().split("\r")[-1]
+    assert "35/90 simulated days" in line and "measured 5/60" in line
+
+
+def test_stage_names_what_runs_and_how_long_it_took():
+    out, clock = _Tty(), _Clock()
+    stage = Stage(stream=out, clock=clock)
+    stage.start("writing results")
+    assert out.getvalue() == "\rwriting results ...\x1b[K"
+    clock.t = 4.8
+    stage.start("writing report")  # ends the stage before
+    clock.t = 5.0
+    stage.done()
+    stage.done()  # nothing open: nothing drawn
+    assert out.getvalue().split("\n") == [
+        "\rwriting results ...\x1b[K\rwriting results ... done in 5s\x1b[K",
+        "\rwriting report ...\x1b[K\rwriting report ... done in 0.2s\x1b[K", ""]
+    stage.start("failing")
+    stage.stop()
+    assert out.getvalue().endswith("\rfailing ...\x1b[K\n")
+    quiet = io.StringIO()
+    Stage(stream=quiet).start("x")
+    assert quiet.getvalue() == ""
+
+
 def _run_cli_with_terminal_stderr(tiny: Path, out: Path, *extra: str) -> tuple[int, str, str]:
     """Run ``hubsim run`` with standard error on a pseudo-terminal; return code, stdout and
     what the terminal received."""
@@ -112,7 +144,11 @@ def test_hubsim_run_draws_the_bar_on_a_terminal_only(tiny_path, tmp_path):
     # replication 0's simulated days (10 warm-up + 5 measured), then, while the other
     # replications finish on the workers, a bar of runs
     done = [f for f in frames if f.startswith("tiny [####") and "100%" in f]
-    assert done and "15/15 simulated days" in done[-1]
+    assert done and "15/15 simulated days" in done[-1] and "measured 5/5" in done[-1]
+    assert any("warm-up" in f for f in frames)  # the warm-up days said as such
+    # the writing of the folder is a stage of its own, not minutes of silence
+    assert any(f.startswith("writing results: tables, event log, figures ... done in")
+               for f in frames), frames
     assert "simulated days" not in stdout and "Targets" in stdout  # the verdict stays clean
 
     code, stdout, tty = _run_cli_with_terminal_stderr(tiny_path, tmp_path / "b", "--quiet")

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from hubsim.experiments.executors import ProcessExecutor
     from hubsim.experiments.verdict import DEFAULT_REPLICATIONS, Verdict, start_verdict, summary
     from hubsim.present.output import default_folder, write_results
-    from hubsim.present.progress import ProgressBar, day_progress
+    from hubsim.present.progress import ProgressBar, Stage, day_progress
     from hubsim.present.tables import run_text
     from hubsim.present.verdict import verdict_text
 
@@ -100,14 +100,17 @@ def run(args: argparse.Namespace) -> int:
     with executor:
         with ProgressBar(0, label=scn.name, unit="simulated days", enabled=bar_on) as bar:
             pending = start_verdict(scn, n, seed=args.seed, days=args.days,
-                                    executor=executor, progress=day_progress(bar))
+                                    executor=executor,
+                                    progress=day_progress(bar, scn.run.warmup_days))
         res = pending.results
         folder = args.out or free_folder(lambda stamp: default_folder(res, stamp),
                                          time.strftime("%Y%m%d-%H%M%S"))
         verdicts: list[Verdict] = []
+        stage = Stage(enabled=bar_on)
 
         def finish() -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
             """The other replications, awaited once replication 0's folder is written."""
+            stage.done()
             bars: list[ProgressBar] = []  # drawn only if there is something to wait for
 
             def waiting(done: int, total: int) -> None:
@@ -122,11 +125,19 @@ def run(args: argparse.Namespace) -> int:
                 for b in bars:
                     b.close()
             verdicts.append(v)
+            stage.start("writing results: verdict, manifest"
+                        + (", report" if args.report else ""))
             return ({"verdict.csv": v.table, "runs.csv": v.experiment.runs,
                      "summary.csv": v.experiment.summary}, {"verdict": summary(v)})
 
-        with output_errors(folder):
-            write_results(res, folder, report=args.report, late=finish)
+        stage.start("writing results: tables, event log, figures")
+        try:
+            with output_errors(folder):
+                write_results(res, folder, report=args.report, late=finish)
+        except BaseException:
+            stage.stop()
+            raise
+        stage.done()
     v = verdicts[0]
     if args.quiet:
         print(folder)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-__all__ = ["ProgressBar", "day_progress"]
+__all__ = ["ProgressBar", "Stage", "day_progress"]
 
 
 def _duration(seconds: float) -> str:
@@ -126,10 +126,71 @@ class ProgressBar:
         self.close()
 
 
-def day_progress(bar: ProgressBar) -> Callable[[float, float], None]:
-    """A ``progress(sim_day, total_days)`` callback for :func:`hubsim.simulate` drawing ``bar``."""
+def day_progress(bar: ProgressBar, warmup_days: float = 0.0) -> Callable[[float, float], None]:
+    """A ``progress(sim_day, total_days)`` callback for :func:`hubsim.simulate` drawing ``bar``.
+
+    The bar counts every simulated day, the warm-up's too (they cost the same); its note
+    says which part of the run a day belongs to: ``warm-up 12/30`` (not measured), then
+    ``measured 5/60``.
+    """
 
     def callback(sim_day: float, total_days: float) -> None:
-        bar.update(sim_day, total_days)
+        if sim_day < warmup_days:
+            note = f"warm-up {sim_day:,.0f}/{warmup_days:,.0f}"
+        else:
+            note = f"measured {sim_day - warmup_days:,.0f}/{total_days - warmup_days:,.0f}"
+        bar.update(sim_day, total_days, note if warmup_days > 0 else "")
 
     return callback
+
+
+class Stage:
+    """One line on a terminal naming what a command is doing between bars (``writing
+    results: tables, event log, figures ...``), ended with its time (``done in 4.8 s``).
+
+    Silent when the stream is not a terminal or when disabled, like :class:`ProgressBar`.
+
+    >>> import io
+    >>> stage = Stage(stream=io.StringIO())  # not a terminal: silent
+    >>> stage.start("writing results")
+    >>> stage.done()
+    >>> stage.stream.getvalue()
+    ''
+    """
+
+    def __init__(self, *, stream: TextIO | None = None, enabled: bool | None = None,
+                 clock: Callable[[], float] | None = None):
+        self.stream = sys.stderr if stream is None else stream
+        if enabled is None:
+            isatty = getattr(self.stream, "isatty", None)
+            enabled = bool(isatty()) if callable(isatty) else False
+        self.enabled = enabled
+        self._clock = clock or time.monotonic
+        self._text: str | None = None
+        self._start = 0.0
+
+    def start(self, text: str) -> None:
+        """Show ``text ...`` (ending the stage before, if one is open)."""
+        self.done()
+        self._text, self._start = text, self._clock()
+        self._write(f"\r{text} ...\x1b[K")
+
+    def done(self) -> None:
+        """End the open stage: ``text ... done in 4.8 s`` and a new line (nothing if none)."""
+        if self._text is None:
+            return
+        took = _duration(self._clock() - self._start) if self._clock() - self._start >= 1 \
+            else f"{self._clock() - self._start:.1f}s"
+        self._write(f"\r{self._text} ... done in {took}\x1b[K\n")
+        self._text = None
+
+    def stop(self) -> None:
+        """End the open stage's line without calling it done (an error follows)."""
+        if self._text is not None:
+            self._write("\n")
+            self._text = None
+
+    def _write(self, text: str) -> None:
+        if self.enabled:
+            self.stream.write(text)
+            self.stream.flush()
