@@ -25,7 +25,7 @@ from hubsim.scenario.schema import Scenario
 from hubsim.sim.engine import run_engine
 from hubsim.sim.network import area_table, check_routes, link_table, node_table
 
-__all__ = ["Results", "apply_changes", "load_scenario", "simulate"]
+__all__ = ["Results", "apply_changes", "bundled_scenario", "load_scenario", "simulate"]
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -48,6 +48,29 @@ def load_scenario(path: str | Path) -> Scenario:
         With the file, field path and expectation in the message.
     """
     return loader.load_scenario(path, checks=(check_routes,))
+
+
+def bundled_scenario(name: str) -> Path:
+    """The file of a scenario that ships with hubsim (``"chongqing_2022_target"``, with or
+    without ``.yaml``), found in the installed package from any working folder.
+
+    >>> bundled_scenario("chongqing_2022_target").name
+    'chongqing_2022_target.yaml'
+
+    Raises
+    ------
+    ScenarioError
+        No bundled scenario of that name (the message lists them).
+    """
+    from hubsim.errors import ScenarioError
+    from hubsim.scenario.resources import bundled_scenarios
+
+    files = {p.stem: p for p in bundled_scenarios()}
+    stem = name.removesuffix(".yaml")
+    if stem not in files:
+        raise ScenarioError(f"{name}: no bundled scenario of that name; the bundled ones: "
+                            f"{', '.join(files)}")
+    return files[stem]
 
 
 def apply_changes(scn: Scenario, changes: Mapping[str, Any], source: str | None = None) \
@@ -105,6 +128,14 @@ class Results:
         """One row per demand row: its key, planned route, expected door-to-door time and
         boundary crossings (see :func:`hubsim.analysis.flows.planned_flows`)."""
         return FL.planned_flows(self.scenario)
+
+    @cached_property
+    def link_flows(self) -> pd.DataFrame:
+        """Flow on every link over the measured window, both directions added, per year
+        (``teu_per_year``, ``air_t_per_year``; see :func:`hubsim.analysis.series.link_flows`)."""
+        from hubsim.analysis.series import link_flows
+
+        return link_flows(self.events, self.links, self.window)
 
     @cached_property
     def departure_queues(self) -> pd.DataFrame:
