@@ -10,8 +10,8 @@ Two steps, so the report stays a function of its results folder:
   inlined (Bokeh's core bundle only, about 1.3 MB): the page loads nothing from anywhere.
   Links are coloured by mode and as wide as their flow; hovering a link or a node shows its
   figures (Bokeh escapes them: the text is shown as text, never run as HTML). Coastlines,
-  borders and rivers from :mod:`hubsim.present.geography` are drawn underneath when that
-  module is there.
+  borders and rivers from :mod:`hubsim.present.geography` (shipped data) are drawn
+  underneath, in its projection (km).
 
 Why Bokeh: a well-kept library whose inline resources are a third of plotly.js's size, and
 whose plots need no tile server (folium and leaflet fetch their map tiles at view time).
@@ -23,12 +23,12 @@ import json
 import math
 import re
 from collections.abc import Callable
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from hubsim.present import geography
 from hubsim.present.text import format_value
 
 if TYPE_CHECKING:
@@ -129,22 +129,6 @@ def _services_by_link(res: Results, kpis: pd.DataFrame) -> dict[tuple[str, str, 
     return {k: " | ".join(v) for k, v in out.items()}
 
 
-def _fallback_project(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Equirectangular km around 35 N (used only without :mod:`hubsim.present.geography`)."""
-    r = 6371.0
-    lon_a, lat_a = np.asarray(lon, float), np.asarray(lat, float)
-    return (np.radians(lon_a - 64.0) * r * math.cos(math.radians(35.0)),
-            np.radians(lat_a - 35.0) * r)
-
-
-def _geography() -> Any | None:
-    """:mod:`hubsim.present.geography` when it is installed, else None."""
-    try:
-        return import_module("hubsim.present.geography")
-    except ImportError:
-        return None
-
-
 def _width(flow: float, peak: float) -> float:
     return 1.0 + 11.0 * math.sqrt(max(flow, 0.0) / peak) if peak > 0 else 1.5
 
@@ -180,19 +164,23 @@ def _node_source(nodes: pd.DataFrame, project: Callable[..., Any], kind: str
             "label": [str(n) for n in sel["node"]]}
 
 
-def _basemap(fig: Any, geo: Any, nodes: pd.DataFrame) -> None:
-    """Coast, border and river lines under the network (no hover)."""
-    lon_min, lon_max = float(nodes["lon"].min()) - 5.0, float(nodes["lon"].max()) + 5.0
-    lat_min, lat_max = float(nodes["lat"].min()) - 5.0, float(nodes["lat"].max()) + 5.0
+def _basemap(fig: Any, box: tuple[float, float, float, float]) -> None:
+    """Coast, border and river lines of ``box`` (lon_min, lon_max, lat_min, lat_max) under
+    the network, in light colours and without hover."""
     by_kind: dict[str, tuple[list[list[float]], list[list[float]]]] = {}
-    for kind, lons, lats in geo.basemap_lines(lon_min, lon_max, lat_min, lat_max):
-        x, y = geo.project(lons, lats)
+    for kind, lons, lats in geography.basemap_lines(*box):
+        x, y = geography.project(lons, lats)
         xs, ys = by_kind.setdefault(str(kind), ([], []))
-        xs.append([float(v) for v in x])
-        ys.append([float(v) for v in y])
-    for kind, (xs, ys) in by_kind.items():
+        xs.append(np.round(x, 1).tolist())
+        ys.append(np.round(y, 1).tolist())
+    for kind, (xs, ys) in sorted(by_kind.items()):
         colour, width = BASEMAP_STYLE.get(kind, ("#cccccc", 0.8))
         fig.multi_line(xs, ys, line_color=colour, line_width=width, legend_label=kind)
+
+
+def _lonlat_box(nodes: pd.DataFrame, pad: float) -> tuple[float, float, float, float]:
+    return (float(nodes["lon"].min()) - pad, float(nodes["lon"].max()) + pad,
+            float(nodes["lat"].min()) - pad, float(nodes["lat"].max()) + pad)
 
 
 def _figure(title: str, box: tuple[float, float, float, float], width: int) -> Any:
@@ -216,13 +204,14 @@ def _box(x: np.ndarray, y: np.ndarray, pad: float) -> tuple[float, float, float,
             float(y.min()) - pad * dy, float(y.max()) + pad * dy)
 
 
-def _draw(fig: Any, nodes: pd.DataFrame, links: pd.DataFrame, project: Callable[..., Any],
-          geo: Any | None) -> None:
-    """Basemap, links and nodes on ``fig``, with one hover tool for links and nodes."""
+def _draw(fig: Any, nodes: pd.DataFrame, links: pd.DataFrame,
+          box: tuple[float, float, float, float]) -> None:
+    """Basemap of ``box`` (degrees), links and nodes on ``fig``, with one hover tool for
+    links and nodes."""
     from bokeh.models import ColumnDataSource, HoverTool
 
-    if geo is not None:
-        _basemap(fig, geo, nodes)
+    project = geography.project
+    _basemap(fig, box)
     lines = fig.multi_line("xs", "ys", source=ColumnDataSource(data=_link_source(links, project)),
                            line_color="colour", line_width="width", line_alpha=0.8,
                            hover_line_alpha=1.0, legend_field="mode")
@@ -251,17 +240,17 @@ def map_html(nodes: pd.DataFrame, links: pd.DataFrame, title: str = "") -> tuple
     from bokeh.layouts import column
     from bokeh.resources import Resources
 
-    geo = _geography()
-    project = geo.project if geo is not None else _fallback_project
-    x, y = project(nodes["lon"].to_numpy(float), nodes["lat"].to_numpy(float))
+    x, y = geography.project(nodes["lon"].to_numpy(float), nodes["lat"].to_numpy(float))
     x, y = np.asarray(x, float), np.asarray(y, float)
     local = (nodes["kind"] != "gateway").to_numpy()
-    figs = [_figure(f"{title}: the network", _box(x, y, 0.06), 900)]
+    network = _figure(f"{title}: the network", _box(x, y, 0.06), 900)
+    _draw(network, nodes, links, _lonlat_box(nodes, 5.0))
+    figs = [network]
     if local.any() and local.sum() < len(nodes):
-        figs.append(_figure(f"{title}: the region's hubs and zones", _box(x[local], y[local],
-                                                                         0.25), 900))
-    for fig in figs:
-        _draw(fig, nodes, links, project, geo)
+        region = _figure(f"{title}: the region's hubs and zones",
+                         _box(x[local], y[local], 0.25), 900)
+        _draw(region, nodes, links, _lonlat_box(nodes[local], 0.5))
+        figs.append(region)
     # keys in Bokeh's order: a model is defined where it first appears, referenced after
     item = _stable_ids(json.dumps(json_item(column(*figs), ID(MAP_ID))))
     item = item.replace("</", "<\\/")  # no "</script>" inside the JSON's script element
