@@ -159,6 +159,7 @@ def test_help(args):
     proc = hubsim(*args)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("usage: hubsim")
+    assert "%%" not in proc.stdout  # argparse's escape printed as is ("95%%")
     if len(args) == 2:
         assert proc.stdout.startswith(f"usage: hubsim {args[0]}")
     else:
@@ -391,3 +392,11 @@ def test_sweep_help_prints_a_single_percent_sign(capsys):
         main(["sweep", "--help"])
     out = capsys.readouterr().out
     assert "95% CIs" in out and "%%" not in out
+
+
+@pytest.mark.parametrize("cmd", ["run", "compare", "sweep", "goal", "capacity"])
+def test_every_experiment_command_takes_quiet_and_workers(cmd):
+    """The README says every command that runs replications takes --quiet and --workers."""
+    proc = hubsim(cmd, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "--quiet" in proc.stdout and "--workers" in proc.stdout

@@ -96,3 +96,34 @@ def test_format_interval_writes_a_shared_unit_once():
     assert format_interval(0.41, 0.45, "fraction") == "[41.0%, 45.0%]"
     assert format_interval(0.5, 1.5, "h") == "[30 min, 1.50 h]"
     assert format_interval(float("nan"), 3, "t") == "[n/a, 3 t]"
+
+
+def test_format_column_writes_a_column_alike():
+    from hubsim.present.text import format_column
+
+    # waits of 18.6 s and 2.29 min: both in minutes, not "18.6 s" above "2.29 min"
+    assert format_column([18.6 / 3600, 2.29 / 60, 0.0, float("nan")], "h") == \
+        ["0.31 min", "2.29 min", "0 min", "n/a"]
+    assert format_column([273.0, 13.9], "h") == ["273 h", "13.9 h"]
+    assert format_column([1.0, 1.9], "units") == ["1.00 units", "1.90 units"]
+    assert format_column([1.0, 2.0], "units") == ["1 units", "2 units"]  # whole: as counted
+    assert format_column([0.5, 0.25], "fraction") == ["50.0%", "25.0%"]
+
+
+def test_air_reads_in_tonnes_not_as_zero_teu():
+    import pandas as pd
+
+    from hubsim.present.tables import AIR_IN_TONNES, kpi_frame
+
+    kpis = pd.DataFrame([
+        ("channel_teu", "mode", "air", 0.0, "TEU/yr"),
+        ("channel_teu", "mode", "rail", 586810.0, "TEU/yr"),
+        ("international_tonnes", "mode", "air", 218255.0, "t/yr"),
+        ("international_tonnes", "mode", "rail", 5079012.0, "t/yr"),
+        ("co2_total", "mode", "air", 1547885.0, "t CO2/yr"),
+        ("co2_total", "mode", "rail", 842445.0, "t CO2/yr"),
+    ], columns=["kpi", "scope", "key", "value", "unit"])
+    frame = kpi_frame(kpis, "mode")
+    assert frame.loc["air", "Channel throughput"] == AIR_IN_TONNES == "n/a (air: t)"
+    assert frame.loc["air", "International logistics volume"] == "218,255 t/yr"
+    assert frame.loc["rail", "Channel throughput"] == "586,810 TEU/yr"
