@@ -260,20 +260,31 @@ def test_the_judged_table_keeps_air_out_of_a_teu_judgement(make_scenario):
 
 
 def test_one_more_unit_never_reads_past_what_the_unit_carries(monkeypatch):
-    """Network-wide, a service's use grows with demand: with one more departure its limit is
-    where the new timetable fills (scale x capacity ratio x 98% / use now), so a noisy run
-    beyond that is never taken as sustainable; per corridor, or for a yard, no such cap."""
+    """Network-wide, one more departure's limit is where the new timetable fills with the
+    load the routes plan for the service (98% of it), one more crane's where the area's use
+    measured now, grown with demand, reaches 98%: a noisy run beyond is never taken as
+    sustainable. Per corridor, or for a yard, no such cap."""
     import hubsim.experiments.capacity as C
 
+    plan = hubsim.load_scenario(ROOT / "scenarios" / "chongqing_2022_target.yaml")
+
     class Search:
+        class cache:  # noqa: N801 (stands for the search's RunCache)
+            scenario = plan
+
         def experiment(self, fam, scale, extra=()):
             return None
 
-    use = pd.Series({"service:train": 0.97, "yard:h": 0.9})
-    monkeypatch.setattr(C, "_means", lambda exp, kpi, scope: use)
+    # China-Laos: 6,000 TEU/yr planned southbound; 2.75 trains a week of 30 TEU
+    load, cap_now = C.service_load(plan, "rail_vientiane")
+    assert load == pytest.approx(6000)
+    assert cap_now == pytest.approx(2.75 * 30 * HOURS / 168)
     ratio = 3.75 / 2.75
-    cap = C._unit_cap(Search(), None, "service:train", 0.707, ratio)
-    assert cap == pytest.approx(0.707 * ratio * SATURATED / 0.97, rel=1e-5)
-    assert C._unit_cap(Search(), (1, 2), "service:train", 0.707, ratio) is None
-    assert C._unit_cap(Search(), None, "yard:h", 0.707, 1.1) is None
-    assert C._unit_cap(Search(), None, "service:none", 0.707, ratio) is None
+    assert C._unit_cap(Search(), None, "service:rail_vientiane", 0.707, ratio) == \
+        pytest.approx(SATURATED * 3.75 * 30 * HOURS / 168 / 6000, rel=1e-5)  # x0.958
+    use = pd.Series({"area:guoyuan:water": 0.5, "yard:guoyuan": 0.9})
+    monkeypatch.setattr(C, "_means", lambda exp, kpi, scope: use)
+    assert C._unit_cap(Search(), None, "area:guoyuan:water", 1.0, 9 / 8) == \
+        pytest.approx(9 / 8 * SATURATED / 0.5, rel=1e-5)
+    assert C._unit_cap(Search(), (1, 2), "service:rail_vientiane", 0.707, ratio) is None
+    assert C._unit_cap(Search(), None, "yard:guoyuan", 0.707, 1.1) is None

@@ -104,7 +104,7 @@ from hubsim.experiments.replicate import (
     run_points,
 )
 from hubsim.experiments.store import Progress, RunCache, RunStore, RunTask
-from hubsim.scenario.schema import Scenario
+from hubsim.scenario.schema import HOURS_PER_YEAR, Scenario
 
 __all__ = ["BINDING_GROWTH", "BUSY", "KPI_CARGO", "SATURATED", "CapacityResult", "ResourceCache",
            "binding_of", "capacity", "capacity_task", "cargo_of", "resource_kpis",
@@ -696,6 +696,10 @@ class _Search:
                      ((f"demand.{i}.teu_per_year", s), (f"demand.{i}.tonnes_per_year", s)))
         return (*_scale_changes(self.base), *rows, *extra)
 
+    def evaluated(self, fam: Family, scale: float, extra: Changes = ()) -> bool:
+        """Whether the point was run (or reused) already."""
+        return self.changes(fam, _round(scale), extra) in self.exps
+
     def experiment(self, fam: Family, scale: float, extra: Changes = ()) -> Experiment:
         return self.evaluate(fam, scale, extra)[1]
 
@@ -771,7 +775,9 @@ class _Search:
         ``tol``, probing ``first`` first; ``lo`` / ``hi``: scales known (or taken) to be
         sustainable / unsustainable; None when not found in [1/max_scale, max_scale]."""
         x, step = first, 1.25
-        closed = ""  # how the bracket closed: by a sustainable ("ok") or another ("fail") probe
+        # how the bracket closed: by a sustainable ("ok") or another ("fail") probe; a cap
+        # given as ``hi`` is probed from just inside
+        closed = "fail" if hi is not None else ""
         while lo is None or hi is None:
             x = _round(min(max(x, 1.0 / max_scale), max_scale))
             if (lo is not None and x <= lo) or (hi is not None and x >= hi):
@@ -878,7 +884,9 @@ def _marginal(search: _Search, scn: Scenario, fam: Family, binding: str, lo: flo
         first = min(first, _round(cap / (1.0 + tol)))
     lo2, hi2 = search.find(fam, extra, first, tol, max_scale, lo=lo, hi=cap, label=label)
     nxt = None
-    if lo2 is not None and hi2 is not None:
+    if hi2 is not None and hi2 == cap and not search.evaluated(fam, hi2, extra):
+        nxt = binding  # full at the cap by construction (its run is not needed)
+    elif lo2 is not None and hi2 is not None:
         ok_exp = search.experiment(fam, lo2, extra) if lo2 != lo else search.experiment(fam, lo)
         table = resource_table(ok_exp, search.experiment(fam, hi2, extra),
                                _fam_judged(search, fam))
@@ -889,18 +897,55 @@ def _marginal(search: _Search, scn: Scenario, fam: Family, binding: str, lo: flo
 def _unit_cap(search: _Search, fam: Family, binding: str, lo: float,
               ratio: float) -> float | None:
     """The demand scale at which ``binding`` with one more unit would be busy
-    :data:`SATURATED` of the time, when every demand row grows together (``fam`` None) and
-    the resource is a service or a handling area, whose utilisation grows in proportion to
-    the load: past it the resource is saturated again, so the search with one more unit
-    never reads a larger limit from a noisy run (a small flow in large consignments can look
-    sustainable beyond what its trains carry). None otherwise."""
-    if fam is not None or binding.partition(":")[0] not in ("service", "area"):
+    :data:`SATURATED` of the time, when every demand row grows together (``fam`` None):
+    past it the resource is saturated again, so the search with one more unit never reads a
+    larger limit from noisy runs (a small flow in large consignments can look sustainable
+    beyond what its trains carry). A service's comes from its timetable and the load its
+    routes plan for it (:func:`service_load`); a handling area's from its use measured at
+    ``lo``, which grows in proportion to the lifts. None otherwise."""
+    kind, _, name = binding.partition(":")
+    if fam is not None or kind not in ("service", "area"):
         return None
-    u = _means(search.experiment(None, lo), "resource_utilisation", "resource").get(binding)
-    if u is None or not u > 0:
-        return None
-    cap = _round(lo * ratio * SATURATED / float(u))
-    return cap if cap > lo else None
+    scn = search.cache.scenario
+    if kind == "service":
+        load, capacity = service_load(scn, name)
+        cap = _round(SATURATED * capacity * ratio / load) if load > 0 and capacity > 0 \
+            else None
+    else:
+        u = _means(search.experiment(None, lo), "resource_utilisation", "resource") \
+            .get(binding)
+        cap = _round(lo * ratio * SATURATED / float(u)) if u is not None and u > 0 else None
+    return cap if cap is not None and cap > lo else None
+
+
+def service_load(scn: Scenario, service: str) -> tuple[float, float]:
+    """(planned load, timetable capacity) of a scheduled service in its busier direction, a
+    year: the demand routed over its link that way (TEU, or t for air cargo; a link with
+    several such services shares it by their capacity) and its departures x vehicle
+    capacity."""
+    from hubsim.sim.network import build_network, route_table
+
+    j = next(k for k, sv in enumerate(scn.services) if sv.id == service)
+    svc = scn.services[j]
+    per_year = HOURS_PER_YEAR / svc.headway if svc.headway else 0.0
+    capacity = per_year * float(svc.capacity or 0.0)
+    g = build_network(scn)
+    routes = route_table(g, scn)
+    load = {True: 0.0, False: 0.0}
+    for dem in scn.demand:
+        if dem.cargo != svc.cargo:
+            continue
+        for leg in routes[(dem.origin, dem.destination, dem.cargo)]:
+            data = g.edges[leg.u, leg.v, leg.mode]
+            if j not in data["services"]:
+                continue
+            mates = [scn.services[k] for k in data["services"]
+                     if scn.services[k].cargo == svc.cargo and scn.services[k].headway]
+            total = sum(float(m.capacity or 0.0) / float(m.headway or 1.0) for m in mates)
+            share = (float(svc.capacity or 0.0) / float(svc.headway or 1.0)) / total \
+                if total else 1.0
+            load[leg.u == svc.from_] += dem.volume_per_year * share
+    return max(load.values()), capacity
 
 
 def _fam_judged(search: _Search, fam: Family) -> pd.DataFrame:
