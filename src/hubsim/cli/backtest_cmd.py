@@ -58,7 +58,10 @@ def backtest(args: argparse.Namespace) -> int:
         bt = run_backtest(args.replications, args.years, days=args.days, executor=ex)
     print(backtest_text(bt))
     command = "hubsim backtest" + (f" --replications {args.replications}"
-                                   if args.replications != 3 else "")
+                                   if args.replications != 3 else "") \
+        + (f" --years {','.join(map(str, args.years))}"
+           if tuple(args.years) != (2021, 2022, 2023) else "") \
+        + (f" --days {args.days:g}" if args.days is not None else "")
     md = backtest_markdown(bt, command)
     folder = args.out or free_folder(lambda s: Path("results") / f"backtest-{s}",
                                      time.strftime("%Y%m%d-%H%M%S"))

@@ -35,7 +35,7 @@ error over the held-out figures sums the back-test up.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -50,7 +50,8 @@ from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.scenario.schema import Demand, Scenario
 
 __all__ = ["EXPLAIN_PCT", "GROUPS", "MEASURES", "SCENARIOS", "Backtest", "GroupFit",
-           "backtest", "demand_changes", "fit_growth", "group_of", "load_figures", "measure"]
+           "backtest", "check_selects", "demand_changes", "fit_growth", "group_of",
+           "load_figures", "measure"]
 
 DATA_FILE = "backtest.csv"
 COLUMNS = ["id", "figure", "year", "months", "published", "unit", "role", "group", "measure",
@@ -66,6 +67,10 @@ SCENARIOS = {2021: "chongqing_2021.yaml", 2022: "chongqing_2022_actual.yaml",
 EXPLAIN_PCT = 15.0
 SELECT_KEYS = {"corridor", "gateway", "mode", "direction", "hub", "international", "area",
                "service", "from"}
+#: the selection keys a measure cannot do without
+NEEDS = {"area_lifts": {"area"}, "vehicle_trips": {"service"}}
+#: where a gap beyond EXPLAIN_PCT comes from
+GAP_KINDS = ("definition", "data", "model")
 
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MONTH_START = tuple(accumulate((0, *_MONTH_DAYS)))
@@ -147,8 +152,16 @@ def _check_row(where: str, r: dict[str, str]) -> None:
     if r["role"] != "input" and r["measure"] not in MEASURES:
         raise ScenarioError(f"{where}: measure: must be one of {', '.join(MEASURES)}, got "
                             f"{r['measure']!r}")
+    need = NEEDS.get(r["measure"], set()) - set(_select(r["select"]))
+    if r["role"] != "input" and need:
+        raise ScenarioError(f"{where}: select: measure {r['measure']} needs "
+                            f"{', '.join(sorted(need))}=..., got {r['select']!r}")
     if not r["source"].strip():
         raise ScenarioError(f"{where}: source: must not be empty")
+    kind = r["gap"].partition(":")[0].strip()
+    if r["gap"].strip() and kind not in GAP_KINDS:
+        raise ScenarioError(f"{where}: gap: must start with one of "
+                            f"{', '.join(k + ':' for k in GAP_KINDS)}, got {r['gap'][:30]!r}")
 
 
 # --------------------------------------------------------------------------- the fit
@@ -217,6 +230,9 @@ def fit_growth(figures: pd.DataFrame, scn: Scenario) -> dict[str, GroupFit]:
         g = rows[rows["group"] == group]
         if g.empty:
             raise ExperimentError(f"back-test: no fit figure for group {group}")
+        if not _rows(scn, group):
+            raise ExperimentError(f"back-test: scenario {scn.name} has no demand row of group "
+                                  f"{group}")
         pts = tuple((int(r["year"]), float(r["published"]) / season_share(scn, group,
                                                                             r["months"]))
                     for r in g.to_dict("records"))
@@ -267,7 +283,7 @@ def _crossings(res: Any, sel: dict[str, list[str]], span: tuple[float, float]) -
             c = c[c[key].isin(sel[key])]
     if "hub" in sel:
         ends = c["link"].str.split(":").str[0].str.split("-")
-        c = c[[bool(set(e) & set(sel["hub"])) for e in ends]]
+        c = c[np.array([bool(set(e) & set(sel["hub"])) for e in ends], dtype=bool)]
     if sel.get("international") == ["yes"]:
         c = c[c["international"]]
     return c
@@ -352,6 +368,24 @@ class Backtest:
     seeds: dict[int, list[int]] = field(default_factory=dict)
 
 
+def check_selects(scn: Scenario, rows: Sequence[Mapping[Any, Any]]) -> None:
+    """Raise :class:`~hubsim.errors.ScenarioError` when a figure selects a hub, area,
+    service, gateway, corridor or node that scenario ``scn`` lacks (it would count 0)."""
+    nodes = {nid for nid, _, _ in scn.iter_nodes()}
+    known = {"hub": set(scn.hubs), "service": {sv.id for sv in scn.services},
+             "gateway": set(scn.gateways), "from": nodes,
+             "corridor": {g.corridor for g in scn.gateways.values()},
+             "area": {f"{h}:{m}" for h, hub in scn.hubs.items() for m in hub.areas}
+             | {f"{h}:shared" for h, hub in scn.hubs.items() if hub.equipment}}
+    for r in rows:
+        for key, values in r["select"].items():
+            bad = [v for v in values if key in known and v not in known[key]]
+            if bad:
+                raise ScenarioError(
+                    f"{DATA_FILE}: {r['id']}: select: {key} must be one of scenario "
+                    f"{scn.name}'s ({', '.join(sorted(known[key]))}), got {', '.join(bad)}")
+
+
 def _scenario(year: int) -> Scenario:
     from hubsim.api import load_scenario
     from hubsim.scenario.loader import bundled_scenario
@@ -386,6 +420,7 @@ def backtest(replications: int = 3, years: Sequence[int] = (2021, 2022, 2023), *
         scaled = apply_changes(scn, changes)
         rows = [r for r in figs.to_dict("records") if r["year"] == year
                 and r["role"] != "input"]
+        check_selects(scn, rows)
         seeds[year] = [replication_seed(scn.run.seed, i) for i in range(replications)]
         tasks += [(year, (scaled, s, days, rows)) for s in seeds[year]]
     values: dict[str, list[float]] = {}
