@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import hubsim
@@ -121,3 +122,24 @@ def test_cli_scenario_without_the_mapped_services(tiny_path, capsys):
     assert err.startswith("hubsim: error: calibration_map.csv: CRE trains per year: select: "
                           "service must be one of scenario")
     assert "\n" not in err and "Traceback" not in err
+
+
+def test_an_input_driven_row_is_never_presented_as_a_match():
+    from hubsim.present.calibration_text import calibration_text
+
+    frame = pd.DataFrame([
+        {"figure": "trains", "published": 100.0, "unit": "trains/yr", "year": "2019",
+         "source": "s", "simulated": 101.0, "gap_pct": 1.0, "tolerance_pct": 10.0,
+         "status": "within", "basis": "inputs", "why": "w"},
+        {"figure": "TEU per train", "published": 80.0, "unit": "TEU", "year": "2019",
+         "source": "s", "simulated": 60.0, "gap_pct": -25.0, "tolerance_pct": 10.0,
+         "status": "outside", "basis": "behaviour", "why": "w"},
+        {"figure": "target", "published": 2e6, "unit": "TEU/yr", "year": "2022",
+         "source": "s", "simulated": 6e5, "gap_pct": -70.0, "tolerance_pct": float("nan"),
+         "status": "context", "basis": "context", "why": "w"}])
+    text = calibration_text(frame, "x", "x.yaml", 1)
+    flat = " ".join(text.split())  # the header is wrapped to 120 columns
+    assert "behaviour (tests the model): 0 of 1 match" in flat
+    assert "input-driven (restate the scenario's inputs, not a test): 1 of 1" in flat
+    assert "input, within" in text and "no match" in text
+    assert "within tolerance" not in flat.split("input-driven")[0]
