@@ -156,7 +156,7 @@ def _targets_table(cmp: Comparison, w: str, verdicts: dict) -> str:
         bv, (wv, change) = verdicts[(cmp.base, r["key"])][0], verdicts[(w, r["key"])]
         mark = CHANGE_MARK if change == CHANGE_NOT_SIGNIFICANT else ""
         rows.append([r["key"], r["kpi"], unit, f"{base} {bv}", f"{what} {wv}{mark}", diff, rel])
-    head = ["target", "kpi", "unit", cmp.base, w,
+    head = ["target", "kpi", "unit", "base", "what-if",
             "diff" if cmp.replications == 1 else "diff ± 95% CI", "rel"]
     return table(rows, head, align="lllrrrr")
 
@@ -165,7 +165,7 @@ def _kpi_table(cmp: Comparison, w: str) -> str:
     rows = [[r["kpi"], r["scope"], r["key"] or "-", *_row_cells(r, cmp.base, w,
                                                                cmp.replications)]
             for r in cmp.table[cmp.table["scope"] != "target"].to_dict("records")]
-    head = ["kpi", "scope", "key", "unit", cmp.base, w,
+    head = ["kpi", "scope", "key", "unit", "base", "what-if",
             "diff" if cmp.replications == 1 else "diff ± 95% CI", "rel"]
     return table(rows, head, align="llllrrrr")
 
@@ -182,9 +182,8 @@ def comparison_text(cmp: Comparison) -> str:
     verdicts = {(s, g): (v, c) for s, g, v, c in
                 zip(t["scenario"], t["target"], t["verdict"], t["change"], strict=True)}
     out = _wrap(_header(cmp))
-    for w in cmp.whatifs:
-        if len(cmp.whatifs) > 1:
-            out += ["", f"{w} against {cmp.base}"]
+    for w in cmp.whatifs:  # the scenarios' names as a title: as headers they widen columns
+        out += ["", f"What-if {w} against base {cmp.base}"]
         if (cmp.table["scope"] == "target").any():
             out += [_targets_table(cmp, w, verdicts), ""]
         out.append(_kpi_table(cmp, w))
