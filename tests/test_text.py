@@ -127,3 +127,10 @@ def test_air_reads_in_tonnes_not_as_zero_teu():
     assert frame.loc["air", "Channel throughput"] == AIR_IN_TONNES == "n/a (air: t)"
     assert frame.loc["air", "International logistics volume"] == "218,255 t/yr"
     assert frame.loc["rail", "Channel throughput"] == "586,810 TEU/yr"
+    from hubsim.present.text import table
+
+    # the column stays right-aligned, the numbers' column
+    lines = table([["air", AIR_IN_TONNES], ["rail", "586,810 TEU/yr"]], ["mode", "TEU"])
+    assert lines.splitlines()[1].endswith("n/a (air: t)")
+    assert lines.splitlines()[2].endswith("586,810 TEU/yr")
+    assert len(lines.splitlines()[1]) == len(lines.splitlines()[2])

@@ -32,7 +32,7 @@ from hubsim.present.report_parts import (
     services_table,
 )
 from hubsim.present.tables import kpi_frame
-from hubsim.present.text import format_ratio, format_value
+from hubsim.present.text import format_column, format_ratio, format_value
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["FIGURE_CAPTIONS", "ReportError", "render_report", "write_report"]
@@ -146,11 +146,13 @@ def _read_optional(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path, keep_default_na=False, na_values=["", "nan", "NaN"])
 
 
-def _days(hours: float) -> str:
-    """A duration: in days from two days on, else in hours."""
-    if pd.notna(hours) and abs(float(hours)) >= 48.0:
-        return f"{format_value(float(hours) / 24.0)} days"
-    return format_value(hours, "h")
+def _days(hours: pd.Series) -> list[str]:
+    """A column of durations written alike: all in days when one reaches two days, else all
+    in the hours, minutes or seconds the largest suits."""
+    values = pd.to_numeric(hours, errors="coerce")
+    if values.abs().max() >= 48.0:
+        return format_column((values / 24.0).tolist(), "days")
+    return format_column(values.tolist(), "h")
 
 
 def _jams_section(b: pd.DataFrame | None) -> str:
@@ -165,14 +167,14 @@ def _jams_section(b: pd.DataFrame | None) -> str:
         "queue growth": [format_value(v, f"{u}/day", signed=True)
                          for v, u in zip(res["queue_growth_teu_per_day"], res["unit"],
                                          strict=True)],
-        "wait": [_days(v) for v in res["wait_mean_h"]],
+        "wait": _days(res["wait_mean_h"]),
         "waiting at end": [format_value(v, u) for v, u in zip(res["backlog_end"], res["unit"],
                                                               strict=True)],
         "why": res["why"]})
     flow_table = pd.DataFrame({
         "rank": flows["rank"], "flow": flows["name"],
         "late": [format_value(v, "fraction") for v in flows["late_share"]],
-        "wait": [_days(v) for v in flows["wait_mean_h"]],
+        "wait": _days(flows["wait_mean_h"]),
         "in system at end": [format_value(v, u) for v, u in
                              zip(flows["backlog_end"], flows["unit"], strict=True)],
         "why": flows["why"]})
@@ -207,12 +209,12 @@ def _flows_section(kpis: pd.DataFrame) -> str:
     load = ["t" if a else "TEU" for a in air]
     frame = pd.DataFrame({
         "flow": top.index,
-        label("flow_expected_h"): [_days(v) for v in top["flow_expected_h"]],
+        label("flow_expected_h"): _days(top["flow_expected_h"]),
         label("flow_on_time_share"): [format_value(v, "fraction")
                                       for v in top["flow_on_time_share"]],
-        "door-to-door p50": [_days(v) for v in top["flow_door_to_door_p50_h"]],
-        "p95": [_days(v) for v in top["flow_door_to_door_p95_h"]],
-        "wait (mean)": [_days(v) for v in top["flow_wait_mean_h"]],
+        "door-to-door p50": _days(top["flow_door_to_door_p50_h"]),
+        "p95": _days(top["flow_door_to_door_p95_h"]),
+        "wait (mean)": _days(top["flow_wait_mean_h"]),
         "offered": [format_value(v, f"{u}/yr") for v, u in zip(top["flow_offered"], load,
                                                                  strict=True)],
         "delivered": [format_value(v, f"{u}/yr") for v, u in zip(top["flow_delivered"], load,

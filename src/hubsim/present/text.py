@@ -201,9 +201,10 @@ def format_interval(low: Any, high: Any, unit: Any = "") -> str:
 
 
 def looks_numeric(cell: str) -> bool:
-    """Looks like a number (right-aligned): starts with a digit, a sign then a digit, or n/a."""
+    """Looks like a number (right-aligned): starts with a digit, a sign then a digit, or is
+    n/a (``n/a (air: t)`` too)."""
     c = cell.strip()
-    if not c or c == "-" or c == NA:
+    if not c or c == "-" or c == NA or c.startswith(NA + " ("):  # n/a, or n/a with a reason
         return True
     if c[0] in "+-±[<>" and len(c) > 1:
         c = c.lstrip("+-±[<>= ")
