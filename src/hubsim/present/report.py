@@ -63,7 +63,7 @@ margin-top:1.8em}
 .notmet{background:#fde8e6;border:2px solid #c62828;color:#8e1b1b}
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
 th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#f3f3f3}th.num,td.num{text-align:right;white-space:nowrap}
+th{background:#f3f3f3}th.num{text-align:right}td.num{text-align:right;white-space:nowrap}
 td.ok{color:#1b5e20;font-weight:600}td.no{color:#b71c1c;font-weight:600}
 figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.9em;color:#555}
