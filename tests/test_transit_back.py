@@ -51,3 +51,11 @@ def test_a_back_time_needs_a_forward_time():
     with pytest.raises(ScenarioError, match="transit_back_h needs transit_h"):
         hubsim.apply_changes(hubsim.load_scenario(TINY), {
             "links.park-rail:road.transit_back_h": 2})
+
+
+def test_a_back_time_out_of_the_modes_speed_range_is_refused():
+    # 11,000 km in 30 h: a days-for-hours slip, named with its field
+    with pytest.raises(ScenarioError, match=r"rail-west:rail.transit_back_h: a mean of 30 h "
+                                            r"over 11,000 km"):
+        hubsim.apply_changes(hubsim.load_scenario(TINY), {
+            f"{CRE}.transit_h": 300, f"{CRE}.transit_back_h": 30})

@@ -287,11 +287,14 @@ def _ranged_values(scn: Scenario) -> list[Ranged]:
             out.append((("links", names[0], "speed_kmh"), "links", names, "speed_kmh",
                         lk.speed_kmh, f"{lk.speed_kmh:,g} km/h", speed))
         elif speed is not None and lk.transit_h is not None:
-            hours = lk.transit_h.expected
-            kmh = lk.distance_km / hours if hours > 0 else math.inf
-            out.append((("links", names[0], "transit_h"), "links", names, "transit_h", kmh,
-                        f"a mean of {hours:,g} h over {lk.distance_km:,g} km "
-                        f"({kmh:,.4g} km/h)", speed))
+            for fld, dist in (("transit_h", lk.transit_h), ("transit_back_h", lk.transit_back_h)):
+                if dist is None:
+                    continue
+                hours = dist.expected
+                kmh = lk.distance_km / hours if hours > 0 else math.inf
+                out.append((("links", names[0], fld), "links", names, fld, kmh,
+                            f"a mean of {hours:,g} h over {lk.distance_km:,g} km "
+                            f"({kmh:,.4g} km/h)", speed))
     pool = plausible("hubs.<id>.moves_per_hour")
     area_rate = plausible("hubs.<id>.areas.<mode>.moves_per_hour")
     for hid, hub in scn.hubs.items():
