@@ -80,3 +80,21 @@ def test_an_areas_lifts_are_the_teu_lifted_on_its_mode():
     assert res.kpi("area_lifts_teu", "area", "port:shared") == pytest.approx(
         lifts["teu"].sum() * w.per_year)
     assert res.kpi("area_lifts_teu", "area", "port:shared") > 0
+
+
+def test_each_area_counts_only_its_own_modes_lifts():
+    """Guoyuan has a quay, a rail and a road area: each area's lifts are the lift events at
+    Guoyuan on links of its mode, and the three add up to the hub's lifts."""
+    scn = hubsim.load_scenario(TINY.parents[2] / "scenarios" / "chongqing_2022_actual.yaml")
+    res = hubsim.simulate(scn, days=15)
+    ev, w = res.events, res.window
+    lifts = ev[w.mask(ev["t_h"]) & ev["event"].isin(["lift_on", "lift_off"])
+               & (ev["node"] == "guoyuan")]
+    mode = lifts["link"].map(res.links["mode"]).astype(str).to_numpy()
+    for m in ("water", "rail", "road"):
+        hand = lifts.loc[mode == m, "teu"].sum() * w.per_year
+        assert res.kpi("area_lifts_teu", "area", f"guoyuan:{m}") == pytest.approx(hand)
+        assert hand > 0
+    assert sum(res.kpi("area_lifts_teu", "area", f"guoyuan:{m}")
+               for m in ("water", "rail", "road")) == pytest.approx(
+        res.kpi("hub_lifts_teu", "hub", "guoyuan"))
