@@ -269,7 +269,7 @@ def test_one_more_unit_never_reads_past_what_the_unit_carries(monkeypatch):
     plan = hubsim.load_scenario(ROOT / "scenarios" / "chongqing_2022_target.yaml")
 
     class Search:
-        class cache:  # noqa: N801 (stands for the search's RunCache)
+        class cache:
             scenario = plan
 
         def experiment(self, fam, scale, extra=()):
