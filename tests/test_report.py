@@ -328,3 +328,16 @@ def test_map_tables_split_each_links_flow_by_direction(res, folder):
     nodes = pd.read_csv(folder / "map_nodes.csv", keep_default_na=False)
     hubs = nodes[nodes["kind"] == "hub"]
     assert len(hubs) and hubs["detail"].str.contains("Equipment utilisation").all()
+
+
+def test_report_counts_the_run_under_the_official_definitions(folder, res):
+    """The report sets the official-definition KPIs beside channel throughput, each with how
+    it differs, at the values of this run."""
+    page = (folder / "report.html").read_text()
+    assert "Under the official definitions" in page
+    assert "how it differs from channel throughput" in page
+    assert "Foreign-trade TEU through the channels" in page
+    assert "CRE trains (82-TEU equivalents)" in page
+    from hubsim.present.text import format_value
+
+    assert format_value(res.kpi("foreign_trade_teu"), "TEU/yr") in page
