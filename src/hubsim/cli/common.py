@@ -23,8 +23,6 @@ from typing import NoReturn, TextIO
 
 from hubsim.atomic import check_output_place
 from hubsim.errors import HubsimError, HubsimWarning, OutputError
-from hubsim.scenario.limits import MAX_DAYS, MAX_SEED, days_problem, seed_problem
-from hubsim.scenario.loader import bundled_scenario
 
 __all__ = ["DEFAULT_SCENARIO", "MAX_REPLICATIONS", "MAX_WORKERS", "Parser", "check_new_folder",
            "count", "days", "default_scenario", "finite", "free_folder", "output_errors",
@@ -36,6 +34,8 @@ DEFAULT_SCENARIO = "chongqing_2022_target.yaml"
 
 def default_scenario() -> Path:
     """The bundled default scenario file."""
+    from hubsim.scenario.loader import bundled_scenario
+
     return bundled_scenario(DEFAULT_SCENARIO)
 
 
@@ -79,6 +79,8 @@ def _float(text: str, expected: str) -> float:
 def days(text: str) -> float:
     """``--days``: measured days, a finite number in (0, 36500] (see
     :func:`hubsim.scenario.limits.days_problem`)."""
+    from hubsim.scenario.limits import MAX_DAYS, days_problem
+
     expected = f"must be a finite number of days in (0, {MAX_DAYS:g}]"
     value = _float(text, expected)
     if days_problem(value) is not None:
@@ -88,6 +90,8 @@ def days(text: str) -> float:
 
 def seed(text: str) -> int:
     """``--seed``, ``--seeds``: a whole number in [0, 2**63 - 1]."""
+    from hubsim.scenario.limits import MAX_SEED, seed_problem
+
     try:
         value = int(text)
     except ValueError:

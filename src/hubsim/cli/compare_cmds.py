@@ -10,7 +10,6 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from hubsim.api import load_scenario
 from hubsim.cli.common import (
     MAX_REPLICATIONS,
     MAX_WORKERS,
@@ -21,7 +20,7 @@ from hubsim.cli.common import (
     output_errors,
     seed,
 )
-from hubsim.experiments.compare import DEFAULT_REPLICATIONS
+from hubsim.experiments.defaults import COMPARE_REPLICATIONS as DEFAULT_REPLICATIONS
 
 __all__ = ["add_parsers", "calibrate", "check", "compare"]
 
@@ -108,6 +107,7 @@ def check(args: argparse.Namespace) -> int:
 
 def compare(args: argparse.Namespace) -> int:
     """``hubsim compare``: what-ifs against a base on common random numbers."""
+    from hubsim.api import load_scenario
     from hubsim.experiments.compare import compare as compare_scenarios
     from hubsim.experiments.executors import ProcessExecutor, SerialExecutor
     from hubsim.present.progress import ProgressBar

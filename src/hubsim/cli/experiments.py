@@ -17,9 +17,8 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hubsim.api import load_scenario
 from hubsim.catalogue import CATALOGUE
 from hubsim.cli.common import (
     MAX_REPLICATIONS,
@@ -36,12 +35,12 @@ from hubsim.cli.common import (
 )
 from hubsim.errors import ExperimentError, ScenarioError
 from hubsim.experiments.executors import Executor, make_executor
-from hubsim.experiments.params import parse_set, scenario_digest
-from hubsim.experiments.replicate import Experiment, SearchFailed
 from hubsim.present.progress import ProgressBar
-from hubsim.present.tables import experiment_targets_text, unit_of
 from hubsim.present.text import format_interval, format_value, table
-from hubsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from hubsim.experiments.replicate import Experiment
+    from hubsim.scenario.schema import Scenario
 
 __all__ = ["add_execution_options", "add_parsers", "add_run_options", "check_single_run",
            "executor",
@@ -177,6 +176,8 @@ def _check_finite(spec: str, values: list[Any]) -> None:
 
 
 def _folder(args: argparse.Namespace, kind: str, scn: Scenario, keys: dict[str, Any]) -> Path:
+    from hubsim.experiments.params import scenario_digest
+
     text = json.dumps({"scenario": scenario_digest(scn), "kind": kind, **keys},
                       sort_keys=True, default=str)
     folder = args.out if args.out is not None else \
@@ -243,8 +244,10 @@ def _failures(exp: Experiment) -> list[str]:
 # --------------------------------------------------------------------------- handlers
 def run_replications(args: argparse.Namespace) -> int:
     """``hubsim run SCENARIO --replications N [--precision REL]``."""
+    from hubsim.api import load_scenario
     from hubsim.experiments.replicate import replicate
     from hubsim.experiments.verdict import DEFAULT_REPLICATIONS
+    from hubsim.present.tables import experiment_targets_text
 
     if args.replications is None:
         args.replications = DEFAULT_REPLICATIONS
@@ -273,6 +276,8 @@ def run_replications(args: argparse.Namespace) -> int:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
+    from hubsim.api import load_scenario
+    from hubsim.experiments.params import parse_set
     from hubsim.experiments.replicate import sweep
 
     params: dict[str, list[Any]] = {}
@@ -315,7 +320,10 @@ def run_sweep(args: argparse.Namespace) -> int:
 def run_goal(args: argparse.Namespace) -> int:
     """``hubsim goal SCENARIO --target T --vary PATH``: the smallest value meeting T; stops
     after a pilot when T's KPI does not respond to PATH."""
+    from hubsim.api import load_scenario
     from hubsim.experiments.goal import goal_seek
+    from hubsim.experiments.replicate import SearchFailed
+    from hubsim.present.tables import unit_of
 
     scn = load_scenario(args.scenario)
     folder = _folder(args, "goal", scn, {"seed": args.seed, "days": args.days})
@@ -401,7 +409,9 @@ def _pilot_lines(res: Any, unit: str) -> list[str]:
 
 def run_capacity(args: argparse.Namespace) -> int:
     """``hubsim capacity SCENARIO``: the sustainable channel TEU and what binds it."""
+    from hubsim.api import load_scenario
     from hubsim.experiments.capacity import capacity
+    from hubsim.experiments.replicate import SearchFailed
 
     scn = load_scenario(args.scenario)
     folder = _folder(args, "capacity", scn, {"seed": args.seed, "days": args.days})

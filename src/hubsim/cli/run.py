@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hubsim.api import load_scenario
 from hubsim.cli import experiments as experiment_cli
 from hubsim.cli.common import (
     DEFAULT_SCENARIO,
@@ -69,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
+    from hubsim.api import load_scenario
     from hubsim.experiments.executors import ProcessExecutor
     from hubsim.experiments.verdict import DEFAULT_REPLICATIONS, Verdict, start_verdict, summary
     from hubsim.present.output import default_folder, write_results

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hubsim.api import load_scenario
 from hubsim.present.text import table
-from hubsim.scenario.fields import PLAUSIBLE
-from hubsim.scenario.schema import Scenario, field_table
-from hubsim.sim.network import build_network, route_table
+
+if TYPE_CHECKING:
+    from hubsim.scenario.schema import Scenario
+
+
+def load_scenario(path: Path) -> Scenario:
+    """:func:`hubsim.api.load_scenario` without loading the simulation and its tables (these
+    commands never simulate: start-up time)."""
+    from hubsim.scenario import loader
+    from hubsim.sim.network import check_routes
+
+    return loader.load_scenario(path, checks=(check_routes,))
+
 
 __all__ = ["add_parsers", "diff", "fields", "fields_markdown", "show", "summary_text", "validate"]
 
@@ -114,6 +123,8 @@ def _locks(scn: Scenario) -> list[str]:
 
 def summary_text(scn: Scenario) -> str:
     """What ``hubsim validate`` prints: the scenario at a glance."""
+    from hubsim.sim.network import build_network, route_table
+
     out = [f"Scenario {scn.name}: {scn.description.strip().splitlines()[0]}"
            if scn.description.strip() else f"Scenario {scn.name}",
            f"  run: {scn.run.horizon_days:g} days ({scn.run.warmup_days:g} warm-up), "
@@ -171,6 +182,9 @@ def summary_text(scn: Scenario) -> str:
 def fields(args: argparse.Namespace) -> int:
     """``hubsim fields``: the scenario format as a text or Markdown table, then the plausible
     ranges."""
+    from hubsim.scenario.fields import PLAUSIBLE
+    from hubsim.scenario.schema import field_table
+
     if args.markdown:
         print(fields_markdown())
         return 0
@@ -194,6 +208,9 @@ RANGES_INTRO = (
 def fields_markdown() -> str:
     """The scenario format as Markdown tables (docs/scenario-format.md is this output): every
     field, then the plausible ranges."""
+    from hubsim.scenario.fields import PLAUSIBLE
+    from hubsim.scenario.schema import field_table
+
     lines = ["| field | unit | default | description |", "|---|---|---|---|"]
     for r in field_table():
         lines.append(f"| `{r['field']}` | {r['unit']} | {r['default']} | {r['description']} |")

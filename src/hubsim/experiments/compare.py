@@ -42,6 +42,7 @@ from hubsim.analysis.stats import t_half_width
 from hubsim.api import Results, load_scenario, simulate
 from hubsim.catalogue import CATALOGUE, info
 from hubsim.errors import ExperimentError
+from hubsim.experiments.defaults import COMPARE_REPLICATIONS
 from hubsim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
 from hubsim.scenario.schema import Scenario, Target
 
@@ -56,10 +57,9 @@ __all__ = ["CHANGE_NOT_SIGNIFICANT", "CHANGE_ONE_DRAW", "CHANGE_SIGNIFICANT", "C
 #: Verdicts of a target (:func:`verdict`); a single draw's gets :data:`ONE_DRAW` appended.
 MET, NOT_MET, CLOSE = "MET", "NOT MET", "TOO CLOSE TO CALL"
 ONE_DRAW = " (one draw)"
-#: Replications of ``hubsim compare`` unless told otherwise: four paired runs per scenario give
-#: each difference a t interval with 3 degrees of freedom, as ``hubsim run`` gives its
-#: verdict; on two cores they take about the time of two single runs per scenario.
-DEFAULT_REPLICATIONS = 4
+#: Replications of ``hubsim compare`` unless told otherwise (see
+#: :data:`hubsim.experiments.defaults.COMPARE_REPLICATIONS`).
+DEFAULT_REPLICATIONS = COMPARE_REPLICATIONS
 #: How a what-if's verdict that differs from the base's is judged (``Comparison.targets``,
 #: column ``change``; empty when the verdicts agree).
 CHANGE_SIGNIFICANT = "significant"

@@ -49,6 +49,7 @@ from hubsim.analysis.season import crossing_lag_days, season_factor
 from hubsim.analysis.stats import predictive_p, wilson
 from hubsim.api import simulate
 from hubsim.experiments.compare import verdict
+from hubsim.experiments.defaults import RUN_REPLICATIONS
 from hubsim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
 from hubsim.experiments.params import run_id
 from hubsim.experiments.replicate import (
@@ -67,10 +68,9 @@ if TYPE_CHECKING:
 __all__ = ["CARRIED_ALL", "DEFAULT_REPLICATIONS", "PendingVerdict", "Verdict", "judge",
            "run_verdict", "start_verdict", "verdict_table"]
 
-#: Replications of the default ``hubsim run``: four yearly runs fit the time of two single
-#: runs on two cores (one here with the event log and figures, three on two workers), and give
-#: a t interval with 3 degrees of freedom (half-width 1.59 standard deviations of one year).
-DEFAULT_REPLICATIONS = 4
+#: Replications of the default ``hubsim run`` (see
+#: :data:`hubsim.experiments.defaults.RUN_REPLICATIONS`).
+DEFAULT_REPLICATIONS = RUN_REPLICATIONS
 
 #: A target is decided by demand when the network carried at least this share of the offer.
 CARRIED_ALL = 0.99

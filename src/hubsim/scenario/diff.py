@@ -17,14 +17,16 @@ one field with its unit, so reordering a list or moving a table into a CSV file 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from hubsim.scenario.fields import unit_of
 from hubsim.scenario.paths import NODE_TABLES, item_keys, scenario_data
 from hubsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Change", "diff_scenarios", "diff_table", "diff_text", "show_text"]
 
@@ -113,6 +115,8 @@ def _unit(loc: tuple[Any, ...], lists: set[str] | frozenset[str] = frozenset()) 
 
 def diff_table(a: Scenario, b: Scenario) -> pd.DataFrame:
     """The differences as a table: ``path, change, before, after, unit, relative``."""
+    import pandas as pd  # only when the table is asked for (start-up time)
+
     rows = [{"path": c.path, "change": c.kind, "before": _show(c.before),
              "after": _show(c.after), "unit": c.unit, "relative": c.relative}
             for c in diff_scenarios(a, b)]

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 
 from hubsim.errors import ScenarioError
 from hubsim.scenario.fields import MODES
 from hubsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Leg", "NoRoute", "area_key", "area_table", "build_network", "check_routes",
            "link_table", "node_table", "route_for", "route_table"]
@@ -140,6 +142,8 @@ def link_table(scn: Scenario) -> pd.DataFrame:
 
     The index is the link name used in the event records (``from-to:mode``).
     """
+    import pandas as pd  # only when a table is asked for (start-up time)
+
     rows = []
     for lk in scn.links:
         gw = lk.from_ if lk.from_ in scn.gateways else lk.to if lk.to in scn.gateways else None
@@ -161,6 +165,8 @@ def node_table(scn: Scenario) -> pd.DataFrame:
     (NaN when the hub has only areas; :func:`area_table` has every area's figures);
     ``depot_cost_usd_per_teu`` what a box stored off-dock costs (0 without a depot).
     """
+    import pandas as pd  # only when a table is asked for (start-up time)
+
     rows = []
     for nid, kind, node in scn.iter_nodes():
         hub = scn.hubs.get(nid)
@@ -201,6 +207,8 @@ def area_table(scn: Scenario) -> pd.DataFrame:
     separated), ``positions`` (NaN: unlimited), ``units`` (installed), ``moves_per_hour`` (per
     unit), ``min_units``, ``max_units``, ``position_name``, ``equipment_name``.
     """
+    import pandas as pd  # only when a table is asked for (start-up time)
+
     rows = []
     for hid, hub in scn.hubs.items():
         if hub.equipment is not None:
