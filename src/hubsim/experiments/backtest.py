@@ -99,16 +99,9 @@ def _select(text: str) -> dict[str, list[str]]:
 def load_figures(path: Path | None = None) -> pd.DataFrame:
     """Read and check the back-test's published figures (``data/backtest.csv``); a bad row
     raises :class:`~hubsim.errors.ScenarioError` naming the file, the row and the field."""
-    from hubsim.experiments.calibration import data_dir
+    from hubsim.experiments.calibration import read_data_table
 
-    path = Path(path) if path is not None else data_dir() / DATA_FILE
-    if not path.is_file():
-        raise ScenarioError(f"{path}: file not found")
-    t = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in COLUMNS if c not in t.columns]
-    if missing:
-        raise ScenarioError(f"{path}: columns: must include {', '.join(COLUMNS)}, missing "
-                            f"{', '.join(missing)}")
+    path, t = read_data_table(path, DATA_FILE, COLUMNS)
     months, sels, values, years = [], [], [], []
     records: list[dict[str, str]] = [{str(k): str(v) for k, v in r.items()}
                                      for r in t.to_dict("records")]

@@ -122,16 +122,23 @@ def _parse_select(text: str) -> dict[str, list[str]]:
 
 
 # ------------------------------------------------------------------ tables
-def load_map(path: Path | None = None) -> pd.DataFrame:
-    """Read and check ``calibration_map.csv``; ``select`` is parsed into a dict per row."""
-    path = Path(path) if path is not None else data_dir() / MAP_FILE
+def read_data_table(path: Path | None, name: str, columns: list[str]) -> tuple[Path, pd.DataFrame]:
+    """``(path, table)`` of a data file read as text (``path``, or ``name`` in
+    :func:`data_dir`); a missing file or column raises :class:`ScenarioError` naming it."""
+    path = Path(path) if path is not None else data_dir() / name
     if not path.is_file():
         raise ScenarioError(f"{path}: file not found")
-    m = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in MAP_COLUMNS if c not in m.columns]
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise ScenarioError(f"{path}: columns: must include {', '.join(MAP_COLUMNS)}, "
+        raise ScenarioError(f"{path}: columns: must include {', '.join(columns)}, "
                             f"missing {', '.join(missing)}")
+    return path, table
+
+
+def load_map(path: Path | None = None) -> pd.DataFrame:
+    """Read and check ``calibration_map.csv``; ``select`` is parsed into a dict per row."""
+    path, m = read_data_table(path, MAP_FILE, MAP_COLUMNS)
     sels: list[dict[str, list[str]]] = []
     tols: list[float] = []
     for i, row in enumerate(_records(m)):
