@@ -147,6 +147,8 @@ def test_the_back_test_on_a_short_horizon(tmp_path):
     assert (q1.loc[q1["role"] == "held_out", "n"] == 2).all()
     assert q1["explained"].all()
     assert q1.loc["guoyuan_q1_2022", "error_pct"] < -15  # growth held at zero: explained
-    assert "Held-out figures: 3" in proc.stdout and "UNEXPLAINED" not in proc.stdout
+    assert q1.loc["guoyuan_q1_2022", "role"] == "context"  # its gap is set by construction
+    assert "Held-out figures: 2" in proc.stdout and "UNEXPLAINED" not in proc.stdout
+    assert "Gaps beyond +-15%: 0; unexplained: 0." in proc.stdout
     assert doc.read_text().startswith("# Back-test")
     assert (out / "fit.csv").is_file() and (out / "factors.csv").is_file()

@@ -86,11 +86,19 @@ def test_compare_cli_prints_and_writes_the_side_by_side_table(cli_compare) -> No
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("Base chongqing_2022_target against whatif_landsea_trains_doubled")
-    assert "seed 2022, 30 measured days each, common random numbers" in lines[0]
-    assert "one draw each: no difference or verdict can be told from noise" in lines[0]
-    assert lines[1].split()[:4] == ["kpi", "scope", "key", "chongqing_2022_target"]
-    assert any(ln.split()[:3] == ["channel_teu", "target", "channel_2m_teu"] for ln in lines)
+    first = next(i for i, ln in enumerate(lines) if not ln)
+    header = " ".join(lines[:first])  # the header is wrapped to the console's width
+    assert header.startswith("Base chongqing_2022_target against whatif_landsea_trains_doubled")
+    assert "seed 2022, 30 measured days each, common random numbers" in header
+    assert "one draw each: no difference or verdict can be told from noise" in header
+    # one block per what-if: its targets, then its KPIs, base and what-if side by side
+    for name in MINE:
+        assert f"What-if {name} against base chongqing_2022_target" in lines
+    words = [ln.split() for ln in lines]
+    assert ["target", "kpi", "unit", "base", "what-if", "diff", "rel"] in words
+    assert ["kpi", "scope", "key", "unit", "base", "what-if", "diff", "rel"] in words
+    assert sum(w[:2] == ["channel_2m_teu", "channel_teu"] for w in words) == len(MINE)
+    assert sum(w[:3] == ["channel_teu", "total", "-"] for w in words) == len(MINE)
     assert lines[-1] == f"Results: {out}/"
     assert sorted(p.name for p in out.iterdir()) == [
         "comparison.csv", "comparison.png", "manifest.json", "targets.csv"]

@@ -61,9 +61,10 @@ def _summary(bt: Any) -> list[str]:
         f"Held-out figures: {bt.held_out}; mean absolute percentage error {_pct(bt.mape, False)}"
         f"; within +-{EXPLAIN_PCT:g}%: {int((held['error_pct'].abs() <= EXPLAIN_PCT).sum())}"
         f" of {len(held)}.",
-        f"Gaps beyond +-{EXPLAIN_PCT:g}%: {len(big)} ("
-        + ", ".join(f"{k or 'unexplained'} {v}" for k, v in sorted(kinds.items()))
-        + f"); unexplained: {unexplained}."]
+        f"Gaps beyond +-{EXPLAIN_PCT:g}%: {len(big)}"
+        + (" (" + ", ".join(f"{k or 'unexplained'} {v}" for k, v in sorted(kinds.items()))
+           + ")" if kinds else "")
+        + f"; unexplained: {unexplained}."]
 
 
 def backtest_text(bt: Any) -> str:
