@@ -50,10 +50,6 @@ class Flow:
         self.hubs = ctx.state.hubs
         self.queues = queues
         self.trucks = trucks
-        scn = ctx.scn
-        # per link: it has a gateway at one end (international loads clear customs there)
-        self.gateway_edge = {i: (lk.from_ in scn.gateways or lk.to in scn.gateways)
-                             for i, lk in enumerate(scn.links)}
         self.graph: nx.MultiDiGraph | None = None  # built again for re-routing only if needed
         self.detours: dict[_DetourKey, tuple[Leg, ...] | None] = {}
 
@@ -66,40 +62,35 @@ class Flow:
                 dwell: bool = True) -> Generator[simpy.Event, Any, None]:
         """Move ``c`` on from the node it is at, until it is queued for a scheduled vehicle or
         delivered."""
-        env, ctx = self.env, self.ctx
-        state = ctx.state
+        env, event, hubs = self.env, self.event, self.hubs
+        state = self.ctx.state
+        link_closed = state.link_closed
+        carriers = self.trucks.carriers
         if gate_in:
-            yield from self.hubs[c.node].gate_in(c)
+            yield from hubs[c.node].gate_in(c)
         while True:
-            hub = self.hubs.get(c.node)
+            hub = hubs.get(c.node)
             leg = c.route[c.leg]
-            link = ctx.link_idx[(leg.u, leg.v, leg.mode)]
+            link = leg.link
             if hub is not None and dwell:
                 d = hub.dwell()
-                if c.intl and (self.gateway_edge[link] or (
-                        c.leg > 0 and self._prev_gateway(c))):
+                if c.intl and (leg.gateway or (c.leg > 0 and c.route[c.leg - 1].gateway)):
                     d += hub.clearance()
                 if c.depot:
                     d += hub.depot_extra_h
                 if d > 0:
                     yield env.timeout(d)
-                self.event(env.now, R.READY, c.cid, hub.idx, -1, -1, -1, c.teu, c.tonnes, 0.0, d)
+                event(env.now, R.READY, c.cid, hub.idx, -1, -1, -1, c.teu, c.tonnes, 0.0, d)
             dwell = True
-            if state.link_closed[link] and state.reroute[link] and self.reroute(c, link):
+            if link_closed[link] and state.reroute[link] and self.reroute(c, link):
                 continue  # a new route from here, without the closed link
-            key = (leg.u, leg.v, leg.mode, "container" if c.cargo == CONTAINER else "air")
-            carrier = self.trucks.carriers.get(key)
+            carrier = carriers.get(leg.key)
             if carrier is None:
-                self.queues[key].put(c)
+                self.queues[leg.key].put(c)
                 return
-            yield from self.trucks.carry(c, leg, link, hub, carrier)
+            yield from self.trucks.carry(c, leg, hub, carrier)
             if c.node == c.dest:
                 return
-
-    def _prev_gateway(self, c: Consignment) -> bool:
-        """Whether the leg ``c`` arrived by has a gateway at one end."""
-        prev = c.route[c.leg - 1]
-        return self.gateway_edge[self.ctx.link_idx[(prev.u, prev.v, prev.mode)]]
 
     # ---------------------------------------------------------------- re-routing
     def reroute(self, c: Consignment, link: int) -> bool:

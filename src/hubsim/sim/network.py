@@ -17,7 +17,7 @@ passed through: only the origin and destination may be zones or gateways.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -40,11 +40,23 @@ class NoRoute(ScenarioError):
 
 @dataclass(frozen=True, slots=True)
 class Leg:
-    """One move on one link: from ``u`` to ``v`` by ``mode``."""
+    """One move on one link: from ``u`` to ``v`` by ``mode``.
+
+    A route compiles each leg once for the engine's hot path (none of these take part in
+    comparisons): ``link`` is the link's index, ``ui`` and ``vi`` the node indices of ``u``
+    and ``v`` (the scenario's node order), ``key`` the ``(u, v, mode, cargo)`` key of the
+    queue and on-demand carrier on this leg, ``gateway`` whether the link has a gateway at
+    one end.
+    """
 
     u: str
     v: str
     mode: str
+    link: int = field(default=-1, compare=False)
+    ui: int = field(default=-1, compare=False)
+    vi: int = field(default=-1, compare=False)
+    key: tuple[str, str, str, str] = field(default=("", "", "", ""), compare=False)
+    gateway: bool = field(default=False, compare=False)
 
 
 def build_network(scn: Scenario) -> nx.MultiDiGraph:
@@ -118,11 +130,15 @@ def route_for(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,
     except (nx.NetworkXNoPath, nx.NodeNotFound):
         raise NoRoute(f"no route carries {cargo} cargo from {origin!r} to {destination!r}: "
                       "check that links and services connect them through hubs") from None
+    index = {nid: i for i, (nid, _, _) in enumerate(scn.iter_nodes())}
     legs = []
     for u, v in itertools.pairwise(nodes):
         options = {k: _leg_cost(scn, g, v, d, cargo) for k, d in g[u][v].items()
                    if cargo in d["cargo"]}
-        legs.append(Leg(u, v, min(sorted(options), key=options.__getitem__)))
+        mode = min(sorted(options), key=options.__getitem__)
+        data = g[u][v][mode]
+        legs.append(Leg(u, v, mode, link=data["link"], ui=index[u], vi=index[v],
+                        key=(u, v, mode, cargo), gateway=data["gateway"]))
     return tuple(legs)
 
 

@@ -167,7 +167,7 @@ class Services:
             take = self._take(q, room, u)
             # the vehicle loads and leaves in its own process, so a long loading never holds
             # up the next slot; its consignments stay at the node until they depart
-            env.process(self._vehicle(j, u, v, link, scheduled, take, pools))
+            env.process(self._vehicle(j, u, v, link, scheduled, take, pools, cap))
             # next slot: skip the ones already missed while waiting for a vehicle or cargo
             k = max(k + 1, math.ceil((env.now - anchor) / headway - 1e-9))
 
@@ -236,23 +236,24 @@ class Services:
 
     # ---------------------------------------------------------------- the vehicle
     def _vehicle(self, j: int, u: str, v: str, link: int, scheduled: float,
-                 take: list[Consignment],
-                 pools: dict[str, Slots] | None) -> Generator[simpy.Event, Any, None]:
-        """One departure of service ``j``: load at ``u``, travel, discharge at ``v``."""
+                 take: list[Consignment], pools: dict[str, Slots] | None,
+                 capacity: float) -> Generator[simpy.Event, Any, None]:
+        """One departure of service ``j`` (``capacity`` per vehicle, TEU or t): load at
+        ``u``, travel, discharge at ``v``."""
         env, event, ledger = self.env, self.event, self.ledger
         svc = self.ctx.scn.services[j]
         hub = self.hubs.get(u)
         load = sum(c.load for c in take)
         if hub is not None and take:
-            yield from self._handle(hub, svc.mode, take, R.LIFT_ON, hub.idx, link, j, -1,
-                                    svc.priority, env.now)
+            yield from handle(self.ctx, hub, svc.mode, take, R.LIFT_ON, link, j, -1,
+                              svc.priority, env.now)
             for c in take:
                 hub.yard_out(c)
         ui, vi = self.ctx.node_idx[u], self.ctx.node_idx[v]
-        yield from wait_open(self.ctx, link, take, ui, j)
+        if self.ctx.state.link_closed[link]:
+            yield from wait_open(self.ctx, link, take, ui, j)
         trip = ledger.new_trip()
-        row = self.ctx.rec.trip(trip, j, link, ui, vi, scheduled, env.now, load,
-                                self.ctx.scn.services[j].capacity, 1)
+        row = self.ctx.rec.trip(trip, j, link, ui, vi, scheduled, env.now, load, capacity, 1)
         at_node = ledger.at_node
         for c in take:
             event(env.now, R.DEPART, c.cid, ui, link, j, trip, c.teu, c.tonnes,
@@ -268,18 +269,12 @@ class Services:
         hub = self.hubs.get(v)
         if hub is not None and take:
             yield from hub.admit([c for c in take if c.dest != v], link, j, trip, svc.priority)
-            yield from self._handle(hub, svc.mode, take, R.LIFT_OFF, vi, link, j, trip,
-                                    svc.priority, env.now)
+            yield from handle(self.ctx, hub, svc.mode, take, R.LIFT_OFF, link, j, trip,
+                              svc.priority, env.now)
         del ledger.on_vehicle[trip]
         self._discharged(take, v, vi)
         if pools is not None:
             yield from self._back(j, u, v, link, pools)
-
-    def _handle(self, hub: Hub, mode: str, take: list[Consignment], kind: int, node: int,
-                link: int, j: int, trip: int, priority: int,
-                request: float) -> Generator[simpy.Event, Any, None]:
-        """Load or discharge the vehicle in ``hub``'s area for ``mode``."""
-        yield from handle(self.ctx, hub, mode, take, kind, link, j, trip, priority, request)
 
     def _discharged(self, take: list[Consignment], v: str, vi: int) -> None:
         """The load is off the vehicle at ``v``: delivered, or into the yard to move on."""

@@ -73,14 +73,16 @@ class Trucks:
             for u, v in directions(svc):
                 self.carriers[(u, v, svc.mode, svc.cargo)] = Carrier(j, fleet, svc.capacity)
 
-    def carry(self, c: Consignment, leg: Leg, link: int, hub: Hub | None,
+    def carry(self, c: Consignment, leg: Leg, hub: Hub | None,
               carrier: Carrier) -> Generator[simpy.Event, Any, None]:
-        """Move ``c`` over ``leg`` (link index ``link``) from ``hub`` (None: not a hub) to the
-        next node, where it is delivered or left to move on."""
-        env, event, ledger = self.env, self.event, self.ledger
+        """Move ``c`` over ``leg`` from ``hub`` (None: not a hub) to the next node, where it
+        is delivered or left to move on."""
+        env, event, ledger, ctx = self.env, self.event, self.ledger, self.ctx
         svc, fleet, cap = carrier.service, carrier.fleet, carrier.capacity
-        u, v = self.ctx.node_idx[leg.u], self.ctx.node_idx[leg.v]
-        yield from wait_open(self.ctx, link, [c], u, svc)
+        link, u, v = leg.link, leg.ui, leg.vi
+        link_closed = ctx.state.link_closed
+        if link_closed[link]:
+            yield from wait_open(ctx, link, [c], u, svc)
         n = max(1, math.ceil(c.load / cap - 1e-9))
         took = 0
         if fleet is not None:
@@ -90,22 +92,23 @@ class Trucks:
                 yield grant
         t_ready = c.since
         if hub is not None:
-            yield from handle(self.ctx, hub, leg.mode, [c], R.LIFT_ON, link, svc, -1, 0,
+            yield from handle(ctx, hub, leg.mode, [c], R.LIFT_ON, link, svc, -1, 0,
                               env.now)
             hub.yard_out(c)
-        yield from wait_open(self.ctx, link, [c], u, svc)  # it may have closed meanwhile
+        if link_closed[link]:  # it may have closed meanwhile
+            yield from wait_open(ctx, link, [c], u, svc)
         trip = ledger.new_trip()
         # a load needing more vehicles than a finite fleet has takes the whole fleet; its trip
         # is recorded with the n vehicles it needs (the repeated runs are not modelled)
-        row = self.ctx.rec.trip(trip, svc, link, u, v, env.now, env.now, c.load, cap * n, n)
+        row = ctx.rec.trip(trip, svc, link, u, v, env.now, env.now, c.load, cap * n, n)
         event(env.now, R.DEPART, c.cid, u, link, svc, trip, c.teu, c.tonnes, env.now - t_ready,
               0.0)
         del ledger.at_node[c.cid]
         ledger.on_vehicle[trip] = [c]
         t_dep = env.now
-        travel = self.ctx.travel
+        travel = ctx.travel
         yield from travel.move(link, travel.draw_from(link, leg.u), [c], svc, trip, u)
-        self.ctx.rec.arrived(row, env.now)
+        ctx.rec.arrived(row, env.now)
         event(env.now, R.ARRIVE, c.cid, v, link, svc, trip, c.teu, c.tonnes, 0.0, env.now - t_dep)
         c.node = leg.v
         c.leg += 1
@@ -113,7 +116,7 @@ class Trucks:
         if dest_hub is not None:
             if c.node != c.dest:
                 yield from dest_hub.gate_in(c, link, svc)
-            yield from handle(self.ctx, dest_hub, leg.mode, [c], R.LIFT_OFF, link, svc, trip,
+            yield from handle(ctx, dest_hub, leg.mode, [c], R.LIFT_OFF, link, svc, trip,
                               0, env.now)
         del ledger.on_vehicle[trip]
         if fleet is not None:
