@@ -152,12 +152,18 @@ def load_of(frame: pd.DataFrame) -> np.ndarray:
     return np.where(teu > 0, teu, frame["tonnes"].to_numpy(float))
 
 
+def _load_at(events: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """:func:`load_of` of the events at positions ``rows``, without copying other columns."""
+    teu = events["teu"].to_numpy(float)[rows]
+    return np.where(teu > 0, teu, events["tonnes"].to_numpy(float)[rows])
+
+
 def _demand_of(consignments: pd.DataFrame, cids: np.ndarray) -> np.ndarray:
     """The demand row of each consignment id in ``cids`` (-1 when unknown)."""
     keys = consignments["cid"].to_numpy(np.int64)
     size = int(max(keys.max() if len(keys) else 0, cids.max() if len(cids) else 0)) + 1
-    row = np.full(size + 1, -1, dtype=np.int64)
-    row[keys] = consignments["demand"].to_numpy(np.int64)
+    row = np.full(size + 1, -1, dtype=np.int32)
+    row[keys] = consignments["demand"].to_numpy(np.int32)
     return row[np.where(cids >= 0, cids, size)]
 
 
@@ -312,7 +318,7 @@ def _names(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """A categorical column as (category names with a trailing ``""`` for missing, codes)."""
     cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
     names = np.append(np.asarray([str(c) for c in cat.cat.categories], dtype=object), "")
-    return names, cat.cat.codes.to_numpy(np.int64)
+    return names, cat.cat.codes.to_numpy(np.int32)
 
 
 def node_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -339,43 +345,56 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
     recorded when its loading is done, so at the end of the run the queue also holds what
     vehicles took and have not finished loading.
     """
+    # numpy arrays of the selected rows and only the columns used, codes rather than names
+    # (the log has millions of rows; this keeps the working set near one copy of the result)
     kind = events["event"]
-    ev = events.loc[kind.isin(["ready", "generated", "depart", "lift_on"]),
-                    ["t_h", "event", "cid", "node", "link", "service", "teu", "tonnes"]]
-    event_names, ecode = _names(ev["event"])
-    name = event_names[ecode]
-    node_names, code = _names(ev["node"])
+    sel = kind.isin(["ready", "generated", "depart", "lift_on"]).to_numpy()
+    event_names, ecode = _names(kind)
+    ecode = ecode[sel]
+
+    def of(event: str) -> np.ndarray:
+        where = np.flatnonzero(event_names[:-1] == event)
+        return ecode == where[0] if len(where) else np.zeros(len(ecode), dtype=bool)
+
+    lifting = of("lift_on")
+    node_names, code = _names(events["node"])
+    code = code[sel]
     hub_names = set(nodes.index[nodes["kind"] == "hub"].astype(str))
     is_hub = np.array([n in hub_names for n in node_names], dtype=bool)[code]
-    joins = (name == "ready") | ((name == "generated") & ~is_hub)
-    leaves = (name == "lift_on") | ((name == "depart") & ~is_hub)
+    joins = of("ready") | (of("generated") & ~is_hub)
+    leaves = lifting | (of("depart") & ~is_hub)
+    del is_hub
     # every link name: the events' and the planned routes'; code -1 (the last) for none
-    link_names, lcode = _names(ev["link"])
+    link_names, lcode = _names(events["link"])
+    lcode = lcode[sel]
     links = list(dict.fromkeys([*map(str, link_names[:-1]),
                                 *sorted({str(lk) for f in flows["links"] for lk in f})]))
     # the planned leg from each node of each flow, as a table (demand row x node code)
     leg = np.full((int(flows.index.max()) + 2 if len(flows) else 1, len(node_names)), -1,
-                  dtype=np.int64)
+                  dtype=np.int32)
     at = {str(c): i for i, c in enumerate(node_names[:-1])}
     for i, starts, legs in zip(flows.index, flows["nodes"], flows["links"], strict=True):
         for u, lk in zip(starts, legs, strict=True):
             if u in at:
                 leg[int(i), at[u]] = links.index(str(lk))
-    demand = _demand_of(consignments, ev["cid"].to_numpy(np.int64))
-    joined = leg[np.where(demand >= 0, demand, -1), code]  # demand -1: the spare last row
-    own = np.where(lcode >= 0, lcode, -1)  # the events' links come first in ``links``
-    link = np.where(joins, joined, own)
-    t = ev["t_h"].to_numpy(float).copy()
+    demand = _demand_of(consignments, events["cid"].to_numpy()[sel])
+    # demand -1 picks the spare last row; the events' own links come first in ``links``
+    link = np.where(joins, leg[demand, code], lcode)
+    del demand, lcode
+    t = events["t_h"].to_numpy(float)[sel]
     if handling is not None and len(handling):
-        lifting = name == "lift_on"
-        t[lifting] = _taken_at(ev[lifting], handling)
+        rows = np.flatnonzero(sel)[lifting]
+        lifts = pd.DataFrame({c: events[c].iloc[rows] for c in ("t_h", "node", "link", "service")})
+        t[lifting] = _taken_at(lifts, handling)
+        del lifts
     keep = (joins | leaves) & (link >= 0)
+    rows = np.flatnonzero(sel)[keep]
     out = pd.DataFrame({
         "t_h": t[keep],
         "link": pd.Categorical.from_codes(link[keep], categories=pd.Index(links)),
         "node": pd.Categorical.from_codes(
             code[keep], categories=pd.Index([str(n) for n in node_names[:-1]])),
-        "delta": np.where(joins, 1.0, -1.0)[keep] * load_of(ev)[keep]})
+        "delta": np.where(joins[keep], 1.0, -1.0) * _load_at(events, rows)})
     return out.sort_values("t_h", kind="stable", ignore_index=True)
 
 

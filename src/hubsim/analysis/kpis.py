@@ -137,7 +137,8 @@ def channel_summary(cross: pd.DataFrame, window: Window) -> list[dict]:
             _row("international_tonnes", "total", "", intl["tonnes"].sum() * f),
             _row("air_tonnes", "total", "", c.loc[c["teu"] == 0, "tonnes"].sum() * f)]
     for col in ("corridor", "mode", "direction"):
-        for key, grp in c.groupby(col, sort=True):
+        # only the columns summed: grouping copies each group, string columns included
+        for key, grp in c[[col, "teu", "tonnes", "international"]].groupby(col, sort=True):
             rows.append(_row("channel_teu", col, str(key), grp["teu"].sum() * f))
             rows.append(_row("international_tonnes", col, str(key),
                              grp.loc[grp["international"], "tonnes"].sum() * f))

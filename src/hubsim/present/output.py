@@ -156,31 +156,39 @@ FIGURES = FIGURE_CAPTIONS
 
 def figures(results: Results) -> dict[str, Figure]:
     """Every standard figure of one run, by file name (see :data:`FIGURES`)."""
+    return {name: make() for name, make in _figure_makers(results).items()}
+
+
+def _figure_makers(results: Results) -> dict[str, Callable[[], Figure]]:
+    """Each standard figure as a function that draws it, by file name: drawn one at a time,
+    a figure's artists are freed before the next is drawn."""
     scn, w = results.scenario, results.window
     targets = {t.kpi: t.threshold for t in scn.targets if t.hub is None}
     yard = S.yard_daily(results.events, results.nodes, w)
     weekly = S.weekly_hub_table(results.events, results.nodes, w, yard)
-    out = {
-        "network_map.png": mapplot.network_map(
+    return {
+        "network_map.png": lambda: mapplot.network_map(
             results.nodes, S.link_flows(results.events, results.links, w), scn.name,
             S.link_directions(results.events, results.trips, results.links, w)),
-        "throughput_vs_target.png": plots.throughput_vs_target(
+        "throughput_vs_target.png": lambda: plots.throughput_vs_target(
             S.daily_channel(results.crossings, w), targets, scn.name, results.seed,
             plots.target_profile(scn, int(np.ceil(w.hours / 24)))),
-        "hub_utilisation.png": plots.hub_utilisation(weekly, yard, results.nodes, scn.name),
-        "hub_heatmap.png": plots.hub_heatmap(weekly, results.nodes, scn.name, w.hours / 24),
-        "transit_times.png": plots.transit_times(
+        "hub_utilisation.png": lambda: plots.hub_utilisation(weekly, yard, results.nodes,
+                                                             scn.name),
+        "hub_heatmap.png": lambda: plots.hub_heatmap(weekly, results.nodes, scn.name,
+                                                     w.hours / 24),
+        "transit_times.png": lambda: plots.transit_times(
             S.transit_times(results.events, results.consignments, results.links, w), scn.name),
-        "mode_split.png": plots.mode_split(results.kpis, scn.name),
-        "corridor_cost_co2.png": plots.corridor_cost_co2(
+        "mode_split.png": lambda: plots.mode_split(results.kpis, scn.name),
+        "corridor_cost_co2.png": lambda: plots.corridor_cost_co2(
             S.corridor_cost_co2(results.events, results.consignments, results.links, w),
             scn.name),
     }
-    return out
 
 
 def _write_plots(results: Results, folder: Path) -> None:
-    for name, fig in figures(results).items():
+    for name, make in _figure_makers(results).items():
+        fig = make()
         # zlib level 1: faster than the default level 6 for a few percent more bytes
         fig.savefig(folder / name, dpi=110, pil_kwargs={"compress_level": 1})
         plt.close(fig)

@@ -125,6 +125,11 @@ class _Engine:
         self.services = Services(ctx, queues, onward=flow.start)
         state.on_close = flow.reroute_queued
 
+    def close_waits(self) -> None:
+        """At the end of the run: the waits for yard room still going on are cut now."""
+        for hub in self.state.hubs.values():
+            hub.close_waits()
+
     def start(self) -> None:
         """Register the disruptions and investments, then start the arrival and departure
         processes (in that order: the arrivals read the demand shocks the timeline sets up)."""
@@ -172,10 +177,17 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
     finally:
         if collecting:
             gc.enable()
-    for hub in eng.state.hubs.values():
-        hub.close_waits()
+    eng.close_waits()
     balance = eng.ledger.balance()
     # events scheduled so far, not counting the extra stops of a run reported day by day
     # (each ``run(until=...)`` takes two event ids in SimPy 4)
     simpy_events = next(eng.env._eid) - 2 * (chunks - 1)
-    return EngineOutput(eng.rec, horizon_h, warmup_h, seed, simpy_events, balance)
+    out = EngineOutput(eng.rec, horizon_h, warmup_h, seed, simpy_events, balance)
+    # The engine's processes, events and loads hold reference cycles (a generator's frame and
+    # the events it waits on point at each other), so only the cyclic collector frees them:
+    # about 100 MB after a year of the 2022 scenario, in 0.05 s. Collect them now (nothing of
+    # the engine is left in this frame) rather than at some later collection, before the
+    # record tables are built beside them.
+    del eng
+    gc.collect()
+    return out

@@ -79,6 +79,10 @@ HANDLING_OPS = ("lift_on", "lift_off")
 EventFn = Callable[[float, int, int, int, int, int, int, float, float, float, float], None]
 
 
+def _released(*_args: object) -> None:
+    raise RuntimeError("the event store was handed over to the events table; the run is over")
+
+
 class Recorder:
     """Columnar store; the engine binds :meth:`event` once and calls it on its hot path."""
 
@@ -161,6 +165,10 @@ class Recorder:
         log. The recorder then holds no events; call it once, after the run.
         """
         n = len(self._t)
+        if release:
+            # the recording function holds the stores' bound ``extend`` methods: drop it, or
+            # rebinding the stores below would free nothing
+            self.event = _released
         if n == 0:
             t = np.zeros(0)
         elif release:
