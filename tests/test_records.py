@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import weakref
+import sys
 
 import pandas as pd
 import pytest
@@ -16,13 +16,14 @@ def test_release_gives_the_same_table_and_frees_the_store(tiny_path):
     rec = run_engine(scn, seed=5, horizon_h=24 * 40, warmup_h=24 * 5).recorder
     kept = rec.events_frame()
     assert len(kept) == rec.n_events > 1000
-    stores = weakref.ref(rec._ints), weakref.ref(rec._vals)
+    store, last = rec._blocks, rec._blocks[-1]
+    held = sys.getrefcount(last)  # the store, the recording function, ``last``, the call
     released = rec.events_frame(release=True)
     pd.testing.assert_frame_equal(released, kept)
-    # the packed integer and value stores are emptied once read, and freed (nothing else,
-    # such as the recording function, keeps them); times are shared, not copied
-    assert len(rec._ints) == 0 and len(rec._vals) == 0
-    assert stores[0]() is None and stores[1]() is None
+    # every block of the packed store is dropped once read, and nothing else (such as the
+    # recording function, which appends to the last block) keeps one
+    assert rec.n_events == 0 and all(len(b) == 0 for b in store)
+    assert sys.getrefcount(last) == held - 2 == 2
     with pytest.raises(RuntimeError, match="handed over"):
         rec.event(0.0, 0, 0, 0, -1, -1, -1, 1.0, 10.0, 0.0, 0.0)
     assert set(released["event"].dropna().unique()) >= {"generated", "depart", "delivered"}
@@ -34,3 +35,28 @@ def test_simulate_tables_match_a_second_identical_run(tiny_path):
     rec = run_engine(scn, seed=5, horizon_h=res.window.end_h, warmup_h=res.window.start_h) \
         .recorder
     pd.testing.assert_frame_equal(res.events, rec.events_frame())
+
+
+def test_rows_are_packed_as_the_table_reads_them_across_blocks():
+    """A row written with event() comes back field for field (float32 values widened), also
+    across a block boundary, and set_wait reaches a row in an earlier block."""
+    from hubsim.sim.records import _EVENT_DTYPE, _WAIT_AT, BLOCK_ROWS, EVENT_ROW, Recorder
+
+    assert EVENT_ROW.size == _EVENT_DTYPE.itemsize == 48
+    assert _EVENT_DTYPE.fields["wait_h"][1] == _WAIT_AT
+    rec = Recorder(["a", "b"], ["a-b:rail"], ["s"])
+    n = BLOCK_ROWS + 3
+    for i in range(n):
+        rec.event(i * 0.5, i % 14, i, i % 2, 0 if i % 3 else -1, -1, i // 7, 2.0, 20.5, 0.0,
+                  0.25)
+    rec.set_wait(5, 1.5)
+    rec.set_wait(BLOCK_ROWS + 1, 2.5)
+    assert rec.n_events == n and len(rec._blocks) == 2
+    ev = rec.events_frame()
+    assert len(ev) == n
+    assert ev["t_h"].iloc[-1] == (n - 1) * 0.5 and ev["cid"].iloc[-1] == n - 1
+    assert ev["node"].iloc[BLOCK_ROWS] == ("a" if BLOCK_ROWS % 2 == 0 else "b")
+    assert ev["link"].isna().sum() == len(range(0, n, 3))
+    assert ev["service"].isna().all() and ev["trip"].iloc[14] == 2
+    assert list(ev.loc[[4, 5, 6, BLOCK_ROWS + 1], "wait_h"]) == [0.0, 1.5, 0.0, 2.5]
+    assert (ev["tonnes"] == 20.5).all() and (ev["dur_h"] == 0.25).all()

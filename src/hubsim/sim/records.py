@@ -1,7 +1,8 @@
 """Flat, compact event records written by the engine and handed to analysis as DataFrames.
 
-Five tables, all append-only while the simulation runs (typed ``array.array`` columns, about
-40 bytes per event) and immutable afterwards:
+Five tables, all append-only while the simulation runs and immutable afterwards. Events are
+packed 48 bytes a row (:data:`EVENT_ROW`) into blocks of :data:`BLOCK_ROWS` rows, one
+``struct`` call per event; the other tables are typed ``array.array`` columns:
 
 ``events``
     one row per thing that happened to a consignment: ``t_h`` (hours since the start),
@@ -59,13 +60,14 @@ lock       wait for a lockage (queue)            time through the lock
 from __future__ import annotations
 
 import math
+import struct
 from array import array
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["EVENT_NAMES", "HANDLING_OPS", "EventFn", "Recorder"]
+__all__ = ["BLOCK_ROWS", "EVENT_NAMES", "EVENT_ROW", "HANDLING_OPS", "EventFn", "Recorder"]
 
 EVENT_NAMES = ("generated", "split", "lift_off", "lift_on", "ready", "depart", "arrive",
                "depot", "delivered", "held", "cancelled", "rerouted", "yard_wait", "lock")
@@ -79,6 +81,20 @@ HANDLING_OPS = ("lift_on", "lift_off")
 EventFn = Callable[[float, int, int, int, int, int, int, float, float, float, float], None]
 
 
+#: One packed ``events`` row: ``t_h`` (float64); ``event``, ``cid``, ``node``, ``link``,
+#: ``service``, ``trip`` (int32); ``teu``, ``tonnes``, ``wait_h``, ``dur_h`` (float32).
+EVENT_ROW = struct.Struct("<d6i4f")
+_EVENT_DTYPE = np.dtype([("t_h", "<f8"), ("event", "<i4"), ("cid", "<i4"), ("node", "<i4"),
+                         ("link", "<i4"), ("service", "<i4"), ("trip", "<i4"), ("teu", "<f4"),
+                         ("tonnes", "<f4"), ("wait_h", "<f4"), ("dur_h", "<f4")])
+_WAIT = struct.Struct("<f")
+_WAIT_AT = 8 + 6 * 4 + 2 * 4  # byte offset of ``wait_h`` in a row: after t_h, 6 ints, 2 floats
+#: Rows per block of the event store (3 MB): the events table is built block by block, and
+#: with ``release`` each block is freed once copied.
+BLOCK_ROWS = 65536
+_FLOAT_COLUMNS = frozenset({"t_h", "teu", "tonnes", "wait_h", "dur_h"})
+
+
 def _released(*_args: object) -> None:
     raise RuntimeError("the event store was handed over to the events table; the run is over")
 
@@ -90,10 +106,7 @@ class Recorder:
         self.node_names = node_names
         self.link_names = link_names
         self.service_names = service_names
-        # three flat columns-of-rows: 1 float64, 6 int32 and 4 float32 values per event
-        self._t = array("d")
-        self._ints = array("i")   # event, cid, node, link, service, trip
-        self._vals = array("f")   # teu, tonnes, wait_h, dur_h
+        self._blocks: list[bytearray] = [bytearray()]  # the events, BLOCK_ROWS rows a block
         self._cons_i = array("i")  # cid, parent, demand, origin, destination, cargo, intl
         self._cons_f = array("d")  # created_h, teu, tonnes
         self._trips_i = array("i")  # trip, service, link, from, to, vehicles
@@ -102,13 +115,17 @@ class Recorder:
         self._hand_f = array("d")  # request_h, position_h, start_h, end_h, load
         self._lock_i = array("i")  # link, direction, service, trip, priority
         self._lock_f = array("d")  # arrive_h, enter_h, exit_h
-        t_append, i_extend, v_extend = self._t.append, self._ints.extend, self._vals.extend
+        blocks, pack = self._blocks, EVENT_ROW.pack
+        full = BLOCK_ROWS * EVENT_ROW.size
+        block = blocks[0]
 
         def event(t: float, ev: int, cid: int, node: int, link: int, service: int, trip: int,
                   teu: float, tonnes: float, wait: float, dur: float) -> None:
-            t_append(t)
-            i_extend((ev, cid, node, link, service, trip))
-            v_extend((teu, tonnes, wait, dur))
+            nonlocal block
+            block += pack(t, ev, cid, node, link, service, trip, teu, tonnes, wait, dur)
+            if len(block) >= full:
+                block = bytearray()
+                blocks.append(block)
 
         self.event: EventFn = event
 
@@ -130,7 +147,8 @@ class Recorder:
 
     def set_wait(self, row: int, wait: float) -> None:
         """Set the ``wait_h`` of event row ``row`` (a wait recorded when it began)."""
-        self._vals[row * 4 + 2] = wait
+        b, r = divmod(row, BLOCK_ROWS)
+        _WAIT.pack_into(self._blocks[b], r * EVENT_ROW.size + _WAIT_AT, wait)
 
     def handling(self, node: int, link: int, service: int, trip: int, op: int, request: float,
                  position: float, start: float, end: float, units: int, moves: int,
@@ -148,59 +166,49 @@ class Recorder:
 
     @property
     def n_events(self) -> int:
-        return len(self._t)
+        return (len(self._blocks) - 1) * BLOCK_ROWS + len(self._blocks[-1]) // EVENT_ROW.size
 
     def _categorical(self, codes: np.ndarray,
                      names: list[str] | tuple[str, ...]) -> pd.Categorical[str]:
         # code -1 means "none" and becomes a missing value
-        return pd.Categorical.from_codes(codes.astype(np.int32), categories=pd.Index(names))
+        return pd.Categorical.from_codes(codes.astype(np.int32, copy=False),
+                                         categories=pd.Index(names))
 
     def events_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``events`` table.
 
-        With ``release=True`` the recorder's event store is handed over as the columns are
-        built (the time column shares its buffer, the other columns are copied one at a time
-        and each packed store is freed as soon as it has been read), so building the table
-        needs about one extra copy of a single column instead of a second copy of the whole
-        log. The recorder then holds no events; call it once, after the run.
+        The columns are filled block by block. With ``release=True`` each block of the store
+        is freed as soon as it has been copied, so building the table needs about one copy of
+        the log, not two. The recorder then holds no events; call it once, after the run.
         """
-        n = len(self._t)
+        n = self.n_events
         if release:
-            # the recording function holds the stores' bound ``extend`` methods: drop it, or
-            # rebinding the stores below would free nothing
+            # the recording function holds the store: drop it, or freeing a block would not
             self.event = _released
-        if n == 0:
-            t = np.zeros(0)
-        elif release:
-            t = np.frombuffer(self._t, dtype=np.float64)  # zero-copy: the store is done
-        else:
-            t = np.frombuffer(self._t, dtype=np.float64).copy()
-        cols: dict[str, object] = {"t_h": t}
-        if n:
-            ints = np.frombuffer(self._ints, dtype=np.int32).reshape(n, 6)
-        else:
-            ints = np.zeros((0, 6), np.int32)
-        cols["event"] = self._categorical(ints[:, 0], EVENT_NAMES)
-        cols["cid"] = ints[:, 1].copy()
-        cols["node"] = self._categorical(ints[:, 2], self.node_names)
-        cols["link"] = self._categorical(ints[:, 3], self.link_names)
-        cols["service"] = self._categorical(ints[:, 4], self.service_names)
-        cols["trip"] = ints[:, 5].copy()
-        del ints
-        if release:  # drop the store (rebinding, not resizing: another thread, such as a
-            # profiler sampling stack frames, may still hold a view of it for a moment)
-            self._ints = array("i")
-        if n:
-            vals = np.frombuffer(self._vals, dtype=np.float32).reshape(n, 4)
-        else:
-            vals = np.zeros((0, 4), np.float32)
-        for j, name in enumerate(("teu", "tonnes", "wait_h", "dur_h")):
-            cols[name] = vals[:, j].astype(np.float64)
-        del vals
+        names = _EVENT_DTYPE.names or ()
+        cols = {name: np.empty(n, np.float64 if name in _FLOAT_COLUMNS else np.int32)
+                for name in names}
+        at = 0
+        for b, block in enumerate(self._blocks):
+            rows = np.frombuffer(block, dtype=_EVENT_DTYPE)
+            for name in names:
+                cols[name][at:at + len(rows)] = rows[name]
+            at += len(rows)
+            del rows
+            if release:
+                self._blocks[b] = bytearray()
         if release:
-            self._vals = array("f")
+            self._blocks = [bytearray()]
+        out: dict[str, object] = {"t_h": cols["t_h"]}
+        for name, categories in (("event", EVENT_NAMES), ("node", self.node_names),
+                                 ("link", self.link_names), ("service", self.service_names)):
+            out[name] = self._categorical(cols.pop(name), categories)
+        for name in ("cid", "trip", "teu", "tonnes", "wait_h", "dur_h"):
+            out[name] = cols[name]
+        order = ["t_h", "event", "cid", "node", "link", "service", "trip", "teu", "tonnes",
+                 "wait_h", "dur_h"]
         # the columns are fresh arrays owned by this table: no second copy
-        return pd.DataFrame(cols, copy=False)
+        return pd.DataFrame({c: out[c] for c in order}, copy=False)
 
     @staticmethod
     def _rows(arr: array, width: int, dtype: type) -> np.ndarray:
