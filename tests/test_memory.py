@@ -28,7 +28,7 @@ def test_nothing_of_the_engine_outlives_simulate(tiny_path):
 
 
 def test_the_command_line_returns_freed_blocks_to_the_system():
-    code = ("import os, sys; from hubsim.cli.memory import return_freed_memory as r; "
+    code = ("import os, sys; from hubsim.memory import return_freed_memory as r; "
             "print(r(), os.environ['ARROW_DEFAULT_MEMORY_POOL'], 'pyarrow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()

@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 0
         args = parser.parse_args(argv)
-        from hubsim.cli.memory import return_freed_memory
+        from hubsim.memory import return_freed_memory
 
         return_freed_memory()
         with warning_lines():

@@ -142,7 +142,11 @@ class ProcessExecutor(Executor):
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods
                                               else "spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            from hubsim.memory import return_freed_memory
+
+            # workers give freed blocks back to the system, as the command's process does
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                             initializer=return_freed_memory)
         return self._pool
 
     def _outcomes(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Outcomes:

@@ -10,8 +10,10 @@ at 256 KiB serves every large block from its own map, returned the moment it is 
 (pandas' string columns) keeps freed blocks in its own jemalloc pool the same way (measured:
 about 60 MB after the KPI table); its system pool (``ARROW_DEFAULT_MEMORY_POOL=system``, set
 before pyarrow is first imported, unless the user set it) uses the same allocator as the rest.
-Neither changes a result; both are set by the command line only (a library does not change the
-allocator of the process that imports it).
+Neither changes a result. Both are set by the command line (:func:`hubsim.cli.main.main`) and
+in the worker processes hubsim starts itself (:class:`hubsim.experiments.executors.
+ProcessExecutor`), never in a process that merely imports hubsim: a library does not change
+the allocator of its host.
 """
 
 from __future__ import annotations
