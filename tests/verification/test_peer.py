@@ -2,8 +2,8 @@
 our engine and our formulas cannot hide. The difference of the two means (over replications
 with the same seeds) must lie within 3 standard errors of the difference.
 
-CI runs the M/M/3 hub at rho = 0.75 and the Jackson network (Ciw is about half as fast as
-hubsim, so the CI budget allows no more); the report
+CI runs the M/M/3 hub at rho = 0.75 and the Jackson network (each Ciw case costs about as
+much again as hubsim's, so the CI budget allows no more); the report
 (``python tests/verification/report.py``) runs every case.
 """
 
