@@ -28,13 +28,12 @@ the demand was actually moved.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from bench_year import hubsim_run
-from benchlib import DEFAULT_SCENARIO, ChildFailed, median
+from benchlib import DEFAULT_SCENARIO, measure_and_print, median
 
 FACTORS = (1.0, 2.0, 4.0)
 TIME_MUST = 4.4  # 4x demand: at most 4.4x the time of 1x
@@ -131,15 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     print(f"bench_demand: {args.scenario}, demand x{', x'.join(f'{k:g}' for k in args.factors)}"
           f", {args.repeats} repeats, each run in a fresh process", flush=True)
-    try:
-        result = measure(args.scenario, tuple(args.factors), args.repeats, args.days,
-                         log=lambda s: print(s, flush=True))
-    except ChildFailed as exc:
-        sys.exit(f"bench_demand: {exc}")
-    print("\n".join(["", *table(result)]))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
-    return 0
+    return measure_and_print(
+        "bench_demand", lambda log: measure(args.scenario, tuple(args.factors), args.repeats,
+                                            args.days, log=log), table, args.json)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ should not grow with the network).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import ChildFailed, median, peak_rss_mb, run_child
+from benchlib import measure_and_print, median, peak_rss_mb, run_child
 
 SIZES = (4, 12, 25, 50)
 LINKS_PER_HUB = 4
@@ -362,15 +361,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"bench_scale: sizes {args.sizes}, {args.repeats} repeats, each in a fresh process",
           flush=True)
-    try:
-        result = measure(tuple(args.sizes), args.repeats, args.days, args.seed,
-                         log=lambda s: print(s, flush=True))
-    except ChildFailed as exc:
-        sys.exit(f"bench_scale: {exc}")
-    print("\n".join(["", *table(result)]))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
-    return 0
+    return measure_and_print(
+        "bench_scale", lambda log: measure(tuple(args.sizes), args.repeats, args.days,
+                                           args.seed, log=log), table, args.json)
 
 
 if __name__ == "__main__":

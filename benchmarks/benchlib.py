@@ -22,7 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,21 @@ def commit() -> str:
         return head + ("+dirty" if dirty.strip() else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def measure_and_print(name: str, run: Callable[[Callable[[str], None]], dict],
+                      table: Callable[[dict], list[str]], json_path: Path | None) -> int:
+    """A script's ``main`` after its arguments: ``run(log)`` the measurements (printing each
+    as it comes), then the table, and the figures as JSON to ``json_path`` when given; a
+    failed child ends the script with its message."""
+    try:
+        result = run(lambda line: print(line, flush=True))
+    except ChildFailed as exc:
+        sys.exit(f"{name}: {exc}")
+    print("\n".join(["", *table(result)]))
+    if json_path:
+        json_path.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
 
 
 def machine() -> dict[str, Any]:
