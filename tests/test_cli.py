@@ -174,6 +174,20 @@ def test_fields_lists_units():
     assert "moves/h per unit" in line
 
 
+def test_reader_gone_is_quiet():
+    """``hubsim fields | head`` where the reader has already gone: exit 141 (as SIGPIPE would),
+    no traceback, no "Exception ignored" at exit."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "hubsim.cli", "fields"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == ""
+
+
 def test_usage_error_is_one_line():
     proc = hubsim("run", "--seed", "many")
     assert proc.returncode == 2

@@ -6,7 +6,8 @@ exit codes. The handlers live in :mod:`hubsim.cli.run`, :mod:`hubsim.cli.scenari
 Exit codes: 0 done; 1 ``--strict`` and a target not met, ``check`` found KPIs that moved beyond
 tolerance, or an experiment had failed runs; 2 bad input or an output place that cannot be
 used: a :class:`~hubsim.errors.HubsimError` (one line ``hubsim: error: ...`` on stderr, no
-traceback, no results folder); 130 interrupted (Ctrl-C at any moment, start-up included: one
+traceback, no results folder); 141 the reader of standard output went away (``hubsim ... |
+head``: no traceback); 130 interrupted (Ctrl-C at any moment, start-up included: one
 line ``hubsim: interrupted; no results written``, no traceback). Any other exception is a bug:
 it propagates with its traceback (exit 1).
 
@@ -90,6 +91,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return interrupted()
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of standard output went away (``hubsim goal | head``): stop quietly, as a
+    Unix tool killed by SIGPIPE would, and return 141 (128 + SIGPIPE). Standard output is
+    pointed at the null device so that flushing it at exit does not raise again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 141
 
 
 if __name__ == "__main__":  # pragma: no cover
