@@ -174,6 +174,17 @@ def test_fields_lists_units():
     assert "moves/h per unit" in line
 
 
+def test_default_scenario_is_named_not_located(tmp_path):
+    """Without a scenario argument the header names the bundled file, not where the package
+    happens to be installed."""
+    proc = hubsim("run", "--days", "1", "--replications", "1", "--out", tmp_path / "r")
+    assert proc.returncode == 0, proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert " from the bundled scenarios/chongqing_2022_target.yaml, seed 2022, 1 measured day " \
+        "after 30 warm-up days (one draw)" in first
+    assert os.sep + "scenarios" + os.sep not in first
+
+
 def test_reader_gone_is_quiet():
     """``hubsim fields | head`` where the reader has already gone: exit 141 (as SIGPIPE would),
     no traceback, no "Exception ignored" at exit."""

@@ -93,8 +93,10 @@ def run(args: argparse.Namespace) -> int:
             scn.run.horizon_days - scn.run.warmup_days
         others = f"; {n - 1} more replications on {executor.workers} worker" \
             f"{'s' if executor.workers > 1 else ''}" if n > 1 else " (one draw)"
-        print(f"hubsim {__version__}: {scn.name} from {path}, seed {seed_}, {days:g} measured "
-              f"days after {scn.run.warmup_days:g} warm-up days{others}", flush=True)
+        shown = path if args.scenario else f"the bundled scenarios/{DEFAULT_SCENARIO}"
+        print(f"hubsim {__version__}: {scn.name} from {shown}, seed {seed_}, {days:g} measured "
+              f"day{'' if days == 1 else 's'} after {scn.run.warmup_days:g} warm-up "
+              f"day{'' if scn.run.warmup_days == 1 else 's'}{others}", flush=True)
     # on a terminal only (standard error), never with --quiet
     bar_on = False if args.quiet else None
     with executor:
