@@ -34,3 +34,19 @@ def test_the_command_line_returns_freed_blocks_to_the_system():
                          check=True).stdout.split()
     # glibc accepts the threshold; Arrow's pool is chosen before pyarrow is imported
     assert out == ["True" if sys.platform.startswith("linux") else "False", "system", "False"]
+
+
+def test_workers_of_our_own_dask_cluster_return_freed_blocks():
+    """The dask LocalCluster hubsim starts sets the same allocator options in its workers as
+    the process pool does (a cluster at an address is left as it is)."""
+    import pytest
+
+    pytest.importorskip("dask.distributed")
+    from hubsim.experiments.executors import DaskExecutor
+
+    ex = DaskExecutor(workers=1)
+    try:
+        got = ex._client.run(lambda: __import__("hubsim.memory").memory.applied)
+    finally:
+        ex.close()
+    assert list(got.values()) == [sys.platform.startswith("linux")]

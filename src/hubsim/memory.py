@@ -10,10 +10,10 @@ at 256 KiB serves every large block from its own map, returned the moment it is 
 (pandas' string columns) keeps freed blocks in its own jemalloc pool the same way (measured:
 about 60 MB after the KPI table); its system pool (``ARROW_DEFAULT_MEMORY_POOL=system``, set
 before pyarrow is first imported, unless the user set it) uses the same allocator as the rest.
-Neither changes a result. Both are set by the command line (:func:`hubsim.cli.main.main`) and
-in the worker processes hubsim starts itself (:class:`hubsim.experiments.executors.
-ProcessExecutor`), never in a process that merely imports hubsim: a library does not change
-the allocator of its host.
+Neither changes a result. Both are set by the command line (:func:`hubsim.cli.main.main`)
+and in the worker processes hubsim starts itself (:class:`hubsim.experiments.executors.
+ProcessExecutor`'s, and those of the dask ``LocalCluster`` it starts), never in a process that
+merely imports hubsim: a library does not change the allocator of its host.
 """
 
 from __future__ import annotations
@@ -21,11 +21,14 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["MMAP_THRESHOLD", "return_freed_memory"]
+__all__ = ["MMAP_THRESHOLD", "applied", "return_freed_memory"]
 
 #: Blocks of this size and larger get their own memory map (glibc ``M_MMAP_THRESHOLD``).
 MMAP_THRESHOLD = 256 * 1024
 _M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
+
+#: True once :func:`return_freed_memory` has set the threshold in this process.
+applied = False
 
 
 def return_freed_memory() -> bool:
@@ -37,8 +40,10 @@ def return_freed_memory() -> bool:
         return False
     import ctypes
 
+    global applied
     try:
         libc = ctypes.CDLL("libc.so.6")
-        return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+        applied = bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
     except (OSError, AttributeError):
         return False
+    return applied

@@ -260,6 +260,9 @@ class DaskExecutor(Executor):
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                          dashboard_address=None)
             self._client = Client(self._cluster)
+            # workers of our own cluster free memory like ProcessExecutor's (a worker restarted
+            # by its nanny too); a cluster at an address belongs to somebody else
+            self._client.register_plugin(_freed_memory_plugin(), name="hubsim-freed-memory")
         info = self._client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
 
@@ -290,6 +293,19 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+def _freed_memory_plugin() -> Any:
+    """A dask ``WorkerPlugin`` whose setup calls :func:`hubsim.memory.return_freed_memory`."""
+    from dask.distributed import WorkerPlugin
+
+    class FreedMemory(WorkerPlugin):
+        def setup(self, worker: Any) -> None:
+            from hubsim.memory import return_freed_memory
+
+            return_freed_memory()
+
+    return FreedMemory()
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None,
