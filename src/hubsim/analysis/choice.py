@@ -1,0 +1,132 @@
+"""Route and mode choice over time: shares of corridors, modes and routes week by week.
+
+Pure functions of the records (DataFrame in, DataFrame out), for the route choice of
+:mod:`hubsim.sim.choice`. Two views:
+
+* :func:`weekly_crossing_shares`: the channel TEU (boundary crossings, the counting rule of
+  the ``channel_teu`` KPI) per week of the measured window by corridor, mode or gateway link,
+  and each one's share of the week: what the network carried, with or without choice;
+* :func:`weekly_choice_shares`: the TEU of the loads created each week by the route they drew
+  (``chosen`` events; empty for a ``fixed`` choice), named by the route's gateway link, first
+  hub, mode and corridor, with each route's share of its week and the mean probability it was
+  drawn with: what the choice did, before any wait.
+
+:func:`reversals` counts the swings of a share series (the damping check).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hubsim.analysis.kpis import Window
+
+__all__ = ["period_shares", "reversals", "weekly_choice_shares", "weekly_crossing_shares"]
+
+_WEEK_H = 168.0
+
+
+def _week(t_h: pd.Series, window: Window) -> np.ndarray:
+    return ((t_h.to_numpy(float) - window.start_h) // _WEEK_H).astype(int)
+
+
+def _shares(frame: pd.DataFrame, by: list[str], weight: str = "teu") -> pd.DataFrame:
+    """Sum ``weight`` per ``week`` and ``by``; add each row's share of its week."""
+    out = frame.groupby(["week", *by], observed=True, sort=True)[weight].sum().reset_index()
+    total = out.groupby("week")[weight].transform("sum")
+    out["share"] = np.where(total > 0, out[weight] / total.where(total > 0, 1.0), 0.0)
+    return out
+
+
+def weekly_crossing_shares(cross: pd.DataFrame, window: Window,
+                           by: str = "corridor") -> pd.DataFrame:
+    """Channel TEU per week of the measured window and ``by`` (``corridor``, ``mode``,
+    ``link`` or ``gateway``), both directions, with its share of the week's channel TEU.
+
+    ``cross`` is :func:`hubsim.analysis.kpis.crossings` output. Columns: ``week`` (0 = the
+    first 7 days of the window), ``by``, ``teu``, ``share`` (0-1; the shares of a week add up
+    to 1). Air cargo (0 TEU) counts nothing.
+    """
+    c = cross[window.mask(cross["t_h"])]
+    frame = pd.DataFrame({"week": _week(c["t_h"], window), by: c[by].to_numpy(),
+                          "teu": c["teu"].to_numpy(float)})
+    frame = frame[frame["teu"] > 0]
+    return _shares(frame, [by])
+
+
+def weekly_choice_shares(events: pd.DataFrame, links: pd.DataFrame,
+                         window: Window) -> pd.DataFrame:
+    """TEU of the loads created each week of the measured window, by the route they drew.
+
+    ``events`` is the event table (its ``chosen`` rows: one per load with a choice), ``links``
+    :func:`hubsim.sim.network.link_table`. Columns: ``week``, ``link`` (the route's gateway
+    link, or its last), ``hub`` (its first hub), ``mode`` and ``corridor`` (of that link),
+    ``teu``, ``share`` (of the week's TEU with a choice), ``probability`` (TEU-weighted mean
+    probability the route had when drawn), ``extra_h`` (TEU-weighted mean expected extra
+    time it had then, h). Empty without choice (``routing.choice: fixed``).
+    """
+    ch = events[events["event"] == "chosen"]
+    ch = ch[window.mask(ch["t_h"])]
+    cols = ["week", "link", "hub", "mode", "corridor", "teu", "share", "probability", "extra_h"]
+    if ch.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float if c in ("teu", "share", "probability",
+                                                                "extra_h") else object)
+                             for c in cols})
+    link = ch["link"].astype(str).to_numpy()
+    teu = ch["teu"].to_numpy(float)
+    frame = pd.DataFrame({
+        "week": _week(ch["t_h"], window), "link": link, "hub": ch["node"].astype(str).to_numpy(),
+        "mode": links["mode"].reindex(link).fillna("").to_numpy(),
+        "corridor": links["corridor"].reindex(link).fillna("").to_numpy(),
+        "teu": teu, "p_teu": ch["dur_h"].to_numpy(float) * teu,
+        "x_teu": ch["wait_h"].to_numpy(float) * teu})
+    out = _shares(frame, ["link", "hub", "mode", "corridor"])
+    sums = frame.groupby(["week", "link", "hub", "mode", "corridor"], observed=True,
+                         sort=True)[["p_teu", "x_teu"]].sum().reset_index(drop=True)
+    safe = out["teu"].where(out["teu"] > 0, 1.0).to_numpy()
+    out["probability"] = sums["p_teu"].to_numpy() / safe
+    out["extra_h"] = sums["x_teu"].to_numpy() / safe
+    return out[cols]
+
+
+def period_shares(weekly: pd.DataFrame, key: str, periods: dict[str, tuple[float, float]],
+                  weight: str = "teu") -> pd.DataFrame:
+    """Shares of ``key`` over named periods of days ``[start, end)`` of the measured window,
+    from a weekly share table (a week counts in a period when it starts inside it).
+
+    Returns one row per ``key`` value and one column per period (shares 0-1; 0 where the
+    period has no TEU).
+
+    >>> w = pd.DataFrame({"week": [0, 0, 1], "corridor": ["a", "b", "a"],
+    ...                   "teu": [3.0, 1.0, 2.0]})
+    >>> period_shares(w, "corridor", {"w0": (0, 7), "w1": (7, 14)}).round(2)
+               w0   w1
+    corridor
+    a        0.75  1.0
+    b        0.25  0.0
+    """
+    day = weekly["week"] * 7
+    cols = {}
+    for name, (start, end) in periods.items():
+        part = weekly[(day >= start) & (day < end)]
+        s = part.groupby(key)[weight].sum()
+        cols[name] = s / s.sum() if s.sum() > 0 else s * np.nan
+    out = pd.DataFrame(cols).fillna(0.0)
+    out.index.name = key
+    return out
+
+
+def reversals(series: pd.Series | np.ndarray, tol: float) -> int:
+    """How often a share series changes direction by more than ``tol`` (a swing up then down,
+    or down then up, each step of the swing larger than ``tol``): 0 for a monotone or damped
+    series, many for an oscillating one.
+
+    >>> reversals([0.5, 0.4, 0.3, 0.3, 0.35, 0.4], tol=0.02)
+    1
+    >>> reversals([0.5, 0.3, 0.5, 0.3, 0.5], tol=0.02)
+    3
+    """
+    x = np.asarray(series, dtype=float)
+    steps = np.diff(x)
+    signs = np.sign(steps[np.abs(steps) > tol])
+    return int(np.count_nonzero(signs[1:] != signs[:-1]))
