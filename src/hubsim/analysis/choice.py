@@ -99,11 +99,8 @@ def period_shares(weekly: pd.DataFrame, key: str, periods: dict[str, tuple[float
 
     >>> w = pd.DataFrame({"week": [0, 0, 1], "corridor": ["a", "b", "a"],
     ...                   "teu": [3.0, 1.0, 2.0]})
-    >>> period_shares(w, "corridor", {"w0": (0, 7), "w1": (7, 14)}).round(2)
-               w0   w1
-    corridor
-    a        0.75  1.0
-    b        0.25  0.0
+    >>> period_shares(w, "corridor", {"w0": (0, 7), "w1": (7, 14)}).round(2).to_dict()
+    {'w0': {'a': 0.75, 'b': 0.25}, 'w1': {'a': 1.0, 'b': 0.0}}
     """
     day = weekly["week"] * 7
     cols = {}
@@ -116,17 +113,38 @@ def period_shares(weekly: pd.DataFrame, key: str, periods: dict[str, tuple[float
     return out
 
 
-def reversals(series: pd.Series | np.ndarray, tol: float) -> int:
-    """How often a share series changes direction by more than ``tol`` (a swing up then down,
-    or down then up, each step of the swing larger than ``tol``): 0 for a monotone or damped
-    series, many for an oscillating one.
+def reversals(series: pd.Series | np.ndarray | list[float], tol: float) -> int:
+    """How often a share series turns back after moving more than ``tol`` (a zigzag count:
+    a turn counts when the series has moved by more than ``tol`` from its last extreme in
+    the other direction): 0 for a monotone series or one that only wobbles by less than
+    ``tol``; one per swing for an oscillating one. The damping check of route choice.
 
     >>> reversals([0.5, 0.4, 0.3, 0.3, 0.35, 0.4], tol=0.02)
     1
     >>> reversals([0.5, 0.3, 0.5, 0.3, 0.5], tol=0.02)
     3
+    >>> reversals([0.5, 0.51, 0.5, 0.51, 0.5], tol=0.02)
+    0
     """
     x = np.asarray(series, dtype=float)
-    steps = np.diff(x)
-    signs = np.sign(steps[np.abs(steps) > tol])
-    return int(np.count_nonzero(signs[1:] != signs[:-1]))
+    if len(x) < 2:
+        return 0
+    turns, direction = 0, 0
+    hi = lo = ext = float(x[0])
+    for v in x[1:]:
+        if direction == 0:
+            hi, lo = max(hi, v), min(lo, v)
+            if v - lo > tol:
+                direction, ext = 1, v
+            elif hi - v > tol:
+                direction, ext = -1, v
+        elif direction == 1:
+            if v > ext:
+                ext = v
+            elif ext - v > tol:
+                turns, direction, ext = turns + 1, -1, v
+        elif v < ext:
+            ext = v
+        elif v - ext > tol:
+            turns, direction, ext = turns + 1, 1, v
+    return turns

@@ -98,7 +98,7 @@ class RoutingSettings(ScenarioModel):
                            desc="logit: period of the expected-time updates from the simulated "
                                 "state (service backlogs, lock queues, closed links); 0: "
                                 "static choice on the planned times")
-    smoothing: float = F(0.3, unit="fraction", gt=0, le=1,
+    smoothing: float = F(0.1, unit="fraction", gt=0, le=1,
                          desc="logit: weight of a new observation in the expected extra time "
                               "of a route (exponential smoothing; lower damps more)")
     # --- end route choice ---

@@ -13,10 +13,11 @@ with the money, penalties and planned time of :mod:`hubsim.sim.network` (transit
 headway of the most frequent service, hub dwell). ``extra time`` is 0 for a static choice.
 With ``update_days > 0`` a process re-estimates it every period from the engine's state
 (:meth:`RouteChoice.update`): per leg, the time until a closed link reopens, the backlog of
-its scheduled services' queue over their capacity per hour, and the queue of a lock on it
-(plus the rest of the lock's closure); a route's observation is the sum over its legs,
-smoothed exponentially (weight ``smoothing`` for the new one) before the shares are
-recomputed, so they follow a closure without swinging back and forth. A consignment keeps the
+its scheduled services' queue beyond what the next departure takes over their capacity per
+hour, and the queue of a lock on it (plus the rest of the lock's closure). A route's
+observation is the sum over its legs, smoothed exponentially (weight ``smoothing`` for the
+new one) before the shares are recomputed, which damps their swings (docs/route-choice.md
+measures them). Hub waits and yard fill are not observed. A consignment keeps the
 route it drew (re-routing on a closed link, :mod:`hubsim.sim.flow`, still applies).
 
 Draws come from one stream per demand row, ``choice:<row>`` (:mod:`hubsim.sim.streams`); the
@@ -204,8 +205,10 @@ class RouteChoice:
         for key in self.sets:
             self._set_shares(key)
         self.history: list[tuple[float, tuple[str, str, str], np.ndarray]] = []
-        # per scheduled direction (u, v, mode, cargo): capacity per hour of its services
+        # per scheduled direction (u, v, mode, cargo): capacity per hour of its services, and
+        # the most one departure takes (its largest vehicle)
         self.capacity_per_h: dict[tuple[str, str, str, str], float] = {}
+        self.departure_cap: dict[tuple[str, str, str, str], float] = {}
         for svc in scn.services:
             if svc.on_demand or svc.headway is None:
                 continue
@@ -215,6 +218,7 @@ class RouteChoice:
                 qk = (u, v, svc.mode, svc.cargo)
                 self.capacity_per_h[qk] = self.capacity_per_h.get(qk, 0.0) + \
                     (cap or 0.0) / svc.headway
+                self.departure_cap[qk] = max(self.departure_cap.get(qk, 0.0), cap or 0.0)
         # per link with a lock: (hold mean h for a wait lock, closure change points)
         self.lock_steps: dict[int, list[tuple[float, float]]] = {}
         self.lock_hold_h: dict[int, float] = {}
@@ -243,17 +247,23 @@ class RouteChoice:
     def leg_delay_h(self, leg: Leg, state: NetworkState,
                     queues: dict[tuple[str, str, str, str], Queue]) -> float:
         """Expected extra time on ``leg`` now, h: until its closed link reopens, the backlog
-        of its scheduled services' queue over their capacity per hour, a lock's queue over
-        its lockage rate plus the rest of its closure."""
+        of its scheduled services' queue beyond what the next departure takes, over their
+        capacity per hour (both times the link's load factor), a lock's queue over its
+        lockage rate plus the rest of its closure."""
         now = state.env.now
         link = leg.link
         out = 0.0
         if state.link_closed[link] and link in state.outages:
             out += max(0.0, state.reopen_time(link) - now)
         q = queues.get(leg.key)
-        cap = self.capacity_per_h.get(leg.key, 0.0) * state.link_factor[link]
-        if q is not None and q.load > 0.0:
-            out += q.load / cap if cap > 0.0 else 24.0 * 365.0
+        factor = state.link_factor[link]
+        cap = self.capacity_per_h.get(leg.key, 0.0) * factor
+        if q is not None:
+            # what the next departure cannot take waits for later ones (the planned time
+            # already has half a headway for the next one)
+            behind = q.load - self.departure_cap.get(leg.key, 0.0) * factor
+            if behind > 0.0:
+                out += behind / cap if cap > 0.0 else 24.0 * 365.0
         lock = state.locks.get(link)
         if lock is not None:
             d = 0 if leg.u == lock.from_ else 1
