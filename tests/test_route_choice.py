@@ -176,15 +176,13 @@ def test_fixed_choice_is_the_default_and_draws_nothing(tiny_path):
 
 
 def test_logit_with_one_route_per_pair_moves_nothing(tiny_path):
-    # tiny has one route per pair: logit draws nothing, and every other stream is untouched,
-    # so the KPIs are the fixed choice's to the bit
+    # tiny has one route per pair: logit draws and records nothing, and every other stream
+    # is untouched, so the events are the fixed choice's to the bit
     base = hubsim.load_scenario(tiny_path)
     logit = hubsim.apply_changes(base, {"routing.choice": "logit", "routing.update_days": 2})
     a, b = hubsim.simulate(base, days=20), hubsim.simulate(logit, days=20)
+    pd.testing.assert_frame_equal(a.events, b.events)
     pd.testing.assert_frame_equal(a.kpis, b.kpis)
-    ch = b.events[b.events["event"] == "chosen"]
-    assert len(ch) == (b.events["event"] == "generated").sum()
-    assert (ch["dur_h"] == 1.0).all()
 
 
 # --------------------------------------------------------------------------- dynamic
@@ -255,3 +253,16 @@ def test_reversals_counts_swings_only():
     assert reversals(np.linspace(0.7, 0.1, 20), tol=0.01) == 0
     assert reversals(0.5 + 0.2 * (-1.0) ** np.arange(10), tol=0.01) == 8
     assert reversals([0.5, 0.505, 0.5, 0.505], tol=0.01) == 0  # noise under the tolerance
+
+
+def test_share_figures_draw_one_line_per_corridor_and_route():
+    from hubsim.present.choice_plots import choice_shares, crossing_shares
+
+    res = hubsim.simulate(build_scenario(closure_case(update_days=1)))
+    fig = crossing_shares(weekly_crossing_shares(res.crossings, res.window, "corridor"),
+                          "corridor", "closure", {"closed": (20, 40)})
+    assert [ln.get_label() for ln in fig.axes[0].get_lines()] == ["south"]
+    fig = choice_shares(weekly_choice_shares(res.events, res.links, res.window), "closure")
+    labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
+    assert labels == ["a-west:road via a: drawn", "a-west:road via a: probability",
+                      "b-west:road via b: drawn", "b-west:road via b: probability"]

@@ -60,14 +60,16 @@ def weekly_choice_shares(events: pd.DataFrame, links: pd.DataFrame,
 
     ``events`` is the event table (its ``chosen`` rows: one per load with a choice), ``links``
     :func:`hubsim.sim.network.link_table`. Columns: ``week``, ``link`` (the route's gateway
-    link, or its last), ``hub`` (its first hub), ``mode`` and ``corridor`` (of that link),
+    link, or its last), ``hub`` (its first hub), ``mode``, ``corridor`` and ``gateway`` (of
+    that link; "" when it has none),
     ``teu``, ``share`` (of the week's TEU with a choice), ``probability`` (TEU-weighted mean
     probability the route had when drawn), ``extra_h`` (TEU-weighted mean expected extra
     time it had then, h). Empty without choice (``routing.choice: fixed``).
     """
     ch = events[events["event"] == "chosen"]
     ch = ch[window.mask(ch["t_h"])]
-    cols = ["week", "link", "hub", "mode", "corridor", "teu", "share", "probability", "extra_h"]
+    keys = ["link", "hub", "mode", "corridor", "gateway"]
+    cols = ["week", *keys, "teu", "share", "probability", "extra_h"]
     if ch.empty:
         return pd.DataFrame({c: pd.Series(dtype=float if c in ("teu", "share", "probability",
                                                                 "extra_h") else object)
@@ -78,10 +80,11 @@ def weekly_choice_shares(events: pd.DataFrame, links: pd.DataFrame,
         "week": _week(ch["t_h"], window), "link": link, "hub": ch["node"].astype(str).to_numpy(),
         "mode": links["mode"].reindex(link).fillna("").to_numpy(),
         "corridor": links["corridor"].reindex(link).fillna("").to_numpy(),
+        "gateway": links["gateway"].reindex(link).fillna("").to_numpy(),
         "teu": teu, "p_teu": ch["dur_h"].to_numpy(float) * teu,
         "x_teu": ch["wait_h"].to_numpy(float) * teu})
-    out = _shares(frame, ["link", "hub", "mode", "corridor"])
-    sums = frame.groupby(["week", "link", "hub", "mode", "corridor"], observed=True,
+    out = _shares(frame, keys)
+    sums = frame.groupby(["week", *keys], observed=True,
                          sort=True)[["p_teu", "x_teu"]].sum().reset_index(drop=True)
     safe = out["teu"].where(out["teu"] > 0, 1.0).to_numpy()
     out["probability"] = sums["p_teu"].to_numpy() / safe

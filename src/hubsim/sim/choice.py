@@ -22,7 +22,8 @@ route it drew (re-routing on a closed link, :mod:`hubsim.sim.flow`, still applie
 
 Draws come from one stream per demand row, ``choice:<row>`` (:mod:`hubsim.sim.streams`); the
 default ``fixed`` choice builds none of this, so its runs are unchanged to the bit. Each draw
-is recorded as a ``chosen`` event (:mod:`hubsim.sim.records`).
+is recorded as a ``chosen`` event (:mod:`hubsim.sim.records`); pairs with one route draw
+nothing and record nothing.
 """
 
 from __future__ import annotations

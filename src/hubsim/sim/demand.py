@@ -154,10 +154,11 @@ class _Maker:
         self.route = ctx.routes[(dem.origin, dem.destination, dem.cargo)]
         self.origin, self.dest = dem.origin, dem.destination
         self.o_idx, self.d_idx = ctx.node_idx[dem.origin], ctx.node_idx[dem.destination]
-        # route choice (issue 14 part 1): each load draws its route (``choice:<row>``)
+        # route choice (issue 14 part 1): where the pair has more than one route, each load
+        # draws its route (``choice:<row>``)
         self.pair = (dem.origin, dem.destination, dem.cargo)
-        self.draw = None if ctx.choice is None else ctx.choice.drawer(
-            self.pair, ctx.streams("choice", demand_key(scn.demand, i)))
+        self.draw = None if ctx.choice is None or len(ctx.choice.sets[self.pair]) < 2 \
+            else ctx.choice.drawer(self.pair, ctx.streams("choice", demand_key(scn.demand, i)))
 
     def __call__(self, load: float) -> Consignment:
         """A consignment of ``load`` TEU (air cargo: t) generated now at the row's origin."""

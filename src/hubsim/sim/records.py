@@ -55,9 +55,10 @@ yard_wait  time its vehicle waited for yard room 0; at anchorage, a holding sidi
            waits then
 lock       wait for a lockage (queue)            time through the lock
 chosen     expected extra time of the route it   the route's probability when drawn; only
-           drew (h, from the simulated state)    with ``routing.choice: logit``, at creation:
-                                                 ``node`` the route's first hub, ``link`` its
-                                                 gateway link (else its last)
+           drew (h, from the simulated state)    with ``routing.choice: logit``, at creation,
+                                                 for pairs with more than one route: ``node``
+                                                 the route's first hub, ``link`` its gateway
+                                                 link (else its last)
 ========== ================================= ===========================================
 """
 
