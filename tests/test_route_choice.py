@@ -264,5 +264,4 @@ def test_share_figures_draw_one_line_per_corridor_and_route():
     assert [ln.get_label() for ln in fig.axes[0].get_lines()] == ["south"]
     fig = choice_shares(weekly_choice_shares(res.events, res.links, res.window), "closure")
     labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
-    assert labels == ["a-west:road via a: drawn", "a-west:road via a: probability",
-                      "b-west:road via b: drawn", "b-west:road via b: probability"]
+    assert labels == ["a-west:road via a", "b-west:road via b"]

@@ -8,8 +8,8 @@ Pure functions of the records (DataFrame in, DataFrame out), for the route choic
   and each one's share of the week: what the network carried, with or without choice;
 * :func:`weekly_choice_shares`: the TEU of the loads created each week by the route they drew
   (``chosen`` events; empty for a ``fixed`` choice), named by the route's gateway link, first
-  hub, mode and corridor, with each route's share of its week and the mean probability it was
-  drawn with: what the choice did, before any wait.
+  hub, mode and corridor, with each route's share of its week: what the choice did, before any
+  wait.
 
 :func:`reversals` counts the swings of a share series (the damping check).
 """
@@ -63,8 +63,10 @@ def weekly_choice_shares(events: pd.DataFrame, links: pd.DataFrame,
     link, or its last), ``hub`` (its first hub), ``mode``, ``corridor`` and ``gateway`` (of
     that link; "" when it has none),
     ``teu``, ``share`` (of the week's TEU with a choice), ``probability`` (TEU-weighted mean
-    probability the route had when drawn), ``extra_h`` (TEU-weighted mean expected extra
-    time it had then, h). Empty without choice (``routing.choice: fixed``).
+    probability the route had for the loads that drew it: a conditional mean, which leans
+    high when the probability varies; ``share`` estimates the route's mean probability),
+    ``extra_h`` (TEU-weighted mean expected extra time it had then, h). Empty without
+    choice (``routing.choice: fixed``).
     """
     ch = events[events["event"] == "chosen"]
     ch = ch[window.mask(ch["t_h"])]

@@ -46,9 +46,9 @@ def crossing_shares(weekly: pd.DataFrame, by: str, scenario: str,
 
 def choice_shares(weekly: pd.DataFrame, scenario: str,
                   windows: dict[str, tuple[float, float]] | None = None) -> Figure:
-    """Per gateway with a choice, the share of the TEU created each week that drew each route
-    (solid) and the mean probability it was drawn with (dashed), from
-    :func:`hubsim.analysis.choice.weekly_choice_shares`."""
+    """Per gateway with a choice, the share of the TEU created each week that drew each route,
+    from :func:`hubsim.analysis.choice.weekly_choice_shares` (the loads of every pair with
+    that gateway and more than one route, both directions)."""
     w = weekly.assign(route=weekly["link"] + " via " + weekly["hub"])
     counts = w.groupby("gateway")["route"].nunique()
     gateways = sorted(counts[counts > 1].index) or sorted(counts.index)[:1]
@@ -60,9 +60,7 @@ def choice_shares(weekly: pd.DataFrame, scenario: str,
         part = part.assign(share=part["teu"] / tot)
         for i, (route, g) in enumerate(part.groupby("route")):
             colour = f"C{i}"
-            ax.plot(g["week"], g["share"], color=colour, lw=1.4, label=f"{route}: drawn")
-            ax.plot(g["week"], g["probability"], color=colour, lw=1.0, ls="--",
-                    label=f"{route}: probability")
+            ax.plot(g["week"], g["share"], color=colour, lw=1.4, marker=".", label=route)
         _windows(ax, windows or {})
         ax.set_ylim(0, 1)
         ax.set_ylabel("share of TEU")

@@ -138,9 +138,9 @@ def choice_set(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,
         raise _no_route(cargo, origin, destination) from None
     index = {nid: i for i, (nid, _, _) in enumerate(scn.iter_nodes())}
     out = []
-    for cost, nodes, modes, money, time_h in found:
+    for cost, path, modes, money, time_h in found:
         legs = []
-        for (u, v), mode in zip(itertools.pairwise(nodes), modes, strict=True):
+        for (u, v), mode in zip(itertools.pairwise(path), modes, strict=True):
             data = g[u][v][mode]
             legs.append(Leg(u, v, mode, link=data["link"], ui=index[u], vi=index[v],
                             key=(u, v, mode, cargo), gateway=data["gateway"]))
@@ -195,7 +195,7 @@ class RouteChoice:
         self.period_h = 24.0 * r.update_days
         self.sets: dict[tuple[str, str, str], tuple[Alternative, ...]] = {}
         for dem in scn.demand:
-            key = (dem.origin, dem.destination, dem.cargo)
+            key: tuple[str, str, str] = (dem.origin, dem.destination, dem.cargo)
             if key not in self.sets:
                 self.sets[key] = choice_set(g, scn, *key, k=r.k_paths)
         self.vot = {"container": r.value_of_time_usd_per_teu_h,
