@@ -265,3 +265,21 @@ def test_share_figures_draw_one_line_per_corridor_and_route():
     fig = choice_shares(weekly_choice_shares(res.events, res.links, res.window), "closure")
     labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
     assert labels == ["a-west:road via a", "b-west:road via b"]
+
+
+def test_results_folder_of_a_logit_run_has_the_share_tables_and_figures(tmp_path):
+    from hubsim.present.output import write_results
+
+    data = two_routes()
+    data["run"]["horizon_days"] = 15
+    res = hubsim.simulate(build_scenario(data))
+    folder = write_results(res, tmp_path / "run")
+    chosen = pd.read_csv(folder / "route_choice_weekly.csv")
+    assert set(chosen["link"]) == {"a-west:road", "b-west:road"}
+    assert chosen["teu"].sum() == pytest.approx(
+        res.events.loc[res.events["event"] == "chosen", "teu"].sum())
+    shares = pd.read_csv(folder / "channel_shares_weekly.csv")
+    assert set(shares["by"]) == {"corridor", "mode"}
+    assert np.allclose(shares.groupby(["by", "week"])["share"].sum(), 1.0)
+    assert (folder / "route_choice.png").stat().st_size > 0
+    assert (folder / "corridor_shares.png").stat().st_size > 0
