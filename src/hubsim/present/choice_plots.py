@@ -19,7 +19,7 @@ def _windows(ax: Axes, windows: dict[str, tuple[float, float]]) -> None:
     """Shade the named windows (days of the measured window) on a weekly axis."""
     for name, (start, end) in windows.items():
         ax.axvspan(start / 7.0, end / 7.0, color="0.85", zorder=0)
-        ax.text((start + end) / 14.0, 1.0, name, ha="center", va="bottom", fontsize=8,
+        ax.text((start + end) / 14.0, 0.98, name, ha="center", va="top", fontsize=8,
                 transform=ax.get_xaxis_transform())
 
 
@@ -55,12 +55,12 @@ def choice_shares(weekly: pd.DataFrame, scenario: str,
     fig = Figure(figsize=(9, 2.6 * max(1, len(gateways)) + 0.6), layout="constrained")
     axes = fig.subplots(max(1, len(gateways)), 1, sharex=True, squeeze=False)[:, 0]
     for ax, gw in zip(axes, gateways, strict=False):
-        part = w[w["gateway"] == gw]
-        tot = part.groupby("week")["teu"].transform("sum")
-        part = part.assign(share=part["teu"] / tot)
-        for i, (route, g) in enumerate(part.groupby("route")):
-            colour = f"C{i}"
-            ax.plot(g["week"], g["share"], color=colour, lw=1.4, marker=".", label=route)
+        # weeks x routes, 0 where a route was not drawn in a week others were
+        teu = w[w["gateway"] == gw].pivot_table(index="week", columns="route", values="teu",
+                                                aggfunc="sum", fill_value=0.0)
+        part = teu.div(teu.sum(axis=1), axis=0)
+        for i, route in enumerate(part.columns):
+            ax.plot(part.index, part[route], color=f"C{i}", lw=1.4, marker=".", label=route)
         _windows(ax, windows or {})
         ax.set_ylim(0, 1)
         ax.set_ylabel("share of TEU")
