@@ -100,6 +100,8 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         if len(results.lock_passages):
             results.lock_passages.to_parquet(tmp / "lock_passages.parquet", index=False)
         _write_plots(results, tmp)
+        if results.scenario.routing.choice == "logit":  # route choice (issue 14 part 1)
+            _write_choice(results, tmp)
         map_nodes, map_links = map_tables(results)  # the report's interactive map
         map_nodes.to_csv(tmp / MAP_NODES, index=False)
         map_links.to_csv(tmp / MAP_LINKS, index=False)
@@ -184,6 +186,28 @@ def _figure_makers(results: Results) -> dict[str, Callable[[], Figure]]:
             S.corridor_cost_co2(results.events, results.consignments, results.links, w),
             scn.name),
     }
+
+
+def _write_choice(results: Results, folder: Path) -> None:
+    """With logit route choice: ``route_choice_weekly.csv`` (TEU created per week by the route
+    drawn), ``channel_shares_weekly.csv`` (channel TEU per week by corridor and by mode) and
+    their figures ``route_choice.png`` and ``corridor_shares.png``."""
+    from hubsim.analysis.choice import weekly_choice_shares, weekly_crossing_shares
+    from hubsim.present.choice_plots import choice_shares, crossing_shares
+
+    w, name = results.window, results.scenario.name
+    chosen = weekly_choice_shares(results.events, results.links, w)
+    chosen.to_csv(folder / "route_choice_weekly.csv", index=False)
+    by_corridor = weekly_crossing_shares(results.crossings, w, "corridor")
+    parts = [by_corridor.rename(columns={"corridor": "key"}).assign(by="corridor"),
+             weekly_crossing_shares(results.crossings, w, "mode")
+             .rename(columns={"mode": "key"}).assign(by="mode")]
+    pd.concat(parts)[["week", "by", "key", "teu", "share"]].to_csv(
+        folder / "channel_shares_weekly.csv", index=False)
+    for fname, fig in (("corridor_shares.png", crossing_shares(by_corridor, "corridor", name)),
+                       ("route_choice.png", choice_shares(chosen, name))):
+        fig.savefig(folder / fname, dpi=110, pil_kwargs={"compress_level": 1})
+        plt.close(fig)
 
 
 def _write_plots(results: Results, folder: Path) -> None:

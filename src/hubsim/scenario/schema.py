@@ -82,6 +82,26 @@ class RoutingSettings(ScenarioModel):
                                          desc="money value of one hour for a tonne of air cargo")
     transfer_penalty_usd: float = F(40.0, unit="USD/TEU or USD/t", ge=0,
                                     desc="generalised cost added per handling at a hub")
+    # --- route choice (issue 14 part 1; docs/route-choice.md) ---
+    choice: Literal["fixed", "logit"] = F(
+        "fixed", desc="fixed: every load of an origin-destination pair takes its least-cost "
+                      "route; logit: each load draws one of the k least-cost routes with "
+                      "logit probabilities on generalised cost")
+    k_paths: int = F(3, unit="count", ge=1, le=20,
+                     desc="logit: routes in each pair's choice set (the k least generalised-"
+                          "cost loopless paths, a different mode on a leg making another path)")
+    logit_scale_per_usd: float = F(0.01, unit="1/USD (containers: per USD/TEU; air: per USD/t)",
+                                   gt=0, desc="logit: theta in P(i) = exp(-theta C_i) / sum_j "
+                                              "exp(-theta C_j); a cost gap of 1/theta USD "
+                                              "makes odds of e to 1")
+    update_days: float = F(0.0, unit="days", ge=0,
+                           desc="logit: period of the expected-time updates from the simulated "
+                                "state (service backlogs, lock queues, closed links); 0: "
+                                "static choice on the planned times")
+    smoothing: float = F(0.1, unit="fraction", gt=0, le=1,
+                         desc="logit: weight of a new observation in the expected extra time "
+                              "of a route (exponential smoothing; lower damps more)")
+    # --- end route choice ---
 
 
 class _Located(ScenarioModel):

@@ -12,6 +12,7 @@ import simpy
 
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.cargo import Ledger
+from hubsim.sim.choice import RouteChoice
 from hubsim.sim.network import Leg
 from hubsim.sim.records import Recorder
 from hubsim.sim.state import NetworkState
@@ -51,6 +52,8 @@ class Context:
         ``(from node, to node, mode)`` to link index, both directions.
     routes : dict of (str, str, str) to tuple of Leg
         ``(origin, destination, cargo class)`` to its least-cost route.
+    choice : RouteChoice or None
+        The logit route choice (``routing.choice: logit``); None: every load takes ``routes``.
     """
 
     env: simpy.Environment
@@ -65,3 +68,4 @@ class Context:
     node_idx: dict[str, int]
     link_idx: dict[tuple[str, str, str], int]
     routes: dict[tuple[str, str, str], tuple[Leg, ...]]
+    choice: RouteChoice | None = None

@@ -23,6 +23,7 @@ from hubsim.scenario.distributions import Dist, Sampler
 from hubsim.scenario.schema import HOURS_PER_YEAR, Demand
 from hubsim.sim import records as R
 from hubsim.sim.cargo import AIR, CONTAINER, Consignment
+from hubsim.sim.choice import first_hub, main_link
 from hubsim.sim.context import Context
 from hubsim.sim.streams import demand_key
 
@@ -153,16 +154,23 @@ class _Maker:
         self.route = ctx.routes[(dem.origin, dem.destination, dem.cargo)]
         self.origin, self.dest = dem.origin, dem.destination
         self.o_idx, self.d_idx = ctx.node_idx[dem.origin], ctx.node_idx[dem.destination]
+        # route choice (issue 14 part 1): where the pair has more than one route, each load
+        # draws its route (``choice:<row>``)
+        self.pair = (dem.origin, dem.destination, dem.cargo)
+        self.draw = None if ctx.choice is None or len(ctx.choice.sets[self.pair]) < 2 \
+            else ctx.choice.drawer(self.pair, ctx.streams("choice", demand_key(scn.demand, i)))
 
     def __call__(self, load: float) -> Consignment:
         """A consignment of ``load`` TEU (air cargo: t) generated now at the row's origin."""
         ctx, ledger = self.ctx, self.ctx.ledger
         now = ctx.env.now
         container = self.container
+        chosen = None if self.draw is None else self.draw()
+        route = self.route if chosen is None else chosen[1].legs
         c = Consignment(
             cid=ledger.new_cid(), load=load, teu=load if container else 0.0,
             tonnes=load * self.tonnes_per_teu if container else load, intl=self.intl,
-            route=self.route, leg=0, node=self.origin, dest=self.dest, created=now, since=now,
+            route=route, leg=0, node=self.origin, dest=self.dest, created=now, since=now,
             depot=False, demand=self.i, cargo=CONTAINER if container else AIR)
         ledger.generated[0] += c.teu
         ledger.generated[1] += c.tonnes
@@ -170,5 +178,10 @@ class _Maker:
                             c.teu, c.tonnes)
         ctx.rec.event(now, R.GENERATED, c.cid, self.o_idx, -1, -1, -1, c.teu, c.tonnes, 0.0,
                       0.0)
+        if chosen is not None and ctx.choice is not None:
+            k, _, share = chosen
+            extra = float(ctx.choice.extra_h[self.pair][k])
+            ctx.rec.event(now, R.CHOSEN, c.cid, first_hub(route, ctx.state.hubs),
+                          main_link(route), -1, -1, c.teu, c.tonnes, extra, share)
         ledger.at_node[c.cid] = c
         return c

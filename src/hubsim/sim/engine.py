@@ -49,6 +49,7 @@ import simpy
 from hubsim.errors import ConservationError
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.cargo import Ledger
+from hubsim.sim.choice import RouteChoice
 from hubsim.sim.context import Context
 from hubsim.sim.demand import arrivals
 from hubsim.sim.flow import Flow
@@ -101,7 +102,8 @@ class _Engine:
         self.horizon_h = horizon_h
         self.warmup_h = warmup_h
         self.env = env = simpy.Environment()
-        routes = route_table(build_network(scn), scn)
+        graph = build_network(scn)
+        routes = route_table(graph, scn)
         node_names = [nid for nid, _, _ in scn.iter_nodes()]
         node_idx = {n: i for i, n in enumerate(node_names)}
         link_idx: dict[tuple[str, str, str], int] = {}
@@ -118,9 +120,12 @@ class _Engine:
         self.ledger = ledger = Ledger(env, rec.event)
         travel = Travel(env, rec.event, state, transit, build_returns(scn, streams, link_idx),
                         {i: lk.from_ for i, lk in enumerate(scn.links)})
+        # route choice (issue 14 part 1): None keeps every load on its least-cost route
+        self.choice = (RouteChoice(graph, scn, warmup_h) if scn.routing.choice == "logit"
+                       else None)
         self.ctx = ctx = Context(env, scn, seed, streams, warmup_h, rec, ledger, state, travel,
-                                 node_idx, link_idx, routes)
-        queues = build_queues(scn)
+                                 node_idx, link_idx, routes, self.choice)
+        self.queues = queues = build_queues(scn)
         self.flow = flow = Flow(ctx, queues, Trucks(ctx))
         self.services = Services(ctx, queues, onward=flow.start)
         state.on_close = flow.reroute_queued
@@ -137,6 +142,8 @@ class _Engine:
         for i in range(len(self.scn.demand)):
             self.env.process(arrivals(self.ctx, i, self.flow.start))
         self.services.start()
+        if self.choice is not None and self.choice.period_h > 0:  # route choice updates
+            self.env.process(self.choice.updates(self.state, self.queues))
 
 
 def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,

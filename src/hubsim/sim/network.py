@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Leg", "NoRoute", "area_key", "area_table", "build_network", "check_routes",
-           "link_table", "node_table", "route_for", "route_table"]
+           "leg_parts", "link_table", "node_table", "route_for", "route_table"]
 
 
 class NoRoute(ScenarioError):
@@ -97,6 +97,21 @@ def _leg_cost(scn: Scenario, g: nx.MultiDiGraph, v: str, data: dict, cargo: str)
     if hub is not None:
         cost += r.transfer_penalty_usd + vot * hub.dwell_h.expected
     return cost
+
+
+def leg_parts(scn: Scenario, v: str, data: dict, cargo: str) -> tuple[float, float]:
+    """A leg's generalised cost in its two parts: money (the link's charge, plus the transfer
+    penalty when ``v`` is a hub), USD per TEU (air: per t), and planned time (transit, half
+    the headway, the dwell at a hub ``v``), h. ``money + value_of_time x time`` is the leg's
+    cost as the fixed routing weighs it (route choice, :mod:`hubsim.sim.choice`)."""
+    r = scn.routing
+    money = data["cost_usd_per_teu"] if cargo == "container" else data["cost_usd_per_t"]
+    time_h = data["transit_h"] + data["cargo"][cargo]
+    hub = scn.hubs.get(v)
+    if hub is not None:
+        money += r.transfer_penalty_usd
+        time_h += hub.dwell_h.expected
+    return money, time_h
 
 
 def check_routes(scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:

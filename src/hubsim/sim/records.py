@@ -54,6 +54,11 @@ yard_wait  time its vehicle waited for yard room 0; at anchorage, a holding sidi
            until the end of the run if it still  going on at the end is cut there)
            waits then
 lock       wait for a lockage (queue)            time through the lock
+chosen     expected extra time of the route it   the route's probability when drawn; only
+           drew (h, from the simulated state)    with ``routing.choice: logit``, at creation,
+                                                 for pairs with more than one route: ``node``
+                                                 the route's first hub, ``link`` its gateway
+                                                 link (else its last)
 ========== ================================= ===========================================
 """
 
@@ -70,9 +75,11 @@ import pandas as pd
 __all__ = ["BLOCK_ROWS", "EVENT_NAMES", "EVENT_ROW", "HANDLING_OPS", "EventFn", "Recorder"]
 
 EVENT_NAMES = ("generated", "split", "lift_off", "lift_on", "ready", "depart", "arrive",
-               "depot", "delivered", "held", "cancelled", "rerouted", "yard_wait", "lock")
+               "depot", "delivered", "held", "cancelled", "rerouted", "yard_wait", "lock",
+               "chosen")
 (GENERATED, SPLIT, LIFT_OFF, LIFT_ON, READY, DEPART, ARRIVE, DEPOT, DELIVERED, HELD,
  CANCELLED, REROUTED, YARD_WAIT, LOCK) = range(14)
+CHOSEN = 14  # route choice (issue 14 part 1)
 #: ``op`` codes of the ``handling`` table.
 HANDLING_OPS = ("lift_on", "lift_off")
 

@@ -19,6 +19,7 @@ name                    draws                                   module
 ``return:<service>``    empty runs back of one-way vehicles, h   :mod:`hubsim.sim.travel`
 ``lock:<link>``         lock passage (and other traffic), h      :mod:`hubsim.sim.locks`
 ``lock_wait:<n>``       lock passage in disruption ``n``, h      :mod:`hubsim.sim.timeline`
+``choice:<row>``        uniforms drawing each load's route       :mod:`hubsim.sim.choice`
 ======================= ======================================= ============================
 
 ``<row>`` is a demand row's key (:func:`demand_key`), ``<link>`` a link's name
@@ -42,7 +43,8 @@ __all__ = ["PURPOSES", "Scaled", "Streams", "demand_key", "link_key", "stream"]
 
 #: The purposes a stream may serve (the first part of its name).
 PURPOSES = ("arrivals", "batch", "handling", "dwell", "clearance", "transit", "return", "lock",
-            "lock_wait")
+            "lock_wait",
+            "choice")  # route choice (issue 14 part 1)
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
