@@ -11,7 +11,9 @@ packed 48 bytes a row (:data:`EVENT_ROW`) into blocks of :data:`BLOCK_ROWS` rows
 ``consignments``
     one row per consignment (including the parts split off a consignment to fill a vehicle):
     ``cid``, ``parent`` (-1), ``demand`` (row index), ``origin``, ``destination``, ``cargo``,
-    ``international``, ``created_h``, ``teu``, ``tonnes`` (at creation or split).
+    ``international``, ``created_h``, ``teu``, ``tonnes`` (at creation or split). ``cargo`` is
+    ``container``, ``air`` or, in runs with empty containers, ``empty`` (boxes repositioned;
+    ``demand`` -1).
 ``trips``
     one row per vehicle departure: ``trip``, ``service``, ``link``, ``from``, ``to``,
     ``scheduled_h``, ``depart_h``, ``arrive_h`` (NaN while under way), ``load``, ``capacity``
@@ -54,6 +56,9 @@ yard_wait  time its vehicle waited for yard room 0; at anchorage, a holding sidi
            until the end of the run if it still  going on at the end is cut there)
            waits then
 lock       wait for a lockage (queue)            time through the lock
+box_wait   time a loaded consignment waited at   0; it then had its boxes and moved on (a
+           its origin for empty boxes (its pool  wait still going on at the end of the run
+           was short; empties runs only)         is recorded there with its length so far)
 ========== ================================= ===========================================
 """
 
@@ -70,9 +75,14 @@ import pandas as pd
 __all__ = ["BLOCK_ROWS", "EVENT_NAMES", "EVENT_ROW", "HANDLING_OPS", "EventFn", "Recorder"]
 
 EVENT_NAMES = ("generated", "split", "lift_off", "lift_on", "ready", "depart", "arrive",
-               "depot", "delivered", "held", "cancelled", "rerouted", "yard_wait", "lock")
+               "depot", "delivered", "held", "cancelled", "rerouted", "yard_wait", "lock",
+               # 14: reserved for the route-choice work of issue 14 ("chosen"); not emitted here
+               "chosen",
+               # empty containers (hubsim.sim.empties), only in runs with an empties section
+               "box_wait")
 (GENERATED, SPLIT, LIFT_OFF, LIFT_ON, READY, DEPART, ARRIVE, DEPOT, DELIVERED, HELD,
  CANCELLED, REROUTED, YARD_WAIT, LOCK) = range(14)
+BOX_WAIT = 15
 #: ``op`` codes of the ``handling`` table.
 HANDLING_OPS = ("lift_on", "lift_off")
 
@@ -221,7 +231,9 @@ class Recorder:
             "cid": ci[:, 0], "parent": ci[:, 1], "demand": ci[:, 2],
             "origin": self._categorical(ci[:, 3], self.node_names),
             "destination": self._categorical(ci[:, 4], self.node_names),
-            "cargo": self._categorical(ci[:, 5], ("container", "air")),
+            # "empty" only in runs that moved empty boxes (code 2): other tables are unchanged
+            "cargo": self._categorical(ci[:, 5], ("container", "air", "empty")
+                                       if (ci[:, 5] == 2).any() else ("container", "air")),
             "international": ci[:, 6].astype(bool),
             "created_h": cf[:, 0], "teu": cf[:, 1], "tonnes": cf[:, 2],
         })
