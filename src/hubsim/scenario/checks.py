@@ -32,9 +32,9 @@ from hubsim.scenario.fields import Plausible, plausible
 from hubsim.scenario.limits import check_workload
 from hubsim.scenario.schema import Link, Scenario, check_profile
 
-__all__ = ["CHECKS", "NOTES", "Check", "Problem", "check_empties", "check_hub_pools", "check_investments",
-           "check_locks", "check_plausible", "note_areas", "note_windows", "served_modes",
-           "validate_references"]
+__all__ = ["CHECKS", "NOTES", "Check", "Problem", "check_empties", "check_hub_pools",
+           "check_investments", "check_locks", "check_plausible", "note_areas", "note_windows",
+           "served_modes", "validate_references"]
 
 Problem = tuple[tuple[Any, ...], str]
 Check = Callable[[Scenario], list[Problem]]

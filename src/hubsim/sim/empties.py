@@ -46,7 +46,8 @@ from hubsim.sim.network import Leg, NoRoute, build_network, route_for
 
 __all__ = ["Boxes"]
 
-#: ``onward(c, gate_in)``: move a consignment on from its origin (:meth:`hubsim.sim.flow.Flow.start`).
+#: ``onward(c, gate_in)``: move a consignment on from its origin
+#: (:meth:`hubsim.sim.flow.Flow.start`).
 Onward = Callable[[Consignment, bool], None]
 
 

@@ -134,6 +134,7 @@ class _Engine:
         self.boxes: Boxes | None = None
         if scn.empties is not None and scn.empties.enabled:
             self.boxes = Boxes(ctx, flow.start)
+            rec.cargo_names = ("container", "air", "empty")
             ledger.on_deliver = self.boxes.delivered
 
     def close_waits(self) -> None:

@@ -116,6 +116,9 @@ class Recorder:
         self.node_names = node_names
         self.link_names = link_names
         self.service_names = service_names
+        #: categories of the consignments' ``cargo`` column; a run that tracks boxes adds
+        #: "empty" (code 2; :mod:`hubsim.sim.empties`), so other runs' tables are unchanged
+        self.cargo_names: tuple[str, ...] = ("container", "air")
         self._blocks: list[bytearray] = [bytearray()]  # the events, BLOCK_ROWS rows a block
         self._cons_i = array("i")  # cid, parent, demand, origin, destination, cargo, intl
         self._cons_f = array("d")  # created_h, teu, tonnes
@@ -231,9 +234,7 @@ class Recorder:
             "cid": ci[:, 0], "parent": ci[:, 1], "demand": ci[:, 2],
             "origin": self._categorical(ci[:, 3], self.node_names),
             "destination": self._categorical(ci[:, 4], self.node_names),
-            # "empty" only in runs that moved empty boxes (code 2): other tables are unchanged
-            "cargo": self._categorical(ci[:, 5], ("container", "air", "empty")
-                                       if (ci[:, 5] == 2).any() else ("container", "air")),
+            "cargo": self._categorical(ci[:, 5], self.cargo_names),
             "international": ci[:, 6].astype(bool),
             "created_h": cf[:, 0], "teu": cf[:, 1], "tonnes": cf[:, 2],
         })
