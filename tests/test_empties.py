@@ -34,7 +34,7 @@ def _pair(share: float, out_teu: float = 7300.0, days: float = 365.0) -> dict:
         "name": "pair", "run": {"horizon_days": days + 30, "warmup_days": 30, "seed": 11},
         "hubs": {},
         "zones": {"a": {"lat": 0, "lon": 0}},
-        "gateways": {"b": {"lat": 0, "lon": 10, "corridor": "south"}},
+        "gateways": {"b": {"lat": 5, "lon": 10, "corridor": "south"}},
         "links": [{"from": "a", "to": "b", "mode": "road", "distance_km": 1200,
                    "transit_h": "24", "co2_g_per_tkm": 90, "cost_usd_per_teu": 800}],
         "services": [{"id": "truck", "from": "a", "to": "b", "mode": "road",
@@ -245,3 +245,28 @@ def test_the_section_is_checked(tiny_path):
         build_scenario(data)
 
 
+
+
+def test_results_folder_has_the_empties_table(tmp_path, tiny_path):
+    from hubsim.present.output import write_results
+
+    res = hubsim.simulate(build_scenario(_pair(0.43, days=30)))
+    table = res.empties
+    assert list(table["corridor"]) == ["south"]
+    row = table.iloc[0]
+    assert row["empty_teu_moved"] == pytest.approx(res.kpi("empty_teu_moved", "corridor", "south"))
+    assert row["return_share_published"] == 0.43 and row["return_share_source"] == "test"
+    # the channel figures leave the empties out, as channel_teu does
+    assert res.crossings["teu"].sum() > 0
+    assert not res.crossings["cid"].isin(
+        res.consignments.loc[res.consignments["cargo"] == "empty", "cid"]).any()
+    # the results folder: empties.csv with an empties section, none without
+    data = yaml.safe_load(tiny_path.read_text())
+    base = hubsim.simulate(build_scenario(data), days=20)
+    assert base.empties.empty
+    assert not (write_results(base, tmp_path / "base") / "empties.csv").exists()
+    data["empties"] = {"return_share": {"east": {"share": 0.5}}}
+    on = hubsim.simulate(build_scenario(data), days=20)
+    out = pd.read_csv(write_results(on, tmp_path / "on") / "empties.csv")
+    assert set(out["corridor"]) == {"east", "west"}
+    assert out.set_index("corridor").loc["east", "return_share_published"] == 0.5
