@@ -267,6 +267,11 @@ def test_results_folder_has_the_empties_table(tmp_path, tiny_path):
     assert not (write_results(base, tmp_path / "base") / "empties.csv").exists()
     data["empties"] = {"return_share": {"east": {"share": 0.5}}}
     on = hubsim.simulate(build_scenario(data), days=20)
-    out = pd.read_csv(write_results(on, tmp_path / "on") / "empties.csv")
+    folder = write_results(on, tmp_path / "on", report=True)
+    out = pd.read_csv(folder / "empties.csv")
     assert set(out["corridor"]) == {"east", "west"}
     assert out.set_index("corridor").loc["east", "return_share_published"] == 0.5
+    report = (folder / "report.html").read_text()
+    assert 'id="empties"' in report and "return share (published)" in report
+    assert 'id="empties"' not in (write_results(base, tmp_path / "b2", report=True)
+                                  / "report.html").read_text()
