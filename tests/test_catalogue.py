@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import hubsim
+from hubsim.analysis.empties import EMPTY_KPIS
 from hubsim.catalogue import CATALOGUE, SCOPES, KpiInfo, info, label, unit
 from hubsim.errors import ScenarioError
 from hubsim.experiments import compare, golden
@@ -21,7 +22,8 @@ def _declared() -> set[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize(("scenario", "days"), [
-    ("tests/scenarios/tiny.yaml", 20), ("scenarios/chongqing_2022_target.yaml", 7)])
+    ("tests/scenarios/tiny.yaml", 20), ("scenarios/chongqing_2022_target.yaml", 7),
+    ("scenarios/chongqing_2022_empties.yaml", 7)])
 def test_kpi_table_emits_exactly_the_catalogue(scenario, days):
     res = hubsim.simulate(hubsim.load_scenario(ROOT / scenario), days=days)
     kpis = res.kpis
@@ -33,6 +35,8 @@ def test_kpi_table_emits_exactly_the_catalogue(scenario, days):
         {(k, s, u) for k, s, u in _declared() if s == "link"}
     if res.areas["positions"].isna().all():
         absent.add(("berth_occupancy", "area", "fraction"))
+    if res.scenario.empties is None:  # the empties KPIs come with an empties section only
+        absent |= {(k, s, u) for k, s, u in _declared() if k in EMPTY_KPIS}
     assert _declared() - emitted - absent == set(), "in the catalogue but never emitted"
 
 

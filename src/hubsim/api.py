@@ -19,6 +19,7 @@ import pandas as pd
 
 from hubsim.analysis import flows as FL
 from hubsim.analysis import kpis as K
+from hubsim.analysis.empties import empties_table, split_empties
 from hubsim.scenario import loader, overlay
 from hubsim.scenario.limits import check_days, check_seed
 from hubsim.scenario.schema import Scenario
@@ -190,8 +191,22 @@ class Results:
 
     @cached_property
     def crossings(self) -> pd.DataFrame:
-        """Every boundary crossing (the events behind channel TEU and international tonnes)."""
-        return K.crossings(self.events, self.links, self.consignments)
+        """Every boundary crossing of loaded cargo (the events behind channel TEU and
+        international tonnes; empty boxes, in runs that track them, are left out as the
+        KPIs leave them out: :mod:`hubsim.analysis.empties`)."""
+        events, consignments, _ = split_empties(self.events, self.consignments)
+        return K.crossings(events, self.links, consignments)
+
+    @cached_property
+    def empties(self) -> pd.DataFrame:
+        """Empty containers per corridor: empty TEU moved, empty share, the model's return
+        share beside the published one (empty for a run without an ``empties`` section; see
+        :func:`hubsim.analysis.empties.empties_table`)."""
+        emp = self.scenario.empties
+        if emp is None or not emp.enabled:
+            return empties_table(self.kpis.iloc[0:0], {})
+        return empties_table(self.kpis, {k: (v.share, v.source)
+                                         for k, v in emp.return_share.items()})
 
     def kpi(self, name: str, scope: str = "total", key: str = "") -> float:
         """One KPI value, e.g. ``res.kpi("channel_teu")`` or

@@ -272,6 +272,25 @@ _ENTRIES: tuple[KpiInfo, ...] = (
     _K("backlog_end_tonnes", "t", "Backlog at the end (tonnes)",
        "tonnes generated but not yet delivered at the end of the measured period", _TOTAL,
        golden=True),
+    # empty containers (runs with an empties section only; hubsim.analysis.empties)
+    _K("empty_teu_moved", "TEU/yr", "Empty TEU moved",
+       "empty boxes crossing the region boundary (repositioning), once per crossing, as "
+       "channel_teu counts loaded ones (which leave them out)", ("total", "corridor"),
+       flow=True),
+    _K("empty_share", "fraction", "Empty share",
+       "empty TEU / all container TEU crossing the boundary (empty and loaded)",
+       ("total", "corridor")),
+    _K("return_share", "fraction", "Return cargo share",
+       "loaded TEU crossing in / loaded TEU crossing out, per corridor (the share of boxes "
+       "coming back loaded)", ("corridor",)),
+    _K("repositioning_cost", "USD/yr", "Repositioning cost",
+       "haulage cost of the legs empty boxes run (link cost per TEU x empty TEU)", _TOTAL,
+       flow=True),
+    _K("box_wait_mean_h", "h", "Wait for boxes (mean)",
+       "mean time a loaded consignment that found its origin's pool short waited there for "
+       "boxes (0: none waited)", _TOTAL),
+    _K("box_wait_share", "fraction", "Loads that waited for boxes",
+       "TEU that waited for boxes at their origin / container TEU generated", _TOTAL),
 )
 
 #: Every KPI by name, in the order of :func:`hubsim.analysis.kpis.kpi_table`'s groups.

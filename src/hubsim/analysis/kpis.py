@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hubsim.analysis import empties as EM
 from hubsim.analysis import flows as FL
 from hubsim.analysis.definitions import definition_summary
 from hubsim.analysis.terminals import (
@@ -301,14 +302,18 @@ def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
     load waiting for each service direction (``service_backlog_end``; ``queues``:
     :func:`hubsim.analysis.flows.departure_queues` when already at hand).
     """
+    # empty containers (opt-in; hubsim.analysis.empties): hub throughput and yards count
+    # them, the KPIs of loaded cargo do not (without empties these are the tables as given)
+    all_events, all_consignments = events, consignments
+    events, consignments, empty_ids = EM.split_empties(events, consignments)
     cross = crossings(events, links, consignments)
     rows = channel_summary(cross, window)
     rows += definition_summary(cross, consignments, nodes.index[nodes["kind"] == "zone"],
                                window.mask(cross["t_h"]), window.per_year)
     if flows is not None:
         rows += FL.offered_summary(events, consignments, flows, window)
-    rows += hub_summary(events, nodes, window)
-    rows += area_summary(events, handling, links,
+    rows += hub_summary(all_events, nodes, window)
+    rows += area_summary(all_events, handling, links,
                          default_areas(nodes) if areas is None else areas, window)
     rows += lock_summary(lock_passages, window)
     rows += service_summary(trips, window)
@@ -322,6 +327,10 @@ def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
     bal = conservation(events)
     rows.append(_row("backlog_end_teu", "total", "", bal["in_system_teu"]))
     rows.append(_row("backlog_end_tonnes", "total", "", bal["in_system_tonnes"]))
+    if empty_ids is not None:
+        rows += [_row(*r) for r in EM.empties_summary(
+            all_events, crossings(all_events, links, all_consignments), links, empty_ids,
+            window.start_h, window.end_h, window.per_year)]
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
 
 

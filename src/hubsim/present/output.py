@@ -72,7 +72,8 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
                   late: Callable[[], tuple[Mapping[str, pd.DataFrame], dict]] | None = None
                   ) -> Path:
     """Write ``kpis.csv``, ``targets.csv``, ``bottlenecks.csv`` (where it jams:
-    :func:`hubsim.analysis.bottlenecks.bottlenecks`), ``events.parquet``,
+    :func:`hubsim.analysis.bottlenecks.bottlenecks`), ``empties.csv`` (runs with an
+    ``empties`` section: :attr:`hubsim.api.Results.empties`), ``events.parquet``,
     ``consignments.parquet``, ``trips.parquet``, ``handling.parquet``
     (``lock_passages.parquet`` with a lockage lock), ``map_nodes.csv`` and ``map_links.csv``
     (the report's interactive map), ``manifest.json`` and PNG plots into the
@@ -90,6 +91,9 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         results.kpis.to_csv(tmp / "kpis.csv", index=False)
         results.targets.to_csv(tmp / "targets.csv", index=False)
         results.bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
+        if results.scenario.empties is not None and results.scenario.empties.enabled:
+            # empty containers per corridor (runs with an empties section only)
+            results.empties.to_csv(tmp / "empties.csv", index=False)
         if results.window.hours > HOURS_PER_YEAR + 24.0:  # several years: also per year
             results.kpis_by_year.to_csv(tmp / "kpis_by_year.csv", index=False)
             results.targets_by_year.to_csv(tmp / "targets_by_year.csv", index=False)

@@ -290,6 +290,27 @@ def _definitions_section(kpis: pd.DataFrame, draw: str) -> str:
             + html_table(pd.DataFrame(rows)))
 
 
+def _empties_section(table: pd.DataFrame | None, draw: str) -> str:
+    """Empty containers per corridor (``empties.csv``; runs with an ``empties`` section)."""
+    if table is None or table.empty:
+        return ""
+    frame = pd.DataFrame({
+        "corridor": table["corridor"],
+        label("empty_teu_moved"): [format_value(v, "TEU/yr")
+                                   for v in table["empty_teu_moved"]],
+        label("empty_share"): [format_value(v, "fraction") for v in table["empty_share"]],
+        "return share (model)": [format_value(v, "fraction") for v in table["return_share"]],
+        "return share (published)": [format_value(v, "fraction")
+                                     for v in table["return_share_published"]],
+        "source": ["" if pd.isna(v) else str(v) for v in table["return_share_source"]]})
+    return (f"<h2 id=\"empties\">Empty containers ({html.escape(draw)})</h2><p>Boxes are "
+            "tracked in pools per node; empties are repositioned to short nodes on the room "
+            "loaded cargo leaves. Hub throughput counts them, channel throughput and "
+            "international tonnes do not (docs/empties.md). Return share: loaded TEU in / "
+            "loaded TEU out, from the demand; the published figure is for reference.</p>"
+            + html_table(frame))
+
+
 def _map_section(folder: Path, title: str) -> tuple[str, str]:
     """``(head, body)`` of the interactive map, or ``("", "")`` for a folder without the map
     tables (written by an older hubsim)."""
@@ -357,6 +378,7 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
         _flows_section(kpis),
         _totals_section(kpis, draw),
         _definitions_section(kpis, draw),
+        _empties_section(_read_optional(folder / "empties.csv"), draw),
         f"<h2>By hub ({html.escape(draw)})</h2>", _kpi_pivot(kpis, "hub"),
         "<h2>By hub area</h2>", _kpi_pivot(kpis, "area"),
         "<h2>Locks</h2>" + _kpi_pivot(kpis, "link") if (kpis["scope"] == "link").any() else "",
@@ -369,7 +391,8 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
         "<h2>Scenario</h2>", scenario_section(scenario, note, kpis),
         "<h2>Manifest</h2>", manifest_table(manifest),
         '<p class="meta">Written by hubsim from the files of this results folder: '
-        "targets.csv (or verdict.csv), kpis.csv, bottlenecks.csv, map_nodes.csv, "
+        "targets.csv (or verdict.csv), kpis.csv, bottlenecks.csv, empties.csv (with "
+        "empty containers), map_nodes.csv, "
         "map_links.csv, manifest.json and the PNG figures.</p>",
         "</body></html>",
     ]

@@ -32,9 +32,9 @@ from hubsim.scenario.fields import Plausible, plausible
 from hubsim.scenario.limits import check_workload
 from hubsim.scenario.schema import Link, Scenario, check_profile
 
-__all__ = ["CHECKS", "NOTES", "Check", "Problem", "check_hub_pools", "check_investments",
-           "check_locks", "check_plausible", "note_areas", "note_windows", "served_modes",
-           "validate_references"]
+__all__ = ["CHECKS", "NOTES", "Check", "Problem", "check_empties", "check_hub_pools",
+           "check_investments", "check_locks", "check_plausible", "note_areas", "note_windows",
+           "served_modes", "validate_references"]
 
 Problem = tuple[tuple[Any, ...], str]
 Check = Callable[[Scenario], list[Problem]]
@@ -139,6 +139,25 @@ def check_targets(scn: Scenario) -> list[Problem]:
     return [(("targets", i, "hub"), f"hub_lifts_teu needs a known hub, got {tgt.hub!r}")
             for i, tgt in enumerate(scn.targets)
             if tgt.kpi == "hub_lifts_teu" and tgt.hub not in scn.hubs]
+
+
+def check_empties(scn: Scenario) -> list[Problem]:
+    """The empties section's stocks name known nodes and its return shares known corridors."""
+    emp = scn.empties
+    if emp is None:
+        return []
+    out: list[Problem] = []
+    nodes = _node_kinds(scn)
+    for nid in emp.initial_teu:
+        if nid not in nodes:
+            out.append((("empties", "initial_teu", nid),
+                        f"unknown node {nid!r}; known: {_known(scn)}"))
+    corridors = sorted({g.corridor for g in scn.gateways.values()})
+    for name in emp.return_share:
+        if name not in corridors:
+            out.append((("empties", "return_share", name),
+                        f"unknown corridor {name!r}; known: {', '.join(corridors) or '(none)'}"))
+    return out
 
 
 def check_demand(scn: Scenario) -> list[Problem]:
@@ -379,7 +398,7 @@ def note_areas(scn: Scenario) -> list[Problem]:
 #: Reference checks, in the order they run; all of them report.
 CHECKS: tuple[Check, ...] = (check_node_ids, check_links, check_services, check_dispatch,
                              check_targets, check_demand, check_references, check_hub_pools,
-                             check_locks, check_investments, check_plausible)
+                             check_locks, check_investments, check_plausible, check_empties)
 
 #: Checks whose findings are warnings (:class:`hubsim.errors.HubsimWarning`), not errors.
 NOTES: tuple[Check, ...] = (note_windows, note_areas)

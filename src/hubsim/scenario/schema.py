@@ -32,6 +32,7 @@ __all__ = [
     "Demand",
     "Depot",
     "Disruption",
+    "Empties",
     "Gateway",
     "Growth",
     "Hub",
@@ -39,6 +40,7 @@ __all__ = [
     "Link",
     "Lock",
     "LockClosure",
+    "ReturnShare",
     "RoutingSettings",
     "RunSettings",
     "Scenario",
@@ -313,6 +315,46 @@ class Demand(ScenarioModel):
         return self.teu_per_year if self.cargo == "container" else self.tonnes_per_year
 
 
+# ---------------------------------------------------------------- empty containers (issue 14)
+class ReturnShare(ScenarioModel):
+    share: float = F(unit="fraction", ge=0, le=1,
+                     desc="published share of the corridor's boxes that come back loaded "
+                          "(loaded TEU in / loaded TEU out); reported beside the model's own")
+    source: str = F("", desc="where the figure comes from; 'estimate: ...' when estimated")
+
+
+class Empties(ScenarioModel):
+    enabled: bool = F(True, desc="track container boxes in pools per node and reposition "
+                                 "empties (docs/empties.md); false: as if the section were "
+                                 "absent")
+    initial_teu: dict[str, float] = F(
+        {}, unit="TEU", desc="boxes in a node's pool at the start, by node id (nodes not "
+                             "listed start with initial_cover_days of their box outflow)")
+    initial_cover_days: float = F(
+        14.0, unit="days", ge=0, le=3650,
+        desc="start stock of a node not in initial_teu: its expected loaded box outflow "
+             "(demand rows starting there) over this many days")
+    review_days: float = F(1.0, unit="days", gt=0, le=365,
+                           desc="time between repositioning reviews")
+    cover_days: float = F(
+        7.0, unit="days", ge=0, le=3650,
+        desc="target stock of a node: its expected box outflow over this many days; below "
+             "it (counting empties on their way) the node is short, above it has a surplus")
+    min_batch_teu: float = F(1.0, unit="TEU", ge=1, le=100000,
+                             desc="smallest empty consignment a review sends")
+    return_share: dict[str, ReturnShare] = F(
+        {}, desc="published return-cargo shares by corridor name (gateways' corridor), for "
+                 "reference: the model's return share follows from the demand rows")
+
+    @field_validator("initial_teu")
+    @classmethod
+    def _stocks(cls, v: dict[str, float]) -> dict[str, float]:
+        for node, teu in v.items():
+            if not math.isfinite(teu) or teu < 0 or teu != int(teu):
+                raise ValueError(f"{node}: a stock is a whole number of TEU >= 0, got {teu}")
+        return v
+
+
 class Target(ScenarioModel):
     id: str = F(desc="target id")
     kpi: str = F(desc=f"KPI measured: {', '.join(KPI_NAMES)} (see docs/counting rules)")
@@ -347,6 +389,8 @@ class Scenario(ScenarioModel):
                                                      "low water, shocks)")
     growth: Growth = F(Growth(), desc="demand growth per year for multi-year runs")
     investments: tuple[Investment, ...] = F((), desc="capacity added from a date")
+    empties: Empties | None = F(None, desc="empty containers: box pools per node and "
+                                            "repositioning (none: boxes are not tracked)")
     allow_outliers: tuple[str, ...] = F(
         (), desc="paths of values deliberately outside the plausible ranges (below), as "
                  "overlays write them: links.tuanjie-duisburg:rail.speed_kmh, "
@@ -420,7 +464,8 @@ SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("links[].lock", Lock), ("links[].lock.closures[]", LockClosure),
     ("services[]", Service), ("demand[]", Demand),
     ("targets[]", Target), ("disruptions[]", Disruption), ("growth", Growth),
-    ("investments[]", Investment))
+    ("investments[]", Investment), ("empties", Empties),
+    ("empties.return_share.<corridor>", ReturnShare))
 
 
 def field_table() -> list[dict[str, str]]:

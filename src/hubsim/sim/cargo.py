@@ -8,6 +8,7 @@ created or lost: generated = delivered + at nodes + on vehicles, in TEU and in t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import simpy
@@ -17,9 +18,12 @@ from hubsim.sim import records as R
 from hubsim.sim.network import Leg
 from hubsim.sim.records import EventFn
 
-__all__ = ["AIR", "CONTAINER", "Consignment", "Ledger"]
+__all__ = ["AIR", "CONTAINER", "EMPTY", "Consignment", "Ledger"]
 
 CONTAINER, AIR = 0, 1  # cargo codes, as in the records' ``cargo`` column
+#: Cargo code of empty boxes being repositioned (:mod:`hubsim.sim.empties`; only in runs with
+#: an ``empties`` section): moved, lifted and stored like loaded boxes, no tonnes.
+EMPTY = 2
 
 
 @dataclass(slots=True, eq=False)
@@ -52,7 +56,7 @@ class Consignment:
     demand : int
         Index of the demand row that generated it.
     cargo : int
-        :data:`CONTAINER` or :data:`AIR`.
+        :data:`CONTAINER`, :data:`AIR` or :data:`EMPTY`.
     """
 
     cid: int
@@ -87,6 +91,8 @@ class Ledger:
         self.delivered = [0.0, 0.0]
         self.at_node: dict[int, Consignment] = {}
         self.on_vehicle: dict[int, list[Consignment]] = {}
+        #: called with each consignment delivered (the box pools, when empties are tracked)
+        self.on_deliver: Callable[[Consignment], None] | None = None
 
     def new_cid(self) -> int:
         """The next consignment id (ids count up from 0 in creation order)."""
@@ -106,6 +112,8 @@ class Ledger:
         self.delivered[1] += c.tonnes
         self.event(self.env.now, R.DELIVERED, c.cid, node, -1, -1, -1, c.teu, c.tonnes, 0.0,
                    self.env.now - c.created)
+        if self.on_deliver is not None:
+            self.on_deliver(c)
 
     def balance(self) -> dict[str, float]:
         """Generated, delivered, at nodes and on vehicles, in TEU and in tonnes (keys like

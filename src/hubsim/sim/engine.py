@@ -36,6 +36,11 @@ module:
 Each purpose draws from its own named random stream (:mod:`hubsim.sim.streams`). The engine
 checks conservation at the end: generated = delivered + at nodes + on vehicles, in TEU and in
 tonnes, from the live structures; it raises :class:`ConservationError` if not.
+
+With an ``empties`` section (:mod:`hubsim.sim.empties`) container consignments take boxes from
+their origin's pool (or wait for them), release them at their destination, and empties are
+repositioned to short nodes on the room loaded cargo leaves; the engine then also checks that
+no box was created or lost.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from hubsim.sim.cargo import Ledger
 from hubsim.sim.choice import RouteChoice
 from hubsim.sim.context import Context
 from hubsim.sim.demand import arrivals
+from hubsim.sim.empties import Boxes
 from hubsim.sim.flow import Flow
 from hubsim.sim.hubs import build_hubs
 from hubsim.sim.network import build_network, route_table
@@ -129,21 +135,32 @@ class _Engine:
         self.flow = flow = Flow(ctx, queues, Trucks(ctx))
         self.services = Services(ctx, queues, onward=flow.start)
         state.on_close = flow.reroute_queued
+        # empty containers (opt-in): box pools between the arrivals and the flow
+        self.boxes: Boxes | None = None
+        if scn.empties is not None and scn.empties.enabled:
+            self.boxes = Boxes(ctx, flow.start)
+            rec.cargo_names = ("container", "air", "empty")
+            ledger.on_deliver = self.boxes.delivered
 
     def close_waits(self) -> None:
         """At the end of the run: the waits for yard room still going on are cut now."""
         for hub in self.state.hubs.values():
             hub.close_waits()
+        if self.boxes is not None:
+            self.boxes.close_waits()
 
     def start(self) -> None:
         """Register the disruptions and investments, then start the arrival and departure
         processes (in that order: the arrivals read the demand shocks the timeline sets up)."""
         schedule(self.state, self.scn, self.streams, self.warmup_h, self.horizon_h)
+        onward = self.flow.start if self.boxes is None else self.boxes.depart
         for i in range(len(self.scn.demand)):
-            self.env.process(arrivals(self.ctx, i, self.flow.start))
+            self.env.process(arrivals(self.ctx, i, onward))
         self.services.start()
         if self.choice is not None and self.choice.period_h > 0:  # route choice updates
             self.env.process(self.choice.updates(self.state, self.queues))
+        if self.boxes is not None:
+            self.env.process(self.boxes.reviews())
 
 
 def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
@@ -156,7 +173,7 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
     Raises
     ------
     ConservationError
-        When cargo was created or lost (a bug in the engine).
+        When cargo (or, with empties, a box) was created or lost (a bug in the engine).
     """
     eng = _Engine(scn, seed, horizon_h, warmup_h)
     eng.start()
@@ -186,6 +203,8 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
             gc.enable()
     eng.close_waits()
     balance = eng.ledger.balance()
+    if eng.boxes is not None:
+        balance.update(eng.boxes.balance())  # no box created or lost
     # events scheduled so far, not counting the extra stops of a run reported day by day
     # (each ``run(until=...)`` takes two event ids in SimPy 4)
     simpy_events = next(eng.env._eid) - 2 * (chunks - 1)

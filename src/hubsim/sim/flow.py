@@ -18,7 +18,7 @@ import networkx as nx
 import simpy
 
 from hubsim.sim import records as R
-from hubsim.sim.cargo import CONTAINER, Consignment
+from hubsim.sim.cargo import AIR, Consignment
 from hubsim.sim.context import Context
 from hubsim.sim.network import Leg, NoRoute, build_network, route_for
 from hubsim.sim.services import Queue, QueueKey
@@ -98,7 +98,7 @@ class Flow:
         ``rerouted`` event naming ``link``); False (and no change) when there is none."""
         state, scn = self.ctx.state, self.ctx.scn
         closed = frozenset(i for i, x in enumerate(state.link_closed) if x)
-        cargo = "container" if c.cargo == CONTAINER else "air"
+        cargo = "air" if c.cargo == AIR else "container"  # empty boxes route as containers
         key = (closed, c.node, c.dest, cargo)
         if key not in self.detours:
             if self.graph is None:
@@ -122,15 +122,22 @@ class Flow:
         """On closing ``link``: loads queued for it that have another way go that way."""
         link_idx = self.ctx.link_idx
         for (u, v, mode, _), q in self.queues.items():
-            if link_idx[(u, v, mode)] != link or not q.items:
+            if link_idx[(u, v, mode)] != link or not (q.items or q.spare):
                 continue
-            stay: deque[Consignment] = deque()
-            for c in q.items:
-                if self.reroute(c, link):
-                    q.load -= c.load
-                    self.start(c, dwell=False)
-                else:
-                    stay.append(c)
-            q.items = stay
-            if not stay:
+            q.items = self._reroute_lane(q, q.items, link)
+            if q.spare:  # empty boxes being repositioned, re-routed the same way
+                q.spare = self._reroute_lane(q, q.spare, link)
+            if not q.items and not q.spare:
                 q.load = 0.0
+
+    def _reroute_lane(self, q: Queue, lane: deque[Consignment], link: int) \
+            -> deque[Consignment]:
+        """The loads of ``lane`` (part of ``q``) that stay; the others go another way."""
+        stay: deque[Consignment] = deque()
+        for c in lane:
+            if self.reroute(c, link):
+                q.load -= c.load
+                self.start(c, dwell=False)
+            else:
+                stay.append(c)
+        return stay

@@ -11,7 +11,9 @@ packed 48 bytes a row (:data:`EVENT_ROW`) into blocks of :data:`BLOCK_ROWS` rows
 ``consignments``
     one row per consignment (including the parts split off a consignment to fill a vehicle):
     ``cid``, ``parent`` (-1), ``demand`` (row index), ``origin``, ``destination``, ``cargo``,
-    ``international``, ``created_h``, ``teu``, ``tonnes`` (at creation or split).
+    ``international``, ``created_h``, ``teu``, ``tonnes`` (at creation or split). ``cargo`` is
+    ``container``, ``air`` or, in runs with empty containers, ``empty`` (boxes repositioned;
+    ``demand`` -1).
 ``trips``
     one row per vehicle departure: ``trip``, ``service``, ``link``, ``from``, ``to``,
     ``scheduled_h``, ``depart_h``, ``arrive_h`` (NaN while under way), ``load``, ``capacity``
@@ -59,6 +61,9 @@ chosen     expected extra time of the route it   the route's probability when dr
                                                  for pairs with more than one route: ``node``
                                                  the route's first hub, ``link`` its gateway
                                                  link (else its last)
+box_wait   time a loaded consignment waited at   0; it then had its boxes and moved on (a
+           its origin for empty boxes (its pool  wait still going on at the end of the run
+           was short; empties runs only)         is recorded there with its length so far)
 ========== ================================= ===========================================
 """
 
@@ -76,10 +81,13 @@ __all__ = ["BLOCK_ROWS", "EVENT_NAMES", "EVENT_ROW", "HANDLING_OPS", "EventFn", 
 
 EVENT_NAMES = ("generated", "split", "lift_off", "lift_on", "ready", "depart", "arrive",
                "depot", "delivered", "held", "cancelled", "rerouted", "yard_wait", "lock",
-               "chosen")
+               "chosen",
+               # empty containers (hubsim.sim.empties), only in runs with an empties section
+               "box_wait")
 (GENERATED, SPLIT, LIFT_OFF, LIFT_ON, READY, DEPART, ARRIVE, DEPOT, DELIVERED, HELD,
  CANCELLED, REROUTED, YARD_WAIT, LOCK) = range(14)
-CHOSEN = 14  # route choice (issue 14 part 1)
+CHOSEN = 14  # route choice (hubsim.sim.choice), only with routing.choice logit
+BOX_WAIT = 15
 #: ``op`` codes of the ``handling`` table.
 HANDLING_OPS = ("lift_on", "lift_off")
 
@@ -113,6 +121,9 @@ class Recorder:
         self.node_names = node_names
         self.link_names = link_names
         self.service_names = service_names
+        #: categories of the consignments' ``cargo`` column; a run that tracks boxes adds
+        #: "empty" (code 2; :mod:`hubsim.sim.empties`), so other runs' tables are unchanged
+        self.cargo_names: tuple[str, ...] = ("container", "air")
         self._blocks: list[bytearray] = [bytearray()]  # the events, BLOCK_ROWS rows a block
         self._cons_i = array("i")  # cid, parent, demand, origin, destination, cargo, intl
         self._cons_f = array("d")  # created_h, teu, tonnes
@@ -228,7 +239,7 @@ class Recorder:
             "cid": ci[:, 0], "parent": ci[:, 1], "demand": ci[:, 2],
             "origin": self._categorical(ci[:, 3], self.node_names),
             "destination": self._categorical(ci[:, 4], self.node_names),
-            "cargo": self._categorical(ci[:, 5], ("container", "air")),
+            "cargo": self._categorical(ci[:, 5], self.cargo_names),
             "international": ci[:, 6].astype(bool),
             "created_h": cf[:, 0], "teu": cf[:, 1], "tonnes": cf[:, 2],
         })

@@ -34,7 +34,7 @@ import simpy
 from hubsim.errors import ScenarioError
 from hubsim.scenario.schema import Scenario, Service
 from hubsim.sim import records as R
-from hubsim.sim.cargo import CONTAINER, Consignment
+from hubsim.sim.cargo import AIR, EMPTY, Consignment
 from hubsim.sim.context import Context
 from hubsim.sim.hubs import Hub
 from hubsim.sim.slots import Slots
@@ -54,18 +54,22 @@ class Queue:
     items : deque of Consignment
         In arrival order.
     load : float
-        Their total load, TEU (air cargo: t).
+        Their total load, TEU (air cargo: t), empty boxes included.
     signal : simpy.Event or None
         Succeeds at the next arrival while a vehicle waits to fill.
+    spare : deque of Consignment
+        Empty boxes being repositioned (:mod:`hubsim.sim.empties`), in arrival order: a
+        vehicle takes them only into the room the loaded ``items`` leave.
     """
 
     items: deque[Consignment] = field(default_factory=deque)
     load: float = 0.0
     signal: simpy.Event | None = None
+    spare: deque[Consignment] = field(default_factory=deque)
 
     def put(self, c: Consignment) -> None:
         """Queue ``c`` and wake a vehicle waiting to fill."""
-        self.items.append(c)
+        (self.spare if c.cargo == EMPTY else self.items).append(c)
         self.load += c.load
         if self.signal is not None and not self.signal.triggered:
             self.signal.succeed()
@@ -195,10 +199,20 @@ class Services:
     # ---------------------------------------------------------------- taking loads
     def _take(self, q: Queue, cap: float, u: str) -> list[Consignment]:
         """Take consignments from the head of ``q`` up to ``cap`` (splitting the last one;
-        containers in whole TEU)."""
+        containers in whole TEU); empty boxes (``q.spare``) fill the room left after the
+        loaded ones."""
         take: list[Consignment] = []
-        room = cap
-        items = q.items
+        room = self._take_from(q, q.items, cap, u, take)
+        if q.spare and room > 1e-9:
+            self._take_from(q, q.spare, room, u, take)
+        if not q.items and not q.spare:
+            q.load = 0.0  # clear float residue
+        return take
+
+    def _take_from(self, q: Queue, items: deque[Consignment], room: float, u: str,
+                   take: list[Consignment]) -> float:
+        """Move consignments from the head of ``items`` (part of ``q``) to ``take`` up to
+        ``room``; the room left."""
         while items and room > 1e-9:
             c = items[0]
             if c.load <= room + 1e-9:
@@ -207,15 +221,14 @@ class Services:
                 room -= c.load
                 q.load -= c.load
                 continue
-            part = math.floor(room + 1e-9) if c.cargo == CONTAINER else room
+            part = math.floor(room + 1e-9) if c.cargo != AIR else room
             if part <= 1e-9:
                 break
             take.append(self._split(c, part, u))
             q.load -= part
+            room -= part
             break
-        if not items:
-            q.load = 0.0  # clear float residue
-        return take
+        return room
 
     def _split(self, c: Consignment, part: float, u: str) -> Consignment:
         """Cut ``part`` off ``c`` (which stays queued); the new piece goes on the vehicle."""
