@@ -2,8 +2,9 @@
 
 The files live inside the package, ``src/hubsim/bundled/scenarios/*.yaml`` (with any CSV
 tables they read) and ``src/hubsim/bundled/data/*.csv`` (``nodes``, ``reference_figures``,
-``calibration_map``), and are read through :mod:`importlib.resources`, so an installed hubsim
-(editable or not) finds them from any working folder. The repository root keeps the paths
+``calibration_map``, ``backtest``, ``emission_factors``), and are read through
+:mod:`importlib.resources`, so an installed hubsim (editable or not) finds them from any
+working folder. The repository root keeps the paths
 users, the README, the tests, the notebooks, ``.ci/run`` and the golden files know
 (``scenarios/chongqing_2019.yaml``, ``data/calibration_map.csv``) as two git symlinks,
 ``scenarios -> src/hubsim/bundled/scenarios`` and ``data -> src/hubsim/bundled/data``.
@@ -15,7 +16,7 @@ the file bytes are unchanged, so the ``scenario_sha256`` in ``expected/*.csv`` s
 The symlinks are only a convenience for people working in the repository.
 
 >>> sorted(p.name for p in bundled_data_files())
-['calibration_map.csv', 'nodes.csv', 'reference_figures.csv']
+['backtest.csv', 'calibration_map.csv', 'emission_factors.csv', 'nodes.csv', 'reference_figures.csv']
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+import pandas as pd
+
 from hubsim.errors import ScenarioError
 
-__all__ = ["bundled_data_files", "bundled_scenarios", "data_folder", "scenario_folder"]
+__all__ = ["bundled_data_files", "bundled_scenarios", "data_folder", "read_table",
+           "scenario_folder"]
 
 #: Where the bundled files sit inside the ``hubsim`` package.
 SCENARIOS = ("bundled", "scenarios")
@@ -62,3 +66,16 @@ def bundled_scenarios() -> list[Path]:
 def bundled_data_files() -> list[Path]:
     """Every bundled data table (``*.csv``), sorted by name."""
     return sorted(data_folder().glob("*.csv"))
+
+
+def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
+    """A data table read as text (every cell a string, empty cells ``""``); a missing file or
+    column raises :class:`ScenarioError` naming it. The one reader of the ``data/`` tables."""
+    if not path.is_file():
+        raise ScenarioError(f"{path}: file not found")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ScenarioError(f"{path}: columns: must include {', '.join(columns)}, "
+                            f"missing {', '.join(missing)}")
+    return table
