@@ -42,7 +42,7 @@ from hubsim.scenario.emission_factors import EmissionFactors
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["METHOD", "Emissions", "emission_rows", "emissions", "hoc_table", "service_table",
-           "toc_table"]
+           "toc_table", "with_co2e"]
 
 #: The method, as named in the tables, the KPI catalogue and the report.
 METHOD = "ISO 14083:2023 (GLEC Framework logic), WTW; factors: data/emission_factors.csv"
@@ -261,7 +261,7 @@ def _corridor_table(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.
     for (corr, cargo), r in both.iterrows():  # type: ignore[misc]
         n = r["delivered"]
         rows.append({
-            "corridor": corr or "(none)", "cargo": cargo, "unit": "TEU" if cargo ==
+            "corridor": corr or "domestic", "cargo": cargo, "unit": "TEU" if cargo ==
             "container" else "t", "delivered_per_year": n * f,
             "wtw_t_per_year": r["wtw_kg"] * f / 1e3, "ttw_t_per_year": r["ttw_kg"] * f / 1e3,
             "hub_wtw_t_per_year": r["hub_wtw_kg"] * f / 1e3,
@@ -321,3 +321,12 @@ def emission_rows(em: Emissions, window: Window) -> list[dict]:
     for _, r in em.toc.iterrows():
         rows.append(_row("co2e_intensity", "service", r["service"], r["wtw_g_per_tkm"]))
     return rows
+
+
+def with_co2e(cost_co2: pd.DataFrame, corridors: pd.DataFrame) -> pd.DataFrame:
+    """``cost_co2`` (:func:`hubsim.analysis.series.corridor_cost_co2`) with the ISO 14083
+    CO2e per TEU of each corridor's containers (``co2e_kg_per_teu``, WTW, from the
+    ``corridors`` table of :func:`emissions`; NaN for a corridor without it)."""
+    cont = corridors[corridors["cargo"] == "container"].set_index("corridor")
+    return cost_co2.assign(co2e_kg_per_teu=cost_co2["corridor"].map(cont["wtw_kg_per_unit"])
+                           .astype(float).to_numpy())
