@@ -226,7 +226,7 @@ def test_bad_factors_name_file_row_and_field(tmp_path, row, field, value, messag
     if field == "default_min":  # a second rail default overlapping the train's [0, 1000)
         rows.append({**rows[2], "id": "train2"})
         rows[2][field] = "0"
-    with pytest.raises(ScenarioError, match="emission_factors.csv: ") as err:
+    with pytest.raises(ScenarioError, match=r"emission_factors\.csv: ") as err:
         _factors(tmp_path, rows)
     assert message in str(err.value)
 

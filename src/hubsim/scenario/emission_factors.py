@@ -137,21 +137,29 @@ def _check_row(where: str, row: dict[str, str]) -> dict[str, object]:
                                 f"got {row['op_unit']!r}")
         out["op_unit"] = row["op_unit"]
         return out
-    if out["energy_full"] < out["energy_empty"]:  # type: ignore[operator]
+    _check_vehicle(where, out)
+    return out
+
+
+def _check_vehicle(where: str, out: dict[str, object]) -> None:
+    """The vehicle row's numbers hang together (``out``: its parsed fields, completed)."""
+    num = {k: float(v) for k, v in out.items()  # type: ignore[arg-type]
+           if k in ("energy_empty", "energy_full", "backhaul_share", "default_min",
+                    "default_max")}
+    if num["energy_full"] < num["energy_empty"]:
         raise ScenarioError(f"{where}: energy_full: must be >= energy_empty "
-                            f"({out['energy_empty']:g}), got {out['energy_full']:g}")
-    share = out["backhaul_share"]
-    if math.isnan(share):  # type: ignore[arg-type]
+                            f"({num['energy_empty']:g}), got {num['energy_full']:g}")
+    share = num["backhaul_share"]
+    if math.isnan(share):
         out["backhaul_share"] = 0.0
-    elif share > 1:  # type: ignore[operator]
+    elif share > 1:
         raise ScenarioError(f"{where}: backhaul_share: must be in [0, 1], got {share:g}")
-    lo, hi = out["default_min"], out["default_max"]
-    if math.isnan(lo) != math.isnan(hi):  # type: ignore[arg-type]
+    lo, hi = num["default_min"], num["default_max"]
+    if math.isnan(lo) != math.isnan(hi):
         raise ScenarioError(f"{where}: default_min, default_max: give both or neither")
-    if not math.isnan(lo) and not lo < hi:  # type: ignore[arg-type, operator]
+    if not math.isnan(lo) and not lo < hi:
         raise ScenarioError(f"{where}: default_max: must be > default_min ({lo:g}), "
                             f"got {hi:g}")
-    return out
 
 
 def load_emission_factors(path: Path | str | None = None) -> EmissionFactors:

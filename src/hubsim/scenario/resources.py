@@ -15,8 +15,9 @@ outside folders, and an editable install reads the same files through the same l
 the file bytes are unchanged, so the ``scenario_sha256`` in ``expected/*.csv`` still matches.
 The symlinks are only a convenience for people working in the repository.
 
->>> sorted(p.name for p in bundled_data_files())
-['backtest.csv', 'calibration_map.csv', 'emission_factors.csv', 'nodes.csv', 'reference_figures.csv']
+>>> sorted(p.name for p in bundled_data_files())  # doctest: +NORMALIZE_WHITESPACE
+['backtest.csv', 'calibration_map.csv', 'emission_factors.csv', 'nodes.csv',
+ 'reference_figures.csv']
 """
 
 from __future__ import annotations
