@@ -115,15 +115,19 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
     tr["energy"] = vkm * (e0 + (e1 - e0) * tr["tonnes"].to_numpy() / n / ref)
     tr["empty_vkm"] = np.where(tr["tonnes"].to_numpy() > 0, 0.0, vkm)
     rows = []
+    svc_of = services.to_dict("index")
+    veh_of = factors.vehicles.to_dict("index")
+    carrier_of = factors.carriers.to_dict("index")
     for svc, grp in tr.groupby("service", sort=True):
-        s = services.loc[svc]
-        v = factors.vehicles.loc[s["vehicle_type"]]
-        extra = _unrecorded_empty_vkm(grp, s, float(v["backhaul_share"]))
+        s = svc_of[svc]
+        v = veh_of[s["vehicle_type"]]
+        extra = _unrecorded_empty_vkm(grp, bool(s["on_demand"]), bool(s["bidirectional"]),
+                                      float(v["backhaul_share"]))
         energy = grp["energy"].sum() + extra * v["energy_empty"]
         vkm_all = grp["vkm"].sum() + extra
         empty = grp["empty_vkm"].sum() + extra
         tkm = grp["tkm"].sum()
-        c = factors.carriers.loc[v["carrier"]]
+        c = carrier_of[v["carrier"]]
         ttw, wtt = energy * c["ttw_kg_co2e"], energy * c["wtt_kg_co2e"]
         wtw = ttw + wtt
         rows.append({
@@ -147,9 +151,10 @@ _TOC_COLUMNS = ["service", "vehicle_type", "carrier", "mode", "trips", "vehicle_
                 "ttw_g_per_tkm", "unallocated_kg"]
 
 
-def _unrecorded_empty_vkm(grp: pd.DataFrame, svc: pd.Series, backhaul: float) -> float:
+def _unrecorded_empty_vkm(grp: pd.DataFrame, on_demand: bool, bidirectional: bool,
+                          backhaul: float) -> float:
     """Vehicle-km of the empty returns the records do not hold (see the module doc)."""
-    if svc["on_demand"]:
+    if on_demand:
         extra = 0.0
         for _link, g in grp.groupby("link", sort=False):
             n_ab = g.loc[g["from"] == g["from"].iloc[0], "vehicles"].sum()
@@ -157,7 +162,7 @@ def _unrecorded_empty_vkm(grp: pd.DataFrame, svc: pd.Series, backhaul: float) ->
             returns = n_ab + n_ba - 2.0 * backhaul * min(n_ab, n_ba)
             extra += returns * g["km"].iloc[0]
         return float(extra)
-    if not svc["bidirectional"]:
+    if not bidirectional:
         return float(grp["vkm"].sum())
     return 0.0
 
@@ -256,10 +261,11 @@ def _corridor_table(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.
     sums = per_cons.groupby(["corridor", "cargo"])[
         ["transport_wtw_kg", "transport_ttw_kg", "hub_wtw_kg", "wtw_kg", "ttw_kg"]].sum()
     both = pd.concat([sums, delivered], axis=1).fillna(0.0)
+    both = both.rename_axis(["corridor", "cargo"]).reset_index()
     f = window.per_year
     rows = []
-    for (corr, cargo), r in both.iterrows():  # type: ignore[misc]
-        n = r["delivered"]
+    for r in both.to_dict("records"):
+        corr, cargo, n = str(r["corridor"]), str(r["cargo"]), float(r["delivered"])
         rows.append({
             "corridor": corr or "domestic", "cargo": cargo, "unit": "TEU" if cargo ==
             "container" else "t", "delivered_per_year": n * f,

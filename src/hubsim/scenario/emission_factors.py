@@ -176,8 +176,8 @@ def load_emission_factors(path: Path | str | None = None) -> EmissionFactors:
     table = read_table(path, COLUMNS)
     rows = []
     seen: set[str] = set()
-    for i, row in enumerate(table.to_dict("records")):
-        row = {str(k): str(v) for k, v in row.items()}
+    for i, record in enumerate(table.to_dict("records")):
+        row = {str(k): str(v) for k, v in record.items()}
         where = f"{path}: row {i + 2} ({row['id'] or 'no id'})"
         if not row["id"].strip():
             raise ScenarioError(f"{where}: id: must not be empty")
@@ -185,7 +185,7 @@ def load_emission_factors(path: Path | str | None = None) -> EmissionFactors:
             raise ScenarioError(f"{where}: id: {row['id']!r} is already used by an earlier row")
         seen.add(row["id"])
         rows.append((where, _check_row(where, row)))
-    carriers = {r["id"] for _, r in rows if r["kind"] == "carrier"}
+    carriers = {str(r["id"]) for _, r in rows if r["kind"] == "carrier"}
     for where, r in rows:
         if r["kind"] != "carrier" and r["carrier"] not in carriers:
             raise ScenarioError(f"{where}: carrier: must be a carrier row's id "
