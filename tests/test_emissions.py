@@ -249,3 +249,16 @@ def test_a_service_without_a_vehicle_type_is_reported_by_the_checks():
         in problems[0][1]
     tiny = hubsim.load_scenario(ROOT / "tests/scenarios/tiny.yaml")
     assert check_vehicle_types(tiny) == []
+
+
+def test_report_section_names_the_method_and_shows_containers_and_air(tmp_path):
+    from hubsim.present.report_parts import emissions_section
+
+    em = _run(tmp_path)
+    air = em.corridors.assign(corridor="air_international", cargo="air", unit="t")
+    html = emissions_section(pd.concat([em.corridors, air], ignore_index=True), em.toc)
+    assert "ISO 14083:2023" in html
+    assert "2,651 kg/TEU" in html
+    assert "2,651 kg/t" in html
+    assert "train_svc" in html
+    assert "No emission tables" in emissions_section(None, None)

@@ -279,7 +279,7 @@ def emissions_section(corridors: pd.DataFrame | None, toc: pd.DataFrame | None) 
         rows.append({
             "corridor": r["corridor"], "cargo": r["cargo"],
             "delivered": format_value(r["delivered_per_year"], f"{u}/yr"),
-            f"CO2e WTW per {u}": format_value(r["wtw_kg_per_unit"], f"kg/{u}"),
+            "CO2e WTW per TEU (t)": format_value(r["wtw_kg_per_unit"], f"kg/{u}"),
             "of which TTW": format_value(r["ttw_kg_per_unit"], f"kg/{u}"),
             "of which hub operations": format_value(r["hub_wtw_kg_per_unit"], f"kg/{u}"),
             "CO2e WTW": format_value(r["wtw_t_per_year"], "t/yr")})
