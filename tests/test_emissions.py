@@ -242,7 +242,8 @@ def test_a_service_without_a_vehicle_type_is_reported_by_the_checks():
     from hubsim.scenario.checks import CHECKS, check_vehicle_types
 
     assert check_vehicle_types in CHECKS
-    svc = SimpleNamespace(mode="water", capacity=200000.0, capacity_teu=200000.0)
+    svc = SimpleNamespace(mode="water", capacity=200000.0, capacity_teu=200000.0,
+                          vehicle_type=None)
     problems = check_vehicle_types(SimpleNamespace(services=(svc,)))  # type: ignore[arg-type]
     assert problems[0][0] == ("services", 0, "capacity_teu")
     assert "no vehicle type is the default for water services of capacity 200000" \
@@ -262,3 +263,23 @@ def test_report_section_names_the_method_and_shows_containers_and_air(tmp_path):
     assert "2,651 kg/t" in html
     assert "train_svc" in html
     assert "No emission tables" in emissions_section(None, None)
+
+
+def test_vehicle_type_field_overrides_the_default_and_is_checked():
+    tiny = hubsim.load_scenario(ROOT / "tests/scenarios/tiny.yaml")
+    factors = load_emission_factors()
+    assert EM.service_table(tiny, factors).loc["cre", "vehicle_type"] == \
+        "train_container_electric"
+    diesel = hubsim.apply_changes(tiny, {"services.cre.vehicle_type": "train_container_diesel"})
+    assert EM.service_table(diesel, factors).loc["cre", "vehicle_type"] == \
+        "train_container_diesel"
+    with pytest.raises(ScenarioError, match=r"services\.cre\.vehicle_type: must be a rail "
+                                            r"vehicle type of emission_factors\.csv "
+                                            r"\(train_container_diesel, "
+                                            r"train_container_electric\), got 'truck_x'"):
+        hubsim.apply_changes(tiny, {"services.cre.vehicle_type": "truck_x"})
+    res = hubsim.simulate(diesel, days=10)
+    toc = res.emissions("toc").set_index("service")
+    assert toc.loc["cre", "vehicle_type"] == "train_container_diesel"
+    assert toc.loc["cre", "carrier"] == "diesel"
+    assert toc.loc["cre", "ttw_kg"] > 0  # diesel burns in the locomotive: TTW, not only WTT

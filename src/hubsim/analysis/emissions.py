@@ -64,10 +64,11 @@ class Emissions:
 
 def service_table(scn: Scenario, factors: EmissionFactors) -> pd.DataFrame:
     """One row per service: ``mode, on_demand, bidirectional, capacity, cargo, vehicle_type``
-    (the mode's default type for its capacity per vehicle), indexed by service id."""
+    (the service's ``vehicle_type``, else the mode's default type for its capacity per
+    vehicle), indexed by service id."""
     rows = [{"service": s.id, "mode": s.mode, "on_demand": s.on_demand,
              "bidirectional": s.bidirectional, "capacity": s.capacity, "cargo": s.cargo,
-             "vehicle_type": factors.default_vehicle(s.mode, s.capacity)}
+             "vehicle_type": s.vehicle_type or factors.default_vehicle(s.mode, s.capacity)}
             for s in scn.services]
     return pd.DataFrame(rows).set_index("service")
 

@@ -321,12 +321,20 @@ def _bundled_factors() -> EmissionFactors:
 
 
 def check_vehicle_types(scn: Scenario) -> list[Problem]:
-    """Every service gets a vehicle type for its emissions: one of its mode's default types
-    in ``data/emission_factors.csv`` covers its capacity per vehicle
-    (:mod:`hubsim.scenario.emission_factors`)."""
+    """Every service gets a vehicle type for its emissions: its ``vehicle_type`` names a
+    vehicle row of its mode in ``data/emission_factors.csv``, or one of its mode's default
+    types covers its capacity per vehicle (:mod:`hubsim.scenario.emission_factors`)."""
     out: list[Problem] = []
     factors = _bundled_factors()
+    vehicles = factors.vehicles
     for i, svc in enumerate(scn.services):
+        if svc.vehicle_type is not None:
+            of_mode = sorted(vehicles.index[vehicles["mode"] == svc.mode])
+            if svc.vehicle_type not in of_mode:
+                out.append((("services", i, "vehicle_type"),
+                            f"must be a {svc.mode} vehicle type of {factors.path.name} "
+                            f"({', '.join(of_mode)}), got {svc.vehicle_type!r}"))
+            continue
         try:
             factors.default_vehicle(svc.mode, svc.capacity)
         except ScenarioError as exc:
