@@ -282,7 +282,7 @@ def emissions_section(corridors: pd.DataFrame | None, toc: pd.DataFrame | None) 
             "CO2e WTW per TEU (t)": format_value(r["wtw_kg_per_unit"], f"kg/{u}"),
             "of which TTW": format_value(r["ttw_kg_per_unit"], f"kg/{u}"),
             "of which hub operations": format_value(r["hub_wtw_kg_per_unit"], f"kg/{u}"),
-            "CO2e WTW": format_value(r["wtw_t_per_year"], "t/yr")})
+            "CO2e WTW": format_value(r["wtw_t_per_year"], "t CO2e/yr")})
     out = [f'<p class="meta">Method: {html.escape(EMISSIONS_METHOD)}</p>',
            html_table(pd.DataFrame(rows)),
            '<p class="meta">Per TEU (air cargo: per tonne) delivered in the window: the CO2e '
@@ -291,10 +291,10 @@ def emissions_section(corridors: pd.DataFrame | None, toc: pd.DataFrame | None) 
     if toc is not None and not toc.empty:
         trows = [{"service": r["service"], "vehicle type": r["vehicle_type"],
                   "vehicle-km": format_value(r["vehicle_km"], "km"),
-                  "empty vehicle-km": format_value(r["empty_share"], "fraction"),
+                  "empty share of vehicle-km": format_value(r["empty_share"], "fraction"),
                   "mass load factor": format_value(r["mass_load_factor"], "fraction"),
                   "intensity WTW": format_value(r["wtw_g_per_tkm"], "g CO2e/tkm"),
-                  "CO2e WTW (window)": format_value(r["wtw_kg"] / 1e3, "t")}
+                  "CO2e WTW (window)": format_value(r["wtw_kg"] / 1e3, "t CO2e")}
                  for r in toc.to_dict("records")]
         out += ["<h3>Transport operation categories (services)</h3>",
                 html_table(pd.DataFrame(trows)),
