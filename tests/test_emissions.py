@@ -283,3 +283,38 @@ def test_vehicle_type_field_overrides_the_default_and_is_checked():
     assert toc.loc["cre", "vehicle_type"] == "train_container_diesel"
     assert toc.loc["cre", "carrier"] == "diesel"
     assert toc.loc["cre", "ttw_kg"] > 0  # diesel burns in the locomotive: TTW, not only WTT
+
+
+def test_cargo_without_tonnes_is_allocated_by_teu_km(tmp_path):
+    # a scenario giving TEU only (tonnes 0): every trip burns its empty energy; the train's
+    # 2 x 100 x 10 L = 2,000 L (5,000 kg) and the trucks' 2 x 10 + 20 L = 40 L (100 kg) go to
+    # the two 1-TEU consignments by TEU-km: 2,500 + 50 kg each (+ 7.5 kg at the hub)
+    events = _events().assign(tonnes=0.0)
+    em = EM.emissions(events, CONSIGNMENTS, _trips(), HANDLING, LINKS, SERVICES,
+                      _factors(tmp_path), WINDOW)
+    toc = em.toc.set_index("service")
+    assert list(toc["allocation"]) == ["TEU-km", "TEU-km"]
+    assert toc.loc["train_svc", "wtw_kg"] == pytest.approx(5000.0)
+    cons = em.consignments.set_index("cid")
+    assert cons.loc[1, "wtw_kg"] == pytest.approx(2557.5)
+    assert cons.loc[2, "wtw_kg"] == pytest.approx(2557.5)
+    assert em.consignments["wtw_kg"].sum() == pytest.approx(
+        em.toc["wtw_kg"].sum() + em.hoc["wtw_kg"].sum())
+
+
+def test_a_service_that_carried_nothing_keeps_its_emissions_unallocated(tmp_path):
+    trips = _trips()
+    empty = trips[trips["trip"] == 2].assign(trip=9, service="truck_svc", link="z-h:road",
+                                             **{"from": "h", "to": "z"})
+    only_empty = pd.concat([trips[trips["service"] == "train_svc"], empty])
+    events = _events()
+    events = events[events["service"] != "truck_svc"]
+    handling = HANDLING[HANDLING["service"] == "train_svc"]
+    em = EM.emissions(events, CONSIGNMENTS, only_empty, handling, LINKS, SERVICES,
+                      _factors(tmp_path), WINDOW)
+    truck = em.toc.set_index("service").loc["truck_svc"]
+    # one empty truck run h -> z, 10 km x 1 L, plus its return (nothing the other way): 20 L
+    assert truck["allocation"] == "none"
+    assert truck["unallocated_kg"] == pytest.approx(20 * 2.5)
+    assert em.consignments["wtw_kg"].sum() == pytest.approx(
+        em.toc["wtw_kg"].sum() + em.hoc["wtw_kg"].sum() - truck["unallocated_kg"])

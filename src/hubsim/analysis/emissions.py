@@ -25,8 +25,9 @@ cargo: tonnes) x the energy per move of the area's operations x the carrier's fa
 ``intensity = HOC CO2e / load lifted`` (TEU; air cargo t), and each lift of a consignment gets
 ``its TEU (t) x intensity``.
 
-Conservation: the consignments' CO2e add up to the TOC and HOC totals (a TOC that carried no
-tonne-km in the window has nothing to allocate to: ``unallocated_kg``).
+Conservation: the consignments' CO2e add up to the TOC and HOC totals. A TOC whose cargo has
+no tonnes (a scenario giving TEU only) allocates by TEU-km instead (its ``allocation``); one
+that carried nothing in the window has nothing to allocate to: ``unallocated_kg``.
 """
 
 from __future__ import annotations
@@ -93,8 +94,9 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
     (recorded and added returns), tonne-km, energy, CO2e (TTW, WTT, WTW, kg) and intensities.
 
     Columns: ``service, vehicle_type, carrier, mode, trips, vehicle_km, empty_vehicle_km,
-    empty_share, tkm, mass_load_factor, load_factor, energy, energy_unit, ttw_kg, wtt_kg,
-    wtw_kg, wtw_g_per_tkm, ttw_g_per_tkm, unallocated_kg``. ``mass_load_factor`` is tonne-km
+    empty_share, tkm, teu_km, allocation, mass_load_factor, load_factor, energy, energy_unit,
+    ttw_kg, wtt_kg, wtw_kg, wtw_g_per_tkm, ttw_g_per_tkm, unallocated_kg``. ``allocation``:
+    tonne-km, or TEU-km when the cargo carried has no tonnes, or none (nothing carried). ``mass_load_factor`` is tonne-km
     / (vehicle-km x reference payload), empty runs included; ``load_factor`` load / capacity
     of the recorded trips (TEU or t, as the ``load_factor`` KPI).
     """
@@ -102,8 +104,9 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
                    ["trip", "service", "link", "from", "to", "load", "capacity", "vehicles"]]
     tr = tr.assign(service=tr["service"].astype(str), link=tr["link"].astype(str),
                    **{"from": tr["from"].astype(str), "to": tr["to"].astype(str)})
-    tonnes = _trip_tonnes(events).groupby("trip")["tonnes"].sum()
-    tr["tonnes"] = tr["trip"].map(tonnes).fillna(0.0).to_numpy()
+    loads = _trip_tonnes(events).groupby("trip")[["tonnes", "teu"]].sum()
+    tr["tonnes"] = tr["trip"].map(loads["tonnes"]).fillna(0.0).to_numpy()
+    tr["teu"] = tr["trip"].map(loads["teu"]).fillna(0.0).to_numpy()
     tr["km"] = links["distance_km"].reindex(tr["link"]).to_numpy(float)
     vtype = services["vehicle_type"].reindex(tr["service"]).to_numpy()
     veh = factors.vehicles.reindex(vtype)
@@ -113,6 +116,7 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
     vkm = n * tr["km"].to_numpy()
     tr["vkm"] = vkm
     tr["tkm"] = tr["tonnes"].to_numpy() * tr["km"].to_numpy()
+    tr["teu_km"] = tr["teu"].to_numpy() * tr["km"].to_numpy()
     tr["energy"] = vkm * (e0 + (e1 - e0) * tr["tonnes"].to_numpy() / n / ref)
     tr["empty_vkm"] = np.where(tr["tonnes"].to_numpy() > 0, 0.0, vkm)
     rows = []
@@ -127,7 +131,7 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
         energy = grp["energy"].sum() + extra * v["energy_empty"]
         vkm_all = grp["vkm"].sum() + extra
         empty = grp["empty_vkm"].sum() + extra
-        tkm = grp["tkm"].sum()
+        tkm, teu_km = grp["tkm"].sum(), grp["teu_km"].sum()
         c = carrier_of[v["carrier"]]
         ttw, wtt = energy * c["ttw_kg_co2e"], energy * c["wtt_kg_co2e"]
         wtw = ttw + wtt
@@ -135,19 +139,21 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
             "service": svc, "vehicle_type": s["vehicle_type"], "carrier": v["carrier"],
             "mode": s["mode"], "trips": len(grp), "vehicle_km": vkm_all,
             "empty_vehicle_km": empty, "empty_share": empty / vkm_all if vkm_all else np.nan,
-            "tkm": tkm,
+            "tkm": tkm, "teu_km": teu_km,
+            "allocation": "tonne-km" if tkm > 0 else "TEU-km" if teu_km > 0 else "none",
             "mass_load_factor": tkm / (vkm_all * v["payload_t"]) if vkm_all else np.nan,
             "load_factor": grp["load"].sum() / grp["capacity"].sum()
             if grp["capacity"].sum() else np.nan,
             "energy": energy, "energy_unit": c["energy_unit"], "ttw_kg": ttw, "wtt_kg": wtt,
             "wtw_kg": wtw, "wtw_g_per_tkm": wtw * 1e3 / tkm if tkm else np.nan,
             "ttw_g_per_tkm": ttw * 1e3 / tkm if tkm else np.nan,
-            "unallocated_kg": 0.0 if tkm else wtw})
+            "unallocated_kg": 0.0 if tkm > 0 or teu_km > 0 else wtw})
     return pd.DataFrame(rows, columns=_TOC_COLUMNS)
 
 
 _TOC_COLUMNS = ["service", "vehicle_type", "carrier", "mode", "trips", "vehicle_km",
-                "empty_vehicle_km", "empty_share", "tkm", "mass_load_factor", "load_factor",
+                "empty_vehicle_km", "empty_share", "tkm", "teu_km", "allocation",
+                "mass_load_factor", "load_factor",
                 "energy", "energy_unit", "ttw_kg", "wtt_kg", "wtw_kg", "wtw_g_per_tkm",
                 "ttw_g_per_tkm", "unallocated_kg"]
 
@@ -204,15 +210,22 @@ def _consignment_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: 
     inside = window.mask(events["t_h"])
     # transport: each departure on a vehicle trip in the window x its TOC's intensity
     dep = events.loc[inside & (events["event"] == "depart") & (events["trip"] >= 0),
-                     ["cid", "link", "service", "tonnes"]]
+                     ["cid", "link", "service", "teu", "tonnes"]]
     km = links["distance_km"].reindex(dep["link"].astype(str)).to_numpy(float)
     tkm = dep["tonnes"].to_numpy(float) * km
     t = toc.set_index("service")
-    svc = dep["service"].astype(str)
-    wtw_i = (t["wtw_kg"] / t["tkm"]).reindex(svc).to_numpy(float)
-    ttw_i = (t["ttw_kg"] / t["tkm"]).reindex(svc).to_numpy(float)
+    by_tkm = (t["allocation"] == "tonne-km").reindex(dep["service"].astype(str)) \
+        .fillna(False).to_numpy(bool)
+    # the allocation basis: tonne-km, or TEU-km for a TOC whose cargo has no tonnes
+    basis = np.where(by_tkm, tkm, dep["teu"].to_numpy(float) * km)
+    total = np.where(t["allocation"] == "tonne-km", t["tkm"], t["teu_km"]).astype(float)
+    share = pd.Series(np.divide(1.0, total, out=np.zeros_like(total), where=total > 0),
+                      index=t.index).reindex(dep["service"].astype(str)).to_numpy(float)
+    wtw_i = t["wtw_kg"].reindex(dep["service"].astype(str)).to_numpy(float) * share
+    ttw_i = t["ttw_kg"].reindex(dep["service"].astype(str)).to_numpy(float) * share
     legs = pd.DataFrame({"cid": dep["cid"].to_numpy(), "tkm": tkm,
-                         "transport_wtw_kg": tkm * wtw_i, "transport_ttw_kg": tkm * ttw_i})
+                         "transport_wtw_kg": basis * wtw_i,
+                         "transport_ttw_kg": basis * ttw_i})
     # hub operations: each lift in the window x its HOC's intensity per TEU (air cargo: t)
     lifts = events.loc[inside & events["event"].isin(["lift_on", "lift_off"]),
                        ["cid", "node", "link", "teu", "tonnes"]]
@@ -224,10 +237,12 @@ def _consignment_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: 
     teu = lifts["teu"].to_numpy(float)
     load = np.where(teu > 0, teu, lifts["tonnes"].to_numpy(float))
     per = h.reindex(key)
+    hload = per["load"].to_numpy(float)
+    inv = np.divide(1.0, hload, out=np.zeros_like(hload), where=hload > 0)
     lift_rows = pd.DataFrame({
         "cid": lifts["cid"].to_numpy(),
-        "hub_wtw_kg": load * (per["wtw"] / per["load"]).to_numpy(float),
-        "hub_ttw_kg": load * (per["ttw"] / per["load"]).to_numpy(float)})
+        "hub_wtw_kg": load * np.nan_to_num(per["wtw"].to_numpy(float)) * inv,
+        "hub_ttw_kg": load * np.nan_to_num(per["ttw"].to_numpy(float)) * inv})
     out = pd.concat([legs.groupby("cid").sum(), lift_rows.groupby("cid").sum()], axis=1)
     out = out.fillna(0.0)
     for col in ("tkm", "transport_wtw_kg", "transport_ttw_kg", "hub_wtw_kg", "hub_ttw_kg"):
