@@ -96,9 +96,9 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
     Columns: ``service, vehicle_type, carrier, mode, trips, vehicle_km, empty_vehicle_km,
     empty_share, tkm, teu_km, allocation, mass_load_factor, load_factor, energy, energy_unit,
     ttw_kg, wtt_kg, wtw_kg, wtw_g_per_tkm, ttw_g_per_tkm, unallocated_kg``. ``allocation``:
-    tonne-km, or TEU-km when the cargo carried has no tonnes, or none (nothing carried). ``mass_load_factor`` is tonne-km
-    / (vehicle-km x reference payload), empty runs included; ``load_factor`` load / capacity
-    of the recorded trips (TEU or t, as the ``load_factor`` KPI).
+    tonne-km, or TEU-km when the cargo carried has no tonnes, or none (nothing carried).
+    ``mass_load_factor`` is tonne-km / (vehicle-km x reference payload), empty runs included;
+    ``load_factor`` load / capacity of the recorded trips (TEU or t, as the ``load_factor`` KPI).
     """
     tr = trips.loc[window.mask(trips["depart_h"]),
                    ["trip", "service", "link", "from", "to", "load", "capacity", "vehicles"]]
