@@ -326,10 +326,9 @@ def check_vehicle_types(scn: Scenario) -> list[Problem]:
     types covers its capacity per vehicle (:mod:`hubsim.scenario.emission_factors`)."""
     out: list[Problem] = []
     factors = _bundled_factors()
-    vehicles = factors.vehicles
     for i, svc in enumerate(scn.services):
         if svc.vehicle_type is not None:
-            of_mode = sorted(vehicles.index[vehicles["mode"] == svc.mode])
+            of_mode = factors.vehicle_types(svc.mode)
             if svc.vehicle_type not in of_mode:
                 out.append((("services", i, "vehicle_type"),
                             f"must be a {svc.mode} vehicle type of {factors.path.name} "

@@ -44,12 +44,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from hubsim.errors import ScenarioError
-from hubsim.scenario.resources import data_folder, read_table
+from hubsim.scenario.resources import data_folder, read_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["COLUMNS", "FILE", "EmissionFactors", "load_emission_factors"]
 
@@ -67,30 +71,58 @@ _NEEDS = {"carrier": ("ttw_kg_co2e", "wtt_kg_co2e"),
 _OPTIONAL = {"vehicle": ("backhaul_share", "default_min", "default_max")}
 
 
+_FRAMES = {
+    "carrier": ["energy_unit", "ttw_kg_co2e", "wtt_kg_co2e", "source"],
+    "vehicle": ["mode", "carrier", "energy_empty", "energy_full", "payload_t", "backhaul_share",
+                "default_min", "default_max", "source"],
+    "hub": ["mode", "carrier", "energy_per_op", "op_unit", "source"],
+}
+
+
 @dataclass(frozen=True)
 class EmissionFactors:
-    """The checked factors: one table per kind, indexed by ``id`` (numbers as floats)."""
+    """The checked factors: the rows of the file (numbers as floats), and one table per kind,
+    indexed by ``id``, built on first use (the scenario checks need no pandas)."""
 
     path: Path
-    #: ``energy_unit, ttw_kg_co2e, wtt_kg_co2e, source``
-    carriers: pd.DataFrame
-    #: ``mode, carrier, energy_empty, energy_full, payload_t, backhaul_share, default_min,
-    #: default_max, source`` (``default_min/max`` NaN: not a default)
-    vehicles: pd.DataFrame
-    #: ``mode, carrier, energy_per_op, op_unit, source``
-    hubs: pd.DataFrame
+    rows: tuple[dict[str, Any], ...]
+
+    def _frame(self, kind: str) -> pd.DataFrame:
+        import pandas as pd  # only when a table is asked for (start-up time)
+
+        recs = [r for r in self.rows if r["kind"] == kind]
+        return pd.DataFrame(recs, columns=["id", *_FRAMES[kind]]).set_index("id")
+
+    @cached_property
+    def carriers(self) -> pd.DataFrame:
+        """``energy_unit, ttw_kg_co2e, wtt_kg_co2e, source``"""
+        return self._frame("carrier")
+
+    @cached_property
+    def vehicles(self) -> pd.DataFrame:
+        """``mode, carrier, energy_empty, energy_full, payload_t, backhaul_share, default_min,
+        default_max, source`` (``default_min/max`` NaN: not a default)"""
+        return self._frame("vehicle")
+
+    @cached_property
+    def hubs(self) -> pd.DataFrame:
+        """``mode, carrier, energy_per_op, op_unit, source``"""
+        return self._frame("hub")
+
+    def vehicle_types(self, mode: str) -> list[str]:
+        """The ids of the vehicle types of ``mode``, sorted."""
+        return sorted(r["id"] for r in self.rows if r["kind"] == "vehicle" and r["mode"] == mode)
 
     def default_vehicle(self, mode: str, capacity: float) -> str:
         """The vehicle type for a service of ``mode`` with ``capacity`` per vehicle (TEU, or t
         for air cargo); :class:`ScenarioError` when no default covers it."""
-        v = self.vehicles
-        hit = v[(v["mode"] == mode) & (v["default_min"] <= capacity)
-                & (capacity < v["default_max"])]
-        if hit.empty:
-            raise ScenarioError(f"{self.path}: no vehicle type is the default for {mode} "
-                                f"services of capacity {capacity:g} per vehicle "
-                                "(columns default_min, default_max)")
-        return str(hit.index[0])
+        for r in self.rows:
+            if r["kind"] == "vehicle" and r["mode"] == mode \
+                    and r["default_min"] <= capacity < r["default_max"]:
+                return str(r["id"])
+        raise ScenarioError(f"{self.path}: no vehicle type is the default for {mode} "
+                            f"services of capacity {capacity:g} per vehicle "
+                            "(columns default_min, default_max)")
 
 
 def _number(where: str, field: str, text: str, required: bool, positive: bool = False) \
@@ -173,11 +205,9 @@ def load_emission_factors(path: Path | str | None = None) -> EmissionFactors:
         vehicle or hub naming an unknown carrier, or overlapping default ranges likewise.
     """
     path = Path(path) if path is not None else data_folder() / FILE
-    table = read_table(path, COLUMNS)
-    rows = []
+    rows: list[tuple[str, dict[str, Any]]] = []
     seen: set[str] = set()
-    for i, record in enumerate(table.to_dict("records")):
-        row = {str(k): str(v) for k, v in record.items()}
+    for i, row in enumerate(read_rows(path, COLUMNS)):
         where = f"{path}: row {i + 2} ({row['id'] or 'no id'})"
         if not row["id"].strip():
             raise ScenarioError(f"{where}: id: must not be empty")
@@ -190,23 +220,17 @@ def load_emission_factors(path: Path | str | None = None) -> EmissionFactors:
         if r["kind"] != "carrier" and r["carrier"] not in carriers:
             raise ScenarioError(f"{where}: carrier: must be a carrier row's id "
                                 f"({', '.join(sorted(carriers))}), got {r['carrier']!r}")
+    _check_default_ranges(path, [r for _, r in rows if r["kind"] == "vehicle"])
+    return EmissionFactors(path=path, rows=tuple(r for _, r in rows))
 
-    def frame(kind: str, cols: list[str]) -> pd.DataFrame:
-        recs = [r for _, r in rows if r["kind"] == kind]
-        return pd.DataFrame(recs, columns=["id", *cols]).set_index("id")
 
-    vehicles = frame("vehicle", ["mode", "carrier", "energy_empty", "energy_full", "payload_t",
-                                 "backhaul_share", "default_min", "default_max", "source"])
-    for mode, grp in vehicles.dropna(subset=["default_min"]).groupby("mode"):
-        g = grp.sort_values("default_min")
-        lo, hi = g["default_min"].to_numpy(), g["default_max"].to_numpy()
-        for k in range(1, len(g)):
-            if lo[k] < hi[k - 1]:
-                raise ScenarioError(f"{path}: vehicle {g.index[k]}: default_min: the default "
-                                    f"ranges of {mode} overlap ({g.index[k - 1]} runs to "
-                                    f"{hi[k - 1]:g}, {g.index[k]} starts at {lo[k]:g})")
-    return EmissionFactors(
-        path=path,
-        carriers=frame("carrier", ["energy_unit", "ttw_kg_co2e", "wtt_kg_co2e", "source"]),
-        vehicles=vehicles,
-        hubs=frame("hub", ["mode", "carrier", "energy_per_op", "op_unit", "source"]))
+def _check_default_ranges(path: Path, vehicles: list[dict[str, Any]]) -> None:
+    """The default ranges of one mode do not overlap."""
+    ranged = sorted((r for r in vehicles if not math.isnan(r["default_min"])),
+                    key=lambda r: (r["mode"], r["default_min"]))
+    for prev, cur in pairwise(ranged):
+        if cur["mode"] == prev["mode"] and cur["default_min"] < prev["default_max"]:
+            raise ScenarioError(f"{path}: vehicle {cur['id']}: default_min: the default "
+                                f"ranges of {cur['mode']} overlap ({prev['id']} runs to "
+                                f"{prev['default_max']:g}, {cur['id']} starts at "
+                                f"{cur['default_min']:g})")

@@ -22,15 +22,18 @@ The symlinks are only a convenience for people working in the repository.
 
 from __future__ import annotations
 
+import csv
 from importlib.resources import files
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from hubsim.errors import ScenarioError
 
-__all__ = ["bundled_data_files", "bundled_scenarios", "data_folder", "read_table",
-           "scenario_folder"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["bundled_data_files", "bundled_scenarios", "data_folder", "read_rows",
+           "read_table", "scenario_folder"]
 
 #: Where the bundled files sit inside the ``hubsim`` package.
 SCENARIOS = ("bundled", "scenarios")
@@ -69,14 +72,32 @@ def bundled_data_files() -> list[Path]:
     return sorted(data_folder().glob("*.csv"))
 
 
-def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
-    """A data table read as text (every cell a string, empty cells ``""``); a missing file or
-    column raises :class:`ScenarioError` naming it. The one reader of the ``data/`` tables."""
-    if not path.is_file():
-        raise ScenarioError(f"{path}: file not found")
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in columns if c not in table.columns]
+def _missing_columns(path: Path, header: list[str], columns: list[str]) -> None:
+    missing = [c for c in columns if c not in header]
     if missing:
         raise ScenarioError(f"{path}: columns: must include {', '.join(columns)}, "
                             f"missing {', '.join(missing)}")
+
+
+def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
+    """A data table read as text (every cell a string, empty cells ``""``); a missing file or
+    column raises :class:`ScenarioError` naming it. The reader of the ``data/`` tables."""
+    import pandas as pd  # only when a table is asked for (start-up time)
+
+    if not path.is_file():
+        raise ScenarioError(f"{path}: file not found")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    _missing_columns(path, [str(c) for c in table.columns], columns)
     return table
+
+
+def read_rows(path: Path, columns: list[str]) -> list[dict[str, str]]:
+    """:func:`read_table` as a list of rows (column -> text), read with the ``csv`` module:
+    for the data a scenario's checks read while it loads (``emission_factors.csv``), which
+    must not import pandas (commands that never simulate stay quick to start)."""
+    if not path.is_file():
+        raise ScenarioError(f"{path}: file not found")
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        _missing_columns(path, list(reader.fieldnames or []), columns)
+        return [{str(k): v or "" for k, v in row.items() if k is not None} for row in reader]
