@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hubsim.analysis.kpis import Window, consignment_corridor
+from hubsim.analysis.kpis import Window, _lookup, consignment_corridor
 from hubsim.catalogue import info
 from hubsim.scenario.emission_factors import EmissionFactors
 from hubsim.scenario.schema import Scenario
@@ -211,38 +211,28 @@ def _consignment_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: 
     # transport: each departure on a vehicle trip in the window x its TOC's intensity
     dep = events.loc[inside & (events["event"] == "depart") & (events["trip"] >= 0),
                      ["cid", "link", "service", "teu", "tonnes"]]
-    km = links["distance_km"].reindex(dep["link"].astype(str)).to_numpy(float)
+    km = _lookup(dep["link"], links["distance_km"], np.nan).astype(float)
     tkm = dep["tonnes"].to_numpy(float) * km
     t = toc.set_index("service")
-    by_tkm = (t["allocation"] == "tonne-km").reindex(dep["service"].astype(str)) \
-        .fillna(False).to_numpy(bool)
+    t.index = t.index.astype(str)
     # the allocation basis: tonne-km, or TEU-km for a TOC whose cargo has no tonnes
-    basis = np.where(by_tkm, tkm, dep["teu"].to_numpy(float) * km)
     total = np.where(t["allocation"] == "tonne-km", t["tkm"], t["teu_km"]).astype(float)
-    share = pd.Series(np.divide(1.0, total, out=np.zeros_like(total), where=total > 0),
-                      index=t.index).reindex(dep["service"].astype(str)).to_numpy(float)
-    wtw_i = t["wtw_kg"].reindex(dep["service"].astype(str)).to_numpy(float) * share
-    ttw_i = t["ttw_kg"].reindex(dep["service"].astype(str)).to_numpy(float) * share
+    inv = np.divide(1.0, total, out=np.zeros_like(total), where=total > 0)
+    by_tkm = _lookup(dep["service"], t["allocation"] == "tonne-km", False).astype(bool)
+    basis = np.where(by_tkm, tkm, dep["teu"].to_numpy(float) * km)
+    wtw_i = _lookup(dep["service"], t["wtw_kg"] * inv, 0.0).astype(float)
+    ttw_i = _lookup(dep["service"], t["ttw_kg"] * inv, 0.0).astype(float)
     legs = pd.DataFrame({"cid": dep["cid"].to_numpy(), "tkm": tkm,
                          "transport_wtw_kg": basis * wtw_i,
                          "transport_ttw_kg": basis * ttw_i})
     # hub operations: each lift in the window x its HOC's intensity per TEU (air cargo: t)
     lifts = events.loc[inside & events["event"].isin(["lift_on", "lift_off"]),
                        ["cid", "node", "link", "teu", "tonnes"]]
-    mode = links["mode"].reindex(lifts["link"].astype(str)).to_numpy()
-    key = lifts["node"].astype(str).to_numpy() + ":" + mode.astype(str)
-    hk = (hoc["hub"].astype(str) + ":" + hoc["mode"].astype(str)).to_numpy()
-    h = pd.DataFrame({"wtw": hoc["wtw_kg"].to_numpy(float), "ttw": hoc["ttw_kg"].to_numpy(float),
-                      "load": hoc["load"].to_numpy(float)}, index=hk)
     teu = lifts["teu"].to_numpy(float)
     load = np.where(teu > 0, teu, lifts["tonnes"].to_numpy(float))
-    per = h.reindex(key)
-    hload = per["load"].to_numpy(float)
-    inv = np.divide(1.0, hload, out=np.zeros_like(hload), where=hload > 0)
-    lift_rows = pd.DataFrame({
-        "cid": lifts["cid"].to_numpy(),
-        "hub_wtw_kg": load * np.nan_to_num(per["wtw"].to_numpy(float)) * inv,
-        "hub_ttw_kg": load * np.nan_to_num(per["ttw"].to_numpy(float)) * inv})
+    w_i, t_i = _hoc_intensities(lifts["node"], lifts["link"], links, hoc)
+    lift_rows = pd.DataFrame({"cid": lifts["cid"].to_numpy(), "hub_wtw_kg": load * w_i,
+                              "hub_ttw_kg": load * t_i})
     out = pd.concat([legs.groupby("cid").sum(), lift_rows.groupby("cid").sum()], axis=1)
     out = out.fillna(0.0)
     for col in ("tkm", "transport_wtw_kg", "transport_ttw_kg", "hub_wtw_kg", "hub_ttw_kg"):
@@ -260,6 +250,27 @@ def _consignment_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: 
     out.insert(4, "tonnes", cons["tonnes"].reindex(out["cid"]).to_numpy(float))
     return out[["cid", "corridor", "cargo", "teu", "tonnes", "tkm", "transport_wtw_kg",
                 "transport_ttw_kg", "hub_wtw_kg", "hub_ttw_kg", "wtw_kg", "ttw_kg"]]
+
+
+def _hoc_intensities(node: pd.Series, link: pd.Series, links: pd.DataFrame,
+                     hoc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """WTW and TTW kg per TEU (t) of the HOC of each lift (hub x the mode of its link; 0 where
+    the HOC handled nothing), from a node x link table indexed by the category codes."""
+    node = node if isinstance(node.dtype, pd.CategoricalDtype) else node.astype("category")
+    link = link if isinstance(link.dtype, pd.CategoricalDtype) else link.astype("category")
+    nodes, modes = node.cat.categories.astype(str), \
+        links["mode"].reindex(link.cat.categories.astype(str)).to_numpy()
+    per = {(str(r["hub"]), str(r["mode"])): r for r in hoc.to_dict("records")}
+    # one extra row and column of zeros: code -1 (none) picks them
+    wtw, ttw = np.zeros((len(nodes) + 1, len(modes) + 1)), np.zeros((len(nodes) + 1,
+                                                                     len(modes) + 1))
+    for i, n in enumerate(nodes):
+        for j, m in enumerate(modes):
+            r = per.get((n, str(m)))
+            if r is not None and r["load"] > 0:
+                wtw[i, j], ttw[i, j] = r["wtw_kg"] / r["load"], r["ttw_kg"] / r["load"]
+    nc, lc = node.cat.codes.to_numpy(), link.cat.codes.to_numpy()
+    return wtw[nc, lc], ttw[nc, lc]
 
 
 def _corridor_table(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.DataFrame,
