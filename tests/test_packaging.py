@@ -30,7 +30,8 @@ def test_root_folders_are_the_package_resources():
     assert [p.name for p in bundled_scenarios()] == \
         sorted(p.name for p in (ROOT / "scenarios").glob("*.yaml"))
     assert [p.name for p in bundled_data_files()] == \
-        ["backtest.csv", "calibration_map.csv", "nodes.csv", "reference_figures.csv"]
+        ["backtest.csv", "calibration_map.csv", "emission_factors.csv", "nodes.csv",
+         "reference_figures.csv"]
     assert (ROOT / "scenarios").resolve() == scenario_folder().resolve()
     assert (ROOT / "data").resolve() == data_folder().resolve()
 

@@ -17,10 +17,12 @@ from typing import Any
 
 import pandas as pd
 
+from hubsim.analysis import emissions as EM
 from hubsim.analysis import flows as FL
 from hubsim.analysis import kpis as K
 from hubsim.analysis.empties import empties_table, split_empties
 from hubsim.scenario import loader, overlay
+from hubsim.scenario.emission_factors import EmissionFactors, load_emission_factors
 from hubsim.scenario.limits import check_days, check_seed
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.engine import run_engine
@@ -153,7 +155,8 @@ class Results:
         return K.kpi_table(self.events, self.consignments, self.trips, self.links, self.nodes,
                            self.window, handling=self.handling,
                            lock_passages=self.lock_passages, areas=self.areas,
-                           flows=self.flows, queues=self.departure_queues)
+                           flows=self.flows, queues=self.departure_queues,
+                           emission_rows=EM.emission_rows(self.emission_tables, self.window))
 
     @cached_property
     def bottlenecks(self) -> pd.DataFrame:
@@ -207,6 +210,33 @@ class Results:
             return empties_table(self.kpis.iloc[0:0], {})
         return empties_table(self.kpis, {k: (v.share, v.source)
                                          for k, v in emp.return_share.items()})
+
+    # ---- emissions per ISO 14083 (hubsim.analysis.emissions, docs/emissions.md)
+    @cached_property
+    def emission_factors(self) -> EmissionFactors:
+        """The factors of the emission tables: the bundled ``data/emission_factors.csv``."""
+        return load_emission_factors()
+
+    @cached_property
+    def emission_tables(self) -> EM.Emissions:
+        """Every emission table of the run (see :func:`hubsim.analysis.emissions.emissions`)."""
+        services = EM.service_table(self.scenario, self.emission_factors)
+        return EM.emissions(self.events, self.consignments, self.trips, self.handling,
+                            self.links, services, self.emission_factors, self.window)
+
+    def emissions(self, by: str = "corridor") -> pd.DataFrame:
+        """CO2e per ISO 14083:2023 (GLEC logic, well-to-wheel) as a table.
+
+        ``by``: ``"corridor"`` (CO2e per TEU, air cargo per t, by corridor), ``"consignment"``
+        (transport and hub CO2e of each consignment in the window), ``"toc"`` (each service's
+        vehicle-km loaded and empty, energy and intensity) or ``"hoc"`` (each hub area's
+        operations). ``res.emissions()["wtw_kg_per_unit"]`` is kg CO2e per TEU (or t).
+        """
+        tables = {"corridor": "corridors", "consignment": "consignments", "toc": "toc",
+                  "hoc": "hoc"}
+        if by not in tables:
+            raise ValueError(f"by: must be one of {', '.join(tables)}, got {by!r}")
+        return getattr(self.emission_tables, tables[by]).copy()
 
     def kpi(self, name: str, scope: str = "total", key: str = "") -> float:
         """One KPI value, e.g. ``res.kpi("channel_teu")`` or

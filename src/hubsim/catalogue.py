@@ -272,6 +272,26 @@ _ENTRIES: tuple[KpiInfo, ...] = (
     _K("backlog_end_tonnes", "t", "Backlog at the end (tonnes)",
        "tonnes generated but not yet delivered at the end of the measured period", _TOTAL,
        golden=True),
+    # greenhouse-gas emissions per ISO 14083:2023 (GLEC logic; hubsim.analysis.emissions,
+    # docs/emissions.md): every vehicle run loaded and empty, and the hubs' operations
+    _K("co2e_wtw_total", "t CO2e/yr", "CO2e emitted (ISO 14083, WTW)",
+       "ISO 14083 well-to-wheel CO2e of every vehicle run in the window (loaded and empty, "
+       "energy per vehicle-km linear in payload) and of the hubs' moves; by corridor: the "
+       "container consignments of the corridor, by allocation (tonne-km, moves)",
+       ("total", "corridor"), compared=_TOTAL),
+    _K("co2e_ttw_total", "t CO2e/yr", "CO2e emitted (ISO 14083, TTW)",
+       "the tank-to-wheel part of co2e_wtw_total (fuel burnt in vehicles and hub equipment; "
+       "electricity counts as well-to-tank only)", _TOTAL),
+    _K("co2e_per_teu", "kg CO2e/TEU", "CO2e per TEU (ISO 14083, WTW)",
+       "ISO 14083 WTW CO2e allocated to container consignments (transport by tonne-km, hub "
+       "operations by TEU lifted) in the window, per TEU delivered in it", ("total", "corridor"),
+       compared=("total", "corridor")),
+    _K("co2e_per_t_air", "kg CO2e/t", "CO2e per tonne of air cargo (ISO 14083, WTW)",
+       "ISO 14083 WTW CO2e allocated to air-cargo consignments in the window, per tonne "
+       "delivered in it", _TOTAL),
+    _K("co2e_intensity", "g CO2e/tkm", "Emission intensity (ISO 14083, WTW)",
+       "the service's transport operation category: WTW CO2e of all its vehicle runs (loaded "
+       "and empty) per tonne-km of cargo carried", _SERVICE),
     # empty containers (runs with an empties section only; hubsim.analysis.empties)
     _K("empty_teu_moved", "TEU/yr", "Empty TEU moved",
        "empty boxes crossing the region boundary (repositioning), once per crossing, as "

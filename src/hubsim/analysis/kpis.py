@@ -290,7 +290,8 @@ def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
               links: pd.DataFrame, nodes: pd.DataFrame, window: Window,
               handling: pd.DataFrame | None = None, lock_passages: pd.DataFrame | None = None,
               areas: pd.DataFrame | None = None, flows: pd.DataFrame | None = None,
-              queues: pd.DataFrame | None = None) -> pd.DataFrame:
+              queues: pd.DataFrame | None = None,
+              emission_rows: list[dict] | None = None) -> pd.DataFrame:
     """All KPIs in one tidy table: ``kpi, scope, key, value, unit``.
 
     ``handling`` and ``lock_passages`` are the run's tables of those names
@@ -300,7 +301,8 @@ def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
     table also holds the offered channel (``channel_teu_offered``,
     ``international_tonnes_offered``), the service levels per flow (scope ``flow``) and the
     load waiting for each service direction (``service_backlog_end``; ``queues``:
-    :func:`hubsim.analysis.flows.departure_queues` when already at hand).
+    :func:`hubsim.analysis.flows.departure_queues` when already at hand). ``emission_rows``:
+    the ISO 14083 KPIs (:func:`hubsim.analysis.emissions.emission_rows`), appended last.
     """
     # empty containers (opt-in; hubsim.analysis.empties): hub throughput and yards count
     # them, the KPIs of loaded cargo do not (without empties these are the tables as given)
@@ -331,6 +333,7 @@ def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
         rows += [_row(*r) for r in EM.empties_summary(
             all_events, crossings(all_events, links, all_consignments), links, empty_ids,
             window.start_h, window.end_h, window.per_year)]
+    rows += emission_rows or []
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
 
 

@@ -38,7 +38,7 @@ import pandas as pd
 from hubsim.api import Results
 from hubsim.errors import ScenarioError
 from hubsim.scenario.loader import bundled_scenario
-from hubsim.scenario.resources import data_folder
+from hubsim.scenario.resources import data_folder, read_table
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["BASES", "MEASURES", "calibration_table", "data_dir", "load_map",
@@ -126,14 +126,7 @@ def read_data_table(path: Path | None, name: str, columns: list[str]) -> tuple[P
     """``(path, table)`` of a data file read as text (``path``, or ``name`` in
     :func:`data_dir`); a missing file or column raises :class:`ScenarioError` naming it."""
     path = Path(path) if path is not None else data_dir() / name
-    if not path.is_file():
-        raise ScenarioError(f"{path}: file not found")
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ScenarioError(f"{path}: columns: must include {', '.join(columns)}, "
-                            f"missing {', '.join(missing)}")
-    return path, table
+    return path, read_table(path, columns)
 
 
 def load_map(path: Path | None = None) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from hubsim.analysis import emissions as EM
 from hubsim.analysis import series as S
 from hubsim.api import Results
 from hubsim.atomic import check_output_place, clean_stale, publish, temp_path
@@ -75,7 +76,9 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
     :func:`hubsim.analysis.bottlenecks.bottlenecks`), ``empties.csv`` (runs with an
     ``empties`` section: :attr:`hubsim.api.Results.empties`), ``events.parquet``,
     ``consignments.parquet``, ``trips.parquet``, ``handling.parquet``
-    (``lock_passages.parquet`` with a lockage lock), ``map_nodes.csv`` and ``map_links.csv``
+    (``lock_passages.parquet`` with a lockage lock), the ISO 14083 emission tables
+    (``emissions_corridor.csv``, ``emissions_toc.csv``, ``emissions_hoc.csv``,
+    ``emissions_consignments.parquet``), ``map_nodes.csv`` and ``map_links.csv``
     (the report's interactive map), ``manifest.json`` and PNG plots into the
     new folder ``folder`` (and ``kpis_by_year.csv``, ``targets_by_year.csv`` for runs longer
     than a year); with
@@ -91,6 +94,7 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         results.kpis.to_csv(tmp / "kpis.csv", index=False)
         results.targets.to_csv(tmp / "targets.csv", index=False)
         results.bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
+        _write_emissions(results, tmp)
         if results.scenario.empties is not None and results.scenario.empties.enabled:
             # empty containers per corridor (runs with an empties section only)
             results.empties.to_csv(tmp / "empties.csv", index=False)
@@ -187,8 +191,9 @@ def _figure_makers(results: Results) -> dict[str, Callable[[], Figure]]:
             S.transit_times(results.events, results.consignments, results.links, w), scn.name),
         "mode_split.png": lambda: plots.mode_split(results.kpis, scn.name),
         "corridor_cost_co2.png": lambda: plots.corridor_cost_co2(
-            S.corridor_cost_co2(results.events, results.consignments, results.links, w),
-            scn.name),
+            EM.with_co2e(S.corridor_cost_co2(results.events, results.consignments,
+                                             results.links, w),
+                         results.emission_tables.corridors), scn.name),
     }
 
 
@@ -220,3 +225,20 @@ def _write_plots(results: Results, folder: Path) -> None:
         # zlib level 1: faster than the default level 6 for a few percent more bytes
         fig.savefig(folder / name, dpi=110, pil_kwargs={"compress_level": 1})
         plt.close(fig)
+
+
+#: The emission tables of a results folder (:mod:`hubsim.analysis.emissions`): file -> table.
+EMISSION_FILES = {"emissions_corridor.csv": "corridors", "emissions_toc.csv": "toc",
+                  "emissions_hoc.csv": "hoc", "emissions_consignments.parquet": "consignments"}
+
+
+def _write_emissions(results: Results, folder: Path) -> None:
+    """The ISO 14083 tables: CO2e per corridor, per transport and hub operation category and
+    per consignment (docs/emissions.md)."""
+    em = results.emission_tables
+    for name, attr in EMISSION_FILES.items():
+        frame = getattr(em, attr)
+        if name.endswith(".parquet"):
+            frame.to_parquet(folder / name, index=False)
+        else:
+            frame.to_csv(folder / name, index=False)

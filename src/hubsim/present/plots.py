@@ -462,9 +462,15 @@ def corridor_cost_co2(table: pd.DataFrame, scenario: str) -> Figure:
     the modes its loads' legs ran on (the ``legs`` column), so a corridor whose boxes also ride
     a Yangtze barge says so.
 
-    ``table`` is :func:`hubsim.analysis.series.corridor_cost_co2` output.
+    ``table`` is :func:`hubsim.analysis.series.corridor_cost_co2` output. With a
+    ``co2e_kg_per_teu`` column (:func:`hubsim.analysis.emissions.with_co2e`) the right panel
+    shows that: CO2e per ISO 14083 (well-to-wheel, empty runs and hub moves included), in kg;
+    without it the links' CO2 factors per tonne-km, in t.
     """
     t = table.sort_values("cost_usd_per_teu", ignore_index=True)
+    iso = "co2e_kg_per_teu" in t.columns
+    right = (("co2e_kg_per_teu", "CO2e [kg/TEU], ISO 14083 WTW", "CO2e per TEU delivered")
+             if iso else ("co2_t_per_teu", "CO2 [t/TEU]", "CO2 per TEU delivered"))
     fig, axes = plt.subplots(1, 2, figsize=(10, 1.8 + 0.55 * max(1, len(t))),
                              layout="constrained")
     colours = [corridor_colour(c) for c in t["corridor"]]
@@ -472,7 +478,7 @@ def corridor_cost_co2(table: pd.DataFrame, scenario: str) -> Figure:
              for c, legs in zip(t["corridor"], t.get("legs", [""] * len(t)), strict=True)]
     for ax, col, label, title in (
             (axes[0], "cost_usd_per_teu", "cost [USD/TEU]", "Cost per TEU delivered"),
-            (axes[1], "co2_t_per_teu", "CO2 [t/TEU]", "CO2 per TEU delivered")):
+            (axes[1], *right)):
         ax.barh(names, t[col], color=colours)
         for y, v in enumerate(t[col]):
             ax.text(v, y, " " + format_number(v), va="center", fontsize=8)
@@ -482,7 +488,12 @@ def corridor_cost_co2(table: pd.DataFrame, scenario: str) -> Figure:
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_ylabel("corridor (modes of its legs, share of tonne-km)")
     axes[1].set_yticks(range(len(t)), [""] * len(t))
-    fig.suptitle(f"Cost and CO2 per TEU by corridor: {scenario}")
-    footer(fig, f"{SOURCE_NOTE}; cost and CO2 factors of the links. Every leg of the "
-                 "containers (feeders, shuttles, corridor and any other leg); no air cargo.")
+    if iso:
+        fig.suptitle(f"Cost and CO2e per TEU by corridor: {scenario}")
+        footer(fig, f"{SOURCE_NOTE}; cost of the links; CO2e per ISO 14083 (runs loaded and "
+                    "empty, hub moves; data/emission_factors.csv). All container legs.")
+    else:
+        fig.suptitle(f"Cost and CO2 per TEU by corridor: {scenario}")
+        footer(fig, f"{SOURCE_NOTE}; cost and CO2 factors of the links. Every leg of the "
+                    "containers (feeders, shuttles, corridor and any other leg); no air cargo.")
     return fig

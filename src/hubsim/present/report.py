@@ -5,9 +5,10 @@ It reads what :func:`hubsim.present.output.write_results` wrote (``manifest.json
 the targets over replications, and the PNG figures) and puts, in this order: the verdict
 against each target (over replications from ``verdict.csv``, else the single draw's), where the
 network jams (the ranked resources and flows of ``bottlenecks.csv``), the key figures, the
-service levels of the flows that wait longest, the KPI tables by hub, corridor, mode and
-service, the scenario summary and the manifest. Figures are embedded as base64 data, so the
-file opens anywhere without a network or the folder beside it. The file is written under a
+service levels of the flows that wait longest, the KPI tables by hub and corridor, the
+emissions per ISO 14083 (``emissions_corridor.csv``, ``emissions_toc.csv``), the KPI tables by
+mode and service, the scenario summary and the manifest. Figures are embedded as base64 data,
+so the file opens anywhere without a network or the folder beside it. The file is written under a
 temporary name and renamed into place, so a reader never sees half a report.
 """
 
@@ -25,6 +26,7 @@ from hubsim.catalogue import CATALOGUE, label
 from hubsim.errors import ReportError
 from hubsim.present.interactive_map import MAP_LINKS, MAP_NODES, map_html
 from hubsim.present.report_parts import (
+    emissions_section,
     html_table,
     load_for_report,
     manifest_table,
@@ -50,7 +52,7 @@ FIGURE_CAPTIONS = {
     "hub_heatmap.png": "Hubs by week: utilisation, wait for equipment, yard occupancy",
     "transit_times.png": "Door-to-door transit times by corridor",
     "mode_split.png": "Channel TEU and international tonnes by mode",
-    "corridor_cost_co2.png": "Cost and CO2 per TEU by corridor",
+    "corridor_cost_co2.png": "Cost and CO2e per TEU by corridor (CO2e per ISO 14083, WTW)",
 }
 
 _CSS = """
@@ -383,6 +385,9 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
         "<h2>By hub area</h2>", _kpi_pivot(kpis, "area"),
         "<h2>Locks</h2>" + _kpi_pivot(kpis, "link") if (kpis["scope"] == "link").any() else "",
         "<h2>By corridor</h2>", _kpi_pivot(kpis, "corridor"),
+        '<h2 id="emissions">Emissions (ISO 14083)</h2>',
+        emissions_section(_read_optional(folder / "emissions_corridor.csv"),
+                          _read_optional(folder / "emissions_toc.csv")),
         "<h2>By mode</h2>", _kpi_pivot(kpis, "mode"),
         "<h2>By service</h2>", services_table(kpis, scenario),
         "<h2>More figures</h2>",
@@ -391,8 +396,8 @@ def render_report(folder: Path, scenario: Scenario | None = None) -> str:
         "<h2>Scenario</h2>", scenario_section(scenario, note, kpis),
         "<h2>Manifest</h2>", manifest_table(manifest),
         '<p class="meta">Written by hubsim from the files of this results folder: '
-        "targets.csv (or verdict.csv), kpis.csv, bottlenecks.csv, empties.csv (with "
-        "empty containers), map_nodes.csv, "
+        "targets.csv (or verdict.csv), kpis.csv, bottlenecks.csv, emissions_corridor.csv, "
+        "emissions_toc.csv, empties.csv (with empty containers), map_nodes.csv, "
         "map_links.csv, manifest.json and the PNG figures.</p>",
         "</body></html>",
     ]

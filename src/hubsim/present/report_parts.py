@@ -252,3 +252,52 @@ def manifest_table(manifest: dict) -> str:
         rows.insert(3, {"field": "hubsim git commit",
                         "value": "not recorded (hubsim did not run from a git checkout)"})
     return html_table(pd.DataFrame(rows))
+
+
+#: How the report names the emission method (docs/emissions.md).
+EMISSIONS_METHOD = (
+    "ISO 14083:2023 (GLEC Framework logic), well-to-wheel (WTW = tank-to-wheel + "
+    "well-to-tank). Transport: per service (transport operation category) every vehicle run "
+    "in the window, loaded and empty (empty returns of one-way trucks added), energy per "
+    "vehicle-km linear in payload between empty and full, x the energy carrier's factor; "
+    "allocated to consignments by tonne-km. Hubs: moves (air cargo: tonnes) x energy per move "
+    "of each area, allocated by TEU (t) lifted. Factors: data/emission_factors.csv, each with "
+    "its source; most vehicle and hub figures are estimates, not GLEC default values. Not "
+    "covered: refrigeration, empty container repositioning, vehicle and infrastructure "
+    "manufacture.")
+
+
+def emissions_section(corridors: pd.DataFrame | None, toc: pd.DataFrame | None) -> str:
+    """The emissions section: CO2e per TEU (air cargo: per t) by corridor and each service's
+    intensity, from ``emissions_corridor.csv`` and ``emissions_toc.csv``; a note when the
+    folder has no such tables (written by an older hubsim)."""
+    if corridors is None or corridors.empty:
+        return "<p>No emission tables in this results folder.</p>"
+    rows = []
+    for r in corridors.to_dict("records"):
+        u = str(r["unit"])
+        rows.append({
+            "corridor": r["corridor"], "cargo": r["cargo"],
+            "delivered": format_value(r["delivered_per_year"], f"{u}/yr"),
+            "CO2e WTW per TEU (t)": format_value(r["wtw_kg_per_unit"], f"kg/{u}"),
+            "of which TTW": format_value(r["ttw_kg_per_unit"], f"kg/{u}"),
+            "of which hub operations": format_value(r["hub_wtw_kg_per_unit"], f"kg/{u}"),
+            "CO2e WTW": format_value(r["wtw_t_per_year"], "t CO2e/yr")})
+    out = [f'<p class="meta">Method: {html.escape(EMISSIONS_METHOD)}</p>',
+           html_table(pd.DataFrame(rows)),
+           '<p class="meta">Per TEU (air cargo: per tonne) delivered in the window: the CO2e '
+           "of the legs run and the lifts made in the window by the corridor's consignments, "
+           "over the TEU (t) of them delivered in it.</p>"]
+    if toc is not None and not toc.empty:
+        trows = [{"service": r["service"], "vehicle type": r["vehicle_type"],
+                  "vehicle-km": format_value(r["vehicle_km"], "km"),
+                  "empty share of vehicle-km": format_value(r["empty_share"], "fraction"),
+                  "mass load factor": format_value(r["mass_load_factor"], "fraction"),
+                  "intensity WTW": format_value(r["wtw_g_per_tkm"], "g CO2e/tkm"),
+                  "CO2e WTW (window)": format_value(r["wtw_kg"] / 1e3, "t CO2e")}
+                 for r in toc.to_dict("records")]
+        out += ["<h3>Transport operation categories (services)</h3>",
+                html_table(pd.DataFrame(trows)),
+                '<p class="meta">Mass load factor: tonne-km carried over vehicle-km x the '
+                "vehicle type's reference payload, empty runs included.</p>"]
+    return "".join(out)

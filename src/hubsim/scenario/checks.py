@@ -25,15 +25,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
+from hubsim.errors import ScenarioError
 from hubsim.scenario.disruptions import check_references, link_of, windows_h
+from hubsim.scenario.emission_factors import EmissionFactors, load_emission_factors
 from hubsim.scenario.fields import Plausible, plausible
 from hubsim.scenario.limits import check_workload
 from hubsim.scenario.schema import Link, Scenario, check_profile
 
 __all__ = ["CHECKS", "NOTES", "Check", "Problem", "check_empties", "check_hub_pools",
-           "check_investments", "check_locks", "check_plausible", "note_areas", "note_windows",
+           "check_investments", "check_locks", "check_plausible", "check_vehicle_types",
+           "note_areas", "note_windows",
            "served_modes", "validate_references"]
 
 Problem = tuple[tuple[Any, ...], str]
@@ -331,6 +335,33 @@ def _ranged_values(scn: Scenario) -> list[Ranged]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _bundled_factors() -> EmissionFactors:
+    return load_emission_factors()
+
+
+def check_vehicle_types(scn: Scenario) -> list[Problem]:
+    """Every service gets a vehicle type for its emissions: its ``vehicle_type`` names a
+    vehicle row of its mode in ``data/emission_factors.csv``, or one of its mode's default
+    types covers its capacity per vehicle (:mod:`hubsim.scenario.emission_factors`)."""
+    out: list[Problem] = []
+    factors = _bundled_factors()
+    for i, svc in enumerate(scn.services):
+        if svc.vehicle_type is not None:
+            of_mode = factors.vehicle_types(svc.mode)
+            if svc.vehicle_type not in of_mode:
+                out.append((("services", i, "vehicle_type"),
+                            f"must be a {svc.mode} vehicle type of {factors.path.name} "
+                            f"({', '.join(of_mode)}), got {svc.vehicle_type!r}"))
+            continue
+        try:
+            factors.default_vehicle(svc.mode, svc.capacity)
+        except ScenarioError as exc:
+            field = "capacity_teu" if svc.capacity_teu is not None else "capacity_t"
+            out.append((("services", i, field), str(exc)))
+    return out
+
+
 def check_plausible(scn: Scenario) -> list[Problem]:
     """Speeds (or distance / mean transit time), distances and handling rates (of a hub's
     shared pool and of each area) inside the plausible range of their mode
@@ -398,7 +429,8 @@ def note_areas(scn: Scenario) -> list[Problem]:
 #: Reference checks, in the order they run; all of them report.
 CHECKS: tuple[Check, ...] = (check_node_ids, check_links, check_services, check_dispatch,
                              check_targets, check_demand, check_references, check_hub_pools,
-                             check_locks, check_investments, check_plausible, check_empties)
+                             check_locks, check_investments, check_plausible,
+                             check_vehicle_types, check_empties)
 
 #: Checks whose findings are warnings (:class:`hubsim.errors.HubsimWarning`), not errors.
 NOTES: tuple[Check, ...] = (note_windows, note_areas)

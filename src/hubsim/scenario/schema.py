@@ -229,6 +229,10 @@ class Service(ScenarioModel):
     priority: int = F(0, unit="", ge=-100, le=100,
                       desc="service class: higher goes first at positions, equipment and "
                            "locks (express barges, block trains); ties first come first served")
+    vehicle_type: str | None = F(
+        None, desc="vehicle type for its emissions: the id of a vehicle row of the service's "
+                   "mode in data/emission_factors.csv; none = the mode's default for its "
+                   "capacity (docs/emissions.md)")
     source: str = F("", desc="where the figures come from")
 
     @model_validator(mode="after")

@@ -1,0 +1,365 @@
+"""Greenhouse-gas emissions of a run per ISO 14083:2023 (GLEC Framework logic).
+
+Pure functions of the run's records (DataFrame in, DataFrame out); the factors come from
+:func:`hubsim.scenario.emission_factors.load_emission_factors` (``data/emission_factors.csv``).
+docs/emissions.md has the method, the factors and what is left out. In short:
+
+**Transport operation categories (TOC).** One TOC per service (a vehicle type on one route,
+both directions; an on-demand truck service is one TOC too). Every vehicle trip departing in
+the window counts, loaded or empty::
+
+    energy  = vehicle_km x (e_empty + (e_full - e_empty) x payload_t / payload_ref_t)
+    CO2e    = energy x (TTW + WTT) per energy unit       (WTW; TTW reported beside it)
+
+with ``vehicle_km = vehicles x link distance`` and ``payload_t`` the cargo tonnes per vehicle
+(from the consignments' ``depart`` events). Runs the records do not hold are added, empty:
+vehicles of on-demand services run one way, so per link the returns not covered by loaded
+trips the other way (``backhaul_share`` of them count as covered) run back empty; scheduled
+services that are not ``bidirectional`` run every trip back empty.
+``intensity = TOC CO2e / TOC tonne-km`` (tonne-km of the cargo carried), and each leg of a
+consignment gets ``its tonne-km x intensity`` (ISO 14083 allocation by mass x distance).
+
+**Hub operation categories (HOC).** One HOC per hub area (hub x the vehicle's mode): every
+vehicle loaded or discharged there in the window (the ``handling`` table), its moves (air
+cargo: tonnes) x the energy per move of the area's operations x the carrier's factors;
+``intensity = HOC CO2e / load lifted`` (TEU; air cargo t), and each lift of a consignment gets
+``its TEU (t) x intensity``.
+
+Conservation: the consignments' CO2e add up to the TOC and HOC totals. A TOC whose cargo has
+no tonnes (a scenario giving TEU only) allocates by TEU-km instead (its ``allocation``); one
+that carried nothing in the window has nothing to allocate to: ``unallocated_kg``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hubsim.analysis.kpis import Window, _lookup, consignment_corridor
+from hubsim.catalogue import info
+from hubsim.scenario.emission_factors import EmissionFactors
+from hubsim.scenario.schema import Scenario
+
+__all__ = ["METHOD", "Emissions", "emission_rows", "emissions", "hoc_table", "service_table",
+           "toc_table", "with_co2e"]
+
+#: The method, as named in the tables, the KPI catalogue and the report.
+METHOD = "ISO 14083:2023 (GLEC Framework logic), WTW; factors: data/emission_factors.csv"
+
+
+@dataclass(frozen=True)
+class Emissions:
+    """The emission tables of one run (see :func:`emissions`)."""
+
+    #: one row per service (transport operation category)
+    toc: pd.DataFrame
+    #: one row per hub area (hub operation category)
+    hoc: pd.DataFrame
+    #: one row per consignment with activity in the window
+    consignments: pd.DataFrame
+    #: one row per corridor and cargo: CO2e per TEU (air cargo: per t)
+    corridors: pd.DataFrame
+
+
+def service_table(scn: Scenario, factors: EmissionFactors) -> pd.DataFrame:
+    """One row per service: ``mode, on_demand, bidirectional, capacity, cargo, vehicle_type``
+    (the service's ``vehicle_type``, else the mode's default type for its capacity per
+    vehicle), indexed by service id."""
+    rows = [{"service": s.id, "mode": s.mode, "on_demand": s.on_demand,
+             "bidirectional": s.bidirectional, "capacity": s.capacity, "cargo": s.cargo,
+             "vehicle_type": s.vehicle_type or factors.default_vehicle(s.mode, s.capacity)}
+            for s in scn.services]
+    return pd.DataFrame(rows).set_index("service")
+
+
+def _carrier_factors(factors: EmissionFactors, carrier: pd.Series) -> tuple[np.ndarray,
+                                                                          np.ndarray]:
+    c = factors.carriers.reindex(carrier.to_numpy())
+    return c["ttw_kg_co2e"].to_numpy(float), c["wtt_kg_co2e"].to_numpy(float)
+
+
+def _trip_tonnes(events: pd.DataFrame) -> pd.DataFrame:
+    """The departures of consignments on vehicle trips: ``cid, trip, teu, tonnes``."""
+    dep = events.loc[(events["event"] == "depart") & (events["trip"] >= 0),
+                     ["cid", "trip", "teu", "tonnes"]]
+    return dep.reset_index(drop=True)
+
+
+def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
+              services: pd.DataFrame, factors: EmissionFactors, window: Window) \
+        -> pd.DataFrame:
+    """One row per service with a trip departing in the window: vehicle-km loaded and empty
+    (recorded and added returns), tonne-km, energy, CO2e (TTW, WTT, WTW, kg) and intensities.
+
+    Columns: ``service, vehicle_type, carrier, mode, trips, vehicle_km, empty_vehicle_km,
+    empty_share, tkm, teu_km, allocation, mass_load_factor, load_factor, energy, energy_unit,
+    ttw_kg, wtt_kg, wtw_kg, wtw_g_per_tkm, ttw_g_per_tkm, unallocated_kg``. ``allocation``:
+    tonne-km, or TEU-km when the cargo carried has no tonnes, or none (nothing carried).
+    ``mass_load_factor`` is tonne-km / (vehicle-km x reference payload), empty runs included;
+    ``load_factor`` load / capacity of the recorded trips (TEU or t, as the ``load_factor`` KPI).
+    """
+    tr = trips.loc[window.mask(trips["depart_h"]),
+                   ["trip", "service", "link", "from", "to", "load", "capacity", "vehicles"]]
+    tr = tr.assign(service=tr["service"].astype(str), link=tr["link"].astype(str),
+                   **{"from": tr["from"].astype(str), "to": tr["to"].astype(str)})
+    loads = _trip_tonnes(events).groupby("trip")[["tonnes", "teu"]].sum()
+    tr["tonnes"] = tr["trip"].map(loads["tonnes"]).fillna(0.0).to_numpy()
+    tr["teu"] = tr["trip"].map(loads["teu"]).fillna(0.0).to_numpy()
+    tr["km"] = links["distance_km"].reindex(tr["link"]).to_numpy(float)
+    vtype = services["vehicle_type"].reindex(tr["service"]).to_numpy()
+    veh = factors.vehicles.reindex(vtype)
+    e0, e1 = veh["energy_empty"].to_numpy(float), veh["energy_full"].to_numpy(float)
+    ref = veh["payload_t"].to_numpy(float)
+    n = tr["vehicles"].to_numpy(float)
+    vkm = n * tr["km"].to_numpy()
+    tr["vkm"] = vkm
+    tr["tkm"] = tr["tonnes"].to_numpy() * tr["km"].to_numpy()
+    tr["teu_km"] = tr["teu"].to_numpy() * tr["km"].to_numpy()
+    tr["energy"] = vkm * (e0 + (e1 - e0) * tr["tonnes"].to_numpy() / n / ref)
+    tr["empty_vkm"] = np.where(tr["tonnes"].to_numpy() > 0, 0.0, vkm)
+    rows = []
+    svc_of = services.to_dict("index")
+    veh_of = factors.vehicles.to_dict("index")
+    carrier_of = factors.carriers.to_dict("index")
+    for svc, grp in tr.groupby("service", sort=True):
+        s = svc_of[svc]
+        v = veh_of[s["vehicle_type"]]
+        extra = _unrecorded_empty_vkm(grp, bool(s["on_demand"]), bool(s["bidirectional"]),
+                                      float(v["backhaul_share"]))
+        energy = grp["energy"].sum() + extra * v["energy_empty"]
+        vkm_all = grp["vkm"].sum() + extra
+        empty = grp["empty_vkm"].sum() + extra
+        tkm, teu_km = grp["tkm"].sum(), grp["teu_km"].sum()
+        c = carrier_of[v["carrier"]]
+        ttw, wtt = energy * c["ttw_kg_co2e"], energy * c["wtt_kg_co2e"]
+        wtw = ttw + wtt
+        rows.append({
+            "service": svc, "vehicle_type": s["vehicle_type"], "carrier": v["carrier"],
+            "mode": s["mode"], "trips": len(grp), "vehicle_km": vkm_all,
+            "empty_vehicle_km": empty, "empty_share": empty / vkm_all if vkm_all else np.nan,
+            "tkm": tkm, "teu_km": teu_km,
+            "allocation": "tonne-km" if tkm > 0 else "TEU-km" if teu_km > 0 else "none",
+            "mass_load_factor": tkm / (vkm_all * v["payload_t"]) if vkm_all else np.nan,
+            "load_factor": grp["load"].sum() / grp["capacity"].sum()
+            if grp["capacity"].sum() else np.nan,
+            "energy": energy, "energy_unit": c["energy_unit"], "ttw_kg": ttw, "wtt_kg": wtt,
+            "wtw_kg": wtw, "wtw_g_per_tkm": wtw * 1e3 / tkm if tkm else np.nan,
+            "ttw_g_per_tkm": ttw * 1e3 / tkm if tkm else np.nan,
+            "unallocated_kg": 0.0 if tkm > 0 or teu_km > 0 else wtw})
+    return pd.DataFrame(rows, columns=_TOC_COLUMNS)
+
+
+_TOC_COLUMNS = ["service", "vehicle_type", "carrier", "mode", "trips", "vehicle_km",
+                "empty_vehicle_km", "empty_share", "tkm", "teu_km", "allocation",
+                "mass_load_factor", "load_factor",
+                "energy", "energy_unit", "ttw_kg", "wtt_kg", "wtw_kg", "wtw_g_per_tkm",
+                "ttw_g_per_tkm", "unallocated_kg"]
+
+
+def _unrecorded_empty_vkm(grp: pd.DataFrame, on_demand: bool, bidirectional: bool,
+                          backhaul: float) -> float:
+    """Vehicle-km of the empty returns the records do not hold (see the module doc)."""
+    if on_demand:
+        extra = 0.0
+        for _link, g in grp.groupby("link", sort=False):
+            n_ab = g.loc[g["from"] == g["from"].iloc[0], "vehicles"].sum()
+            n_ba = g["vehicles"].sum() - n_ab
+            returns = n_ab + n_ba - 2.0 * backhaul * min(n_ab, n_ba)
+            extra += returns * g["km"].iloc[0]
+        return float(extra)
+    if not bidirectional:
+        return float(grp["vkm"].sum())
+    return 0.0
+
+
+def hoc_table(handling: pd.DataFrame, links: pd.DataFrame, factors: EmissionFactors,
+              window: Window) -> pd.DataFrame:
+    """One row per hub area with vehicles handled (handling ending) in the window.
+
+    Columns: ``hub, mode, vehicles, moves, load, unit, ttw_kg, wtt_kg, wtw_kg,
+    wtw_kg_per_unit`` (``load`` and ``unit``: TEU, or t for air cargo).
+    """
+    cols = ["hub", "mode", "vehicles", "moves", "load", "unit", "ttw_kg", "wtt_kg", "wtw_kg",
+            "wtw_kg_per_unit"]
+    if handling is None or handling.empty:
+        return pd.DataFrame(columns=cols)
+    h = handling.loc[window.mask(handling["end_h"]), ["node", "link", "moves", "load"]]
+    h = h.assign(hub=h["node"].astype(str),
+                 mode=links["mode"].reindex(h["link"].astype(str)).to_numpy())
+    rows = []
+    for (hub, mode), grp in h.groupby(["hub", "mode"], sort=True):
+        ops = factors.hubs[factors.hubs["mode"] == mode]
+        ttw_f, wtt_f = _carrier_factors(factors, ops["carrier"])
+        per = np.where(ops["op_unit"] == "move", grp["moves"].sum(), grp["load"].sum())
+        energy = per * ops["energy_per_op"].to_numpy(float)
+        ttw, wtt = float((energy * ttw_f).sum()), float((energy * wtt_f).sum())
+        load = float(grp["load"].sum())
+        rows.append({"hub": hub, "mode": mode, "vehicles": len(grp),
+                     "moves": float(grp["moves"].sum()), "load": load,
+                     "unit": "t" if mode == "air" else "TEU", "ttw_kg": ttw, "wtt_kg": wtt,
+                     "wtw_kg": ttw + wtt,
+                     "wtw_kg_per_unit": (ttw + wtt) / load if load else np.nan})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _consignment_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFrame,
+                       links: pd.DataFrame, toc: pd.DataFrame, hoc: pd.DataFrame,
+                       window: Window) -> pd.DataFrame:
+    inside = window.mask(events["t_h"])
+    # transport: each departure on a vehicle trip in the window x its TOC's intensity
+    dep = events.loc[inside & (events["event"] == "depart") & (events["trip"] >= 0),
+                     ["cid", "link", "service", "teu", "tonnes"]]
+    km = _lookup(dep["link"], links["distance_km"], np.nan).astype(float)
+    tkm = dep["tonnes"].to_numpy(float) * km
+    t = toc.set_index("service")
+    t.index = t.index.astype(str)
+    # the allocation basis: tonne-km, or TEU-km for a TOC whose cargo has no tonnes
+    total = np.where(t["allocation"] == "tonne-km", t["tkm"], t["teu_km"]).astype(float)
+    inv = np.divide(1.0, total, out=np.zeros_like(total), where=total > 0)
+    by_tkm = _lookup(dep["service"], t["allocation"] == "tonne-km", False).astype(bool)
+    basis = np.where(by_tkm, tkm, dep["teu"].to_numpy(float) * km)
+    wtw_i = _lookup(dep["service"], t["wtw_kg"] * inv, 0.0).astype(float)
+    ttw_i = _lookup(dep["service"], t["ttw_kg"] * inv, 0.0).astype(float)
+    legs = pd.DataFrame({"cid": dep["cid"].to_numpy(), "tkm": tkm,
+                         "transport_wtw_kg": basis * wtw_i,
+                         "transport_ttw_kg": basis * ttw_i})
+    # hub operations: each lift in the window x its HOC's intensity per TEU (air cargo: t)
+    lifts = events.loc[inside & events["event"].isin(["lift_on", "lift_off"]),
+                       ["cid", "node", "link", "teu", "tonnes"]]
+    teu = lifts["teu"].to_numpy(float)
+    load = np.where(teu > 0, teu, lifts["tonnes"].to_numpy(float))
+    w_i, t_i = _hoc_intensities(lifts["node"], lifts["link"], links, hoc)
+    lift_rows = pd.DataFrame({"cid": lifts["cid"].to_numpy(), "hub_wtw_kg": load * w_i,
+                              "hub_ttw_kg": load * t_i})
+    out = pd.concat([legs.groupby("cid").sum(), lift_rows.groupby("cid").sum()], axis=1)
+    out = out.fillna(0.0)
+    for col in ("tkm", "transport_wtw_kg", "transport_ttw_kg", "hub_wtw_kg", "hub_ttw_kg"):
+        if col not in out:
+            out[col] = 0.0
+    out["wtw_kg"] = out["transport_wtw_kg"] + out["hub_wtw_kg"]
+    out["ttw_kg"] = out["transport_ttw_kg"] + out["hub_ttw_kg"]
+    cons = consignments.set_index("cid")
+    out.index.name = "cid"
+    out = out.reset_index()
+    corridor = consignment_corridor(consignments, links)
+    out.insert(1, "corridor", out["cid"].map(corridor).fillna("").to_numpy())
+    out.insert(2, "cargo", cons["cargo"].astype(str).reindex(out["cid"]).to_numpy())
+    out.insert(3, "teu", cons["teu"].reindex(out["cid"]).to_numpy(float))
+    out.insert(4, "tonnes", cons["tonnes"].reindex(out["cid"]).to_numpy(float))
+    return out[["cid", "corridor", "cargo", "teu", "tonnes", "tkm", "transport_wtw_kg",
+                "transport_ttw_kg", "hub_wtw_kg", "hub_ttw_kg", "wtw_kg", "ttw_kg"]]
+
+
+def _hoc_intensities(node: pd.Series, link: pd.Series, links: pd.DataFrame,
+                     hoc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """WTW and TTW kg per TEU (t) of the HOC of each lift (hub x the mode of its link; 0 where
+    the HOC handled nothing), from a node x link table indexed by the category codes."""
+    node = node if isinstance(node.dtype, pd.CategoricalDtype) else node.astype("category")
+    link = link if isinstance(link.dtype, pd.CategoricalDtype) else link.astype("category")
+    nodes, modes = node.cat.categories.astype(str), \
+        links["mode"].reindex(link.cat.categories.astype(str)).to_numpy()
+    per = {(str(r["hub"]), str(r["mode"])): r for r in hoc.to_dict("records")}
+    # one extra row and column of zeros: code -1 (none) picks them
+    wtw, ttw = np.zeros((len(nodes) + 1, len(modes) + 1)), np.zeros((len(nodes) + 1,
+                                                                     len(modes) + 1))
+    for i, n in enumerate(nodes):
+        for j, m in enumerate(modes):
+            r = per.get((n, str(m)))
+            if r is not None and r["load"] > 0:
+                wtw[i, j], ttw[i, j] = r["wtw_kg"] / r["load"], r["ttw_kg"] / r["load"]
+    nc, lc = node.cat.codes.to_numpy(), link.cat.codes.to_numpy()
+    return wtw[nc, lc], ttw[nc, lc]
+
+
+def _corridor_table(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.DataFrame,
+                    per_cons: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """CO2e of the window's activity per corridor and cargo, per TEU (air cargo: t) delivered
+    in the window (the same ratio as the ``co2_per_teu`` KPI)."""
+    inside = window.mask(events["t_h"])
+    dlv = events.loc[inside & (events["event"] == "delivered"), ["cid", "teu", "tonnes"]]
+    corridor = consignment_corridor(consignments, links)
+    d = pd.DataFrame({"corridor": dlv["cid"].map(corridor).fillna("").to_numpy(),
+                      "cargo": np.where(dlv["teu"].to_numpy() > 0, "container", "air"),
+                      "delivered": np.where(dlv["teu"].to_numpy() > 0, dlv["teu"].to_numpy(),
+                                            dlv["tonnes"].to_numpy())})
+    delivered = d.groupby(["corridor", "cargo"])["delivered"].sum()
+    sums = per_cons.groupby(["corridor", "cargo"])[
+        ["transport_wtw_kg", "transport_ttw_kg", "hub_wtw_kg", "wtw_kg", "ttw_kg"]].sum()
+    both = pd.concat([sums, delivered], axis=1).fillna(0.0)
+    both = both.rename_axis(["corridor", "cargo"]).reset_index()
+    f = window.per_year
+    rows = []
+    for r in both.to_dict("records"):
+        corr, cargo, n = str(r["corridor"]), str(r["cargo"]), float(r["delivered"])
+        rows.append({
+            "corridor": corr or "domestic", "cargo": cargo, "unit": "TEU" if cargo ==
+            "container" else "t", "delivered_per_year": n * f,
+            "wtw_t_per_year": r["wtw_kg"] * f / 1e3, "ttw_t_per_year": r["ttw_kg"] * f / 1e3,
+            "hub_wtw_t_per_year": r["hub_wtw_kg"] * f / 1e3,
+            "wtw_kg_per_unit": r["wtw_kg"] / n if n else np.nan,
+            "ttw_kg_per_unit": r["ttw_kg"] / n if n else np.nan,
+            "transport_wtw_kg_per_unit": r["transport_wtw_kg"] / n if n else np.nan,
+            "hub_wtw_kg_per_unit": r["hub_wtw_kg"] / n if n else np.nan, "method": METHOD})
+    cols = ["corridor", "cargo", "unit", "delivered_per_year", "wtw_t_per_year",
+            "ttw_t_per_year", "hub_wtw_t_per_year", "wtw_kg_per_unit", "ttw_kg_per_unit",
+            "transport_wtw_kg_per_unit", "hub_wtw_kg_per_unit", "method"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def emissions(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFrame,
+              handling: pd.DataFrame | None, links: pd.DataFrame, services: pd.DataFrame,
+              factors: EmissionFactors, window: Window) -> Emissions:
+    """Every emission table of a run (module doc: the method).
+
+    ``services`` is :func:`service_table` of the scenario (the vehicle type of each service),
+    ``links`` :func:`hubsim.sim.network.link_table`; the record tables as in
+    :mod:`hubsim.sim.records`. Totals are over the window (kg), the corridor table also per
+    year.
+    """
+    toc = toc_table(trips, events, links, services, factors, window)
+    hoc = hoc_table(handling if handling is not None else pd.DataFrame(), links, factors,
+                    window)
+    per_cons = _consignment_table(events, consignments, trips, links, toc, hoc, window)
+    corridors = _corridor_table(events, consignments, links, per_cons, window)
+    return Emissions(toc=toc, hoc=hoc, consignments=per_cons, corridors=corridors)
+
+
+def _row(kpi: str, scope: str, key: str, value: float) -> dict[str, object]:
+    return {"kpi": kpi, "scope": scope, "key": key, "value": float(value),
+            "unit": info(kpi).unit}
+
+
+def emission_rows(em: Emissions, window: Window) -> list[dict]:
+    """The emission KPIs (``co2e_*``, catalogue: ISO 14083 method) as KPI table rows."""
+    f = window.per_year
+    total = em.toc["wtw_kg"].sum() + em.hoc["wtw_kg"].sum()
+    c = em.corridors
+    cont, air = c[c["cargo"] == "container"], c[c["cargo"] == "air"]
+
+    def per_unit(sel: pd.DataFrame) -> float:
+        n = sel["delivered_per_year"].sum()
+        return float(sel["wtw_t_per_year"].sum() * 1e3 / n) if n else float("nan")
+
+    rows = [_row("co2e_wtw_total", "total", "", total * f / 1e3),
+            _row("co2e_ttw_total", "total", "",
+                 (em.toc["ttw_kg"].sum() + em.hoc["ttw_kg"].sum()) * f / 1e3),
+            _row("co2e_per_teu", "total", "", per_unit(cont)),
+            _row("co2e_per_t_air", "total", "", per_unit(air))]
+    for _, r in c.sort_values("corridor").iterrows():
+        if r["cargo"] == "container":
+            rows.append(_row("co2e_wtw_total", "corridor", r["corridor"], r["wtw_t_per_year"]))
+            rows.append(_row("co2e_per_teu", "corridor", r["corridor"], r["wtw_kg_per_unit"]))
+    for _, r in em.toc.iterrows():
+        rows.append(_row("co2e_intensity", "service", r["service"], r["wtw_g_per_tkm"]))
+    return rows
+
+
+def with_co2e(cost_co2: pd.DataFrame, corridors: pd.DataFrame) -> pd.DataFrame:
+    """``cost_co2`` (:func:`hubsim.analysis.series.corridor_cost_co2`) with the ISO 14083
+    CO2e per TEU of each corridor's containers (``co2e_kg_per_teu``, WTW, from the
+    ``corridors`` table of :func:`emissions`; NaN for a corridor without it)."""
+    cont = corridors[corridors["cargo"] == "container"].set_index("corridor")
+    return cost_co2.assign(co2e_kg_per_teu=cost_co2["corridor"].map(cont["wtw_kg_per_unit"])
+                           .astype(float).to_numpy())
