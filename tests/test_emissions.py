@@ -318,3 +318,50 @@ def test_a_service_that_carried_nothing_keeps_its_emissions_unallocated(tmp_path
     assert truck["unallocated_kg"] == pytest.approx(20 * 2.5)
     assert em.consignments["wtw_kg"].sum() == pytest.approx(
         em.toc["wtw_kg"].sum() + em.hoc["wtw_kg"].sum() - truck["unallocated_kg"])
+
+
+def test_an_empty_box_hauls_its_tare_and_is_reported_apart(tmp_path):
+    """The train's return carries one empty box (cid 3, 1 TEU, no cargo tonnes) g -> h.
+
+    Train TOC: loaded trip 1,060 L; the return now hauls the box's tare, 2.2 t:
+    100 x (10 + 20 x 2.2 / 1,000) = 1,004.4 L; 2,064.4 L x 2.5 = 5,161 kg WTW over
+    3,000 + 220 = 3,220 tkm -> 1.602795 kg/tkm; the box 220 x that = 352.615 kg, cid 1
+    1,602.795 kg of train. West containers: (1,602.795 + 3,205.590 + 137.5 + 15) / 2 TEU.
+    """
+    cons = pd.concat([CONSIGNMENTS, pd.DataFrame({
+        "cid": [3], "parent": [-1], "demand": [-1], "origin": ["g"], "destination": ["h"],
+        "cargo": ["empty"], "international": [False], "created_h": [45.0], "teu": [1.0],
+        "tonnes": [0.0]})], ignore_index=True)
+    events = pd.concat([_events(), pd.DataFrame(
+        [(50.0, "depart", 3, "g", "h-g:rail", "train_svc", 2, 1.0, 0.0),
+         (60.0, "delivered", 3, "h", None, None, -1, 1.0, 0.0)],
+        columns=["t_h", "event", "cid", "node", "link", "service", "trip", "teu", "tonnes"])],
+        ignore_index=True)
+    trips = _trips()
+    trips.loc[trips["trip"] == 2, "load"] = 1.0
+    em = EM.emissions(events, cons, trips, HANDLING, LINKS, SERVICES, _factors(tmp_path),
+                      WINDOW)
+    train = em.toc.set_index("service").loc["train_svc"]
+    assert train["energy"] == pytest.approx(2064.4)
+    assert train["tkm"] == pytest.approx(3220.0)
+    assert train["empty_vehicle_km"] == pytest.approx(0.0)  # the return is no longer empty
+    per = em.consignments.set_index("cid")
+    assert per.loc[3, "wtw_kg"] == pytest.approx(220 * 5161 / 3220)
+    assert per.loc[3, "cargo"] == "empty"
+    assert per.loc[1, "transport_wtw_kg"] == pytest.approx(1000 * 5161 / 3220 + 45.8333,
+                                                           rel=1e-6)
+    assert em.consignments["wtw_kg"].sum() == pytest.approx(5161 + 137.5 + 15)
+    rows = em.corridors.set_index(["corridor", "cargo"])
+    assert rows.loc[("west", "empty"), "unit"] == "TEU"
+    assert rows.loc[("west", "empty"), "wtw_kg_per_unit"] == pytest.approx(352.6148, rel=1e-6)
+    assert rows.loc[("west", "container"), "wtw_kg_per_unit"] == pytest.approx(
+        (3000 * 5161 / 3220 + 137.5 + 15) / 2)
+    kpis = pd.DataFrame(EM.emission_rows(em, WINDOW))
+    got = kpis.set_index(["kpi", "scope", "key"])["value"]
+    assert got[("co2e_empties_total", "total", "")] == pytest.approx(
+        220 * 5161 / 3220 * WINDOW.per_year / 1e3)
+    assert got[("co2e_empties_total", "corridor", "west")] == pytest.approx(
+        got[("co2e_empties_total", "total", "")])
+    # the loaded containers' figure per TEU leaves the box out
+    assert got[("co2e_per_teu", "total", "")] == pytest.approx(
+        (3000 * 5161 / 3220 + 137.5 + 15) / 2)

@@ -292,6 +292,10 @@ _ENTRIES: tuple[KpiInfo, ...] = (
     _K("co2e_intensity", "g CO2e/tkm", "Emission intensity (ISO 14083, WTW)",
        "the service's transport operation category: WTW CO2e of all its vehicle runs (loaded "
        "and empty) per tonne-km of cargo carried", _SERVICE),
+    _K("co2e_empties_total", "t CO2e/yr", "CO2e of repositioning empty boxes (ISO 14083, WTW)",
+       "the WTW CO2e allocated to empty boxes being repositioned (their tare, 2.2 t per TEU, "
+       "in their vehicles' tonne-km, and their lifts); in none of the per-TEU figures of "
+       "loaded containers (runs with an empties section only)", ("total", "corridor")),
     # empty containers (runs with an empties section only; hubsim.analysis.empties)
     _K("empty_teu_moved", "TEU/yr", "Empty TEU moved",
        "empty boxes crossing the region boundary (repositioning), once per crossing, as "

@@ -25,6 +25,13 @@ cargo: tonnes) x the energy per move of the area's operations x the carrier's fa
 ``intensity = HOC CO2e / load lifted`` (TEU; air cargo t), and each lift of a consignment gets
 ``its TEU (t) x intensity``.
 
+**Empty boxes** (runs with an ``empties`` section, cargo ``empty``): they carry no cargo
+tonnes, but a vehicle hauls their tare, so they count with :data:`EMPTY_BOX_TARE_T` per TEU
+in the payload and the tonne-km of their TOC, and take their share of its CO2e and of the
+hubs' moves. Their CO2e is reported apart (rows of cargo ``empty``, per TEU moved), never in
+the per-TEU figures of loaded containers; the scenarios' tonnes per loaded TEU are gross
+(cargo and box).
+
 Conservation: the consignments' CO2e add up to the TOC and HOC totals. A TOC whose cargo has
 no tonnes (a scenario giving TEU only) allocates by TEU-km instead (its ``allocation``); one
 that carried nothing in the window has nothing to allocate to: ``unallocated_kg``.
@@ -42,8 +49,13 @@ from hubsim.catalogue import info
 from hubsim.scenario.emission_factors import EmissionFactors
 from hubsim.scenario.schema import Scenario
 
-__all__ = ["METHOD", "Emissions", "emission_rows", "emissions", "hoc_table", "service_table",
-           "toc_table", "with_co2e"]
+__all__ = ["EMPTY_BOX_TARE_T", "METHOD", "Emissions", "emission_rows", "emissions",
+           "hoc_table", "service_table", "toc_table", "with_co2e"]
+
+#: Tare of an empty box per TEU, t: the mass an empty box being repositioned puts on a
+#: vehicle (estimate: a 20-ft steel dry box weighs about 2.2-2.3 t empty, a 40-ft box about
+#: 3.7-3.9 t, i.e. about 1.9 t per TEU; manufacturers' data sheets).
+EMPTY_BOX_TARE_T = 2.2
 
 #: The method, as named in the tables, the KPI catalogue and the report.
 METHOD = "ISO 14083:2023 (GLEC Framework logic), WTW; factors: data/emission_factors.csv"
@@ -80,16 +92,36 @@ def _carrier_factors(factors: EmissionFactors, carrier: pd.Series) -> tuple[np.n
     return c["ttw_kg_co2e"].to_numpy(float), c["wtt_kg_co2e"].to_numpy(float)
 
 
-def _trip_tonnes(events: pd.DataFrame) -> pd.DataFrame:
-    """The departures of consignments on vehicle trips: ``cid, trip, teu, tonnes``."""
+def _empty_ids(consignments: pd.DataFrame | None) -> np.ndarray:
+    """Ids of the empty boxes being repositioned (cargo ``empty``); none in most runs."""
+    if consignments is None or not len(consignments):
+        return np.empty(0, dtype=np.int64)
+    return consignments.loc[consignments["cargo"].astype(str) == "empty", "cid"].to_numpy()
+
+
+def _mass_t(frame: pd.DataFrame, empty: np.ndarray) -> np.ndarray:
+    """Tonnes a vehicle hauls for each row (``cid, teu, tonnes``): the cargo tonnes, or for
+    an empty box its tare (:data:`EMPTY_BOX_TARE_T` per TEU)."""
+    tonnes = frame["tonnes"].to_numpy(float)
+    if not len(empty):
+        return tonnes
+    is_empty = np.isin(frame["cid"].to_numpy(), empty)
+    return np.where(is_empty, frame["teu"].to_numpy(float) * EMPTY_BOX_TARE_T, tonnes)
+
+
+def _trip_tonnes(events: pd.DataFrame, empty: np.ndarray) -> pd.DataFrame:
+    """The departures of consignments on vehicle trips: ``cid, trip, teu, tonnes`` (tonnes
+    hauled: an empty box's tare)."""
     dep = events.loc[(events["event"] == "depart") & (events["trip"] >= 0),
-                     ["cid", "trip", "teu", "tonnes"]]
-    return dep.reset_index(drop=True)
+                     ["cid", "trip", "teu", "tonnes"]].reset_index(drop=True)
+    if len(empty):
+        dep["tonnes"] = _mass_t(dep, empty)
+    return dep
 
 
 def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
-              services: pd.DataFrame, factors: EmissionFactors, window: Window) \
-        -> pd.DataFrame:
+              services: pd.DataFrame, factors: EmissionFactors, window: Window,
+              consignments: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per service with a trip departing in the window: vehicle-km loaded and empty
     (recorded and added returns), tonne-km, energy, CO2e (TTW, WTT, WTW, kg) and intensities.
 
@@ -99,12 +131,14 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
     tonne-km, or TEU-km when the cargo carried has no tonnes, or none (nothing carried).
     ``mass_load_factor`` is tonne-km / (vehicle-km x reference payload), empty runs included;
     ``load_factor`` load / capacity of the recorded trips (TEU or t, as the ``load_factor`` KPI).
+    With ``consignments``, empty boxes weigh their tare (module doc).
     """
     tr = trips.loc[window.mask(trips["depart_h"]),
                    ["trip", "service", "link", "from", "to", "load", "capacity", "vehicles"]]
     tr = tr.assign(service=tr["service"].astype(str), link=tr["link"].astype(str),
                    **{"from": tr["from"].astype(str), "to": tr["to"].astype(str)})
-    loads = _trip_tonnes(events).groupby("trip")[["tonnes", "teu"]].sum()
+    loads = _trip_tonnes(events, _empty_ids(consignments)).groupby("trip")[
+        ["tonnes", "teu"]].sum()
     tr["tonnes"] = tr["trip"].map(loads["tonnes"]).fillna(0.0).to_numpy()
     tr["teu"] = tr["trip"].map(loads["teu"]).fillna(0.0).to_numpy()
     tr["km"] = links["distance_km"].reindex(tr["link"]).to_numpy(float)
@@ -212,7 +246,7 @@ def _consignment_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: 
     dep = events.loc[inside & (events["event"] == "depart") & (events["trip"] >= 0),
                      ["cid", "link", "service", "teu", "tonnes"]]
     km = _lookup(dep["link"], links["distance_km"], np.nan).astype(float)
-    tkm = dep["tonnes"].to_numpy(float) * km
+    tkm = _mass_t(dep, _empty_ids(consignments)) * km
     t = toc.set_index("service")
     t.index = t.index.astype(str)
     # the allocation basis: tonne-km, or TEU-km for a TOC whose cargo has no tonnes
@@ -280,8 +314,9 @@ def _corridor_table(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.
     inside = window.mask(events["t_h"])
     dlv = events.loc[inside & (events["event"] == "delivered"), ["cid", "teu", "tonnes"]]
     corridor = consignment_corridor(consignments, links)
+    cargo = consignments.set_index("cid")["cargo"].astype(str)
     d = pd.DataFrame({"corridor": dlv["cid"].map(corridor).fillna("").to_numpy(),
-                      "cargo": np.where(dlv["teu"].to_numpy() > 0, "container", "air"),
+                      "cargo": cargo.reindex(dlv["cid"]).to_numpy(),
                       "delivered": np.where(dlv["teu"].to_numpy() > 0, dlv["teu"].to_numpy(),
                                             dlv["tonnes"].to_numpy())})
     delivered = d.groupby(["corridor", "cargo"])["delivered"].sum()
@@ -294,8 +329,8 @@ def _corridor_table(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.
     for r in both.to_dict("records"):
         corr, cargo, n = str(r["corridor"]), str(r["cargo"]), float(r["delivered"])
         rows.append({
-            "corridor": corr or "domestic", "cargo": cargo, "unit": "TEU" if cargo ==
-            "container" else "t", "delivered_per_year": n * f,
+            "corridor": corr or "domestic", "cargo": cargo, "unit": "t" if cargo == "air"
+            else "TEU", "delivered_per_year": n * f,
             "wtw_t_per_year": r["wtw_kg"] * f / 1e3, "ttw_t_per_year": r["ttw_kg"] * f / 1e3,
             "hub_wtw_t_per_year": r["hub_wtw_kg"] * f / 1e3,
             "wtw_kg_per_unit": r["wtw_kg"] / n if n else np.nan,
@@ -318,7 +353,7 @@ def emissions(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
     :mod:`hubsim.sim.records`. Totals are over the window (kg), the corridor table also per
     year.
     """
-    toc = toc_table(trips, events, links, services, factors, window)
+    toc = toc_table(trips, events, links, services, factors, window, consignments)
     hoc = hoc_table(handling if handling is not None else pd.DataFrame(), links, factors,
                     window)
     per_cons = _consignment_table(events, consignments, trips, links, toc, hoc, window)
@@ -336,7 +371,7 @@ def emission_rows(em: Emissions, window: Window) -> list[dict]:
     f = window.per_year
     total = em.toc["wtw_kg"].sum() + em.hoc["wtw_kg"].sum()
     c = em.corridors
-    cont, air = c[c["cargo"] == "container"], c[c["cargo"] == "air"]
+    cont, air = c[c["cargo"] == "container"], c[c["cargo"] == "air"]  # empty boxes apart
 
     def per_unit(sel: pd.DataFrame) -> float:
         n = sel["delivered_per_year"].sum()
@@ -353,6 +388,12 @@ def emission_rows(em: Emissions, window: Window) -> list[dict]:
             rows.append(_row("co2e_per_teu", "corridor", r["corridor"], r["wtw_kg_per_unit"]))
     for _, r in em.toc.iterrows():
         rows.append(_row("co2e_intensity", "service", r["service"], r["wtw_g_per_tkm"]))
+    empty = c[c["cargo"] == "empty"].sort_values("corridor")
+    if len(empty):  # runs that reposition empty boxes: their share, apart
+        rows.append(_row("co2e_empties_total", "total", "", empty["wtw_t_per_year"].sum()))
+        for _, r in empty.iterrows():
+            rows.append(_row("co2e_empties_total", "corridor", r["corridor"],
+                             r["wtw_t_per_year"]))
     return rows
 
 

@@ -22,7 +22,7 @@ __all__ = ["EMPTY_KPIS", "empties_summary", "empties_table", "split_empties"]
 
 #: The KPIs of empty containers (emitted only for runs that track boxes).
 EMPTY_KPIS = ("empty_teu_moved", "empty_share", "return_share", "repositioning_cost",
-              "box_wait_mean_h", "box_wait_share")
+              "box_wait_mean_h", "box_wait_share", "co2e_empties_total")
 
 
 def _is_empty_run(consignments: pd.DataFrame) -> bool:
@@ -90,10 +90,10 @@ def empties_summary(events: pd.DataFrame, cross: pd.DataFrame, links: pd.DataFra
 def empties_table(kpis: pd.DataFrame, published: dict[str, tuple[float, str]]
                   ) -> pd.DataFrame:
     """One row per corridor: empty TEU moved, empty share, the model's return share and the
-    published one (``published``: corridor -> (share, source)), from the KPI table; empty
-    for a run without empties."""
+    published one (``published``: corridor -> (share, source)) and the CO2e of repositioning
+    (ISO 14083, ``co2e_empties_total``), from the KPI table; empty for a run without empties."""
     cols = ["corridor", "empty_teu_moved", "empty_share", "return_share",
-            "return_share_published", "return_share_source"]
+            "return_share_published", "return_share_source", "co2e_t_per_year"]
     k = kpis[(kpis["scope"] == "corridor") & kpis["kpi"].isin(EMPTY_KPIS)]
     if k.empty:
         return pd.DataFrame(columns=cols)
@@ -106,5 +106,6 @@ def empties_table(kpis: pd.DataFrame, published: dict[str, tuple[float, str]]
                      "empty_teu_moved": got.get("empty_teu_moved", 0.0),
                      "empty_share": got.get("empty_share", np.nan),
                      "return_share": got.get("return_share", np.nan),
-                     "return_share_published": share, "return_share_source": source})
+                     "return_share_published": share, "return_share_source": source,
+                     "co2e_t_per_year": got.get("co2e_empties_total", 0.0)})
     return pd.DataFrame(rows, columns=cols)

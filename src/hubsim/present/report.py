@@ -305,6 +305,9 @@ def _empties_section(table: pd.DataFrame | None, draw: str) -> str:
         "return share (published)": [format_value(v, "fraction")
                                      for v in table["return_share_published"]],
         "source": ["" if pd.isna(v) else str(v) for v in table["return_share_source"]]})
+    if "co2e_t_per_year" in table:  # folders written before it was added lack it
+        frame.insert(5, "CO2e of repositioning", [format_value(v, "t CO2e/yr")
+                                                   for v in table["co2e_t_per_year"]])
     return (f"<h2 id=\"empties\">Empty containers ({html.escape(draw)})</h2><p>Boxes are "
             "tracked in pools per node; empties are repositioned to short nodes on the room "
             "loaded cargo leaves. Hub throughput counts them, channel throughput and "
