@@ -314,9 +314,9 @@ def _corridor_table(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.
     inside = window.mask(events["t_h"])
     dlv = events.loc[inside & (events["event"] == "delivered"), ["cid", "teu", "tonnes"]]
     corridor = consignment_corridor(consignments, links)
-    cargo = consignments.set_index("cid")["cargo"].astype(str)
+    cargo_of = consignments.set_index("cid")["cargo"].astype(str)
     d = pd.DataFrame({"corridor": dlv["cid"].map(corridor).fillna("").to_numpy(),
-                      "cargo": cargo.reindex(dlv["cid"]).to_numpy(),
+                      "cargo": cargo_of.reindex(dlv["cid"]).to_numpy(),
                       "delivered": np.where(dlv["teu"].to_numpy() > 0, dlv["teu"].to_numpy(),
                                             dlv["tonnes"].to_numpy())})
     delivered = d.groupby(["corridor", "cargo"])["delivered"].sum()
