@@ -107,5 +107,5 @@ def empties_table(kpis: pd.DataFrame, published: dict[str, tuple[float, str]]
                      "empty_share": got.get("empty_share", np.nan),
                      "return_share": got.get("return_share", np.nan),
                      "return_share_published": share, "return_share_source": source,
-                     "co2e_t_per_year": got.get("co2e_empties_total", 0.0)})
+                     "co2e_t_per_year": np.nan_to_num(got.get("co2e_empties_total", 0.0))})
     return pd.DataFrame(rows, columns=cols)
