@@ -39,7 +39,8 @@ that carried nothing in the window has nothing to allocate to: ``unallocated_kg`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -63,16 +64,38 @@ METHOD = "ISO 14083:2023 (GLEC Framework logic), WTW; factors: data/emission_fac
 
 @dataclass(frozen=True)
 class Emissions:
-    """The emission tables of one run (see :func:`emissions`)."""
+    """The emission tables of one run (see :func:`emissions`).
+
+    The per-consignment table is built when first read (the KPIs need only the corridor
+    totals, which come from the same leg and lift amounts)."""
 
     #: one row per service (transport operation category)
     toc: pd.DataFrame
     #: one row per hub area (hub operation category)
     hoc: pd.DataFrame
-    #: one row per consignment with activity in the window
-    consignments: pd.DataFrame
     #: one row per corridor and cargo: CO2e per TEU (air cargo: per t)
     corridors: pd.DataFrame
+    #: the CO2e of each consignment, by cid (numbers only; :attr:`consignments` labels them)
+    _per_cid: pd.DataFrame = field(repr=False)
+    _labels: pd.DataFrame = field(repr=False)
+
+    @cached_property
+    def consignments(self) -> pd.DataFrame:
+        """One row per consignment with activity in the window: ``cid, corridor, cargo, teu,
+        tonnes, tkm, transport_wtw_kg, transport_ttw_kg, hub_wtw_kg, hub_ttw_kg, wtw_kg,
+        ttw_kg``."""
+        out = self._per_cid.reset_index()
+        lab = self._labels.reindex(out["cid"].to_numpy())
+        for i, col in enumerate(("corridor", "cargo", "teu", "tonnes"), start=1):
+            values = lab[col].to_numpy()
+            out.insert(i, col, values.astype(str) if col in ("corridor", "cargo")
+                       else values.astype(float))
+        return out[_CONSIGNMENT_COLUMNS]
+
+
+_CONSIGNMENT_COLUMNS = ["cid", "corridor", "cargo", "teu", "tonnes", "tkm",
+                        "transport_wtw_kg", "transport_ttw_kg", "hub_wtw_kg", "hub_ttw_kg",
+                        "wtw_kg", "ttw_kg"]
 
 
 def service_table(scn: Scenario, factors: EmissionFactors) -> pd.DataFrame:
@@ -96,7 +119,7 @@ def _empty_ids(consignments: pd.DataFrame | None) -> np.ndarray:
     """Ids of the empty boxes being repositioned (cargo ``empty``); none in most runs."""
     if consignments is None or not len(consignments):
         return np.empty(0, dtype=np.int64)
-    return consignments.loc[consignments["cargo"].astype(str) == "empty", "cid"].to_numpy()
+    return consignments.loc[(consignments["cargo"] == "empty").to_numpy(), "cid"].to_numpy()
 
 
 def _mass_t(frame: pd.DataFrame, empty: np.ndarray) -> np.ndarray:
@@ -112,11 +135,15 @@ def _mass_t(frame: pd.DataFrame, empty: np.ndarray) -> np.ndarray:
 def _trip_tonnes(events: pd.DataFrame, empty: np.ndarray) -> pd.DataFrame:
     """The departures of consignments on vehicle trips: ``cid, trip, teu, tonnes`` (tonnes
     hauled: an empty box's tare)."""
-    dep = events.loc[(events["event"] == "depart") & (events["trip"] >= 0),
+    dep = events.loc[((events["event"] == "depart") & (events["trip"] >= 0)).to_numpy(),
                      ["cid", "trip", "teu", "tonnes"]].reset_index(drop=True)
     if len(empty):
         dep["tonnes"] = _mass_t(dep, empty)
     return dep
+
+
+def _categorical(col: pd.Series) -> pd.Series:
+    return col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
 
 
 def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
@@ -132,32 +159,38 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
     ``mass_load_factor`` is tonne-km / (vehicle-km x reference payload), empty runs included;
     ``load_factor`` load / capacity of the recorded trips (TEU or t, as the ``load_factor`` KPI).
     With ``consignments``, empty boxes weigh their tare (module doc).
+
+    Works on the category codes of the trips' service and link (a year holds ~200,000 trips):
+    the per-service factors are looked up once per service, not once per trip.
     """
-    tr = trips.loc[window.mask(trips["depart_h"]),
+    tr = trips.loc[window.mask(trips["depart_h"]).to_numpy(),
                    ["trip", "service", "link", "from", "to", "load", "capacity", "vehicles"]]
-    tr = tr.assign(service=tr["service"].astype(str), link=tr["link"].astype(str),
-                   **{"from": tr["from"].astype(str), "to": tr["to"].astype(str)})
+    tr = tr.assign(service=_categorical(tr["service"]), link=_categorical(tr["link"]))
     loads = _trip_tonnes(events, _empty_ids(consignments)).groupby("trip")[
         ["tonnes", "teu"]].sum()
-    tr["tonnes"] = tr["trip"].map(loads["tonnes"]).fillna(0.0).to_numpy()
-    tr["teu"] = tr["trip"].map(loads["teu"]).fillna(0.0).to_numpy()
-    tr["km"] = links["distance_km"].reindex(tr["link"]).to_numpy(float)
-    vtype = services["vehicle_type"].reindex(tr["service"]).to_numpy()
-    veh = factors.vehicles.reindex(vtype)
-    e0, e1 = veh["energy_empty"].to_numpy(float), veh["energy_full"].to_numpy(float)
-    ref = veh["payload_t"].to_numpy(float)
+    trip_ids = tr["trip"].to_numpy()
+    tonnes = loads["tonnes"].reindex(trip_ids).fillna(0.0).to_numpy(float)
+    teu = loads["teu"].reindex(trip_ids).fillna(0.0).to_numpy(float)
+    km = _lookup(tr["link"], links["distance_km"], np.nan).astype(float)
+    # the vehicle type's energy per km, per service category, then per trip by its code
+    cats = tr["service"].cat.categories
+    vtype = services["vehicle_type"].reindex(cats.astype(str))
+    veh = factors.vehicles.reindex(vtype.to_numpy())
+    code = tr["service"].cat.codes.to_numpy()
+    e0 = veh["energy_empty"].to_numpy(float)[code]
+    e1 = veh["energy_full"].to_numpy(float)[code]
+    ref = veh["payload_t"].to_numpy(float)[code]
     n = tr["vehicles"].to_numpy(float)
-    vkm = n * tr["km"].to_numpy()
-    tr["vkm"] = vkm
-    tr["tkm"] = tr["tonnes"].to_numpy() * tr["km"].to_numpy()
-    tr["teu_km"] = tr["teu"].to_numpy() * tr["km"].to_numpy()
-    tr["energy"] = vkm * (e0 + (e1 - e0) * tr["tonnes"].to_numpy() / n / ref)
-    tr["empty_vkm"] = np.where(tr["tonnes"].to_numpy() > 0, 0.0, vkm)
+    vkm = n * km
+    tr = tr.assign(km=km, vkm=vkm, tkm=tonnes * km, teu_km=teu * km,
+                   energy=vkm * (e0 + (e1 - e0) * tonnes / n / ref),
+                   empty_vkm=np.where(tonnes > 0, 0.0, vkm))
     rows = []
     svc_of = services.to_dict("index")
     veh_of = factors.vehicles.to_dict("index")
     carrier_of = factors.carriers.to_dict("index")
-    for svc, grp in tr.groupby("service", sort=True):
+    for svc, grp in tr.groupby("service", sort=False, observed=True):
+        svc = str(svc)
         s = svc_of[svc]
         v = veh_of[s["vehicle_type"]]
         extra = _unrecorded_empty_vkm(grp, bool(s["on_demand"]), bool(s["bidirectional"]),
@@ -182,6 +215,7 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
             "wtw_kg": wtw, "wtw_g_per_tkm": wtw * 1e3 / tkm if tkm else np.nan,
             "ttw_g_per_tkm": ttw * 1e3 / tkm if tkm else np.nan,
             "unallocated_kg": 0.0 if tkm > 0 or teu_km > 0 else wtw})
+    rows.sort(key=lambda r: str(r["service"]))
     return pd.DataFrame(rows, columns=_TOC_COLUMNS)
 
 
@@ -219,11 +253,22 @@ def hoc_table(handling: pd.DataFrame, links: pd.DataFrame, factors: EmissionFact
             "wtw_kg_per_unit"]
     if handling is None or handling.empty:
         return pd.DataFrame(columns=cols)
-    h = handling.loc[window.mask(handling["end_h"]), ["node", "link", "moves", "load"]]
-    h = h.assign(hub=h["node"].astype(str),
-                 mode=links["mode"].reindex(h["link"].astype(str)).to_numpy())
+    h = handling.loc[window.mask(handling["end_h"]).to_numpy(), ["node", "link", "moves",
+                                                                   "load"]]
+    # grouped by the codes of the node and of the link's mode (a year handles ~400,000
+    # vehicles: no column of names is built)
+    node, link = _categorical(h["node"]), _categorical(h["link"])
+    mode_codes, mode_names = pd.factorize(
+        links["mode"].reindex(link.cat.categories.astype(str)).to_numpy())
+    nc = node.cat.codes.to_numpy()
+    mc = np.append(mode_codes, -1)[link.cat.codes.to_numpy()]
+    hub_names = np.asarray(node.cat.categories.astype(str))
     rows = []
-    for (hub, mode), grp in h.groupby(["hub", "mode"], sort=True):
+    for key, grp in h.groupby([nc, mc], sort=False):
+        i, j = (int(k) for k in key)  # type: ignore[call-overload]  # (node, mode) codes
+        if i < 0 or j < 0:
+            continue
+        hub, mode = str(hub_names[i]), str(mode_names[j])
         ops = factors.hubs[factors.hubs["mode"] == mode]
         ttw_f, wtt_f = _carrier_factors(factors, ops["carrier"])
         per = np.where(ops["op_unit"] == "move", grp["moves"].sum(), grp["load"].sum())
@@ -235,16 +280,18 @@ def hoc_table(handling: pd.DataFrame, links: pd.DataFrame, factors: EmissionFact
                      "unit": "t" if mode == "air" else "TEU", "ttw_kg": ttw, "wtt_kg": wtt,
                      "wtw_kg": ttw + wtt,
                      "wtw_kg_per_unit": (ttw + wtt) / load if load else np.nan})
+    rows.sort(key=lambda r: (r["hub"], r["mode"]))
     return pd.DataFrame(rows, columns=cols)
 
 
-def _consignment_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFrame,
-                       links: pd.DataFrame, toc: pd.DataFrame, hoc: pd.DataFrame,
-                       window: Window) -> pd.DataFrame:
+def _per_consignment(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.DataFrame,
+                     toc: pd.DataFrame, hoc: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """The CO2e of each consignment with activity in the window, indexed by ``cid``: ``tkm,
+    transport_wtw_kg, transport_ttw_kg, hub_wtw_kg, hub_ttw_kg, wtw_kg, ttw_kg``."""
     inside = window.mask(events["t_h"])
     # transport: each departure on a vehicle trip in the window x its TOC's intensity
-    dep = events.loc[inside & (events["event"] == "depart") & (events["trip"] >= 0),
-                     ["cid", "link", "service", "teu", "tonnes"]]
+    dep = events.loc[(inside & (events["event"] == "depart") & (events["trip"] >= 0))
+                     .to_numpy(), ["cid", "link", "service", "teu", "tonnes"]]
     km = _lookup(dep["link"], links["distance_km"], np.nan).astype(float)
     tkm = _mass_t(dep, _empty_ids(consignments)) * km
     t = toc.set_index("service")
@@ -260,7 +307,7 @@ def _consignment_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: 
                          "transport_wtw_kg": basis * wtw_i,
                          "transport_ttw_kg": basis * ttw_i})
     # hub operations: each lift in the window x its HOC's intensity per TEU (air cargo: t)
-    lifts = events.loc[inside & events["event"].isin(["lift_on", "lift_off"]),
+    lifts = events.loc[(inside & events["event"].isin(["lift_on", "lift_off"])).to_numpy(),
                        ["cid", "node", "link", "teu", "tonnes"]]
     teu = lifts["teu"].to_numpy(float)
     load = np.where(teu > 0, teu, lifts["tonnes"].to_numpy(float))
@@ -274,16 +321,18 @@ def _consignment_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: 
             out[col] = 0.0
     out["wtw_kg"] = out["transport_wtw_kg"] + out["hub_wtw_kg"]
     out["ttw_kg"] = out["transport_ttw_kg"] + out["hub_ttw_kg"]
-    cons = consignments.set_index("cid")
     out.index.name = "cid"
-    out = out.reset_index()
+    return out[_CONSIGNMENT_COLUMNS[5:]]
+
+
+def _consignment_labels(consignments: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """``corridor, cargo, teu, tonnes`` of each consignment, indexed by ``cid``."""
     corridor = consignment_corridor(consignments, links)
-    out.insert(1, "corridor", out["cid"].map(corridor).fillna("").to_numpy())
-    out.insert(2, "cargo", cons["cargo"].astype(str).reindex(out["cid"]).to_numpy())
-    out.insert(3, "teu", cons["teu"].reindex(out["cid"]).to_numpy(float))
-    out.insert(4, "tonnes", cons["tonnes"].reindex(out["cid"]).to_numpy(float))
-    return out[["cid", "corridor", "cargo", "teu", "tonnes", "tkm", "transport_wtw_kg",
-                "transport_ttw_kg", "hub_wtw_kg", "hub_ttw_kg", "wtw_kg", "ttw_kg"]]
+    return pd.DataFrame({"corridor": corridor.to_numpy(),
+                         "cargo": _lookup(consignments["cargo"]),
+                         "teu": consignments["teu"].to_numpy(float),
+                         "tonnes": consignments["tonnes"].to_numpy(float)},
+                        index=consignments["cid"].to_numpy())
 
 
 def _hoc_intensities(node: pd.Series, link: pd.Series, links: pd.DataFrame,
@@ -307,23 +356,32 @@ def _hoc_intensities(node: pd.Series, link: pd.Series, links: pd.DataFrame,
     return wtw[nc, lc], ttw[nc, lc]
 
 
-def _corridor_table(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.DataFrame,
-                    per_cons: pd.DataFrame, window: Window) -> pd.DataFrame:
+def _corridor_table(events: pd.DataFrame, labels: pd.DataFrame, per_cid: pd.DataFrame,
+                    window: Window) -> pd.DataFrame:
     """CO2e of the window's activity per corridor and cargo, per TEU (air cargo: t) delivered
-    in the window (the same ratio as the ``co2_per_teu`` KPI)."""
+    in the window (the same ratio as the ``co2_per_teu`` KPI). ``labels``:
+    :func:`_consignment_labels`, ``per_cid``: :func:`_per_consignment`."""
     inside = window.mask(events["t_h"])
-    dlv = events.loc[inside & (events["event"] == "delivered"), ["cid", "teu", "tonnes"]]
-    corridor = consignment_corridor(consignments, links)
-    cargo_of = consignments.set_index("cid")["cargo"].astype(str)
-    d = pd.DataFrame({"corridor": dlv["cid"].map(corridor).fillna("").to_numpy(),
-                      "cargo": cargo_of.reindex(dlv["cid"]).to_numpy(),
-                      "delivered": np.where(dlv["teu"].to_numpy() > 0, dlv["teu"].to_numpy(),
-                                            dlv["tonnes"].to_numpy())})
-    delivered = d.groupby(["corridor", "cargo"])["delivered"].sum()
-    sums = per_cons.groupby(["corridor", "cargo"])[
-        ["transport_wtw_kg", "transport_ttw_kg", "hub_wtw_kg", "wtw_kg", "ttw_kg"]].sum()
+    dlv = events.loc[(inside & (events["event"] == "delivered")).to_numpy(),
+                     ["cid", "teu", "tonnes"]]
+    # one group number per (corridor, cargo) of each consignment, by its position
+    corr_code, corr_names = pd.factorize(labels["corridor"].to_numpy())
+    cargo_code, cargo_names = pd.factorize(labels["cargo"].to_numpy())
+    group = np.append(corr_code * len(cargo_names) + cargo_code, -1)
+    where = labels.index
+    g_dlv = group[where.get_indexer(pd.Index(dlv["cid"]))]
+    g_cons = group[where.get_indexer(per_cid.index)]
+    amount = np.where(dlv["teu"].to_numpy() > 0, dlv["teu"].to_numpy(), dlv["tonnes"].to_numpy())
+    delivered = pd.Series(amount).groupby(g_dlv).sum().rename("delivered")
+    sums = per_cid[["transport_wtw_kg", "transport_ttw_kg", "hub_wtw_kg", "wtw_kg",
+                    "ttw_kg"]].groupby(g_cons).sum()
     both = pd.concat([sums, delivered], axis=1).fillna(0.0)
-    both = both.rename_axis(["corridor", "cargo"]).reset_index()
+    both = both[both.index >= 0]
+    both.insert(0, "cargo", np.asarray(cargo_names, dtype=object)[both.index % len(cargo_names)]
+                if len(cargo_names) else "")
+    both.insert(0, "corridor", np.asarray(corr_names, dtype=object)[
+        both.index // max(len(cargo_names), 1)])
+    both = both.sort_values(["corridor", "cargo"])
     f = window.per_year
     rows = []
     for r in both.to_dict("records"):
@@ -356,9 +414,10 @@ def emissions(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
     toc = toc_table(trips, events, links, services, factors, window, consignments)
     hoc = hoc_table(handling if handling is not None else pd.DataFrame(), links, factors,
                     window)
-    per_cons = _consignment_table(events, consignments, trips, links, toc, hoc, window)
-    corridors = _corridor_table(events, consignments, links, per_cons, window)
-    return Emissions(toc=toc, hoc=hoc, consignments=per_cons, corridors=corridors)
+    per_cid = _per_consignment(events, consignments, links, toc, hoc, window)
+    labels = _consignment_labels(consignments, links)
+    corridors = _corridor_table(events, labels, per_cid, window)
+    return Emissions(toc=toc, hoc=hoc, corridors=corridors, _per_cid=per_cid, _labels=labels)
 
 
 def _row(kpi: str, scope: str, key: str, value: float) -> dict[str, object]:
