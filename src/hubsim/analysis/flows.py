@@ -46,7 +46,7 @@ import pandas as pd
 from hubsim.catalogue import info
 from hubsim.scenario.schema import Link, Scenario
 from hubsim.scenario.terminals import Lock
-from hubsim.sim.network import build_network, route_table
+from hubsim.sim.network import build_network, default_international, route_table
 from hubsim.sim.streams import demand_key
 
 if TYPE_CHECKING:
@@ -88,11 +88,8 @@ def planned_flows(scn: Scenario) -> pd.DataFrame:
         link_of[(lk.to, lk.from_, lk.mode)] = (name, lk)
     rows = []
     for i, dem in enumerate(scn.demand):
-        intl = dem.international
-        if intl is None:
-            intl = any(scn.gateways[n].international for n in (dem.origin, dem.destination)
-                       if n in scn.gateways)
         legs = routes[(dem.origin, dem.destination, dem.cargo)]
+        intl = default_international(scn, dem, legs)
         names, corridors, expected = [], [], 0.0
         gw_prev = False
         for j, leg in enumerate(legs):
