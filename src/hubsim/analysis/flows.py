@@ -337,7 +337,9 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
     for handling (the ``request_h`` of the ``handling`` row of its ``lift_on`` event; the
     wait for a position and cranes after that is the area's queue), elsewhere when it departs
     (``depart``). A piece split off to fill a vehicle leaves for its parent, so the queue holds
-    what is left. A load re-routed around a closed link is counted on its planned leg.
+    what is left. A load that drew another route than the planned one (route choice) or was
+    re-routed around a closed link is counted on the link it leaves the node by (its next
+    ``depart`` or ``lift_on`` there); one still waiting at the end, on its planned leg.
     Without ``handling`` a load leaves at its lift-on at a hub. A vehicle's ``lift_on`` is
     recorded when its loading is done, so at the end of the run the queue also holds what
     vehicles took and have not finished loading.
@@ -374,10 +376,20 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
         for u, lk in zip(starts, legs, strict=True):
             if u in at:
                 leg[int(i), at[u]] = links.index(str(lk))
-    demand = _demand_of(consignments, events["cid"].to_numpy()[sel])
+    cid = events["cid"].to_numpy()[sel]
+    demand = _demand_of(consignments, cid)
     # demand -1 picks the spare last row; the events' own links come first in ``links``
-    link = np.where(joins, leg[demand, code], lcode)
-    del demand, lcode
+    planned = leg[demand, code]
+    # a load that drew another route (route choice) or was re-routed joins the queue of the
+    # link it actually leaves the node by: its next leave from the same node
+    nxt = pd.DataFrame({"cid": cid, "link": np.where(leaves, lcode, -2),
+                        "node": np.where(leaves, code, -2)})
+    nxt = nxt.replace(-2, np.nan).groupby("cid", sort=False)[["link", "node"]].bfill()
+    actual = nxt["link"].to_numpy()
+    known = ~np.isnan(actual) & (nxt["node"].to_numpy() == code)
+    link = np.where(joins, np.where(known, np.nan_to_num(actual, nan=-1).astype(np.int64),
+                                    planned), lcode)
+    del demand, lcode, nxt, actual, known, planned, cid
     t = events["t_h"].to_numpy(float)[sel]
     if handling is not None and len(handling):
         rows = np.flatnonzero(sel)[lifting]
