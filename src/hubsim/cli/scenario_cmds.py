@@ -123,8 +123,7 @@ def _locks(scn: Scenario) -> list[str]:
 
 def summary_text(scn: Scenario) -> str:
     """What ``hubsim validate`` prints: the scenario at a glance."""
-    from hubsim.sim.network import (build_network, default_international, market_ends,
-                                    route_table)
+    from hubsim.sim.network import build_network, default_international, market_ends, route_table
 
     out = [f"Scenario {scn.name}: {scn.description.strip().splitlines()[0]}"
            if scn.description.strip() else f"Scenario {scn.name}",

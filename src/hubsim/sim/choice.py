@@ -108,6 +108,12 @@ def choice_set(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,
     """
     if scn.markets and (origin in scn.markets or destination in scn.markets):
         return _market_set(g, scn, origin, destination, cargo, k)
+    return _node_set(g, scn, origin, destination, cargo, k)
+
+
+def _node_set(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str, cargo: str,
+              k: int) -> tuple[Alternative, ...]:
+    """:func:`choice_set` between two nodes of the network."""
     vot = (scn.routing.value_of_time_usd_per_teu_h if cargo == "container"
            else scn.routing.value_of_time_usd_per_t_h)
 
