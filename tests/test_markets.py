@@ -246,3 +246,39 @@ def test_bundled_market_overlay_offers_corridor_alternatives():
         market = d if d in scn.markets else o
         assert len(seen) >= 2, (o, d, seen)
         assert seen <= set(scn.markets[market].gateways)
+
+
+def test_departure_queues_follow_the_route_each_load_took(logit_run):
+    # loads that drew the route via east never wait for the planned route's first leg
+    # (park-a): no phantom queue grows there (analysis.flows.departure_queues)
+    _, res = logit_run
+    q = res.departure_queues
+    end = q.groupby(q["link"].astype(str))["delta"].sum()
+    generated = res.events.loc[res.events["event"] == "generated", "teu"].sum()
+    # on-demand trucks: what is left at the end is at most a few hours of arrivals
+    assert end.get("park-a:road", 0.0) < 0.01 * generated
+    assert end.get("park-b:road", 0.0) < 0.01 * generated
+    assert (q.loc[q["link"].astype(str) == "park-b:road", "delta"] > 0).any()
+
+
+@pytest.mark.slow
+def test_bundled_lock_closure_moves_market_cargo_to_the_cre_and_land_sea_corridor():
+    """One year of the bundled what-if (docs/markets.md): while the Three Gorges locks are
+    shut most Europe- and ASEAN-bound loads cross at Duisburg and Qinzhou, and the shares are
+    back near their base at the end of the year."""
+    from hubsim.analysis.choice import weekly_market_shares
+
+    scn = hubsim.load_scenario(TESTS.parent / "scenarios"
+                               / "whatif_lock_cre_closure_markets_choice.yaml")
+    res = hubsim.simulate(scn)
+    rows = {i: (d.destination if d.destination in scn.markets else d.origin)
+            for i, d in enumerate(scn.demand)
+            if d.origin in scn.markets or d.destination in scn.markets}
+    w = weekly_market_shares(res.crossings, res.consignments, rows, res.window)
+    periods = {"before": (0, 151), "lock": (212, 226), "end": (322, 365)}
+    eu = period_shares(w[w["market"] == "europe"], "corridor", periods).loc["west"]
+    asean = period_shares(w[w["market"] == "asean"], "corridor", periods).loc["south"]
+    assert 0.45 < eu["before"] < 0.7 and eu["lock"] > 0.7
+    assert 0.5 < asean["before"] < 0.7 and asean["lock"] > 0.75
+    assert abs(eu["end"] - eu["before"]) < 0.15
+    assert abs(asean["end"] - asean["before"]) < 0.15
