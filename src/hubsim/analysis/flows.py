@@ -339,7 +339,9 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
     (``depart``). A piece split off to fill a vehicle leaves for its parent, so the queue holds
     what is left. A load that drew another route than the planned one (route choice) or was
     re-routed around a closed link is counted on the link it leaves the node by (its next
-    ``depart`` or ``lift_on`` there); one still waiting at the end, on its planned leg.
+    ``depart`` or ``lift_on`` there); one still waiting at the end, on its planned leg. A
+    re-routed load is ready twice at the hub (before and after its new dwell): it joins once,
+    at the last.
     Without ``handling`` a load leaves at its lift-on at a hub. A vehicle's ``lift_on`` is
     recorded when its loading is done, so at the end of the run the queue also holds what
     vehicles took and have not finished loading.
@@ -377,6 +379,16 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
             if u in at:
                 leg[int(i), at[u]] = links.index(str(lk))
     cid = events["cid"].to_numpy()[sel]
+    # a load re-routed around a closed link is ready twice at the same hub with no leave
+    # between (ready, rerouted at the same moment, then ready again after its new dwell):
+    # only its last join counts
+    moves = np.flatnonzero(joins | leaves)
+    seq = pd.DataFrame({"cid": cid[moves], "join": joins[moves], "node": code[moves]})
+    after = seq.groupby("cid", sort=False)[["join", "node"]].shift(-1)
+    again = (seq["join"].to_numpy() & (after["join"] == True).to_numpy()  # noqa: E712
+             & (after["node"] == seq["node"]).to_numpy())
+    joins[moves[again]] = False
+    del moves, seq, after, again
     demand = _demand_of(consignments, cid)
     # demand -1 picks the spare last row; the events' own links come first in ``links``
     planned = leg[demand, code]
