@@ -11,6 +11,10 @@ Pure functions of the records (DataFrame in, DataFrame out), for the route choic
   hub, mode and corridor, with each route's share of its week: what the choice did, before any
   wait.
 
+:func:`weekly_market_shares` splits the crossings of the loads to and from each final market
+(``markets:``, docs/markets.md) by the corridor they used, week by week: how much of a market's
+cargo a closure moves to another corridor.
+
 :func:`reversals` counts the swings of a share series (the damping check).
 """
 
@@ -21,7 +25,8 @@ import pandas as pd
 
 from hubsim.analysis.kpis import Window
 
-__all__ = ["period_shares", "reversals", "weekly_choice_shares", "weekly_crossing_shares"]
+__all__ = ["period_shares", "reversals", "weekly_choice_shares", "weekly_crossing_shares",
+           "weekly_market_shares"]
 
 _WEEK_H = 168.0
 
@@ -92,6 +97,41 @@ def weekly_choice_shares(events: pd.DataFrame, links: pd.DataFrame,
     out["probability"] = sums["p_teu"].to_numpy() / safe
     out["extra_h"] = sums["x_teu"].to_numpy() / safe
     return out[cols]
+
+
+def weekly_market_shares(cross: pd.DataFrame, consignments: pd.DataFrame,
+                         market_of_row: dict[int, str], window: Window) -> pd.DataFrame:
+    """Channel TEU per week of the measured window of the loads of each final market, by the
+    corridor (gateway) they crossed at, with its share of the market's week.
+
+    ``cross`` is :func:`hubsim.analysis.kpis.crossings` output, ``consignments`` the run's
+    consignment table and ``market_of_row`` maps a demand row index to its market (rows to or
+    from a market only). Columns: ``week``, ``market``, ``corridor``, ``gateway``, ``teu``,
+    ``share`` (0-1; a market's shares of a week add up to 1). Empty without market rows.
+
+    >>> from hubsim.analysis.kpis import Window
+    >>> cross = pd.DataFrame({"t_h": [1.0, 2.0, 3.0], "cid": [0, 1, 2], "teu": [2.0, 1.0, 1.0],
+    ...                       "corridor": ["west", "east", "east"],
+    ...                       "gateway": ["duisburg", "shanghai", "shanghai"]})
+    >>> cons = pd.DataFrame({"cid": [0, 1, 2], "demand": [5, 5, 6]})
+    >>> w = weekly_market_shares(cross, cons, {5: "europe"}, Window(0.0, 8760.0))
+    >>> w[["market", "corridor", "teu", "share"]].values.tolist()
+    [['europe', 'east', 1.0, 0.3333333333333333], ['europe', 'west', 2.0, 0.6666666666666666]]
+    """
+    c = cross[window.mask(cross["t_h"])]
+    row = c["cid"].map(consignments.set_index("cid")["demand"])
+    market = row.map(market_of_row)
+    keep = market.notna().to_numpy() & (c["teu"].to_numpy(float) > 0)
+    frame = pd.DataFrame({"week": _week(c["t_h"], window)[keep],
+                          "market": market.to_numpy()[keep],
+                          "corridor": c["corridor"].to_numpy()[keep],
+                          "gateway": c["gateway"].to_numpy()[keep],
+                          "teu": c["teu"].to_numpy(float)[keep]})
+    out = frame.groupby(["week", "market", "corridor", "gateway"], sort=True)["teu"].sum() \
+        .reset_index()
+    total = out.groupby(["week", "market"])["teu"].transform("sum")
+    out["share"] = out["teu"] / total.where(total > 0, 1.0)
+    return out
 
 
 def period_shares(weekly: pd.DataFrame, key: str, periods: dict[str, tuple[float, float]],

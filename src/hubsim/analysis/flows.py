@@ -46,7 +46,7 @@ import pandas as pd
 from hubsim.catalogue import info
 from hubsim.scenario.schema import Link, Scenario
 from hubsim.scenario.terminals import Lock
-from hubsim.sim.network import build_network, route_table
+from hubsim.sim.network import build_network, default_international, route_table
 from hubsim.sim.streams import demand_key
 
 if TYPE_CHECKING:
@@ -88,11 +88,8 @@ def planned_flows(scn: Scenario) -> pd.DataFrame:
         link_of[(lk.to, lk.from_, lk.mode)] = (name, lk)
     rows = []
     for i, dem in enumerate(scn.demand):
-        intl = dem.international
-        if intl is None:
-            intl = any(scn.gateways[n].international for n in (dem.origin, dem.destination)
-                       if n in scn.gateways)
         legs = routes[(dem.origin, dem.destination, dem.cargo)]
+        intl = default_international(scn, dem, legs)
         names, corridors, expected = [], [], 0.0
         gw_prev = False
         for j, leg in enumerate(legs):
@@ -340,7 +337,11 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
     for handling (the ``request_h`` of the ``handling`` row of its ``lift_on`` event; the
     wait for a position and cranes after that is the area's queue), elsewhere when it departs
     (``depart``). A piece split off to fill a vehicle leaves for its parent, so the queue holds
-    what is left. A load re-routed around a closed link is counted on its planned leg.
+    what is left. A load that drew another route than the planned one (route choice) or was
+    re-routed around a closed link is counted on the link it leaves the node by (its next
+    ``depart`` or ``lift_on`` there); one still waiting at the end, on its planned leg. A
+    re-routed load is ready twice at the hub (before and after its new dwell): it joins once,
+    at the last.
     Without ``handling`` a load leaves at its lift-on at a hub. A vehicle's ``lift_on`` is
     recorded when its loading is done, so at the end of the run the queue also holds what
     vehicles took and have not finished loading.
@@ -377,10 +378,30 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
         for u, lk in zip(starts, legs, strict=True):
             if u in at:
                 leg[int(i), at[u]] = links.index(str(lk))
-    demand = _demand_of(consignments, events["cid"].to_numpy()[sel])
+    cid = events["cid"].to_numpy()[sel]
+    # a load re-routed around a closed link is ready twice at the same hub with no leave
+    # between (ready, rerouted at the same moment, then ready again after its new dwell):
+    # only its last join counts
+    moves = np.flatnonzero(joins | leaves)
+    seq = pd.DataFrame({"cid": cid[moves], "join": joins[moves], "node": code[moves]})
+    after = seq.groupby("cid", sort=False)[["join", "node"]].shift(-1)
+    again = (seq["join"].to_numpy() & (after["join"] == True).to_numpy()  # noqa: E712
+             & (after["node"] == seq["node"]).to_numpy())
+    joins[moves[again]] = False
+    del moves, seq, after, again
+    demand = _demand_of(consignments, cid)
     # demand -1 picks the spare last row; the events' own links come first in ``links``
-    link = np.where(joins, leg[demand, code], lcode)
-    del demand, lcode
+    planned = leg[demand, code]
+    # a load that drew another route (route choice) or was re-routed joins the queue of the
+    # link it actually leaves the node by: its next leave from the same node
+    nxt = pd.DataFrame({"cid": cid, "link": np.where(leaves, lcode, -2),
+                        "node": np.where(leaves, code, -2)})
+    nxt = nxt.replace(-2, np.nan).groupby("cid", sort=False)[["link", "node"]].bfill()
+    actual = nxt["link"].to_numpy()
+    known = ~np.isnan(actual) & (nxt["node"].to_numpy() == code)
+    link = np.where(joins, np.where(known, np.nan_to_num(actual, nan=-1).astype(np.int64),
+                                    planned), lcode)
+    del demand, lcode, nxt, actual, known, planned, cid
     t = events["t_h"].to_numpy(float)[sel]
     if handling is not None and len(handling):
         rows = np.flatnonzero(sel)[lifting]

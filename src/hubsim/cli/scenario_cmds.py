@@ -123,7 +123,7 @@ def _locks(scn: Scenario) -> list[str]:
 
 def summary_text(scn: Scenario) -> str:
     """What ``hubsim validate`` prints: the scenario at a glance."""
-    from hubsim.sim.network import build_network, route_table
+    from hubsim.sim.network import build_network, default_international, market_ends, route_table
 
     out = [f"Scenario {scn.name}: {scn.description.strip().splitlines()[0]}"
            if scn.description.strip() else f"Scenario {scn.name}",
@@ -158,14 +158,19 @@ def summary_text(scn: Scenario) -> str:
     teu = tonnes = intl_t = 0.0
     for dem in scn.demand:
         legs = routes[(dem.origin, dem.destination, dem.cargo)]
-        path = dem.origin + "".join(f" -{leg.mode}-> {leg.v}" for leg in legs)
+        path = legs[0].u + "".join(f" -{leg.mode}-> {leg.v}" for leg in legs)
+        ends = market_ends(scn, dem.origin, dem.destination)
+        if ends is not None:  # the onward leg beyond the gateway (docs/markets.md)
+            market = dem.destination if ends[1] == "*" else dem.origin
+            gw = legs[-1].v if ends[1] == "*" else legs[0].u
+            onward = f"{ends[2][gw].mode}"
+            path = f"{path} ={onward}=> {market}" if ends[1] == "*" else \
+                f"{market} ={onward}=> {path}"
         rows.append([f"{dem.origin}->{dem.destination}", dem.cargo,
                      f"{dem.teu_per_year:,.0f}", f"{dem.tonnes_per_year:,.0f}", path])
         teu += dem.teu_per_year
         tonnes += dem.tonnes_per_year
-        gw_intl = any(scn.gateways[n].international for n in (dem.origin, dem.destination)
-                      if n in scn.gateways)
-        if (dem.international if dem.international is not None else gw_intl):
+        if default_international(scn, dem, legs):
             intl_t += dem.tonnes_per_year
     out += ["", f"Demand ({len(scn.demand)} flows): {teu:,.0f} TEU/yr, {tonnes:,.0f} t/yr "
                 f"({intl_t:,.0f} t/yr international)",

@@ -147,8 +147,12 @@ def _area_of(scn: Scenario, hub_id: str, mode: str) -> tuple[str | None, bool]:
 
 
 def _corridors_of(scn: Scenario, origin: str, destination: str) -> tuple[str, ...]:
-    return tuple(sorted({scn.gateways[n].corridor for n in (origin, destination)
-                         if n in scn.gateways}))
+    # a market end: the corridors of every gateway that serves it (its loads may use any)
+    ends = {origin, destination}
+    for n in (origin, destination):
+        if n in scn.markets:
+            ends.update(scn.markets[n].gateways)
+    return tuple(sorted({scn.gateways[n].corridor for n in ends if n in scn.gateways}))
 
 
 def resource_map(scn: Scenario) -> pd.DataFrame:

@@ -425,7 +425,7 @@ def _feeding_rows(scn: Scenario, tgt: Target, cargo: tuple[str, ...]) -> set[int
         return {i for i, d in enumerate(scn.demand) if d.cargo in cargo and any(
             tgt.hub in (leg.u, leg.v) for leg in routes[(d.origin, d.destination, d.cargo)])}
     return {i for i, d in enumerate(scn.demand) if d.cargo in cargo
-            and (d.origin in scn.gateways or d.destination in scn.gateways)}
+            and any(n in scn.gateways or n in scn.markets for n in (d.origin, d.destination))}
 
 
 def _backlog_share(exp: Experiment, cargo: tuple[str, ...]) -> float:

@@ -36,7 +36,8 @@ from hubsim.scenario.limits import check_workload
 from hubsim.scenario.schema import Link, Scenario, check_profile
 
 __all__ = ["CHECKS", "NOTES", "Check", "Problem", "check_empties", "check_hub_pools",
-           "check_investments", "check_locks", "check_plausible", "check_vehicle_types",
+           "check_investments", "check_locks", "check_markets", "check_plausible",
+           "check_vehicle_types",
            "note_areas", "note_windows",
            "served_modes", "validate_references"]
 
@@ -64,10 +65,10 @@ def _link_keys(scn: Scenario) -> dict[tuple[frozenset[str], str], int]:
 
 
 def check_node_ids(scn: Scenario) -> list[Problem]:
-    """A node id is used once across hubs, zones and gateways."""
+    """A node id is used once across hubs, zones, gateways and markets."""
     out: list[Problem] = []
     ids: dict[str, str] = {}
-    for kind in ("hubs", "zones", "gateways"):
+    for kind in ("hubs", "zones", "gateways", "markets"):
         for nid in getattr(scn, kind):
             if nid in ids:
                 out.append(((kind, nid), f"id {nid!r} is used by {ids[nid]} too"))
@@ -168,11 +169,16 @@ def check_demand(scn: Scenario) -> list[Problem]:
     """Demand rows join two known, different nodes and name a defined seasonality profile."""
     out: list[Problem] = []
     ids, known = _node_kinds(scn), _known(scn)
+    if scn.markets:
+        known += f"; markets: {', '.join(sorted(scn.markets))}"
     for i, dem in enumerate(scn.demand):
         for field in ("origin", "destination"):
             nid = getattr(dem, field)
-            if nid not in ids:
+            if nid not in ids and nid not in scn.markets:
                 out.append((("demand", i, field), f"unknown node {nid!r} (known: {known})"))
+        if dem.origin in scn.markets and dem.destination in scn.markets:
+            out.append((("demand", i, "destination"),
+                        "both ends are markets: a demand row starts or ends in the region"))
         if dem.origin == dem.destination:
             out.append((("demand", i, "destination"), "origin and destination are the same"))
         prof = dem.seasonality
@@ -185,6 +191,22 @@ def check_demand(scn: Scenario) -> list[Problem]:
                 check_profile(prof, "inline")
             except ValueError as exc:
                 out.append((("demand", i, "seasonality"), str(exc)))
+    return out
+
+
+def check_markets(scn: Scenario) -> list[Problem]:
+    """A market's gateways are gateways; markets and empty containers do not mix yet (the
+    box pools are per node, and a market is not one: docs/markets.md)."""
+    out: list[Problem] = []
+    for mid, market in scn.markets.items():
+        for gid in market.gateways:
+            if gid not in scn.gateways:
+                out.append((("markets", mid, "gateways", gid),
+                            f"unknown gateway {gid!r} (gateways: "
+                            f"{', '.join(sorted(scn.gateways)) or '(none)'})"))
+    if scn.markets and scn.empties is not None and scn.empties.enabled:
+        out.append((("markets",), "markets with empty containers (empties) are not "
+                                  "supported yet: remove one of the two sections"))
     return out
 
 
@@ -430,7 +452,7 @@ def note_areas(scn: Scenario) -> list[Problem]:
 CHECKS: tuple[Check, ...] = (check_node_ids, check_links, check_services, check_dispatch,
                              check_targets, check_demand, check_references, check_hub_pools,
                              check_locks, check_investments, check_plausible,
-                             check_vehicle_types, check_empties)
+                             check_vehicle_types, check_empties, check_markets)
 
 #: Checks whose findings are warnings (:class:`hubsim.errors.HubsimWarning`), not errors.
 NOTES: tuple[Check, ...] = (note_windows, note_areas)

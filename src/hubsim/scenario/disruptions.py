@@ -134,7 +134,7 @@ def _check_invested_service(loc: tuple[Any, ...], inv: Investment,
 def check_references(scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:
     """Ids in ``disruptions`` and ``investments`` that do not resolve, as ``(loc, message)``."""
     out: list[tuple[tuple[Any, ...], str]] = []
-    nodes = {nid for nid, _, _ in scn.iter_nodes()}
+    nodes = {nid for nid, _, _ in scn.iter_nodes()} | set(scn.markets)
     hubs = ", ".join(sorted(scn.hubs)) or "none"
     for i, d in enumerate(scn.disruptions):
         out += _check_disruption(scn, i, d, nodes, hubs)

@@ -77,7 +77,7 @@ def _add(data: dict[str, Any], additions: Any) -> None:
 
 def _is_table(section: str, value: Any) -> bool:
     """An id table (hubs, zones, gateways, seasonality profiles), not a settings section."""
-    return isinstance(value, dict) and (section in (*NODE_TABLES, "seasonality") or (
+    return isinstance(value, dict) and (section in (*NODE_TABLES, "seasonality", "markets") or (
         bool(value) and all(isinstance(v, dict) for v in value.values())))
 
 

@@ -49,7 +49,7 @@ _SCALE = re.compile(r"^\s*[x*]\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*$")
 _DIST_SCALED = ("mean", "low", "mode", "high")
 SINGULAR = {"hubs": "hub", "zones": "zone", "gateways": "gateway", "links": "link",
              "services": "service", "demand": "demand row", "targets": "target",
-             "seasonality": "seasonality profile"}
+             "seasonality": "seasonality profile", "markets": "market"}
 
 
 # --------------------------------------------------------------------------- data and keys

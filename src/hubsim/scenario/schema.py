@@ -40,6 +40,8 @@ __all__ = [
     "Link",
     "Lock",
     "LockClosure",
+    "Market",
+    "Onward",
     "ReturnShare",
     "RoutingSettings",
     "RunSettings",
@@ -164,6 +166,34 @@ class Zone(_Located):
 class Gateway(_Located):
     corridor: str = F(desc="corridor name for reporting (west, south, east, north)")
     international: bool = F(True, desc="cargo crossing here counts as international by default")
+
+
+class Onward(ScenarioModel):
+    """The leg from a gateway to a market beyond the region (and back), in the route choice
+    only: it is not simulated (docs/markets.md)."""
+
+    mode: str = F("sea", desc="how cargo travels on (sea, rail, road, air), for reports")
+    transit_h: float = F(unit="h", ge=0, desc="mean time from the gateway to the market "
+                                              "(and back)")
+    cost_usd_per_teu: float = F(0.0, unit="USD/TEU", ge=0,
+                                desc="charge per container, port and handling charges included")
+    cost_usd_per_t: float = F(0.0, unit="USD/t", ge=0, desc="charge per tonne (air cargo)")
+    source: str = F("", desc="where the figures come from; 'estimate: ...' when estimated")
+
+
+class Market(_Located):
+    """A final market beyond the region, served through one or more gateways (demand to or
+    from it picks its gateway by generalised cost; docs/markets.md)."""
+
+    gateways: dict[str, Onward] = F(desc="the gateways that serve it, by id, each with its "
+                                         "onward leg")
+
+    @field_validator("gateways")
+    @classmethod
+    def _some(cls, v: dict[str, Onward]) -> dict[str, Onward]:
+        if not v:
+            raise ValueError("a market needs at least one gateway")
+        return v
 
 
 class Link(ScenarioModel):
@@ -384,6 +414,9 @@ class Scenario(ScenarioModel):
     hubs: dict[str, Hub] = F(desc="hubs by id")
     zones: dict[str, Zone] = F({}, desc="hinterland zones by id")
     gateways: dict[str, Gateway] = F({}, desc="corridor end points by id")
+    markets: dict[str, Market] = F(
+        {}, desc="final markets beyond the gateways, by id (optional; docs/markets.md): a "
+                 "demand row to or from one goes through the gateway its route picks")
     links: tuple[Link, ...] = F(desc="links (YAML list or CSV file)")
     services: tuple[Service, ...] = F(desc="services (YAML list or CSV file)")
     demand: tuple[Demand, ...] = F(desc="origin-destination flows (YAML list or CSV file)")
@@ -464,7 +497,8 @@ def check_profile(factors: tuple[float, ...], name: str) -> None:
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("run", RunSettings), ("routing", RoutingSettings), ("hubs.<id>", Hub),
     ("hubs.<id>.areas.<mode>", Area), ("hubs.<id>.depot", Depot),
-    ("zones.<id>", Zone), ("gateways.<id>", Gateway), ("links[]", Link),
+    ("zones.<id>", Zone), ("gateways.<id>", Gateway), ("markets.<id>", Market),
+    ("markets.<id>.gateways.<id>", Onward), ("links[]", Link),
     ("links[].lock", Lock), ("links[].lock.closures[]", LockClosure),
     ("services[]", Service), ("demand[]", Demand),
     ("targets[]", Target), ("disruptions[]", Disruption), ("growth", Growth),

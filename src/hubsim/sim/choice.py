@@ -40,7 +40,7 @@ import simpy
 
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.locks import LockageLock, WaitLock, closure_steps
-from hubsim.sim.network import Leg, NoRoute, leg_parts
+from hubsim.sim.network import Leg, NoRoute, leg_parts, market_ends, onward_parts
 
 if TYPE_CHECKING:
     from hubsim.sim.services import Queue
@@ -101,7 +101,19 @@ def choice_set(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,
     that node path); each node path is expanded into its mode combinations, and the search
     stops once the next node path's lower bound exceeds the k-th cost found. Ties are broken
     by the node path, then the modes, so the set is deterministic.
+
+    A market end (``scn.markets``): the ``k`` least-cost routes over all its gateways, each
+    route to (from) a gateway with that gateway's onward leg added to its money and time
+    (:func:`hubsim.sim.network.onward_parts`); the legs end (start) at the gateway.
     """
+    if scn.markets and (origin in scn.markets or destination in scn.markets):
+        return _market_set(g, scn, origin, destination, cargo, k)
+    return _node_set(g, scn, origin, destination, cargo, k)
+
+
+def _node_set(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str, cargo: str,
+              k: int) -> tuple[Alternative, ...]:
+    """:func:`choice_set` between two nodes of the network."""
     vot = (scn.routing.value_of_time_usd_per_teu_h if cargo == "container"
            else scn.routing.value_of_time_usd_per_t_h)
 
@@ -146,6 +158,37 @@ def choice_set(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,
                             key=(u, v, mode, cargo), gateway=data["gateway"]))
         out.append(Alternative(tuple(legs), money, time_h, cost))
     return tuple(out)
+
+
+def _market_set(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,
+                cargo: str, k: int) -> tuple[Alternative, ...]:
+    """:func:`choice_set` for a pair with a market end: the union of each gateway's ``k``
+    cheapest routes (which holds the ``k`` cheapest overall) with the onward legs added,
+    cut to the ``k`` cheapest; ties by the node path, then the modes."""
+    ends = market_ends(scn, origin, destination)
+    assert ends is not None
+    vot = (scn.routing.value_of_time_usd_per_teu_h if cargo == "container"
+           else scn.routing.value_of_time_usd_per_t_h)
+    pool: list[tuple[float, tuple[str, ...], tuple[str, ...], Alternative]] = []
+    for gid, onward in sorted(ends[2].items()):
+        o, d = (origin, gid) if ends[1] == "*" else (gid, destination)
+        if o == d:
+            continue
+        try:
+            alts = choice_set(g, scn, o, d, cargo, k)
+        except NoRoute:
+            continue
+        money, time_h = onward_parts(onward, cargo)
+        for a in alts:
+            alt = Alternative(a.legs, a.money + money, a.time_h + time_h,
+                              a.cost + money + vot * time_h)
+            path = (a.legs[0].u, *(leg.v for leg in a.legs))
+            pool.append((alt.cost, path, tuple(leg.mode for leg in a.legs), alt))
+    if not pool:
+        raise NoRoute(f"no route carries {cargo} cargo from {origin!r} to {destination!r} "
+                      f"through any of the market's gateways ({', '.join(sorted(ends[2]))})")
+    pool.sort(key=lambda p: p[:3])
+    return tuple(p[3] for p in pool[:k])
 
 
 def _no_route(cargo: str, origin: str, destination: str) -> NoRoute:

@@ -25,6 +25,7 @@ from hubsim.sim import records as R
 from hubsim.sim.cargo import AIR, CONTAINER, Consignment
 from hubsim.sim.choice import first_hub, main_link
 from hubsim.sim.context import Context
+from hubsim.sim.network import Leg, default_international
 from hubsim.sim.streams import demand_key
 
 __all__ = ["arrivals", "draw_sizes"]
@@ -146,14 +147,13 @@ class _Maker:
         self.container = dem.cargo == "container"
         self.tonnes_per_teu = (dem.tonnes_per_year / dem.teu_per_year if dem.teu_per_year
                                else 0.0)
-        intl = dem.international
-        if intl is None:
-            intl = any(scn.gateways[n].international for n in (dem.origin, dem.destination)
-                       if n in scn.gateways)
-        self.intl = intl
         self.route = ctx.routes[(dem.origin, dem.destination, dem.cargo)]
-        self.origin, self.dest = dem.origin, dem.destination
-        self.o_idx, self.d_idx = ctx.node_idx[dem.origin], ctx.node_idx[dem.destination]
+        self.intl = default_international(scn, dem, self.route)
+        # a market end (docs/markets.md): the load starts or ends at the gateway of its route
+        self.market = dem.origin in scn.markets or dem.destination in scn.markets
+        self.origin, self.dest = self.route[0].u, self.route[-1].v
+        self.o_idx, self.d_idx = ctx.node_idx[self.origin], ctx.node_idx[self.dest]
+        self._ends: dict[int, tuple[str, str, int, int, bool]] = {}
         # route choice (issue 14 part 1): where the pair has more than one route, each load
         # draws its route (``choice:<row>``)
         self.pair = (dem.origin, dem.destination, dem.cargo)
@@ -167,16 +167,20 @@ class _Maker:
         container = self.container
         chosen = None if self.draw is None else self.draw()
         route = self.route if chosen is None else chosen[1].legs
+        origin, dest, o_idx, d_idx, intl = self.origin, self.dest, self.o_idx, self.d_idx, \
+            self.intl
+        if self.market and chosen is not None:
+            origin, dest, o_idx, d_idx, intl = self._route_ends(chosen[0], route)
         c = Consignment(
             cid=ledger.new_cid(), load=load, teu=load if container else 0.0,
-            tonnes=load * self.tonnes_per_teu if container else load, intl=self.intl,
-            route=route, leg=0, node=self.origin, dest=self.dest, created=now, since=now,
+            tonnes=load * self.tonnes_per_teu if container else load, intl=intl,
+            route=route, leg=0, node=origin, dest=dest, created=now, since=now,
             depot=False, demand=self.i, cargo=CONTAINER if container else AIR)
         ledger.generated[0] += c.teu
         ledger.generated[1] += c.tonnes
-        ctx.rec.consignment(c.cid, -1, self.i, self.o_idx, self.d_idx, c.cargo, self.intl, now,
+        ctx.rec.consignment(c.cid, -1, self.i, o_idx, d_idx, c.cargo, intl, now,
                             c.teu, c.tonnes)
-        ctx.rec.event(now, R.GENERATED, c.cid, self.o_idx, -1, -1, -1, c.teu, c.tonnes, 0.0,
+        ctx.rec.event(now, R.GENERATED, c.cid, o_idx, -1, -1, -1, c.teu, c.tonnes, 0.0,
                       0.0)
         if chosen is not None and ctx.choice is not None:
             k, _, share = chosen
@@ -185,3 +189,15 @@ class _Maker:
                           main_link(route), -1, -1, c.teu, c.tonnes, extra, share)
         ledger.at_node[c.cid] = c
         return c
+
+    def _route_ends(self, k: int, route: tuple[Leg, ...]) -> tuple[str, str, int, int, bool]:
+        """Where a load of a market row on alternative ``k`` starts and ends (the gateway
+        in place of the market), their node indices and its international flag."""
+        out = self._ends.get(k)
+        if out is None:
+            ctx = self.ctx
+            dem = ctx.scn.demand[self.i]
+            origin, dest = route[0].u, route[-1].v
+            out = self._ends[k] = (origin, dest, ctx.node_idx[origin], ctx.node_idx[dest],
+                                   default_international(ctx.scn, dem, route))
+        return out

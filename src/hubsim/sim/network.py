@@ -12,6 +12,12 @@ Generalised cost of a leg, per TEU (containers) or per tonne (air)::
 
 Routes are computed once per origin-destination pair and class. Zones and gateways are never
 passed through: only the origin and destination may be zones or gateways.
+
+Markets (``markets:``, optional; docs/markets.md) lie beyond the gateways and are not nodes of
+the graph. A route to (from) a market is a route to (from) one of the gateways that serve it,
+weighed with that gateway's onward leg (money + value_of_time x its transit): the least-cost
+over the market's gateways. The simulated legs end (start) at the gateway, where the load is
+delivered (created); the onward leg only enters the choice.
 """
 
 from __future__ import annotations
@@ -25,13 +31,14 @@ import numpy as np
 
 from hubsim.errors import ScenarioError
 from hubsim.scenario.fields import MODES
-from hubsim.scenario.schema import Scenario
+from hubsim.scenario.schema import Demand, Onward, Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Leg", "NoRoute", "area_key", "area_table", "build_network", "check_routes",
-           "leg_parts", "link_table", "node_table", "route_for", "route_table"]
+           "default_international", "leg_parts", "link_table", "market_ends", "node_table",
+           "onward_parts", "route_cost", "route_for", "route_table"]
 
 
 class NoRoute(ScenarioError):
@@ -114,6 +121,67 @@ def leg_parts(scn: Scenario, v: str, data: dict, cargo: str) -> tuple[float, flo
     return money, time_h
 
 
+def onward_parts(onward: Onward, cargo: str) -> tuple[float, float]:
+    """A market's onward leg from or to one gateway in its two parts: money (USD per TEU; air
+    cargo: per t) and time (h), as :func:`leg_parts` gives a simulated leg's."""
+    return (onward.cost_usd_per_teu if cargo == "container" else onward.cost_usd_per_t,
+            onward.transit_h)
+
+
+def market_ends(scn: Scenario, origin: str, destination: str
+                ) -> tuple[str, str, dict[str, Onward]] | None:
+    """For a pair with a market end: ``(origin, destination, gateways)`` where the market end
+    is ``"*"`` and ``gateways`` its gateways with their onward legs; None without markets."""
+    if destination in scn.markets:
+        return origin, "*", scn.markets[destination].gateways
+    if origin in scn.markets:
+        return "*", destination, scn.markets[origin].gateways
+    return None
+
+
+def route_cost(scn: Scenario, g: nx.MultiDiGraph, legs: tuple[Leg, ...], cargo: str) -> float:
+    """Generalised cost of simulated ``legs`` as the routing weighs it (USD per TEU or t)."""
+    return sum(_leg_cost(scn, g, leg.v, g[leg.u][leg.v][leg.mode], cargo) for leg in legs)
+
+
+def default_international(scn: Scenario, dem: Demand, legs: tuple[Leg, ...]) -> bool:
+    """Whether a load of row ``dem`` on route ``legs`` counts as international: the row's
+    flag, else the flag of a gateway at an end of its route (for a market row the gateway
+    it goes through)."""
+    if dem.international is not None:
+        return dem.international
+    ends = (dem.origin, dem.destination, legs[0].u, legs[-1].v) if legs else \
+        (dem.origin, dem.destination)
+    return any(scn.gateways[n].international for n in ends if n in scn.gateways)
+
+
+def _market_route(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,
+                  cargo: str) -> tuple[Leg, ...]:
+    """The least-cost route to or from a market: over its gateways, the route to (from) the
+    gateway plus the onward leg; ties go to the gateway first in id order."""
+    ends = market_ends(scn, origin, destination)
+    assert ends is not None
+    vot = (scn.routing.value_of_time_usd_per_teu_h if cargo == "container"
+           else scn.routing.value_of_time_usd_per_t_h)
+    best: tuple[float, str, tuple[Leg, ...]] | None = None
+    for gid, onward in sorted(ends[2].items()):
+        o, d = (origin, gid) if ends[1] == "*" else (gid, destination)
+        if o == d:
+            continue
+        try:
+            legs = route_for(g, scn, o, d, cargo)
+        except NoRoute:
+            continue
+        money, time_h = onward_parts(onward, cargo)
+        cost = route_cost(scn, g, legs, cargo) + money + vot * time_h
+        if best is None or (cost, gid) < best[:2]:
+            best = (cost, gid, legs)
+    if best is None:
+        raise NoRoute(f"no route carries {cargo} cargo from {origin!r} to {destination!r} "
+                      f"through any of the market's gateways ({', '.join(sorted(ends[2]))})")
+    return best[2]
+
+
 def check_routes(scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:
     """Demand rows no route carries, as ``(loc, message)`` (a scenario check that needs the
     network; :func:`hubsim.load_scenario` runs it after the reference checks)."""
@@ -129,7 +197,12 @@ def check_routes(scn: Scenario) -> list[tuple[tuple[Any, ...], str]]:
 
 def route_for(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,
               cargo: str) -> tuple[Leg, ...]:
-    """Least generalised-cost route; raises :class:`NoRoute` when there is none."""
+    """Least generalised-cost route; raises :class:`NoRoute` when there is none.
+
+    A market end (``scn.markets``) is reached through the cheapest of its gateways, onward
+    leg included; the legs returned end (start) at that gateway."""
+    if scn.markets and (origin in scn.markets or destination in scn.markets):
+        return _market_route(g, scn, origin, destination, cargo)
 
     def passable(n: str) -> bool:
         return n in (origin, destination) or g.nodes[n]["kind"] == "hub"
