@@ -41,10 +41,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
+from hubsim.analysis.flows import node_codes
 from hubsim.analysis.kpis import Window, _lookup, consignment_corridor
 from hubsim.catalogue import info
 from hubsim.scenario.emission_factors import EmissionFactors
@@ -142,10 +144,6 @@ def _trip_tonnes(events: pd.DataFrame, empty: np.ndarray) -> pd.DataFrame:
     return dep
 
 
-def _categorical(col: pd.Series) -> pd.Series:
-    return col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
-
-
 def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
               services: pd.DataFrame, factors: EmissionFactors, window: Window,
               consignments: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -165,18 +163,15 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
     """
     tr = trips.loc[window.mask(trips["depart_h"]).to_numpy(),
                    ["trip", "service", "link", "from", "to", "load", "capacity", "vehicles"]]
-    tr = tr.assign(service=_categorical(tr["service"]), link=_categorical(tr["link"]))
     loads = _trip_tonnes(events, _empty_ids(consignments)).groupby("trip")[
         ["tonnes", "teu"]].sum()
     trip_ids = tr["trip"].to_numpy()
     tonnes = loads["tonnes"].reindex(trip_ids).fillna(0.0).to_numpy(float)
     teu = loads["teu"].reindex(trip_ids).fillna(0.0).to_numpy(float)
     km = _lookup(tr["link"], links["distance_km"], np.nan).astype(float)
-    # the vehicle type's energy per km, per service category, then per trip by its code
-    cats = tr["service"].cat.categories
-    vtype = services["vehicle_type"].reindex(cats.astype(str))
-    veh = factors.vehicles.reindex(vtype.to_numpy())
-    code = tr["service"].cat.codes.to_numpy()
+    # the vehicle type's energy per km, per service, then per trip by its service's code
+    svc_names, code = node_codes(tr["service"])
+    veh = factors.vehicles.reindex(services["vehicle_type"].reindex(svc_names).to_numpy())
     e0 = veh["energy_empty"].to_numpy(float)[code]
     e1 = veh["energy_full"].to_numpy(float)[code]
     ref = veh["payload_t"].to_numpy(float)[code]
@@ -189,8 +184,8 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
     svc_of = services.to_dict("index")
     veh_of = factors.vehicles.to_dict("index")
     carrier_of = factors.carriers.to_dict("index")
-    for svc, grp in tr.groupby("service", sort=False, observed=True):
-        svc = str(svc)
+    for k, grp in tr.groupby(code, sort=False):
+        svc = str(svc_names[cast(int, k)])
         s = svc_of[svc]
         v = veh_of[s["vehicle_type"]]
         extra = _unrecorded_empty_vkm(grp, bool(s["on_demand"]), bool(s["bidirectional"]),
@@ -257,12 +252,10 @@ def hoc_table(handling: pd.DataFrame, links: pd.DataFrame, factors: EmissionFact
                                                                    "load"]]
     # grouped by the codes of the node and of the link's mode (a year handles ~400,000
     # vehicles: no column of names is built)
-    node, link = _categorical(h["node"]), _categorical(h["link"])
-    mode_codes, mode_names = pd.factorize(
-        links["mode"].reindex(link.cat.categories.astype(str)).to_numpy())
-    nc = node.cat.codes.to_numpy()
-    mc = np.append(mode_codes, -1)[link.cat.codes.to_numpy()]
-    hub_names = np.asarray(node.cat.categories.astype(str))
+    hub_names, nc = node_codes(h["node"])
+    link_names, lc = node_codes(h["link"])
+    mode_codes, mode_names = pd.factorize(links["mode"].reindex(link_names).to_numpy())
+    mc = np.append(mode_codes, -1)[lc]
     rows = []
     for key, grp in h.groupby([nc, mc], sort=False):
         i, j = (int(k) for k in key)  # type: ignore[call-overload]  # (node, mode) codes

@@ -385,8 +385,7 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
     moves = np.flatnonzero(joins | leaves)
     seq = pd.DataFrame({"cid": cid[moves], "join": joins[moves], "node": code[moves]})
     after = seq.groupby("cid", sort=False)[["join", "node"]].shift(-1)
-    again = (seq["join"].to_numpy() & (after["join"] == True).to_numpy()  # noqa: E712
-             & (after["node"] == seq["node"]).to_numpy())
+    again = (seq["join"] & after["join"].eq(True) & after["node"].eq(seq["node"])).to_numpy()
     joins[moves[again]] = False
     del moves, seq, after, again
     demand = _demand_of(consignments, cid)
