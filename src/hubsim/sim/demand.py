@@ -171,11 +171,14 @@ class _Maker:
             self.intl
         if self.market and chosen is not None:
             origin, dest, o_idx, d_idx, intl = self._route_ends(chosen[0], route)
+        # positional, in the order of Consignment's fields (cid, load, teu, tonnes, intl,
+        # route, leg, node, dest, created, since, depot, demand, cargo): a third of the
+        # time of keyword arguments, once per consignment
         c = Consignment(
-            cid=ledger.new_cid(), load=load, teu=load if container else 0.0,
-            tonnes=load * self.tonnes_per_teu if container else load, intl=intl,
-            route=route, leg=0, node=origin, dest=dest, created=now, since=now,
-            depot=False, demand=self.i, cargo=CONTAINER if container else AIR)
+            ledger.new_cid(), load, load if container else 0.0,
+            load * self.tonnes_per_teu if container else load, intl,
+            route, 0, origin, dest, now, now,
+            False, self.i, CONTAINER if container else AIR)
         ledger.generated[0] += c.teu
         ledger.generated[1] += c.tonnes
         ctx.rec.consignment(c.cid, -1, self.i, o_idx, d_idx, c.cargo, intl, now,

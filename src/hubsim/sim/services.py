@@ -318,7 +318,7 @@ def handle(ctx: Context, hub: Hub, mode: str, take: list[Consignment], kind: int
     """Load (``kind`` lift-on) or discharge (lift-off) one vehicle carrying ``take`` in the
     hub's area for ``mode``: a ``handling`` row, and a ``kind`` event per consignment with the
     wait for a position and units (from ``request``) and its share of the unit-hours worked."""
-    load = sum(c.load for c in take)
+    load = take[0].load if len(take) == 1 else sum(c.load for c in take)
     h = yield from hub.areas[mode].handle(load, priority)
     ctx.rec.handling(hub.idx, link, service, trip, 0 if kind == R.LIFT_ON else 1, request,
                      h.position_h, h.start_h, h.end_h, h.units, h.moves, load)

@@ -98,6 +98,10 @@ class Travel:
         self.returns = returns
         #: each link's ``from`` end (node id), to tell a run back from ``to``
         self.ends = ends or {}
+        #: the sampler of each (link, from node) run so far (:meth:`draw_from`)
+        self._from: dict[tuple[int, str], Sampler] = {}
+        #: the links that ever close (a run on any other link is one plain timeout)
+        self.outages = state.outages
 
     def draw(self, link: int, back: bool = False) -> float:
         """The next transit time on ``link``, h; ``back``: leaving from its ``to`` end
@@ -108,7 +112,13 @@ class Travel:
 
     def draw_from(self, link: int, u: str) -> float:
         """The next transit time on ``link`` leaving from node ``u``, h."""
-        return self.draw(link, back=u != self.ends.get(link, u))
+        sampler = self._from.get((link, u))
+        if sampler is None:  # first run of this direction: as :meth:`draw` chooses
+            back = u != self.ends.get(link, u)
+            sampler = self.transit[-1 - link] if back and -1 - link in self.transit \
+                else self.transit[link]
+            self._from[(link, u)] = sampler
+        return sampler()
 
     def draw_return(self, service: int) -> float:
         """The next empty run back of service ``service``'s vehicles, h."""

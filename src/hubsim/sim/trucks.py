@@ -62,6 +62,8 @@ class Trucks:
         self.env = ctx.env
         self.event = ctx.rec.event
         self.ledger = ctx.ledger
+        self.rec = ctx.rec
+        self.travel = ctx.travel
         self.hubs = ctx.state.hubs
         self.carriers: dict[QueueKey, Carrier] = {}
         for j, svc in enumerate(ctx.scn.services):
@@ -77,7 +79,7 @@ class Trucks:
               carrier: Carrier) -> Generator[simpy.Event, Any, None]:
         """Move ``c`` over ``leg`` from ``hub`` (None: not a hub) to the next node, where it
         is delivered or left to move on."""
-        env, event, ledger, ctx = self.env, self.event, self.ledger, self.ctx
+        env, event, ledger, ctx, rec = self.env, self.event, self.ledger, self.ctx, self.rec
         svc, fleet, cap = carrier.service, carrier.fleet, carrier.capacity
         link, u, v = leg.link, leg.ui, leg.vi
         link_closed = ctx.state.link_closed
@@ -98,18 +100,22 @@ class Trucks:
         if link_closed[link]:  # it may have closed meanwhile
             yield from wait_open(ctx, link, [c], u, svc)
         trip = ledger.new_trip()
+        now = env.now
         # a load needing more vehicles than a finite fleet has takes the whole fleet; its trip
         # is recorded with the n vehicles it needs (the repeated runs are not modelled)
-        row = ctx.rec.trip(trip, svc, link, u, v, env.now, env.now, c.load, cap * n, n)
-        event(env.now, R.DEPART, c.cid, u, link, svc, trip, c.teu, c.tonnes, env.now - t_ready,
-              0.0)
+        row = rec.trip(trip, svc, link, u, v, now, now, c.load, cap * n, n)
+        event(now, R.DEPART, c.cid, u, link, svc, trip, c.teu, c.tonnes, now - t_ready, 0.0)
         del ledger.at_node[c.cid]
         ledger.on_vehicle[trip] = [c]
-        t_dep = env.now
-        travel = ctx.travel
-        yield from travel.move(link, travel.draw_from(link, leg.u), [c], svc, trip, u)
-        ctx.rec.arrived(row, env.now)
-        event(env.now, R.ARRIVE, c.cid, v, link, svc, trip, c.teu, c.tonnes, 0.0, env.now - t_dep)
+        travel = self.travel
+        transit = travel.draw_from(link, leg.u)
+        if link in travel.outages:
+            yield from travel.move(link, transit, [c], svc, trip, u)
+        else:  # a link that never closes: one timeout (as Travel.move)
+            yield env.timeout(transit)
+        now2 = env.now
+        rec.arrived(row, now2)
+        event(now2, R.ARRIVE, c.cid, v, link, svc, trip, c.teu, c.tonnes, 0.0, now2 - now)
         c.node = leg.v
         c.leg += 1
         dest_hub = self.hubs.get(leg.v)
