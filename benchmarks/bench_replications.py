@@ -17,7 +17,9 @@ on its own) and the speed-up is serial time / parallel time, the median over rep
 13: >= 1.85x with 2 workers on 2 cores). All must produce identical tables (runs, KPIs,
 summary, targets; compared exactly); the script checks it. On a machine shared with other
 jobs the speed-up is lower than what two free cores give: the load average at the start and
-the end is printed so a reader can judge.
+the end is printed so a reader can judge. Every child first sets the allocator as the
+command line does (:func:`hubsim.memory.return_freed_memory`: the workers of the pool and of
+the cluster set it too), so all sides run with the same allocator.
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ def child_replicate(scenario: str, replications: int, days: float | None, backen
                     workers: int, out: str) -> dict:
     """Time :func:`hubsim.replicate` on one backend (``serial``, ``pool`` or ``dask``) and
     pickle its tables to ``out``."""
+    from hubsim.memory import return_freed_memory
+
+    # the allocator settings of the command line (hubsim.memory), which the pool's and the
+    # cluster's workers set too: the serial run gets them as well, so that the speed-up
+    # measures the parallel runs and not a difference in allocators (without them the
+    # serial run's KPI tables cost ~0.7-1 s less per replication, for ~90 MB more memory)
+    return_freed_memory()
     import hubsim
     from hubsim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 

@@ -6,7 +6,15 @@ from its own heap instead of a fresh memory map each time such a block is freed 
 so later temporaries land on a heap it rarely gives back: the process keeps growing by the sum
 of temporaries that are long gone (measured: ``hubsim run`` on the 2022 scenario held about
 130 MB more after building the queue table than the table itself needed). Fixing the threshold
-at 256 KiB serves every large block from its own map, returned the moment it is freed. Arrow
+at 2 MiB serves every large block (a column of the event log is 7-14 MB) from its own map,
+returned the moment it is freed, while smaller ones are reused from the heap. The threshold
+is a trade between memory and page faults: each new map is faulted in page by page. Measured on
+a year of the 2022 scenario (simulate, KPI table, verdict, bottlenecks; two runs each): at
+256 KiB, peak RSS 399-400 MB, ~750,000 page faults, 4.3-4.9 s for those tables; at 2 MiB, 399-403 MB,
+~300,000-370,000 faults, 3.7-3.8 s; glibc's own sliding threshold, 421-426 MB, ~160,000
+faults, 3.2-3.4 s. On two cores the faults of two workers slow each other down: 4 replications
+on a 2-process pool took 29.9 s at 256 KiB and 24.3 s at 2 MiB (47-49 s serially in both).
+Arrow
 (pandas' string columns) keeps freed blocks in its own jemalloc pool the same way (measured:
 about 60 MB after the KPI table); its system pool (``ARROW_DEFAULT_MEMORY_POOL=system``, set
 before pyarrow is first imported, unless the user set it) uses the same allocator as the rest.
@@ -24,7 +32,7 @@ import sys
 __all__ = ["MMAP_THRESHOLD", "applied", "return_freed_memory"]
 
 #: Blocks of this size and larger get their own memory map (glibc ``M_MMAP_THRESHOLD``).
-MMAP_THRESHOLD = 256 * 1024
+MMAP_THRESHOLD = 2 * 1024 * 1024
 _M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
 
 #: True once :func:`return_freed_memory` has set the threshold in this process.
