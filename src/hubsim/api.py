@@ -13,20 +13,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from hubsim.analysis import emissions as EM
-from hubsim.analysis import flows as FL
-from hubsim.analysis import kpis as K
-from hubsim.analysis.empties import empties_table, split_empties
+from hubsim.analysis.window import Window
 from hubsim.scenario import loader, overlay
-from hubsim.scenario.emission_factors import EmissionFactors, load_emission_factors
 from hubsim.scenario.limits import check_days, check_seed
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.engine import run_engine
 from hubsim.sim.network import area_table, check_routes, link_table, node_table
+from hubsim.sim.records import Recorder
+
+if TYPE_CHECKING:
+    # pandas and the analysis come in when a table is first asked for, not with simulate():
+    # a run holds its records in compact form until then (memory; issue 13)
+    import pandas as pd
+
+    from hubsim.analysis.emissions import Emissions
+    from hubsim.scenario.emission_factors import EmissionFactors
 
 __all__ = ["Results", "apply_changes", "bundled_scenario", "load_scenario", "simulate"]
 
@@ -94,21 +97,54 @@ def apply_changes(scn: Scenario, changes: Mapping[str, Any], source: str | None 
 
 @dataclass(frozen=True)
 class Results:
-    """What one simulation run produced. Tables are computed from the events on first access."""
+    """What one simulation run produced.
+
+    The run's records stay in the engine's compact form (``recorder``) until a table is first
+    asked for: ``events``, ``consignments``, ``trips``, ``handling`` and ``lock_passages`` are
+    built then (pandas is imported then too), and every other table is computed from them on
+    first access. Building ``events`` hands the records over to it (the compact copy is freed).
+    """
 
     scenario: Scenario
     seed: int
-    window: K.Window
-    events: pd.DataFrame = field(repr=False)
-    consignments: pd.DataFrame = field(repr=False)
-    trips: pd.DataFrame = field(repr=False)
+    window: Window
+    #: The run's records as the engine wrote them (:class:`hubsim.sim.records.Recorder`).
+    recorder: Recorder = field(repr=False)
     balance: dict[str, float] = field(repr=False)
     simpy_events: int = 0
+    #: Time of the engine's run, s (the tables are built later, when first asked for).
     wall_time_s: float = 0.0
-    #: One row per vehicle loaded or discharged at a hub (see :mod:`hubsim.sim.records`).
-    handling: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
-    #: One row per ship through a lockage-model lock (see :mod:`hubsim.sim.records`).
-    lock_passages: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    # ---- the record tables (hubsim.sim.records), built on first access
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """One row per thing that happened to a consignment (see :mod:`hubsim.sim.records`)."""
+        return self.recorder.events_frame(release=True)
+
+    @cached_property
+    def consignments(self) -> pd.DataFrame:
+        """One row per consignment, parts split off included."""
+        return self.recorder.consignments_frame(release=True)
+
+    @cached_property
+    def trips(self) -> pd.DataFrame:
+        """One row per vehicle departure."""
+        return self.recorder.trips_frame(release=True)
+
+    @cached_property
+    def handling(self) -> pd.DataFrame:
+        """One row per vehicle loaded or discharged at a hub."""
+        return self.recorder.handling_frame(release=True)
+
+    @cached_property
+    def lock_passages(self) -> pd.DataFrame:
+        """One row per ship through a lockage-model lock."""
+        return self.recorder.lock_passages_frame(release=True)
+
+    def tables(self) -> None:
+        """Build the five record tables now (they are otherwise built on first access)."""
+        for name in ("events", "consignments", "trips", "handling", "lock_passages"):
+            getattr(self, name)
 
     @cached_property
     def links(self) -> pd.DataFrame:
@@ -130,7 +166,9 @@ class Results:
     def flows(self) -> pd.DataFrame:
         """One row per demand row: its key, planned route, expected door-to-door time and
         boundary crossings (see :func:`hubsim.analysis.flows.planned_flows`)."""
-        return FL.planned_flows(self.scenario)
+        from hubsim.analysis.flows import planned_flows
+
+        return planned_flows(self.scenario)
 
     @cached_property
     def link_flows(self) -> pd.DataFrame:
@@ -144,19 +182,24 @@ class Results:
     def departure_queues(self) -> pd.DataFrame:
         """Changes of the load waiting for a vehicle at each node and link (see
         :func:`hubsim.analysis.flows.departure_queues`)."""
-        return FL.departure_queues(self.events, self.consignments, self.flows, self.nodes,
-                                   self.handling)
+        from hubsim.analysis.flows import departure_queues
+
+        return departure_queues(self.events, self.consignments, self.flows, self.nodes,
+                                self.handling)
 
     @cached_property
     def kpis(self) -> pd.DataFrame:
         """Tidy KPI table: ``kpi, scope, key, value, unit`` (see :mod:`hubsim.analysis.kpis`),
         with the service levels per flow and the offered channel
         (:mod:`hubsim.analysis.flows`)."""
-        return K.kpi_table(self.events, self.consignments, self.trips, self.links, self.nodes,
-                           self.window, handling=self.handling,
-                           lock_passages=self.lock_passages, areas=self.areas,
-                           flows=self.flows, queues=self.departure_queues,
-                           emission_rows=EM.emission_rows(self.emission_tables, self.window))
+        from hubsim.analysis.emissions import emission_rows
+        from hubsim.analysis.kpis import kpi_table
+
+        return kpi_table(self.events, self.consignments, self.trips, self.links, self.nodes,
+                         self.window, handling=self.handling,
+                         lock_passages=self.lock_passages, areas=self.areas,
+                         flows=self.flows, queues=self.departure_queues,
+                         emission_rows=emission_rows(self.emission_tables, self.window))
 
     @cached_property
     def bottlenecks(self) -> pd.DataFrame:
@@ -172,7 +215,9 @@ class Results:
     @cached_property
     def targets(self) -> pd.DataFrame:
         """One row per target: value, threshold, ratio and ``met``."""
-        return K.verdict(self.kpis, self.scenario.targets)
+        from hubsim.analysis.kpis import verdict
+
+        return verdict(self.kpis, self.scenario.targets)
 
     @cached_property
     def kpis_by_year(self) -> pd.DataFrame:
@@ -197,14 +242,19 @@ class Results:
         """Every boundary crossing of loaded cargo (the events behind channel TEU and
         international tonnes; empty boxes, in runs that track them, are left out as the
         KPIs leave them out: :mod:`hubsim.analysis.empties`)."""
+        from hubsim.analysis.empties import split_empties
+        from hubsim.analysis.kpis import crossings
+
         events, consignments, _ = split_empties(self.events, self.consignments)
-        return K.crossings(events, self.links, consignments)
+        return crossings(events, self.links, consignments)
 
     @cached_property
     def empties(self) -> pd.DataFrame:
         """Empty containers per corridor: empty TEU moved, empty share, the model's return
         share beside the published one (empty for a run without an ``empties`` section; see
         :func:`hubsim.analysis.empties.empties_table`)."""
+        from hubsim.analysis.empties import empties_table
+
         emp = self.scenario.empties
         if emp is None or not emp.enabled:
             return empties_table(self.kpis.iloc[0:0], {})
@@ -215,14 +265,18 @@ class Results:
     @cached_property
     def emission_factors(self) -> EmissionFactors:
         """The factors of the emission tables: the bundled ``data/emission_factors.csv``."""
+        from hubsim.scenario.emission_factors import load_emission_factors
+
         return load_emission_factors()
 
     @cached_property
-    def emission_tables(self) -> EM.Emissions:
+    def emission_tables(self) -> Emissions:
         """Every emission table of the run (see :func:`hubsim.analysis.emissions.emissions`)."""
-        services = EM.service_table(self.scenario, self.emission_factors)
-        return EM.emissions(self.events, self.consignments, self.trips, self.handling,
-                            self.links, services, self.emission_factors, self.window)
+        from hubsim.analysis.emissions import emissions, service_table
+
+        services = service_table(self.scenario, self.emission_factors)
+        return emissions(self.events, self.consignments, self.trips, self.handling,
+                         self.links, services, self.emission_factors, self.window)
 
     def emissions(self, by: str = "corridor") -> pd.DataFrame:
         """CO2e per ISO 14083:2023 (GLEC logic, well-to-wheel) as a table.
@@ -284,11 +338,7 @@ def simulate(scenario: Scenario, seed: int | None = None, days: float | None = N
     measured_h = (run.horizon_days - run.warmup_days) * 24.0 if days is None else days * 24.0
     start = time.perf_counter()
     out = run_engine(scenario, seed, warmup_h + measured_h, warmup_h, progress=progress)
-    rec = out.recorder
-    results = Results(
-        scenario=scenario, seed=seed, window=K.Window(warmup_h, warmup_h + measured_h),
-        events=rec.events_frame(release=True), consignments=rec.consignments_frame(),
-        trips=rec.trips_frame(), balance=out.balance, simpy_events=out.simpy_events,
-        wall_time_s=time.perf_counter() - start, handling=rec.handling_frame(),
-        lock_passages=rec.lock_passages_frame())
-    return results
+    # the records stay compact until a table is asked for (Results.events and the others)
+    return Results(scenario=scenario, seed=seed, window=Window(warmup_h, warmup_h + measured_h),
+                   recorder=out.recorder, balance=out.balance, simpy_events=out.simpy_events,
+                   wall_time_s=time.perf_counter() - start)

@@ -21,8 +21,6 @@ taken from there; a test checks both ways).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -35,9 +33,10 @@ from hubsim.analysis.terminals import (
     lock_summary,
     yard_wait_summary,
 )
+from hubsim.analysis.window import Window
 from hubsim.analysis.yard import time_weighted, yard_series
 from hubsim.catalogue import info
-from hubsim.scenario.schema import HOURS_PER_YEAR, Target
+from hubsim.scenario.schema import Target
 
 __all__ = [
     "KPI_COLUMNS",
@@ -55,26 +54,6 @@ __all__ = [
 ]
 
 KPI_COLUMNS = ["kpi", "scope", "key", "value", "unit"]
-
-
-@dataclass(frozen=True)
-class Window:
-    """The measured period, hours since the start: [start_h, end_h)."""
-
-    start_h: float
-    end_h: float
-
-    @property
-    def hours(self) -> float:
-        return self.end_h - self.start_h
-
-    @property
-    def per_year(self) -> float:
-        """Factor turning a count over the window into a count per year."""
-        return HOURS_PER_YEAR / self.hours
-
-    def mask(self, t: pd.Series) -> pd.Series:
-        return (t >= self.start_h) & (t < self.end_h)
 
 
 def _lookup(col: pd.Series, mapping: pd.Series | None = None, missing: object = "") \

@@ -73,9 +73,12 @@ import math
 import struct
 from array import array
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BLOCK_ROWS", "EVENT_NAMES", "EVENT_ROW", "HANDLING_OPS", "EventFn", "Recorder"]
 
@@ -188,6 +191,8 @@ class Recorder:
 
     def _categorical(self, codes: np.ndarray,
                      names: list[str] | tuple[str, ...]) -> pd.Categorical[str]:
+        import pandas as pd  # only when a table is asked for (memory and start-up)
+
         # code -1 means "none" and becomes a missing value
         return pd.Categorical.from_codes(codes.astype(np.int32, copy=False),
                                          categories=pd.Index(names))
@@ -225,6 +230,8 @@ class Recorder:
             out[name] = cols[name]
         order = ["t_h", "event", "cid", "node", "link", "service", "trip", "teu", "tonnes",
                  "wait_h", "dur_h"]
+        import pandas as pd  # only when a table is asked for (memory and start-up)
+
         # the columns are fresh arrays owned by this table: no second copy
         return pd.DataFrame({c: out[c] for c in order}, copy=False)
 
@@ -232,9 +239,22 @@ class Recorder:
     def _rows(arr: array, width: int, dtype: type) -> np.ndarray:
         return np.array(arr, dtype=dtype).reshape(len(arr) // width, width)
 
-    def consignments_frame(self) -> pd.DataFrame:
-        ci = self._rows(self._cons_i, 7, np.int32)
-        cf = self._rows(self._cons_f, 3, np.float64)
+    def _columns(self, ints: str, floats: str, n_int: int, n_float: int,
+                 release: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The integer and float columns of one table (attributes ``ints`` and ``floats``,
+        ``n_int`` and ``n_float`` values a row), the store emptied with ``release``."""
+        out = (self._rows(getattr(self, ints), n_int, np.int32),
+               self._rows(getattr(self, floats), n_float, np.float64))
+        if release:
+            setattr(self, ints, array("i"))
+            setattr(self, floats, array("d"))
+        return out
+
+    def consignments_frame(self, release: bool = False) -> pd.DataFrame:
+        """The ``consignments`` table; with ``release=True`` the recorder then holds none of it."""
+        ci, cf = self._columns("_cons_i", "_cons_f", 7, 3, release)
+        import pandas as pd  # only when a table is asked for
+
         return pd.DataFrame({
             "cid": ci[:, 0], "parent": ci[:, 1], "demand": ci[:, 2],
             "origin": self._categorical(ci[:, 3], self.node_names),
@@ -244,9 +264,11 @@ class Recorder:
             "created_h": cf[:, 0], "teu": cf[:, 1], "tonnes": cf[:, 2],
         })
 
-    def trips_frame(self) -> pd.DataFrame:
-        ti = self._rows(self._trips_i, 6, np.int32)
-        tf = self._rows(self._trips_f, 5, np.float64)
+    def trips_frame(self, release: bool = False) -> pd.DataFrame:
+        """The ``trips`` table; with ``release=True`` the recorder then holds none of it."""
+        ti, tf = self._columns("_trips_i", "_trips_f", 6, 5, release)
+        import pandas as pd  # only when a table is asked for
+
         return pd.DataFrame({
             "trip": ti[:, 0],
             "service": self._categorical(ti[:, 1], self.service_names),
@@ -257,9 +279,11 @@ class Recorder:
             "load": tf[:, 3], "capacity": tf[:, 4], "vehicles": ti[:, 5],
         })
 
-    def handling_frame(self) -> pd.DataFrame:
-        hi = self._rows(self._hand_i, 7, np.int32)
-        hf = self._rows(self._hand_f, 5, np.float64)
+    def handling_frame(self, release: bool = False) -> pd.DataFrame:
+        """The ``handling`` table; with ``release=True`` the recorder then holds none of it."""
+        hi, hf = self._columns("_hand_i", "_hand_f", 7, 5, release)
+        import pandas as pd  # only when a table is asked for
+
         return pd.DataFrame({
             "node": self._categorical(hi[:, 0], self.node_names),
             "link": self._categorical(hi[:, 1], self.link_names),
@@ -269,9 +293,11 @@ class Recorder:
             "end_h": hf[:, 3], "units": hi[:, 5], "moves": hi[:, 6], "load": hf[:, 4],
         })
 
-    def lock_passages_frame(self) -> pd.DataFrame:
-        li = self._rows(self._lock_i, 5, np.int32)
-        lf = self._rows(self._lock_f, 3, np.float64)
+    def lock_passages_frame(self, release: bool = False) -> pd.DataFrame:
+        """The ``lock_passages`` table; with ``release=True`` the recorder then holds none of it."""
+        li, lf = self._columns("_lock_i", "_lock_f", 5, 3, release)
+        import pandas as pd  # only when a table is asked for
+
         return pd.DataFrame({
             "link": self._categorical(li[:, 0], self.link_names), "direction": li[:, 1],
             "service": self._categorical(li[:, 2], self.service_names), "trip": li[:, 3],
