@@ -1,25 +1,24 @@
 """Give large freed blocks back to the operating system at once (glibc only).
 
 The analysis of a year's event log (1.8 million rows) makes temporary arrays of a few to a few
-tens of MB, one after another. glibc's allocator raises its threshold for serving a request
-from its own heap instead of a fresh memory map each time such a block is freed (up to 32 MB),
-so later temporaries land on a heap it rarely gives back: the process keeps growing by the sum
-of temporaries that are long gone (measured: ``hubsim run`` on the 2022 scenario held about
-130 MB more after building the queue table than the table itself needed). Fixing the threshold
-at 2 MiB serves every large block (a column of the event log is 7-14 MB) from its own map,
-returned the moment it is freed, while smaller ones are reused from the heap. The threshold
-is a trade between memory and page faults: each new map is faulted in page by page. Measured
-on a year of the 2022 scenario (simulate, then the KPI table, verdict and bottlenecks; two runs
-each): at 256 KiB, peak RSS 399-400 MB, ~750,000 page faults, 4.3-4.9 s for those tables; at
-2 MiB, 399-403 MB, ~300,000-370,000 faults, 3.7-3.8 s; at glibc's own sliding threshold,
-421-426 MB, ~160,000 faults, 3.2-3.4 s. On two cores the faults of two workers slow each other down: 4 replications
-on a 2-process pool took 29.9 s at 256 KiB and 24.3 s at 2 MiB (47-49 s serially in both).
-Arrow
+tens of MB, one after another. glibc's allocator raises its threshold for serving a request from
+its own heap instead of a fresh memory map each time such a block is freed (up to 32 MB), so
+later temporaries land on a heap it rarely gives back: the process keeps growing by the sum of
+temporaries that are long gone (measured: ``hubsim run`` on the 2022 scenario held about 130 MB
+more after building the queue table than the table itself needed). Fixing the threshold at 2 MiB
+serves every large block (a column of the event log is 7-14 MB) from its own map, returned the
+moment it is freed, while smaller ones are reused from the heap. The threshold is a trade
+between memory and page faults: each new map is faulted in page by page. Measured on a year of
+the 2022 scenario (simulate, then the KPI table, verdict and bottlenecks; two runs each): at 256
+KiB, peak RSS 399-400 MB, ~750,000 page faults, 4.3-4.9 s for those tables; at 2 MiB, 399-403
+MB, ~300,000-370,000 faults, 3.7-3.8 s; at glibc's own sliding threshold, 421-426 MB, ~160,000
+faults, 3.2-3.4 s. On two cores the faults of two workers slow each other down: 4 replications
+on a 2-process pool took 29.9 s at 256 KiB and 24.3 s at 2 MiB (47-49 s serially in both). Arrow
 (pandas' string columns) keeps freed blocks in its own jemalloc pool the same way (measured:
 about 60 MB after the KPI table); its system pool (``ARROW_DEFAULT_MEMORY_POOL=system``, set
 before pyarrow is first imported, unless the user set it) uses the same allocator as the rest.
-Neither changes a result. Both are set by the command line (:func:`hubsim.cli.main.main`)
-and in the worker processes hubsim starts itself (:class:`hubsim.experiments.executors.
+Neither changes a result. Both are set by the command line (:func:`hubsim.cli.main.main`) and in
+the worker processes hubsim starts itself (:class:`hubsim.experiments.executors.
 ProcessExecutor`'s, and those of the dask ``LocalCluster`` it starts), never in a process that
 merely imports hubsim: a library does not change the allocator of its host.
 """
