@@ -88,6 +88,7 @@ def child_hubsim(days: float = DAYS, seed: int = SEED) -> dict:
     warm, end = window(days)
     t0, c0 = time.perf_counter(), time.process_time()
     res = hubsim.simulate(scn, seed=seed)
+    res.tables()  # the records in hand as tables (simulate() builds them on first access)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     ev = res.events
     lifts = ev[(ev["event"] == "lift_off") & (ev["node"] == "h")]

@@ -7,6 +7,8 @@ import gc
 import subprocess
 import sys
 
+import pandas as pd
+
 import hubsim
 from hubsim.sim.cargo import Consignment
 
@@ -50,3 +52,38 @@ def test_workers_of_our_own_dask_cluster_return_freed_blocks():
     finally:
         ex.close()
     assert list(got.values()) == [sys.platform.startswith("linux")]
+
+
+def test_simulate_keeps_compact_records_until_a_table_is_asked_for(tiny_path):
+    """simulate() returns the engine's compact records, without loading pandas; each record
+    table is built on first access and takes the records over (the recorder keeps no copy)."""
+    code = f"""
+import sys
+import hubsim
+res = hubsim.simulate(hubsim.load_scenario({str(tiny_path)!r}), seed=3, days=20)
+print("after_simulate", "pandas" in sys.modules, res.recorder.n_events > 0)
+n = res.recorder.n_events
+events = res.events
+print("after_events", "pandas" in sys.modules, len(events) == n, res.recorder.n_events)
+n_cons = len(res.recorder._cons_i) // 7
+print("after_consignments", len(res.consignments) == n_cons, len(res.recorder._cons_i))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[0] == "after_simulate False True"
+    assert out[1] == "after_events True True 0"
+    assert out[2] == "after_consignments True 0"
+
+
+def test_record_tables_do_not_depend_on_the_order_they_are_asked_for(tiny_path):
+    scn = hubsim.load_scenario(tiny_path)
+    names = ("events", "consignments", "trips", "handling", "lock_passages")
+    a = hubsim.simulate(scn, seed=5, days=30)
+    b = hubsim.simulate(scn, seed=5, days=30)
+    a.tables()
+    for name in reversed(names):
+        getattr(b, name)
+    for name in names:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+    assert len(a.events) > 1000
+    assert a.kpi("channel_teu") == b.kpi("channel_teu")
