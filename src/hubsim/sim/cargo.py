@@ -110,8 +110,9 @@ class Ledger:
         """Count ``c`` as delivered at node index ``node`` now (a ``delivered`` event)."""
         self.delivered[0] += c.teu
         self.delivered[1] += c.tonnes
-        self.event(self.env.now, R.DELIVERED, c.cid, node, -1, -1, -1, c.teu, c.tonnes, 0.0,
-                   self.env.now - c.created)
+        now = self.env.now
+        self.event(now, R.DELIVERED, c.cid, node, -1, -1, -1, c.teu, c.tonnes, 0.0,
+                   now - c.created)
         if self.on_deliver is not None:
             self.on_deliver(c)
 

@@ -50,9 +50,9 @@ def arrivals(ctx: Context, i: int,
     clock = _Rate(ctx, dem, ctx.state.rate_windows.get(i, []))
     gate_in = dem.origin in ctx.state.hubs
     while True:
-        rate = clock.rate()
+        rate = clock.now
         gap = arrival() / rate if rate > 0 else math.inf
-        bound = clock.next_change()
+        bound = clock.until
         if env.now + gap >= bound:
             # memoryless: restart the clock at the boundary with the new rate
             yield env.timeout(bound - env.now)
@@ -111,6 +111,9 @@ class _Rate:
         self.changes.append(math.inf)
         self.ci = 0
         self.shock = _active_factor(shocks, now)
+        #: consignments per hour now, and when that next changes (h): set here and by
+        #: :meth:`cross`, read once per arrival
+        self.now, self.until = self.rate(), self.next_change()
 
     def rate(self) -> float:
         """Consignments per hour now."""
@@ -134,6 +137,7 @@ class _Rate:
         if bound == nxt:
             self.ci += 1
             self.shock = _active_factor(self.shocks, nxt)
+        self.now, self.until = self.rate(), self.next_change()
 
 
 class _Maker:
@@ -143,6 +147,8 @@ class _Maker:
         scn = ctx.scn
         dem = scn.demand[i]
         self.ctx = ctx
+        self.env, self.ledger = ctx.env, ctx.ledger
+        self.book, self.event = ctx.rec.consignment, ctx.rec.event
         self.i = i
         self.container = dem.cargo == "container"
         self.tonnes_per_teu = (dem.tonnes_per_year / dem.teu_per_year if dem.teu_per_year
@@ -162,8 +168,8 @@ class _Maker:
 
     def __call__(self, load: float) -> Consignment:
         """A consignment of ``load`` TEU (air cargo: t) generated now at the row's origin."""
-        ctx, ledger = self.ctx, self.ctx.ledger
-        now = ctx.env.now
+        ctx, ledger = self.ctx, self.ledger
+        now = self.env.now
         container = self.container
         chosen = None if self.draw is None else self.draw()
         route = self.route if chosen is None else chosen[1].legs
@@ -181,10 +187,8 @@ class _Maker:
             False, self.i, CONTAINER if container else AIR)
         ledger.generated[0] += c.teu
         ledger.generated[1] += c.tonnes
-        ctx.rec.consignment(c.cid, -1, self.i, o_idx, d_idx, c.cargo, intl, now,
-                            c.teu, c.tonnes)
-        ctx.rec.event(now, R.GENERATED, c.cid, o_idx, -1, -1, -1, c.teu, c.tonnes, 0.0,
-                      0.0)
+        self.book(c.cid, -1, self.i, o_idx, d_idx, c.cargo, intl, now, c.teu, c.tonnes)
+        self.event(now, R.GENERATED, c.cid, o_idx, -1, -1, -1, c.teu, c.tonnes, 0.0, 0.0)
         if chosen is not None and ctx.choice is not None:
             k, _, share = chosen
             extra = float(ctx.choice.extra_h[self.pair][k])

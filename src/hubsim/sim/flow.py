@@ -56,7 +56,7 @@ class Flow:
     def start(self, c: Consignment, gate_in: bool = False, dwell: bool = True) -> None:
         """Start moving ``c`` on (a new process): through the gate first with ``gate_in``
         (a truck load at its origin hub), without the dwell with ``dwell=False``."""
-        self.env.process(self.proceed(c, gate_in=gate_in, dwell=dwell))
+        self.env.process(self.proceed(c, gate_in, dwell))
 
     def proceed(self, c: Consignment, gate_in: bool = False,
                 dwell: bool = True) -> Generator[simpy.Event, Any, None]:
