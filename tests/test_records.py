@@ -37,14 +37,22 @@ def test_simulate_tables_match_a_second_identical_run(tiny_path):
     pd.testing.assert_frame_equal(res.events, rec.events_frame())
 
 
-def test_rows_are_packed_as_the_table_reads_them_across_blocks():
+@pytest.mark.parametrize(("n_nodes", "size"), [(2, 39), (40_000, 48)])
+def test_rows_are_packed_as_the_table_reads_them_across_blocks(n_nodes, size):
     """A row written with event() comes back field for field (float32 values widened), also
-    across a block boundary, and set_wait reaches a row in an earlier block."""
-    from hubsim.sim.records import _EVENT_DTYPE, _WAIT_AT, BLOCK_ROWS, EVENT_ROW, Recorder
+    across a block boundary, and set_wait reaches a row in an earlier block; in 39-byte rows
+    (int16 node, link and service indices) and, for a network too large for them, 48-byte
+    rows."""
+    from hubsim.sim.records import _EVENT_DTYPE, BLOCK_ROWS, EVENT_ROW, Recorder
 
-    assert EVENT_ROW.size == _EVENT_DTYPE.itemsize == 48
-    assert _EVENT_DTYPE.fields["wait_h"][1] == _WAIT_AT
-    rec = Recorder(["a", "b"], ["a-b:rail"], ["s"])
+    assert EVENT_ROW.size == _EVENT_DTYPE.itemsize == 39
+    names = ["a", "b"] + [f"n{i}" for i in range(n_nodes - 2)]
+    rec = Recorder(names, ["a-b:rail"], ["s"])
+    assert rec._row.size == rec._dtype.itemsize == size
+    # the last index a row holds comes back
+    rec.event(0.0, 0, 0, n_nodes - 1, -1, -1, -1, 1.0, 1.0, 0.0, 0.0)
+    assert rec.events_frame()["node"].iloc[0] == names[-1]
+    rec = Recorder(names, ["a-b:rail"], ["s"])
     n = BLOCK_ROWS + 3
     for i in range(n):
         rec.event(i * 0.5, i % 14, i, i % 2, 0 if i % 3 else -1, -1, i // 7, 2.0, 20.5, 0.0,

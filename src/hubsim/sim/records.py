@@ -1,7 +1,7 @@
 """Flat, compact event records written by the engine and handed to analysis as DataFrames.
 
 Five tables, all append-only while the simulation runs and immutable afterwards. Events are
-packed 48 bytes a row (:data:`EVENT_ROW`) into blocks of :data:`BLOCK_ROWS` rows, one
+packed 39 bytes a row (:data:`EVENT_ROW`) into blocks of :data:`BLOCK_ROWS` rows, one
 ``struct`` call per event; the other tables are typed ``array.array`` columns:
 
 ``events``
@@ -80,7 +80,8 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BLOCK_ROWS", "EVENT_NAMES", "EVENT_ROW", "HANDLING_OPS", "EventFn", "Recorder"]
+__all__ = ["BLOCK_ROWS", "EVENT_NAMES", "EVENT_ROW", "HANDLING_OPS", "WIDE_EVENT_ROW", "EventFn",
+           "Recorder"]
 
 EVENT_NAMES = ("generated", "split", "lift_off", "lift_on", "ready", "depart", "arrive",
                "depot", "delivered", "held", "cancelled", "rerouted", "yard_wait", "lock",
@@ -99,16 +100,23 @@ HANDLING_OPS = ("lift_on", "lift_off")
 EventFn = Callable[[float, int, int, int, int, int, int, float, float, float, float], None]
 
 
-#: One packed ``events`` row: ``t_h`` (float64); ``event``, ``cid``, ``node``, ``link``,
-#: ``service``, ``trip`` (int32); ``teu``, ``tonnes``, ``wait_h``, ``dur_h`` (float32).
-EVENT_ROW = struct.Struct("<d6i4f")
-_EVENT_DTYPE = np.dtype([("t_h", "<f8"), ("event", "<i4"), ("cid", "<i4"), ("node", "<i4"),
-                         ("link", "<i4"), ("service", "<i4"), ("trip", "<i4"), ("teu", "<f4"),
-                         ("tonnes", "<f4"), ("wait_h", "<f4"), ("dur_h", "<f4")])
+#: One packed ``events`` row: ``t_h`` (float64); ``event`` (uint8); ``cid`` (int32); ``node``,
+#: ``link``, ``service`` (int16); ``trip`` (int32); ``teu``, ``tonnes``, ``wait_h``, ``dur_h``
+#: (float32): 39 bytes. A network with 32,767 or more nodes, links or services uses
+#: :data:`WIDE_EVENT_ROW` instead (48 bytes, every index int32).
+EVENT_ROW = struct.Struct("<dBi3hi4f")
+WIDE_EVENT_ROW = struct.Struct("<d6i4f")
+_NAMES = ("t_h", "event", "cid", "node", "link", "service", "trip", "teu", "tonnes", "wait_h",
+          "dur_h")
+_EVENT_DTYPE = np.dtype(list(zip(_NAMES, ("<f8", "u1", "<i4", "<i2", "<i2", "<i2", "<i4",
+                                          "<f4", "<f4", "<f4", "<f4"), strict=True)))
+_WIDE_EVENT_DTYPE = np.dtype(list(zip(_NAMES, ("<f8", *["<i4"] * 6, *["<f4"] * 4),
+                                      strict=True)))
+#: The largest node, link or service index a narrow row holds.
+_NARROW_MAX = 2**15 - 1
 _WAIT = struct.Struct("<f")
-_WAIT_AT = 8 + 6 * 4 + 2 * 4  # byte offset of ``wait_h`` in a row: after t_h, 6 ints, 2 floats
-#: Rows per block of the event store (3 MB): the events table is built block by block, and
-#: with ``release`` each block is freed once copied.
+#: Rows per block of the event store (2.5 MB; 3 MB wide): the events table is built block by
+#: block, and with ``release`` each block is freed once copied.
 BLOCK_ROWS = 65536
 _FLOAT_COLUMNS = frozenset({"t_h", "teu", "tonnes", "wait_h", "dur_h"})
 
@@ -136,8 +144,13 @@ class Recorder:
         self._hand_f = array("d")  # request_h, position_h, start_h, end_h, load
         self._lock_i = array("i")  # link, direction, service, trip, priority
         self._lock_f = array("d")  # arrive_h, enter_h, exit_h
-        blocks, pack = self._blocks, EVENT_ROW.pack
-        full = BLOCK_ROWS * EVENT_ROW.size
+        narrow = max(len(node_names), len(link_names), len(service_names)) < _NARROW_MAX
+        self._row = EVENT_ROW if narrow else WIDE_EVENT_ROW
+        self._dtype = _EVENT_DTYPE if narrow else _WIDE_EVENT_DTYPE
+        #: byte offset of ``wait_h`` in a row
+        self._wait_at: int = self._dtype.fields["wait_h"][1]  # type: ignore[index]
+        blocks, pack = self._blocks, self._row.pack
+        full = BLOCK_ROWS * self._row.size
         block = blocks[0]
 
         def event(t: float, ev: int, cid: int, node: int, link: int, service: int, trip: int,
@@ -169,7 +182,7 @@ class Recorder:
     def set_wait(self, row: int, wait: float) -> None:
         """Set the ``wait_h`` of event row ``row`` (a wait recorded when it began)."""
         b, r = divmod(row, BLOCK_ROWS)
-        _WAIT.pack_into(self._blocks[b], r * EVENT_ROW.size + _WAIT_AT, wait)
+        _WAIT.pack_into(self._blocks[b], r * self._row.size + self._wait_at, wait)
 
     def handling(self, node: int, link: int, service: int, trip: int, op: int, request: float,
                  position: float, start: float, end: float, units: int, moves: int,
@@ -187,7 +200,7 @@ class Recorder:
 
     @property
     def n_events(self) -> int:
-        return (len(self._blocks) - 1) * BLOCK_ROWS + len(self._blocks[-1]) // EVENT_ROW.size
+        return (len(self._blocks) - 1) * BLOCK_ROWS + len(self._blocks[-1]) // self._row.size
 
     def _categorical(self, codes: np.ndarray,
                      names: list[str] | tuple[str, ...]) -> pd.Categorical[str]:
@@ -208,12 +221,12 @@ class Recorder:
         if release:
             # the recording function holds the store: drop it, or freeing a block would not
             self.event = _released
-        names = _EVENT_DTYPE.names or ()
+        names = self._dtype.names or ()
         cols = {name: np.empty(n, np.float64 if name in _FLOAT_COLUMNS else np.int32)
                 for name in names}
         at = 0
         for b, block in enumerate(self._blocks):
-            rows = np.frombuffer(block, dtype=_EVENT_DTYPE)
+            rows = np.frombuffer(block, dtype=self._dtype)
             for name in names:
                 cols[name][at:at + len(rows)] = rows[name]
             at += len(rows)
