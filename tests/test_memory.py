@@ -65,8 +65,8 @@ print("after_simulate", "pandas" in sys.modules, res.recorder.n_events > 0)
 n = res.recorder.n_events
 events = res.events
 print("after_events", "pandas" in sys.modules, len(events) == n, res.recorder.n_events)
-n_cons = len(res.recorder._cons_i) // 7
-print("after_consignments", len(res.consignments) == n_cons, len(res.recorder._cons_i))
+n_cons = len(res.recorder._cons) // 52
+print("after_consignments", len(res.consignments) == n_cons, len(res.recorder._cons))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split("\n")

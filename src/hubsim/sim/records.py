@@ -2,7 +2,9 @@
 
 Five tables, all append-only while the simulation runs and immutable afterwards. Events are
 packed 39 bytes a row (:data:`EVENT_ROW`) into blocks of :data:`BLOCK_ROWS` rows, one
-``struct`` call per event; the other tables are typed ``array.array`` columns:
+``struct`` call per event; the other tables are packed the same way, one row per ``struct`` call
+(their int32 columns, then their float64 ones), into one growing buffer each. The tables are
+built from them when asked for (:class:`hubsim.api.Results`):
 
 ``events``
     one row per thing that happened to a consignment: ``t_h`` (hours since the start),
@@ -71,7 +73,6 @@ from __future__ import annotations
 
 import math
 import struct
-from array import array
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -115,6 +116,17 @@ _WIDE_EVENT_DTYPE = np.dtype(list(zip(_NAMES, ("<f8", *["<i4"] * 6, *["<f4"] * 4
 #: The largest node, link or service index a narrow row holds.
 _NARROW_MAX = 2**15 - 1
 _WAIT = struct.Struct("<f")
+#: Packed rows of the other tables: their int32 columns, then their float64 columns.
+_CONS = struct.Struct("<7i3d")  # cid, parent, demand, origin, destination, cargo, intl;
+#                                 created_h, teu, tonnes
+_TRIP = struct.Struct("<6i5d")  # trip, service, link, from, to, vehicles;
+#                                 scheduled_h, depart_h, arrive_h, load, capacity
+_TRIP_ARRIVE_AT = 6 * 4 + 2 * 8  # byte offset of arrive_h in a trip row
+_HAND = struct.Struct("<7i5d")  # node, link, service, trip, op, units, moves;
+#                                 request_h, position_h, start_h, end_h, load
+_LOCK = struct.Struct("<5i3d")  # link, direction, service, trip, priority;
+#                                 arrive_h, enter_h, exit_h
+_F64 = struct.Struct("<d")
 #: Rows per block of the event store (2.5 MB; 3 MB wide): the events table is built block by
 #: block, and with ``release`` each block is freed once copied.
 BLOCK_ROWS = 65536
@@ -136,14 +148,12 @@ class Recorder:
         #: "empty" (code 2; :mod:`hubsim.sim.empties`), so other runs' tables are unchanged
         self.cargo_names: tuple[str, ...] = ("container", "air")
         self._blocks: list[bytearray] = [bytearray()]  # the events, BLOCK_ROWS rows a block
-        self._cons_i = array("i")  # cid, parent, demand, origin, destination, cargo, intl
-        self._cons_f = array("d")  # created_h, teu, tonnes
-        self._trips_i = array("i")  # trip, service, link, from, to, vehicles
-        self._trips_f = array("d")  # scheduled_h, depart_h, arrive_h, load, capacity
-        self._hand_i = array("i")  # node, link, service, trip, op, units, moves
-        self._hand_f = array("d")  # request_h, position_h, start_h, end_h, load
-        self._lock_i = array("i")  # link, direction, service, trip, priority
-        self._lock_f = array("d")  # arrive_h, enter_h, exit_h
+        # the other tables, packed a row at a time like the events (one struct call per row;
+        # int32 then float64 columns: see _CONS, _TRIP, _HAND, _LOCK)
+        self._cons = bytearray()
+        self._trips = bytearray()
+        self._hand = bytearray()
+        self._lock = bytearray()
         narrow = max(len(node_names), len(link_names), len(service_names)) < _NARROW_MAX
         self._row = EVENT_ROW if narrow else WIDE_EVENT_ROW
         self._dtype = _EVENT_DTYPE if narrow else _WIDE_EVENT_DTYPE
@@ -166,18 +176,21 @@ class Recorder:
     def consignment(self, cid: int, parent: int, demand: int, origin: int, destination: int,
                     cargo: int, international: bool, created: float, teu: float,
                     tonnes: float) -> None:
-        self._cons_i.extend((cid, parent, demand, origin, destination, cargo, international))
-        self._cons_f.extend((created, teu, tonnes))
+        """Record a consignment (or a part split off one) as created."""
+        self._cons += _CONS.pack(cid, parent, demand, origin, destination, cargo,
+                                 international, created, teu, tonnes)
 
     def trip(self, trip: int, service: int, link: int, u: int, v: int, scheduled: float,
              depart: float, load: float, capacity: float, vehicles: int) -> int:
         """Record a departure; returns the row index for :meth:`arrived`."""
-        self._trips_i.extend((trip, service, link, u, v, vehicles))
-        self._trips_f.extend((scheduled, depart, math.nan, load, capacity))
-        return len(self._trips_i) // 6 - 1
+        trips = self._trips
+        trips += _TRIP.pack(trip, service, link, u, v, vehicles, scheduled, depart, math.nan,
+                            load, capacity)
+        return len(trips) // _TRIP.size - 1
 
     def arrived(self, row: int, t: float) -> None:
-        self._trips_f[row * 5 + 2] = t
+        """The departure recorded in ``row`` arrived at ``t``."""
+        _F64.pack_into(self._trips, row * _TRIP.size + _TRIP_ARRIVE_AT, t)
 
     def set_wait(self, row: int, wait: float) -> None:
         """Set the ``wait_h`` of event row ``row`` (a wait recorded when it began)."""
@@ -188,15 +201,15 @@ class Recorder:
                  position: float, start: float, end: float, units: int, moves: int,
                  load: float) -> None:
         """Record one vehicle's loading (``op`` 0) or discharge (``op`` 1) at a hub."""
-        self._hand_i.extend((node, link, service, trip, op, units, moves))
-        self._hand_f.extend((request, position, start, end, load))
+        self._hand += _HAND.pack(node, link, service, trip, op, units, moves, request,
+                                 position, start, end, load)
 
     def lock_passage(self, link: int, direction: int, service: int, trip: int, priority: int,
                      arrive: float, enter: float, exit_: float) -> None:
         """Record one ship's passage through a lockage-model lock (service -1: other
         traffic)."""
-        self._lock_i.extend((link, direction, service, trip, priority))
-        self._lock_f.extend((arrive, enter, exit_))
+        self._lock += _LOCK.pack(link, direction, service, trip, priority, arrive, enter,
+                                 exit_)
 
     @property
     def n_events(self) -> int:
@@ -248,24 +261,23 @@ class Recorder:
         # the columns are fresh arrays owned by this table: no second copy
         return pd.DataFrame({c: out[c] for c in order}, copy=False)
 
-    @staticmethod
-    def _rows(arr: array, width: int, dtype: type) -> np.ndarray:
-        return np.array(arr, dtype=dtype).reshape(len(arr) // width, width)
-
-    def _columns(self, ints: str, floats: str, n_int: int, n_float: int,
+    def _columns(self, name: str, row: struct.Struct, n_int: int, n_float: int,
                  release: bool) -> tuple[np.ndarray, np.ndarray]:
-        """The integer and float columns of one table (attributes ``ints`` and ``floats``,
-        ``n_int`` and ``n_float`` values a row), the store emptied with ``release``."""
-        out = (self._rows(getattr(self, ints), n_int, np.int32),
-               self._rows(getattr(self, floats), n_float, np.float64))
+        """The integer (int32) and float (float64) columns of the packed table in attribute
+        ``name`` (``n_int`` then ``n_float`` values a row), as two 2-D arrays; the store
+        emptied with ``release``."""
+        dtype = np.dtype([("i", "<i4", (n_int,)), ("f", "<f8", (n_float,))])
+        assert dtype.itemsize == row.size
+        rows = np.frombuffer(getattr(self, name), dtype=dtype)
+        out = rows["i"].copy(), rows["f"].copy()
+        del rows
         if release:
-            setattr(self, ints, array("i"))
-            setattr(self, floats, array("d"))
+            setattr(self, name, bytearray())
         return out
 
     def consignments_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``consignments`` table; with ``release=True`` the recorder then holds none of it."""
-        ci, cf = self._columns("_cons_i", "_cons_f", 7, 3, release)
+        ci, cf = self._columns("_cons", _CONS, 7, 3, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({
@@ -279,7 +291,7 @@ class Recorder:
 
     def trips_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``trips`` table; with ``release=True`` the recorder then holds none of it."""
-        ti, tf = self._columns("_trips_i", "_trips_f", 6, 5, release)
+        ti, tf = self._columns("_trips", _TRIP, 6, 5, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({
@@ -294,7 +306,7 @@ class Recorder:
 
     def handling_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``handling`` table; with ``release=True`` the recorder then holds none of it."""
-        hi, hf = self._columns("_hand_i", "_hand_f", 7, 5, release)
+        hi, hf = self._columns("_hand", _HAND, 7, 5, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({
@@ -308,7 +320,7 @@ class Recorder:
 
     def lock_passages_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``lock_passages`` table; with ``release=True`` the recorder then holds none of it."""
-        li, lf = self._columns("_lock_i", "_lock_f", 5, 3, release)
+        li, lf = self._columns("_lock", _LOCK, 5, 3, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({
