@@ -244,9 +244,22 @@ def test_a_resumed_experiment_cleans_its_leftovers(tmp_path):
 
 
 # --------------------------------------------------------------------------- Ctrl-C
+#: Starts the command as a terminal would: Ctrl-C neither ignored nor blocked. A process
+#: inherits both (an ignored SIGINT and the signal mask survive exec), and a test worker's may
+#: have been changed by the libraries earlier tests ran in it (seen once in CI: all four Ctrl-C
+#: tests of one pytest-xdist worker got exit code 0 and no output, as from a command that never
+#: saw the signal; they passed in every other run, alone and in the whole slow tier). Running
+#: them under a parent that ignores SIGINT fails all four the same way without the launcher, and
+#: passes with it. The launcher resets both, then replaces itself with the command (same process
+#: id).
+LAUNCH = ("import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
+          "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.executable, "
+          "[sys.executable, '-m', 'hubsim', *sys.argv[1:]])")
+
+
 def start(tiny_path: Path, out: Path, days: str) -> subprocess.Popen:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "hubsim", "run", str(tiny_path), "--days",
+    return subprocess.Popen([sys.executable, "-c", LAUNCH, "run", str(tiny_path), "--days",
                              days, "--out", str(out)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
