@@ -116,16 +116,25 @@ _WIDE_EVENT_DTYPE = np.dtype(list(zip(_NAMES, ("<f8", *["<i4"] * 6, *["<f4"] * 4
 #: The largest node, link or service index a narrow row holds.
 _NARROW_MAX = 2**15 - 1
 _WAIT = struct.Struct("<f")
-#: Packed rows of the other tables: their int32 columns, then their float64 columns.
-_CONS = struct.Struct("<7i3d")  # cid, parent, demand, origin, destination, cargo, intl;
-#                                 created_h, teu, tonnes
-_TRIP = struct.Struct("<6i5d")  # trip, service, link, from, to, vehicles;
-#                                 scheduled_h, depart_h, arrive_h, load, capacity
+
+
+class _Rows:
+    """The packed row of one of the other tables: ``n_int`` int32 columns, then ``n_float``
+    float64 ones; ``row`` packs one, ``dtype`` reads them back as two 2-D arrays."""
+
+    def __init__(self, n_int: int, n_float: int):
+        self.row = struct.Struct(f"<{n_int}i{n_float}d")
+        self.dtype = np.dtype([("i", "<i4", (n_int,)), ("f", "<f8", (n_float,))])
+
+
+_CONS = _Rows(7, 3)  # cid, parent, demand, origin, destination, cargo, intl;
+#                      created_h, teu, tonnes
+_TRIP = _Rows(6, 5)  # trip, service, link, from, to, vehicles;
+#                      scheduled_h, depart_h, arrive_h, load, capacity
 _TRIP_ARRIVE_AT = 6 * 4 + 2 * 8  # byte offset of arrive_h in a trip row
-_HAND = struct.Struct("<7i5d")  # node, link, service, trip, op, units, moves;
-#                                 request_h, position_h, start_h, end_h, load
-_LOCK = struct.Struct("<5i3d")  # link, direction, service, trip, priority;
-#                                 arrive_h, enter_h, exit_h
+_HAND = _Rows(7, 5)  # node, link, service, trip, op, units, moves;
+#                      request_h, position_h, start_h, end_h, load
+_LOCK = _Rows(5, 3)  # link, direction, service, trip, priority; arrive_h, enter_h, exit_h
 _F64 = struct.Struct("<d")
 #: Rows per block of the event store (2.5 MB; 3 MB wide): the events table is built block by
 #: block, and with ``release`` each block is freed once copied.
@@ -177,20 +186,20 @@ class Recorder:
                     cargo: int, international: bool, created: float, teu: float,
                     tonnes: float) -> None:
         """Record a consignment (or a part split off one) as created."""
-        self._cons += _CONS.pack(cid, parent, demand, origin, destination, cargo,
+        self._cons += _CONS.row.pack(cid, parent, demand, origin, destination, cargo,
                                  international, created, teu, tonnes)
 
     def trip(self, trip: int, service: int, link: int, u: int, v: int, scheduled: float,
              depart: float, load: float, capacity: float, vehicles: int) -> int:
         """Record a departure; returns the row index for :meth:`arrived`."""
         trips = self._trips
-        trips += _TRIP.pack(trip, service, link, u, v, vehicles, scheduled, depart, math.nan,
+        trips += _TRIP.row.pack(trip, service, link, u, v, vehicles, scheduled, depart, math.nan,
                             load, capacity)
-        return len(trips) // _TRIP.size - 1
+        return len(trips) // _TRIP.row.size - 1
 
     def arrived(self, row: int, t: float) -> None:
         """The departure recorded in ``row`` arrived at ``t``."""
-        _F64.pack_into(self._trips, row * _TRIP.size + _TRIP_ARRIVE_AT, t)
+        _F64.pack_into(self._trips, row * _TRIP.row.size + _TRIP_ARRIVE_AT, t)
 
     def set_wait(self, row: int, wait: float) -> None:
         """Set the ``wait_h`` of event row ``row`` (a wait recorded when it began)."""
@@ -201,14 +210,14 @@ class Recorder:
                  position: float, start: float, end: float, units: int, moves: int,
                  load: float) -> None:
         """Record one vehicle's loading (``op`` 0) or discharge (``op`` 1) at a hub."""
-        self._hand += _HAND.pack(node, link, service, trip, op, units, moves, request,
+        self._hand += _HAND.row.pack(node, link, service, trip, op, units, moves, request,
                                  position, start, end, load)
 
     def lock_passage(self, link: int, direction: int, service: int, trip: int, priority: int,
                      arrive: float, enter: float, exit_: float) -> None:
         """Record one ship's passage through a lockage-model lock (service -1: other
         traffic)."""
-        self._lock += _LOCK.pack(link, direction, service, trip, priority, arrive, enter,
+        self._lock += _LOCK.row.pack(link, direction, service, trip, priority, arrive, enter,
                                  exit_)
 
     @property
@@ -261,14 +270,11 @@ class Recorder:
         # the columns are fresh arrays owned by this table: no second copy
         return pd.DataFrame({c: out[c] for c in order}, copy=False)
 
-    def _columns(self, name: str, row: struct.Struct, n_int: int, n_float: int,
+    def _columns(self, name: str, layout: _Rows,
                  release: bool) -> tuple[np.ndarray, np.ndarray]:
         """The integer (int32) and float (float64) columns of the packed table in attribute
-        ``name`` (``n_int`` then ``n_float`` values a row), as two 2-D arrays; the store
-        emptied with ``release``."""
-        dtype = np.dtype([("i", "<i4", (n_int,)), ("f", "<f8", (n_float,))])
-        assert dtype.itemsize == row.size
-        rows = np.frombuffer(getattr(self, name), dtype=dtype)
+        ``name``, as two 2-D arrays; the store emptied with ``release``."""
+        rows = np.frombuffer(getattr(self, name), dtype=layout.dtype)
         out = rows["i"].copy(), rows["f"].copy()
         del rows
         if release:
@@ -277,7 +283,7 @@ class Recorder:
 
     def consignments_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``consignments`` table; with ``release=True`` the recorder then holds none of it."""
-        ci, cf = self._columns("_cons", _CONS, 7, 3, release)
+        ci, cf = self._columns("_cons", _CONS, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({
@@ -291,7 +297,7 @@ class Recorder:
 
     def trips_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``trips`` table; with ``release=True`` the recorder then holds none of it."""
-        ti, tf = self._columns("_trips", _TRIP, 6, 5, release)
+        ti, tf = self._columns("_trips", _TRIP, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({
@@ -306,7 +312,7 @@ class Recorder:
 
     def handling_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``handling`` table; with ``release=True`` the recorder then holds none of it."""
-        hi, hf = self._columns("_hand", _HAND, 7, 5, release)
+        hi, hf = self._columns("_hand", _HAND, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({
@@ -320,7 +326,7 @@ class Recorder:
 
     def lock_passages_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``lock_passages`` table; with ``release=True`` the recorder then holds none of it."""
-        li, lf = self._columns("_lock", _LOCK, 5, 3, release)
+        li, lf = self._columns("_lock", _LOCK, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({

@@ -156,10 +156,8 @@ class Area:
             work = float(self.rng.gamma(moves, 1.0 / (k * self.rate)))
         else:
             work = moves / (k * self.rate)
-        if self.close_h - self.open_h >= 24.0:  # open round the clock: work_end's t + work
-            yield env.timeout((t0 + work) - t0)  # (not ``work``: the same float as before)
-        else:
-            yield env.timeout(work_end(t0, work, self.open_h, self.close_h) - t0)
+        end = work_end(t0, work, self.open_h, self.close_h)
+        yield env.timeout(end - t0)
         units.release(k)
         if pos is not None:
             pos.release(1)

@@ -103,21 +103,22 @@ class Travel:
         #: the links that ever close (a run on any other link is one plain timeout)
         self.outages = state.outages
 
-    def draw(self, link: int, back: bool = False) -> float:
-        """The next transit time on ``link``, h; ``back``: leaving from its ``to`` end
-        (its ``transit_back_h``, when the link has one)."""
+    def sampler(self, link: int, back: bool = False) -> Sampler:
+        """The transit-time sampler of ``link``; ``back``: leaving from its ``to`` end (its
+        ``transit_back_h``, when the link has one)."""
         if back and -1 - link in self.transit:
-            return self.transit[-1 - link]()
-        return self.transit[link]()
+            return self.transit[-1 - link]
+        return self.transit[link]
+
+    def draw(self, link: int, back: bool = False) -> float:
+        """The next transit time on ``link``, h (``back`` as in :meth:`sampler`)."""
+        return self.sampler(link, back)()
 
     def draw_from(self, link: int, u: str) -> float:
         """The next transit time on ``link`` leaving from node ``u``, h."""
         sampler = self._from.get((link, u))
-        if sampler is None:  # first run of this direction: as :meth:`draw` chooses
-            back = u != self.ends.get(link, u)
-            sampler = self.transit[-1 - link] if back and -1 - link in self.transit \
-                else self.transit[link]
-            self._from[(link, u)] = sampler
+        if sampler is None:  # first run in this direction
+            sampler = self._from[(link, u)] = self.sampler(link, u != self.ends.get(link, u))
         return sampler()
 
     def draw_return(self, service: int) -> float:
