@@ -17,7 +17,7 @@ from scipy import stats
 from worker_helpers import square_but_die_once
 
 import hubsim
-from hubsim.analysis.stats import t_quantile, wilson
+from hubsim.analysis.stats import t_half_width, t_quantile, wilson
 from hubsim.errors import ExperimentError, OutputError, OutputExistsError, ScenarioError
 from hubsim.experiments.capacity import capacity
 from hubsim.experiments.executors import (
@@ -48,6 +48,21 @@ def crane():
 def test_t_quantile_matches_scipy():
     for df in [*range(1, 40), 50, 100, 1000]:
         assert t_quantile(df) == pytest.approx(stats.t.ppf(0.975, df), abs=2e-6)
+
+
+def test_intervals_are_scipy_stats_own_figures():
+    """The special functions hubsim calls give scipy.stats' t and normal figures exactly."""
+    df = np.array([1, 2, 3, 4, 9, 29, 99, 999], float)
+    for level in (0.9, 0.95, 0.99):
+        assert [t_quantile(d, level) for d in df] == stats.t.ppf(0.5 + level / 2, df).tolist()
+    sd, n = np.array([1.0, 2.5, 0.3, 7.0]), np.array([2, 4, 10, 30])
+    np.testing.assert_array_equal(t_half_width(sd, n),
+                                  stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n))
+    z = float(stats.norm.ppf(0.975))
+    p = 9 / 10
+    centre = (p + z * z / 20) / (1 + z * z / 10)
+    half = z * np.sqrt(p * (1 - p) / 10 + z * z / 400) / (1 + z * z / 10)
+    assert wilson(9, 10) == (centre - half, centre + half)
 
 
 def test_replication_seeds_come_from_one_seed_sequence():

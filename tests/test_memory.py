@@ -87,3 +87,15 @@ def test_record_tables_do_not_depend_on_the_order_they_are_asked_for(tiny_path):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
     assert len(a.events) > 1000
     assert a.kpi("channel_teu") == b.kpi("channel_teu")
+
+
+def test_intervals_do_not_load_scipy_stats():
+    """Every interval and probability of a verdict comes from scipy.special: scipy.stats (~50 MB
+    more of imports) is never loaded by them."""
+    code = ("import sys; from hubsim.analysis.stats import t_quantile, t_half_width, "
+            "predictive_p, wilson; "
+            "t_quantile(3); t_half_width([1.0], [4]); predictive_p(1.0, 1.0, 4, 0.5); "
+            "wilson(3, 4); print('scipy.special' in sys.modules, 'scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["True", "False"]

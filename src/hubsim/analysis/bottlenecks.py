@@ -232,12 +232,12 @@ def _waiting_to_discharge(events: pd.DataFrame, links: pd.DataFrame, areas: pd.D
                 & events["event"].isin(["arrive", "lift_off", "yard_wait"]).to_numpy()]
     names, code = FL.node_codes(ev["node"])
     hub = np.isin(names, areas["hub"].astype(str).unique())
-    kind = ev["event"].astype(str).to_numpy()
+    kind = ev["event"]  # categorical: compared by its codes, no string per row
     key = ev["cid"].to_numpy(np.int64) * (len(names) + 1) + code  # one load at one node
-    arrived = (kind == "arrive") & (code >= 0) & hub[np.clip(code, 0, None)]
-    still = (kind == "yard_wait") & (ev["t_h"].to_numpy(float) + ev["wait_h"].to_numpy(float)
-                                     >= window.end_h - 1e-9)
-    waiting = arrived & ~np.isin(key, key[(kind == "lift_off") | still])
+    arrived = (kind == "arrive").to_numpy() & (code >= 0) & hub[np.clip(code, 0, None)]
+    still = (kind == "yard_wait").to_numpy() & (
+        ev["t_h"].to_numpy(float) + ev["wait_h"].to_numpy(float) >= window.end_h - 1e-9)
+    waiting = arrived & ~np.isin(key, key[(kind == "lift_off").to_numpy() | still])
     if not waiting.any():
         return {}
     arr = ev[waiting]

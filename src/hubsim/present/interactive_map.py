@@ -101,8 +101,9 @@ def _directional_flows(res: Results) -> dict[tuple[str, str], float]:
     dep = ev.loc[w.mask(ev["t_h"]) & (ev["event"] == "depart"), ["link", "node", "teu", "tonnes"]]
     load = np.where(dep["teu"].to_numpy(float) > 0, dep["teu"].to_numpy(float),
                     dep["tonnes"].to_numpy(float))
-    grouped = pd.Series(load, index=pd.MultiIndex.from_arrays(
-        [dep["link"].astype(str), dep["node"].astype(str)])).groupby(level=[0, 1]).sum()
+    # grouped by the categorical columns themselves (their codes), not by a string per row
+    grouped = pd.Series(load, index=dep.index).groupby([dep["link"], dep["node"]],
+                                                       observed=True).sum()
     return {(str(a), str(b)): float(v) * w.per_year
             for (a, b), v in zip(grouped.index.tolist(), grouped.to_numpy(), strict=True)}
 
