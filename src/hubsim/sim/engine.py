@@ -60,6 +60,7 @@ from hubsim.sim.demand import arrivals
 from hubsim.sim.empties import Boxes
 from hubsim.sim.flow import Flow
 from hubsim.sim.hubs import build_hubs
+from hubsim.sim.loop import run_until
 from hubsim.sim.network import build_network, route_table
 from hubsim.sim.records import Recorder
 from hubsim.sim.services import Services, build_queues
@@ -185,17 +186,17 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
     chunks = 1
     try:
         if progress is None:
-            eng.env.run(until=horizon_h)
+            run_until(eng.env, horizon_h)
         else:
             # day by day: each stop is one extra (urgent) SimPy event that comes before the
             # model's events at that instant and changes nothing in their order
             total_days = horizon_h / 24.0
             day = 1
             while day * 24.0 < horizon_h:
-                eng.env.run(until=day * 24.0)
+                run_until(eng.env, day * 24.0)
                 progress(float(day), total_days)
                 day += 1
-            eng.env.run(until=horizon_h)
+            run_until(eng.env, horizon_h)
             progress(total_days, total_days)
             chunks = day
     finally:
