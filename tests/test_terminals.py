@@ -220,6 +220,28 @@ def test_exponential_moves_give_gamma_handling_times(n):
     assert stats.kstest(t, stats.gamma(n, scale=1 / (k * rate)).cdf).pvalue > 1e-3
 
 
+
+def test_exponential_handling_draws_numpys_gamma_exactly():
+    """One move is drawn as a standard exponential times the mean, more moves as a gamma: the
+    stream gives exactly the numbers ``rng.gamma(moves, 1 / (k r))`` would, in the same order
+    (so whether a one-move load takes the shortcut changes no result)."""
+    env = simpy.Environment()
+    k, rate = 2, 4.0
+    area = Area(env, "water", None, k, rate, k, k, 1.0, True, np.random.default_rng(11),
+                0.0, 24.0)
+    moves = [1, 3, 1, 1, 7, 2, 1] * 30
+    got: list[float] = []
+
+    def vehicles():
+        for m in moves:
+            h = yield from area.handle(float(m))
+            got.append(h.work_h)
+
+    env.process(vehicles())
+    env.run()
+    ref = np.random.default_rng(11)
+    assert got == [float(ref.gamma(m, 1.0 / (k * rate))) for m in moves]
+
 # ------------------------------------------------------------------------------ 3. open hours
 
 
