@@ -128,6 +128,26 @@ def test_precision_adds_batches_until_narrow(tiny):
 SWEEP = {"services.cre.per_week": [2, 6], "hubs.rail.equipment": [1, 3]}
 
 
+@pytest.mark.slow  # starts a dask LocalCluster
+def test_our_dask_workers_keep_housekeeping_out_of_the_way():
+    """The LocalCluster hubsim starts gives its workers QUIET_WORKERS (a profiler that is off,
+    a slow tick and system monitor); the caller's own dask settings are left as they were."""
+    pytest.importorskip("dask.distributed")
+    import dask
+
+    from hubsim.experiments.executors import QUIET_WORKERS, DaskExecutor
+
+    before = {k: dask.config.get(k) for k in QUIET_WORKERS}
+    ex = DaskExecutor(workers=1)
+    try:
+        got = ex._client.run(lambda: {k: dask.config.get(k) for k in QUIET_WORKERS})
+    finally:
+        ex.close()
+    assert list(got.values()) == [QUIET_WORKERS]
+    assert {k: dask.config.get(k) for k in QUIET_WORKERS} == before
+    assert before["distributed.admin.tick.interval"] != "1s"  # dask's own default (20ms)
+
+
 @pytest.mark.slow  # starts a process pool and a dask LocalCluster
 def test_serial_process_and_dask_give_identical_tables(tiny):
     serial = sweep(tiny, SWEEP, 2, days=10, executor=SerialExecutor())
