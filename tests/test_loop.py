@@ -82,3 +82,34 @@ def test_errors_as_simpy():
     with pytest.raises(KeyError, match="lost"):
         run_until(env, 5.0)
 
+
+def test_failed_events_and_a_whole_number_stop_as_simpy():
+    """A failed event a process catches (defused) runs on; the clock keeps an int stop an int."""
+    def build(trace: list) -> simpy.Environment:
+        env = simpy.Environment()
+        bad = env.event()
+
+        def failing():
+            yield env.timeout(2)
+            bad.fail(ValueError("late"))
+
+        def catching():
+            try:
+                yield bad
+            except ValueError as exc:
+                trace.append((env.now, "caught", str(exc)))
+            yield env.timeout(1)
+            trace.append((env.now, "on"))
+
+        env.process(failing())
+        env.process(catching())
+        return env
+
+    ours: list = []
+    theirs: list = []
+    a, b = build(ours), build(theirs)
+    run_until(a, 10)
+    b.run(until=10)
+    assert ours == theirs == [(2, "caught", "late"), (3, "on")]
+    assert _state(a) == _state(b)
+    assert type(a.now) is type(b.now) is int

@@ -220,7 +220,6 @@ def test_exponential_moves_give_gamma_handling_times(n):
     assert stats.kstest(t, stats.gamma(n, scale=1 / (k * rate)).cdf).pvalue > 1e-3
 
 
-
 def test_exponential_handling_draws_numpys_gamma_exactly():
     """One move is drawn as a standard exponential times the mean, more moves as a gamma: the
     stream gives exactly the numbers ``rng.gamma(moves, 1 / (k r))`` would, in the same order

@@ -8,7 +8,10 @@ and raises a failed event's exception as ``step`` does. It also leaves the envir
 id), and once reached it is put back at priority -1 with no callbacks (a second id), as ``step``
 does with the event that raised ``StopSimulation``. A later ``env.run`` or ``run_until``
 therefore finds the same queue and ids either way (``tests/test_loop.py`` checks this against
-``env.run`` on random models). Measured (``benchmarks/``): about 0.1 us less per event.
+``env.run`` on random models and on failed events). It relies on SimPy 4's internals (the
+queue's ``(time, priority, id, event)`` entries, ``_now``, ``_ok``, ``_value``), which those
+tests check against the installed SimPy. Measured on a bare loop of 814,000 events: 0.79 s of
+CPU against 0.91 s for ``env.run`` (medians of 7), about 0.15 us less per event.
 """
 
 from __future__ import annotations
@@ -27,12 +30,15 @@ _AFTER_STOP = EventPriority(-1)
 def run_until(env: simpy.Environment, at: float) -> None:
     """Process ``env``'s events until its clock reaches ``at``, as ``env.run(until=at)``.
 
+    Unlike ``run``, it does not catch ``StopSimulation``: the engine never raises it, and
+    after any exception it throws the environment away.
+
     Raises
     ------
     ValueError
         ``at`` is not after the current time (as SimPy).
     """
-    at = float(at)
+    at = at if isinstance(at, int) else float(at)  # as SimPy: a whole number stays an int
     if at <= env.now:
         raise ValueError(f"until ({at}) must be greater than the current simulation time")
     stop = simpy.Event(env)
