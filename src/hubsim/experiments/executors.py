@@ -237,10 +237,11 @@ class ProcessExecutor(Executor):
 #: simulation. With no dashboard nobody reads the profiles or the monitor's history, so the
 #: profiler is off and the tick and monitor run every 1 s and 5 s (a blocked event loop is
 #: still reported, after 3 s as before). The scheduler and nannies of that cluster, which run
-#: in the calling process, tick as slowly; the caller's own dask settings are left as they were. Measured on 2 cores (a shared host),
-#: a 120-day run of the 2022 scenario with its KPI table in a one-worker cluster, the two
-#: alternating: 4.8 s with dask's defaults, 4.2 s with these (medians of 9 runs; in the
-#: calling process itself, 4.3 s in another 9). No result depends on them.
+#: in the calling process, tick as slowly; the caller's own dask settings are left as they
+#: were. Measured on 2 cores (a shared host), a 120-day run of the 2022 scenario with its KPI
+#: table in a one-worker cluster, the two alternating: 4.8 s with dask's defaults, 4.2 s with
+#: these (medians of 9 runs; in the calling process itself, 4.3 s in another 9). No result
+#: depends on them.
 QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
                  "distributed.admin.tick.interval": "1s",
                  "distributed.admin.system-monitor.interval": "5s"}
