@@ -54,7 +54,7 @@ def run_until(env: simpy.Environment, at: float) -> None:
             stop.callbacks = []
             env.schedule(stop, _AFTER_STOP)
             return
-        callbacks, event.callbacks = event.callbacks, None
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
         for callback in callbacks:
             callback(event)
         if not event._ok and not hasattr(event, "_defused"):
