@@ -187,14 +187,14 @@ class Recorder:
                     tonnes: float) -> None:
         """Record a consignment (or a part split off one) as created."""
         self._cons += _CONS.row.pack(cid, parent, demand, origin, destination, cargo,
-                                 international, created, teu, tonnes)
+                                     international, created, teu, tonnes)
 
     def trip(self, trip: int, service: int, link: int, u: int, v: int, scheduled: float,
              depart: float, load: float, capacity: float, vehicles: int) -> int:
         """Record a departure; returns the row index for :meth:`arrived`."""
         trips = self._trips
-        trips += _TRIP.row.pack(trip, service, link, u, v, vehicles, scheduled, depart, math.nan,
-                            load, capacity)
+        trips += _TRIP.row.pack(trip, service, link, u, v, vehicles, scheduled, depart,
+                                math.nan, load, capacity)
         return len(trips) // _TRIP.row.size - 1
 
     def arrived(self, row: int, t: float) -> None:
@@ -211,14 +211,14 @@ class Recorder:
                  load: float) -> None:
         """Record one vehicle's loading (``op`` 0) or discharge (``op`` 1) at a hub."""
         self._hand += _HAND.row.pack(node, link, service, trip, op, units, moves, request,
-                                 position, start, end, load)
+                                     position, start, end, load)
 
     def lock_passage(self, link: int, direction: int, service: int, trip: int, priority: int,
                      arrive: float, enter: float, exit_: float) -> None:
         """Record one ship's passage through a lockage-model lock (service -1: other
         traffic)."""
-        self._lock += _LOCK.row.pack(link, direction, service, trip, priority, arrive, enter,
-                                 exit_)
+        self._lock += _LOCK.row.pack(link, direction, service, trip, priority, arrive,
+                                     enter, exit_)
 
     @property
     def n_events(self) -> int:

@@ -156,10 +156,9 @@ class Area:
             # Gamma(moves) of the units' mean move time. One move: numpy's gamma of shape 1
             # is scale x its standard exponential (the same draw from the same stream, the
             # same number), which costs half as much to ask for.
-            if moves == 1:
-                work = self.rng.standard_exponential() * (1.0 / (k * self.rate))
-            else:
-                work = float(self.rng.gamma(moves, 1.0 / (k * self.rate)))
+            scale = 1.0 / (k * self.rate)
+            work = self.rng.standard_exponential() * scale if moves == 1 \
+                else float(self.rng.gamma(moves, scale))
         else:
             work = moves / (k * self.rate)
         end = work_end(t0, work, self.open_h, self.close_h)
