@@ -236,6 +236,29 @@ def test_yard_mean_is_time_weighted(nodes):
     assert rows["yard_mean", "rail"] == 0.0
 
 
+def test_yard_series_sorts_by_time_keeps_ties_in_log_order_and_sums_per_hub(nodes):
+    # two hubs interleaved, the log not in time order, two changes at the same hour; rows
+    # at a node that is not a hub and events that do not move the yard are left out
+    ev = make_events([
+        (5.0, "lift_off", 1, "port", "port-east:water", "barge", 3, 2.0, 20.0, 0.0, 1.0),
+        (1.0, "generated", 2, "rail", None, None, -1, 1.0, 10.0, 0.0, 0.0),
+        (5.0, "lift_on", 2, "rail", "rail-west:rail", "cre", 4, 1.0, 10.0, 0.0, 0.5),
+        (3.0, "generated", 3, "port", None, None, -1, 0.0, 7.5, 0.0, 0.0),
+        (2.0, "generated", 5, "park", None, None, -1, 3.0, 30.0, 0.0, 0.0),
+        (5.0, "generated", 4, "rail", None, None, -1, 4.0, 40.0, 0.0, 0.0),
+        (4.0, "depart", 3, "port", "port-east:water", "barge", 3, 0.0, 7.5, 0.0, 0.0),
+        (6.0, "delivered", 1, "port", None, None, -1, 2.0, 20.0, 0.0, 9.0),
+    ])
+    series = yard_series(ev, nodes)
+    assert series["t_h"].tolist() == [1.0, 3.0, 5.0, 5.0, 5.0, 6.0]
+    assert series["node"].astype(str).tolist() == ["rail", "port", "port", "rail", "rail",
+                                                   "port"]
+    # air cargo (0 TEU) counts in tonnes; rail: +1, -1, +4; port: +7.5 t, +2, -2
+    assert series["level"].tolist() == [1.0, 7.5, 9.5, 0.0, 4.0, 7.5]
+    assert isinstance(series["node"].dtype, pd.CategoricalDtype)
+    assert list(series.index) == list(range(6))
+
+
 def test_service_summary_load_factor(events):
     trips = make_trips([
         (0, "cre", "rail-west:rail", "rail", "west", 290.0, 300.0, 800.0, 40.0, 80.0, 1),

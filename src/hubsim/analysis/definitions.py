@@ -76,8 +76,11 @@ def definition_summary(cross: pd.DataFrame, consignments: pd.DataFrame,
     :func:`hubsim.analysis.kpis.crossings`; ``in_window`` its rows inside the measured
     window), ``consignments`` (for where a box comes from) and the ids of the city's
     ``zones``; ``per_year`` turns a count over the window into a yearly one."""
-    c = cross[in_window.to_numpy()]
+    # only the columns used: every selection below copies its rows, string columns included
+    c = cross.loc[in_window.to_numpy(),
+                  ["t_h", "cid", "teu", "direction", "mode", "corridor", "international"]]
     boxes = c[c["teu"] > 0]
+    del c
     rows: list[dict] = []
     cre = boxes[boxes["corridor"].isin(CRE_CORRIDORS) & (boxes["mode"] == "rail")]
     rows.append(_row("cre_train_equivalents", "total", "",
@@ -90,20 +93,23 @@ def definition_summary(cross: pd.DataFrame, consignments: pd.DataFrame,
     for mode in ("rail", "road"):
         rows.append(_row("ilstc_teu", "mode", mode,
                          south.loc[south["mode"] == mode, "teu"].sum() * per_year))
-    ends = consignments.set_index("cid")[["origin", "destination"]]
+    ends = consignments[["cid", "origin", "destination"]].set_index("cid")
     inside = ends["origin"].isin(zones) | ends["destination"].isin(zones)
     local = south["cid"].map(inside).fillna(False).astype(bool)
     rows.append(_row("ilstc_teu", "origin", "inside", south.loc[local, "teu"].sum() * per_year))
     rows.append(_row("ilstc_teu", "origin", "outside",
                      south.loc[~local, "teu"].sum() * per_year))
     root = _roots(consignments)
-    intl = boxes[boxes["international"]]
+    intl = boxes.loc[boxes["international"].to_numpy(), ["t_h", "cid", "teu", "direction",
+                                                           "corridor"]]
+    del boxes, cre, south
     intl = intl.assign(root=intl["cid"].map(root).fillna(intl["cid"]))
     # each box once: the crossings of a consignment (and of the parts split off it) in the
     # direction it first crossed; a transit box's way out is the same box again
-    first = intl.sort_values("t_h", kind="stable").drop_duplicates("root") \
-        .set_index("root")["direction"]
-    foreign = intl[(intl["direction"] == intl["root"].map(first)).to_numpy()]
+    first = intl[["t_h", "root", "direction"]].sort_values("t_h", kind="stable") \
+        .drop_duplicates("root").set_index("root")["direction"]
+    foreign = intl.loc[(intl["direction"] == intl["root"].map(first)).to_numpy(),
+                       ["corridor", "teu"]]
     rows.append(_row("foreign_trade_teu", "total", "", foreign["teu"].sum() * per_year))
     for name, grp in foreign.groupby("corridor", sort=True):
         rows.append(_row("foreign_trade_teu", "corridor", str(name),

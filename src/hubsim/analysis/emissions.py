@@ -321,8 +321,9 @@ def _per_consignment(events: pd.DataFrame, consignments: pd.DataFrame, links: pd
 def _consignment_labels(consignments: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     """``corridor, cargo, teu, tonnes`` of each consignment, indexed by ``cid``."""
     corridor = consignment_corridor(consignments, links)
-    return pd.DataFrame({"corridor": corridor.to_numpy(),
-                         "cargo": _lookup(consignments["cargo"]),
+    # categories, not a string per consignment: the table is kept with the run's emissions
+    return pd.DataFrame({"corridor": pd.Categorical(corridor.to_numpy()),
+                         "cargo": pd.Categorical(_lookup(consignments["cargo"])),
                          "teu": consignments["teu"].to_numpy(float),
                          "tonnes": consignments["tonnes"].to_numpy(float)},
                         index=consignments["cid"].to_numpy())

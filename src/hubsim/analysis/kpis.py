@@ -291,6 +291,7 @@ def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
     rows = channel_summary(cross, window)
     rows += definition_summary(cross, consignments, nodes.index[nodes["kind"] == "zone"],
                                window.mask(cross["t_h"]), window.per_year)
+    del cross  # the largest working table: not kept through the rest
     if flows is not None:
         rows += FL.offered_summary(events, consignments, flows, window)
     rows += hub_summary(all_events, nodes, window)

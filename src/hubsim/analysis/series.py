@@ -283,11 +283,17 @@ def corridor_cost_co2(events: pd.DataFrame, consignments: pd.DataFrame, links: p
     co2 = (tonnes * links["distance_km"].to_numpy(float)[code]
            * links["co2_g_per_tkm"].to_numpy(float)[code] / 1e6)
     tkm = tonnes * links["distance_km"].to_numpy(float)[code]
-    per_leg = pd.DataFrame({"corridor": _lookup(corridor_of, dep["cid"][ok]), "cost": cost,
-                            "co2": co2, "tkm": tkm,
-                            "mode": links["mode"].to_numpy()[code]})
-    legs = per_leg.groupby("corridor")[["cost", "co2"]].sum()
-    legs["legs"] = pd.Series({str(c): _mode_shares(g) for c, g in per_leg.groupby("corridor")})
+    # corridors and modes as categories, and each group only the columns it needs: grouping
+    # copies every group (a year has a few hundred thousand legs)
+    per_leg = pd.DataFrame({"corridor": pd.Categorical(_lookup(corridor_of, dep["cid"][ok])),
+                            "cost": cost, "co2": co2, "tkm": tkm,
+                            "mode": pd.Categorical(links["mode"].to_numpy()[code])})
+    del dep, code, ok, teu, tonnes, cost, co2, tkm
+    by = per_leg.groupby("corridor", observed=True)
+    legs = by[["cost", "co2"]].sum()
+    legs.index = legs.index.astype(str)
+    legs["legs"] = pd.Series({str(c): _mode_shares(g) for c, g in by[["mode", "tkm"]]})
+    del by, per_leg
     dlv = ev[ev["event"] == "delivered"]
     teu_done = pd.Series(dlv["teu"].to_numpy(float)).groupby(_lookup(corridor_of, dlv["cid"])) \
         .sum()
@@ -303,6 +309,6 @@ def corridor_cost_co2(events: pd.DataFrame, consignments: pd.DataFrame, links: p
 
 def _mode_shares(legs: pd.DataFrame) -> str:
     """``water 88%, rail 11%``: each mode's share of the tonne-km, largest first (1% and up)."""
-    share = legs.groupby("mode")["tkm"].sum()
+    share = legs.groupby("mode", observed=True)["tkm"].sum()
     share = (share / share.sum()).sort_values(ascending=False) if share.sum() > 0 else share
     return ", ".join(f"{m} {v:.0%}" for m, v in share.items() if v >= 0.01)

@@ -25,14 +25,21 @@ def yard_series(events: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
     ``level`` is in TEU for containers and tonnes for air cargo (a consignment's load).
     """
     hubs = nodes.index[nodes["kind"] == "hub"]
-    keep = events["node"].isin(hubs) & events["event"].isin(list(_SIGNS))
-    ev = events.loc[keep, ["t_h", "event", "node", "teu", "tonnes"]]
-    sign = ev["event"].map(_SIGNS).astype(float)
-    load = ev["teu"].where(ev["teu"] > 0, ev["tonnes"])
-    ev = ev.assign(delta=load * sign)
-    ev = ev.sort_values(["t_h"], kind="stable")
-    ev["level"] = ev.groupby("node", observed=True)["delta"].cumsum()
-    return ev[["t_h", "node", "level"]].reset_index(drop=True)
+    # numpy arrays of the selected rows, not a copy of the log's columns: the log has millions
+    # of rows and a year's yard changes are about half a million
+    keep = np.flatnonzero((events["node"].isin(hubs)
+                           & events["event"].isin(list(_SIGNS))).to_numpy())
+    sign = events["event"].iloc[keep].map(_SIGNS).astype(float).to_numpy()
+    teu = events["teu"].to_numpy()[keep]
+    load = np.where(teu > 0, teu, events["tonnes"].to_numpy()[keep])
+    delta = load * sign
+    del sign, teu, load
+    t = events["t_h"].to_numpy()[keep]
+    order = np.argsort(t, kind="stable")
+    rows = keep[order]
+    node = events["node"].iloc[rows].reset_index(drop=True)
+    level = pd.Series(delta[order]).groupby(node, observed=True).cumsum()
+    return pd.DataFrame({"t_h": t[order], "node": node, "level": level.to_numpy()})
 
 
 def time_weighted(t: np.ndarray, level: np.ndarray, start_h: float, end_h: float) \
