@@ -99,3 +99,35 @@ def test_intervals_do_not_load_scipy_stats():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["True", "False"]
+
+
+def test_each_figure_is_freed_once_written(tiny_path, tmp_path, monkeypatch):
+    # a figure and its artists refer to each other; writing the results folder frees each
+    # one before drawing the next, not at some later collection of the cycles
+    from matplotlib.figure import Figure
+
+    from hubsim.present import output
+
+    res = hubsim.simulate(hubsim.load_scenario(tiny_path), days=20)
+    alive: list[int] = []
+    draw = output._figure_makers
+
+    def counting(results):  # the figures alive when each maker is called
+        makers = draw(results)
+
+        def wrap(make):
+            def counted():
+                alive.append(sum(isinstance(o, Figure) for o in gc.get_objects()))
+                return make()
+            return counted
+        return {name: wrap(make) for name, make in makers.items()}
+
+    monkeypatch.setattr(output, "_figure_makers", counting)
+    gc.disable()  # only the writer's own collection may free them
+    try:
+        output._write_plots(res, tmp_path)
+        alive.append(sum(isinstance(o, Figure) for o in gc.get_objects()))
+    finally:
+        gc.enable()
+    assert len(alive) == len(output.FIGURES) + 1
+    assert alive == [0] * len(alive)

@@ -10,6 +10,7 @@ the same parent folder removes it (:func:`hubsim.atomic.clean_stale`).
 
 from __future__ import annotations
 
+import gc
 import json
 import platform
 import shutil
@@ -225,6 +226,10 @@ def _write_plots(results: Results, folder: Path) -> None:
         # zlib level 1: faster than the default level 6 for a few percent more bytes
         fig.savefig(folder / name, dpi=110, pil_kwargs={"compress_level": 1})
         plt.close(fig)
+        # a figure and its artists refer to each other: free them now, not at the next
+        # collection (the network map's are tens of MB)
+        del fig
+        gc.collect()
 
 
 #: The emission tables of a results folder (:mod:`hubsim.analysis.emissions`): file -> table.
