@@ -14,6 +14,7 @@ import pytest
 
 import hubsim
 from hubsim.analysis import kpis as K
+from hubsim.analysis.definitions import definition_summary
 from hubsim.analysis.yard import yard_series
 from hubsim.scenario.schema import Target
 from hubsim.sim.records import EVENT_NAMES
@@ -175,6 +176,23 @@ def test_crossings_count_once_per_boundary_crossing(events, links, consignments)
         (700.0, 2, "in", "west", "rail", "west", True),
     ]
     assert [tuple(r) for r in got.itertuples(index=False)] == expected
+
+
+def test_categorical_crossings_hold_the_same_rows_and_give_the_same_kpis(events, links,
+                                                                       consignments):
+    # the KPI table works on the categorical form; Results.crossings is the string form
+    text = K.crossings(events, links, consignments)
+    cats = K.crossings(events, links, consignments, categorical=True)
+    for col in ("link", "mode", "corridor", "gateway"):
+        assert isinstance(cats[col].dtype, pd.CategoricalDtype)
+        assert not isinstance(text[col].dtype, pd.CategoricalDtype)
+    pd.testing.assert_frame_equal(cats.astype({c: str for c in ("link", "mode", "corridor",
+                                                                "gateway")}), text)
+    assert K.channel_summary(cats, WINDOW) == K.channel_summary(text, WINDOW)
+    zones = pd.Index(["park"])
+    assert definition_summary(cats, consignments, zones, WINDOW.mask(cats["t_h"]),
+                              WINDOW.per_year) == \
+        definition_summary(text, consignments, zones, WINDOW.mask(text["t_h"]), WINDOW.per_year)
 
 
 def test_channel_teu_annualised_over_the_window(events, links, consignments):

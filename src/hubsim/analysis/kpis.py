@@ -73,11 +73,12 @@ def _lookup(col: pd.Series, mapping: pd.Series | None = None, missing: object = 
 
 
 def crossings(events: pd.DataFrame, links: pd.DataFrame,
-              consignments: pd.DataFrame) -> pd.DataFrame:
+              consignments: pd.DataFrame, categorical: bool = False) -> pd.DataFrame:
     """Every boundary crossing: outbound departures and inbound arrivals on gateway links.
 
     Columns: ``t_h, cid, teu, tonnes, direction ('out'/'in'), link, mode, corridor, gateway,
-    international``.
+    international``. ``link``, ``mode``, ``corridor`` and ``gateway`` are strings, or with
+    ``categorical`` categories of their names (a fraction of the memory, for working copies).
     """
     gw_links = links.index[links["gateway"] != ""]
     # only departures and arrivals on gateway links, only the columns used (the log is large)
@@ -91,13 +92,11 @@ def crossings(events: pd.DataFrame, links: pd.DataFrame,
         "t_h": sel["t_h"].to_numpy(), "cid": sel["cid"].to_numpy(),
         "teu": sel["teu"].to_numpy(), "tonnes": sel["tonnes"].to_numpy(),
         "direction": np.where(sel["event"] == "depart", "out", "in"),
-        "link": _lookup(sel["link"]),
-        "mode": _lookup(sel["link"], links["mode"]),
-        "corridor": _lookup(sel["link"], links["corridor"]),
-        "gateway": _lookup(sel["link"], gateway_of),
     })
-    for col in ("link", "mode", "corridor", "gateway"):
-        res[col] = res[col].astype(str)
+    for col, names in (("link", None), ("mode", links["mode"]),
+                       ("corridor", links["corridor"]), ("gateway", gateway_of)):
+        values = _lookup(sel["link"], names)
+        res[col] = pd.Categorical(values) if categorical else pd.Series(values).astype(str)
     res["international"] = res["cid"].map(intl).fillna(False).astype(bool)
     return res
 
@@ -287,7 +286,7 @@ def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
     # them, the KPIs of loaded cargo do not (without empties these are the tables as given)
     all_events, all_consignments = events, consignments
     events, consignments, empty_ids = EM.split_empties(events, consignments)
-    cross = crossings(events, links, consignments)
+    cross = crossings(events, links, consignments, categorical=True)
     rows = channel_summary(cross, window)
     rows += definition_summary(cross, consignments, nodes.index[nodes["kind"] == "zone"],
                                window.mask(cross["t_h"]), window.per_year)
