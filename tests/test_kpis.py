@@ -188,11 +188,17 @@ def test_categorical_crossings_hold_the_same_rows_and_give_the_same_kpis(events,
         assert not isinstance(text[col].dtype, pd.CategoricalDtype)
     pd.testing.assert_frame_equal(cats.astype({c: str for c in ("link", "mode", "corridor",
                                                                 "gateway")}), text)
-    assert K.channel_summary(cats, WINDOW) == K.channel_summary(text, WINDOW)
     zones = pd.Index(["park"])
-    assert definition_summary(cats, consignments, zones, WINDOW.mask(cats["t_h"]),
-                              WINDOW.per_year) == \
-        definition_summary(text, consignments, zones, WINDOW.mask(text["t_h"]), WINDOW.per_year)
+    # the second window holds only the west crossing at 700 h: a corridor, mode or gateway
+    # with no crossing in the window gets no row in either form
+    for window in (WINDOW, K.Window(650.0, 800.0)):
+        rows = K.channel_summary(cats, window)
+        assert rows == K.channel_summary(text, window)
+        assert definition_summary(cats, consignments, zones, window.mask(cats["t_h"]),
+                                  window.per_year) == \
+            definition_summary(text, consignments, zones, window.mask(text["t_h"]),
+                               window.per_year)
+    assert {r["key"] for r in rows if r["scope"] == "corridor"} == {"west"}
 
 
 def test_channel_teu_annualised_over_the_window(events, links, consignments):

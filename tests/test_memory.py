@@ -123,11 +123,14 @@ def test_each_figure_is_freed_once_written(tiny_path, tmp_path, monkeypatch):
         return {name: wrap(make) for name, make in makers.items()}
 
     monkeypatch.setattr(output, "_figure_makers", counting)
+    was = gc.isenabled()
+    gc.collect()  # figures of earlier tests
     gc.disable()  # only the writer's own collection may free them
     try:
         output._write_plots(res, tmp_path)
         alive.append(sum(isinstance(o, Figure) for o in gc.get_objects()))
     finally:
-        gc.enable()
+        if was:
+            gc.enable()
     assert len(alive) == len(output.FIGURES) + 1
     assert alive == [0] * len(alive)

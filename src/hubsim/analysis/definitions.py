@@ -76,7 +76,7 @@ def definition_summary(cross: pd.DataFrame, consignments: pd.DataFrame,
     :func:`hubsim.analysis.kpis.crossings`; ``in_window`` its rows inside the measured
     window), ``consignments`` (for where a box comes from) and the ids of the city's
     ``zones``; ``per_year`` turns a count over the window into a yearly one."""
-    # only the columns used: every selection below copies its rows, string columns included
+    # only the columns used: every selection below copies its rows
     c = cross.loc[in_window.to_numpy(),
                   ["t_h", "cid", "teu", "direction", "mode", "corridor", "international"]]
     boxes = c[c["teu"] > 0]
@@ -111,7 +111,7 @@ def definition_summary(cross: pd.DataFrame, consignments: pd.DataFrame,
     foreign = intl.loc[(intl["direction"] == intl["root"].map(first)).to_numpy(),
                        ["corridor", "teu"]]
     rows.append(_row("foreign_trade_teu", "total", "", foreign["teu"].sum() * per_year))
-    for name, grp in foreign.groupby("corridor", sort=True):
+    for name, grp in foreign.groupby("corridor", sort=True, observed=True):
         rows.append(_row("foreign_trade_teu", "corridor", str(name),
                          grp["teu"].sum() * per_year))
     return rows

@@ -116,8 +116,10 @@ def channel_summary(cross: pd.DataFrame, window: Window) -> list[dict]:
             _row("international_tonnes", "total", "", intl["tonnes"].sum() * f),
             _row("air_tonnes", "total", "", c.loc[c["teu"] == 0, "tonnes"].sum() * f)]
     for col in ("corridor", "mode", "direction"):
-        # only the columns summed: grouping copies each group, string columns included
-        for key, grp in c[[col, "teu", "tonnes", "international"]].groupby(col, sort=True):
+        # only the columns summed: grouping copies each group. The names may be categories
+        # (kpi_table's crossings): only those with crossings in the window form a group
+        for key, grp in c[[col, "teu", "tonnes", "international"]].groupby(col, sort=True,
+                                                                          observed=True):
             rows.append(_row("channel_teu", col, str(key), grp["teu"].sum() * f))
             rows.append(_row("international_tonnes", col, str(key),
                              grp.loc[grp["international"], "tonnes"].sum() * f))
@@ -290,7 +292,7 @@ def kpi_table(events: pd.DataFrame, consignments: pd.DataFrame, trips: pd.DataFr
     rows = channel_summary(cross, window)
     rows += definition_summary(cross, consignments, nodes.index[nodes["kind"] == "zone"],
                                window.mask(cross["t_h"]), window.per_year)
-    del cross  # the largest working table: not kept through the rest
+    del cross  # the largest working table: not kept through the KPIs below
     if flows is not None:
         rows += FL.offered_summary(events, consignments, flows, window)
     rows += hub_summary(all_events, nodes, window)
