@@ -214,22 +214,24 @@ def _write_choice(results: Results, folder: Path) -> None:
              .rename(columns={"mode": "key"}).assign(by="mode")]
     pd.concat(parts)[["week", "by", "key", "teu", "share"]].to_csv(
         folder / "channel_shares_weekly.csv", index=False)
-    for fname, fig in (("corridor_shares.png", crossing_shares(by_corridor, "corridor", name)),
-                       ("route_choice.png", choice_shares(chosen, name))):
-        fig.savefig(folder / fname, dpi=110, pil_kwargs={"compress_level": 1})
-        plt.close(fig)
+    _save_figure(crossing_shares(by_corridor, "corridor", name), folder / "corridor_shares.png")
+    _save_figure(choice_shares(chosen, name), folder / "route_choice.png")
 
 
 def _write_plots(results: Results, folder: Path) -> None:
     for name, make in _figure_makers(results).items():
-        fig = make()
-        # zlib level 1: faster than the default level 6 for a few percent more bytes
-        fig.savefig(folder / name, dpi=110, pil_kwargs={"compress_level": 1})
-        plt.close(fig)
-        # a figure and its artists refer to each other: free them now, not at the next
-        # collection (the network map's are tens of MB)
-        del fig
-        gc.collect()
+        _save_figure(make(), folder / name)
+
+
+def _save_figure(fig: Figure, path: Path) -> None:
+    """Write ``fig`` as a PNG and free it."""
+    # zlib level 1: faster than the default level 6 for a few percent more bytes
+    fig.savefig(path, dpi=110, pil_kwargs={"compress_level": 1})
+    plt.close(fig)
+    # a figure and its artists refer to each other: free them now, not at the next
+    # collection (the network map's are tens of MB)
+    del fig
+    gc.collect()
 
 
 #: The emission tables of a results folder (:mod:`hubsim.analysis.emissions`): file -> table.
