@@ -4,10 +4,12 @@ returns freed blocks to the system."""
 from __future__ import annotations
 
 import gc
+import json
 import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 import hubsim
 from hubsim.sim.cargo import Consignment
@@ -127,10 +129,53 @@ def test_each_figure_is_freed_once_written(tiny_path, tmp_path, monkeypatch):
     gc.collect()  # figures of earlier tests
     gc.disable()  # only the writer's own collection may free them
     try:
-        output._write_plots(res, tmp_path)
+        output._write_plots(output.figure_data(res), tmp_path)
         alive.append(sum(isinstance(o, Figure) for o in gc.get_objects()))
     finally:
         if was:
             gc.enable()
     assert len(alive) == len(output.FIGURES) + 1
     assert alive == [0] * len(alive)
+
+
+def test_freed_records_are_gone_and_the_tables_computed_from_them_stay(tiny_path):
+    res = hubsim.simulate(hubsim.load_scenario(tiny_path), seed=3, days=20)
+    assert res.counts == {"event_records": len(res.events),
+                          "consignments": len(res.consignments),
+                          "vehicle_departures": len(res.trips)}
+    kpis, targets = res.kpis, res.targets
+    assert len(res.crossings)  # a working table computed from the records
+    res.free_records()
+    # every record table, those never asked for (lock passages) included, and what is
+    # computed from them: an error, never an empty table
+    for name in ("events", "consignments", "trips", "handling", "lock_passages", "crossings",
+                 "departure_queues"):
+        with pytest.raises(RuntimeError, match="freed"):
+            getattr(res, name)
+    assert res.kpis is kpis and res.targets is targets
+    assert res.counts["event_records"] > 0
+
+
+def test_a_folder_written_with_the_records_freed_is_the_same(tiny_path, tmp_path):
+    from hubsim.present.output import write_results
+
+    scn = hubsim.load_scenario(tiny_path)
+    kept = write_results(hubsim.simulate(scn, seed=3, days=20), tmp_path / "kept")
+    res = hubsim.simulate(scn, seed=3, days=20)
+    freed = write_results(res, tmp_path / "freed", free_records=True)
+    with pytest.raises(RuntimeError, match="freed"):
+        len(res.events)
+    names = sorted(p.name for p in kept.iterdir())
+    assert names == sorted(p.name for p in freed.iterdir())
+    assert {"network_map.png", "events.parquet", "kpis.csv"} <= set(names)
+    for name in names:
+        if name.endswith(".csv"):
+            assert (kept / name).read_text() == (freed / name).read_text(), name
+        elif name.endswith(".parquet"):
+            pd.testing.assert_frame_equal(pd.read_parquet(kept / name),
+                                          pd.read_parquet(freed / name), check_exact=True)
+    a, b = (json.loads((f / "manifest.json").read_text()) for f in (kept, freed))
+    for meta in (a, b):
+        for moving in ("created_utc", "wall_time_s"):
+            meta.pop(moving)
+    assert a == b

@@ -95,6 +95,12 @@ def apply_changes(scn: Scenario, changes: Mapping[str, Any], source: str | None 
     return overlay.apply_changes(scn, changes, source, checks=(check_routes,))
 
 
+#: The record tables of a run (:mod:`hubsim.sim.records`).
+_RECORD_TABLES = ("events", "consignments", "trips", "handling", "lock_passages")
+#: The large tables :class:`Results` computes from them and keeps.
+_WORKING_TABLES = ("crossings", "departure_queues", "link_flows", "emission_tables")
+
+
 @dataclass(frozen=True)
 class Results:
     """What one simulation run produced.
@@ -114,6 +120,10 @@ class Results:
     simpy_events: int = 0
     #: Time of the engine's run, s (the tables are built later, when first asked for).
     wall_time_s: float = 0.0
+    #: Rows of the record tables: ``event_records``, ``consignments`` (parts split off
+    #: included), ``vehicle_departures`` (known without building the tables, and after
+    #: :meth:`free_records`).
+    counts: dict[str, int] = field(default_factory=dict, repr=False)
 
     # ---- the record tables (hubsim.sim.records), built on first access
     @cached_property
@@ -143,8 +153,19 @@ class Results:
 
     def tables(self) -> None:
         """Build the five record tables now (they are otherwise built on first access)."""
-        for name in ("events", "consignments", "trips", "handling", "lock_passages"):
+        for name in _RECORD_TABLES:
             getattr(self, name)
+
+    def free_records(self) -> None:
+        """Free the record tables and the working tables computed from them
+        (``crossings``, ``departure_queues``, ``link_flows``, the emission tables): a year of
+        the 2022 scenario holds about 150 MB in them. Every other table already computed
+        (``kpis``, ``targets``, ``bottlenecks``, ...) stays; asking afterwards for a freed one,
+        or for one computed from the records, raises ``RuntimeError``. ``hubsim run`` frees
+        them once its results folder holds them and its figures' data is drawn from them."""
+        self.recorder.free()
+        for name in (*_RECORD_TABLES, *_WORKING_TABLES):
+            self.__dict__.pop(name, None)
 
     @cached_property
     def links(self) -> pd.DataFrame:
@@ -341,4 +362,4 @@ def simulate(scenario: Scenario, seed: int | None = None, days: float | None = N
     # the records stay compact until a table is asked for (Results.events and the others)
     return Results(scenario=scenario, seed=seed, window=Window(warmup_h, warmup_h + measured_h),
                    recorder=out.recorder, balance=out.balance, simpy_events=out.simpy_events,
-                   wall_time_s=time.perf_counter() - start)
+                   wall_time_s=time.perf_counter() - start, counts=out.recorder.counts())

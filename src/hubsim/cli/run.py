@@ -135,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
         stage.start("writing results: tables, event log, figures")
         try:
             with output_errors(folder):
-                write_results(res, folder, report=args.report, late=finish)
+                write_results(res, folder, report=args.report, late=finish,
+                              free_records=True)
         except BaseException:
             stage.stop()
             raise

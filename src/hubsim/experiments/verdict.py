@@ -171,6 +171,10 @@ class PendingVerdict:
         self.results = results
         self._thread = thread
         self._errors = errors
+        #: how many days each target's crossings lag its demand in replication 0, for a window
+        #: shorter than a year (see :func:`verdict_table`); measured now, while its record
+        #: tables are at hand (``hubsim run`` frees them before :meth:`finish`)
+        self.lags = _crossing_lags(scenario, results)
 
     def finish(self, waiting: Callable[[int, int], None] | None = None) -> Verdict:
         """Wait for the other replications (``waiting`` gets (runs done, runs in all) meanwhile)
@@ -193,14 +197,20 @@ class PendingVerdict:
         measured = res.window.hours / 24.0
         exp = tables(self.cache, [()], list(range(self.replications)), [])
         seeds = [int(s) for s in exp.runs["seed"]] if "seed" in exp.runs else [self.base]
-        lags: dict[str, float] = {}
-        if measured < HOURS_PER_YEAR / 24.0 - 1e-9:  # a window: its crossings lag its demand
-            for kpi in {t.kpi for t in scenario.targets}:
-                weight = "teu" if kpi in ("channel_teu", "hub_lifts_teu") else "tonnes"
-                lags[kpi] = crossing_lag_days(res.crossings, res.consignments,
-                                              res.window.start_h, res.window.end_h, weight)
         return Verdict(results=res, experiment=exp, seeds=seeds,
-                       table=verdict_table(exp, scenario, res.targets, measured, lags))
+                       table=verdict_table(exp, scenario, res.targets, measured, self.lags))
+
+
+def _crossing_lags(scenario: Scenario, res: Results) -> dict[str, float]:
+    """Per target KPI, the days its crossings lag its demand in ``res`` (a window shorter
+    than a year only: a year's are not needed)."""
+    lags: dict[str, float] = {}
+    if res.window.hours / 24.0 < HOURS_PER_YEAR / 24.0 - 1e-9:  # a window: crossings lag
+        for kpi in {t.kpi for t in scenario.targets}:
+            weight = "teu" if kpi in ("channel_teu", "hub_lifts_teu") else "tonnes"
+            lags[kpi] = crossing_lag_days(res.crossings, res.consignments,
+                                          res.window.start_h, res.window.end_h, weight)
+    return lags
 
 
 def start_verdict(scenario: Scenario, replications: int = DEFAULT_REPLICATIONS, *,
@@ -227,10 +237,10 @@ def start_verdict(scenario: Scenario, replications: int = DEFAULT_REPLICATIONS, 
         res = simulate(scenario, seed=base, days=days, progress=progress)
         cache.records[run_id((), 0)] = {"run": run_id((), 0), "replication": 0, "seed": base,
                                         "params": {}, **record(res)}
+        return PendingVerdict(scenario, replications, base, ex, cache, res, thread, errors)
     except BaseException:
         _stop(ex)
         raise
-    return PendingVerdict(scenario, replications, base, ex, cache, res, thread, errors)
 
 
 def run_verdict(scenario: Scenario, replications: int = DEFAULT_REPLICATIONS, *,

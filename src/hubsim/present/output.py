@@ -16,24 +16,27 @@ import platform
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from hubsim.analysis import emissions as EM
 from hubsim.analysis import series as S
+from hubsim.analysis.window import Window
 from hubsim.api import Results
 from hubsim.atomic import check_output_place, clean_stale, publish, temp_path
 from hubsim.errors import OutputExistsError
-from hubsim.present import mapplot, plots
 from hubsim.present.interactive_map import MAP_LINKS, MAP_NODES, map_tables
 from hubsim.present.provenance import provenance
 from hubsim.present.report import FIGURE_CAPTIONS, write_report
-from hubsim.scenario.schema import HOURS_PER_YEAR
+from hubsim.scenario.schema import HOURS_PER_YEAR, Scenario
 from hubsim.version import __version__
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["OutputExistsError", "default_folder", "write_results"]
 
@@ -60,10 +63,10 @@ def manifest(results: Results, extra: dict | None = None) -> dict:
         "horizon_h": results.window.end_h,
         "measured_days": results.window.hours / 24.0,
         "wall_time_s": round(results.wall_time_s, 3),
-        "event_records": len(results.events),
+        "event_records": results.counts["event_records"],
         "simpy_events": results.simpy_events,
-        "consignments": len(results.consignments),
-        "vehicle_departures": len(results.trips),
+        "consignments": results.counts["consignments"],
+        "vehicle_departures": results.counts["vehicle_departures"],
         "conservation": results.balance,
         **(extra or {}),
     }
@@ -71,8 +74,8 @@ def manifest(results: Results, extra: dict | None = None) -> dict:
 
 def write_results(results: Results, folder: Path, extra_manifest: dict | None = None,
                   report: bool = False, tables: Mapping[str, pd.DataFrame] | None = None,
-                  late: Callable[[], tuple[Mapping[str, pd.DataFrame], dict]] | None = None
-                  ) -> Path:
+                  late: Callable[[], tuple[Mapping[str, pd.DataFrame], dict]] | None = None,
+                  free_records: bool = False) -> Path:
     """Write ``kpis.csv``, ``targets.csv``, ``bottlenecks.csv`` (where it jams:
     :func:`hubsim.analysis.bottlenecks.bottlenecks`), ``empties.csv`` (runs with an
     ``empties`` section: :attr:`hubsim.api.Results.empties`), ``events.parquet``,
@@ -88,7 +91,10 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
     replications that ``hubsim run`` computes), written before the report reads them.
     ``late`` is called once the event log, tables and figures are written and returns more
     tables and manifest entries (``hubsim run`` waits there for its other replications, so
-    the writing overlaps with them)."""
+    the writing overlaps with them). With ``free_records`` the run's record tables are freed
+    (:meth:`hubsim.api.Results.free_records`) once written and the figures' data drawn from
+    them, before the figures are drawn: ``hubsim run`` does so, to draw them in less
+    memory."""
     with new_folder(folder) as tmp:
         for name, frame in (tables or {}).items():
             frame.to_csv(tmp / name, index=False)
@@ -108,12 +114,16 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         results.handling.to_parquet(tmp / "handling.parquet", index=False)
         if len(results.lock_passages):
             results.lock_passages.to_parquet(tmp / "lock_passages.parquet", index=False)
-        _write_plots(results, tmp)
-        if results.scenario.routing.choice == "logit":  # route choice (issue 14 part 1)
-            _write_choice(results, tmp)
         map_nodes, map_links = map_tables(results)  # the report's interactive map
         map_nodes.to_csv(tmp / MAP_NODES, index=False)
         map_links.to_csv(tmp / MAP_LINKS, index=False)
+        if results.scenario.routing.choice == "logit":  # route choice (issue 14 part 1)
+            _write_choice(results, tmp)
+        data = figure_data(results)
+        if free_records:
+            results.free_records()
+        _write_plots(data, tmp)
+        del data
         if late is not None:
             more, extra = late()
             for name, frame in more.items():
@@ -167,34 +177,67 @@ FIGURES = FIGURE_CAPTIONS
 
 def figures(results: Results) -> dict[str, Figure]:
     """Every standard figure of one run, by file name (see :data:`FIGURES`)."""
-    return {name: make() for name, make in _figure_makers(results).items()}
+    return {name: make() for name, make in _figure_makers(figure_data(results)).items()}
 
 
-def _figure_makers(results: Results) -> dict[str, Callable[[], Figure]]:
+@dataclass(frozen=True)
+class FigureData:
+    """What the standard figures draw, computed from a run's records: small tables (a row per
+    day, week, link or flow), so the figures can be drawn after the records are freed."""
+
+    scenario: Scenario
+    seed: int
+    window: Window
+    nodes: pd.DataFrame
+    kpis: pd.DataFrame
+    yard: pd.DataFrame
+    weekly: pd.DataFrame
+    link_flows: pd.DataFrame
+    link_directions: pd.DataFrame
+    daily_channel: pd.DataFrame
+    transit_times: pd.DataFrame
+    corridor_cost_co2: pd.DataFrame
+
+
+def figure_data(results: Results) -> FigureData:
+    """The tables the standard figures of ``results`` draw (see :class:`FigureData`)."""
+    w = results.window
+    yard = S.yard_daily(results.events, results.nodes, w)
+    return FigureData(
+        scenario=results.scenario, seed=results.seed, window=w, nodes=results.nodes,
+        kpis=results.kpis, yard=yard,
+        weekly=S.weekly_hub_table(results.events, results.nodes, w, yard),
+        link_flows=S.link_flows(results.events, results.links, w),
+        link_directions=S.link_directions(results.events, results.trips, results.links, w),
+        daily_channel=S.daily_channel(results.crossings, w),
+        transit_times=S.transit_times(results.events, results.consignments, results.links, w),
+        corridor_cost_co2=EM.with_co2e(
+            S.corridor_cost_co2(results.events, results.consignments, results.links, w),
+            results.emission_tables.corridors))
+
+
+def _figure_makers(data: FigureData) -> dict[str, Callable[[], Figure]]:
     """Each standard figure as a function that draws it, by file name: drawn one at a time,
     a figure's artists are freed before the next is drawn."""
-    scn, w = results.scenario, results.window
+    # matplotlib only now: a run's records and KPI tables are computed without it in memory
+    from hubsim.present import mapplot, plots
+
+    d, scn, w = data, data.scenario, data.window
     targets = {t.kpi: t.threshold for t in scn.targets if t.hub is None}
-    yard = S.yard_daily(results.events, results.nodes, w)
-    weekly = S.weekly_hub_table(results.events, results.nodes, w, yard)
     return {
-        "network_map.png": lambda: mapplot.network_map(
-            results.nodes, S.link_flows(results.events, results.links, w), scn.name,
-            S.link_directions(results.events, results.trips, results.links, w)),
+        "network_map.png": lambda: mapplot.network_map(d.nodes, d.link_flows, scn.name,
+                                                       d.link_directions),
         "throughput_vs_target.png": lambda: plots.throughput_vs_target(
-            S.daily_channel(results.crossings, w), targets, scn.name, results.seed,
+            d.daily_channel, targets, scn.name, d.seed,
             plots.target_profile(scn, int(np.ceil(w.hours / 24)))),
-        "hub_utilisation.png": lambda: plots.hub_utilisation(weekly, yard, results.nodes,
+        "hub_utilisation.png": lambda: plots.hub_utilisation(d.weekly, d.yard, d.nodes,
                                                              scn.name),
-        "hub_heatmap.png": lambda: plots.hub_heatmap(weekly, results.nodes, scn.name,
+        "hub_heatmap.png": lambda: plots.hub_heatmap(d.weekly, d.nodes, scn.name,
                                                      w.hours / 24),
-        "transit_times.png": lambda: plots.transit_times(
-            S.transit_times(results.events, results.consignments, results.links, w), scn.name),
-        "mode_split.png": lambda: plots.mode_split(results.kpis, scn.name),
-        "corridor_cost_co2.png": lambda: plots.corridor_cost_co2(
-            EM.with_co2e(S.corridor_cost_co2(results.events, results.consignments,
-                                             results.links, w),
-                         results.emission_tables.corridors), scn.name),
+        "transit_times.png": lambda: plots.transit_times(d.transit_times, scn.name),
+        "mode_split.png": lambda: plots.mode_split(d.kpis, scn.name),
+        "corridor_cost_co2.png": lambda: plots.corridor_cost_co2(d.corridor_cost_co2,
+                                                                 scn.name),
     }
 
 
@@ -218,13 +261,15 @@ def _write_choice(results: Results, folder: Path) -> None:
     _save_figure(choice_shares(chosen, name), folder / "route_choice.png")
 
 
-def _write_plots(results: Results, folder: Path) -> None:
-    for name, make in _figure_makers(results).items():
+def _write_plots(data: FigureData, folder: Path) -> None:
+    for name, make in _figure_makers(data).items():
         _save_figure(make(), folder / name)
 
 
 def _save_figure(fig: Figure, path: Path) -> None:
     """Write ``fig`` as a PNG and free it."""
+    import matplotlib.pyplot as plt
+
     # zlib level 1: faster than the default level 6 for a few percent more bytes
     fig.savefig(path, dpi=110, pil_kwargs={"compress_level": 1})
     plt.close(fig)

@@ -148,8 +148,8 @@ def run_text(res: Results, verdict: str | None = None) -> str:
                                                      "at_nodes_teu", "on_vehicles_teu")]
     out += ["", f"Conservation: generated {teu[0]} = delivered {teu[1]} + at nodes {teu[2]} "
                 f"+ on vehicles {teu[3]} (checked)",
-            f"Simulated in {res.wall_time_s:.1f} s: {len(res.consignments):,} consignments, "
-            f"{len(res.events):,} event records, {res.simpy_events:,} SimPy events"]
+            f"Simulated in {res.wall_time_s:.1f} s: {res.counts['consignments']:,} consignments, "
+            f"{res.counts['event_records']:,} event records, {res.simpy_events:,} SimPy events"]
     return "\n".join(out)
 
 

@@ -146,6 +146,11 @@ def _released(*_args: object) -> None:
     raise RuntimeError("the event store was handed over to the events table; the run is over")
 
 
+#: Each table's packed store (attribute of :class:`Recorder`).
+_STORES = {"events": "_blocks", "consignments": "_cons", "trips": "_trips", "handling": "_hand",
+           "lock_passages": "_lock"}
+
+
 class Recorder:
     """Columnar store; the engine binds :meth:`event` once and calls it on its hot path."""
 
@@ -163,6 +168,9 @@ class Recorder:
         self._trips = bytearray()
         self._hand = bytearray()
         self._lock = bytearray()
+        #: the tables whose store was emptied (handed over to a table, or freed): asking for
+        #: one of them again raises instead of returning an empty table
+        self._gone: set[str] = set()
         narrow = max(len(node_names), len(link_names), len(service_names)) < _NARROW_MAX
         self._row = EVENT_ROW if narrow else WIDE_EVENT_ROW
         self._dtype = _EVENT_DTYPE if narrow else _WIDE_EVENT_DTYPE
@@ -224,6 +232,14 @@ class Recorder:
     def n_events(self) -> int:
         return (len(self._blocks) - 1) * BLOCK_ROWS + len(self._blocks[-1]) // self._row.size
 
+    def counts(self) -> dict[str, int]:
+        """Rows recorded so far: ``event_records``, ``consignments`` (parts split off
+        included) and ``vehicle_departures`` (the rows of the events, consignments and trips
+        tables)."""
+        return {"event_records": self.n_events,
+                "consignments": len(self._cons) // _CONS.row.size,
+                "vehicle_departures": len(self._trips) // _TRIP.row.size}
+
     def _categorical(self, codes: np.ndarray,
                      names: list[str] | tuple[str, ...]) -> pd.Categorical[str]:
         import pandas as pd  # only when a table is asked for (memory and start-up)
@@ -239,10 +255,12 @@ class Recorder:
         is freed as soon as it has been copied, so building the table needs about one copy of
         the log, not two. The recorder then holds no events; call it once, after the run.
         """
+        self._check("events")
         n = self.n_events
         if release:
             # the recording function holds the store: drop it, or freeing a block would not
             self.event = _released
+            self._gone.add("events")
         names = self._dtype.names or ()
         cols = {name: np.empty(n, np.float64 if name in _FLOAT_COLUMNS else np.int32)
                 for name in names}
@@ -274,12 +292,30 @@ class Recorder:
                  release: bool) -> tuple[np.ndarray, np.ndarray]:
         """The integer (int32) and float (float64) columns of the packed table in attribute
         ``name``, as two 2-D arrays; the store emptied with ``release``."""
+        table = next(t for t, store in _STORES.items() if store == name)
+        self._check(table)
         rows = np.frombuffer(getattr(self, name), dtype=layout.dtype)
         out = rows["i"].copy(), rows["f"].copy()
         del rows
         if release:
             setattr(self, name, bytearray())
+            self._gone.add(table)
         return out
+
+    def _check(self, table: str) -> None:
+        if table in self._gone:
+            raise RuntimeError(f"the {table} table of this run was already handed over or "
+                               "freed (hubsim.Results.free_records): simulate again to get it")
+
+    def free(self) -> None:
+        """Free every store, the tables never asked for included; any table asked for later
+        raises ``RuntimeError``."""
+        self.event = _released
+        self._blocks = [bytearray()]
+        for table, store in _STORES.items():
+            if store != "_blocks":
+                setattr(self, store, bytearray())
+            self._gone.add(table)
 
     def consignments_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``consignments`` table; with ``release=True`` the recorder then holds none of it."""
