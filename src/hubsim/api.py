@@ -156,15 +156,18 @@ class Results:
         for name in _RECORD_TABLES:
             getattr(self, name)
 
-    def free_records(self) -> None:
+    def free_records(self, records: bool = True) -> None:
         """Free the record tables and the working tables computed from them
         (``crossings``, ``departure_queues``, ``link_flows``, the emission tables): a year of
         the 2022 scenario holds about 150 MB in them. Every other table already computed
         (``kpis``, ``targets``, ``bottlenecks``, ...) stays; asking afterwards for a freed one,
         or for one computed from the records, raises ``RuntimeError``. ``hubsim run`` frees
-        them once its results folder holds them and its figures' data is drawn from them."""
-        self.recorder.free()
-        for name in (*_RECORD_TABLES, *_WORKING_TABLES):
+        them once its results folder holds them and its figures' data is drawn from them.
+        With ``records=False`` only the working tables are freed (computed again if asked
+        for)."""
+        if records:
+            self.recorder.free()
+        for name in (*_RECORD_TABLES, *_WORKING_TABLES) if records else _WORKING_TABLES:
             self.__dict__.pop(name, None)
 
     @cached_property
