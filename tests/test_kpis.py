@@ -353,3 +353,27 @@ def test_verdict_per_hub():
     assert v.loc["port", "value"] == 30.0 and not bool(v.loc["port", "met"])
     assert bool(v.loc["big", "met"])
     assert v.loc["port", "hub"] == "port"
+
+
+def test_next_in_group_is_a_backward_fill_within_groups():
+    from hubsim.analysis.flows import next_in_group
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 50, 500):
+        group = rng.integers(0, 12, n).astype(np.int32)
+        valid = rng.random(n) < 0.3
+        got = next_in_group(group, valid)
+        rows = pd.Series(np.where(valid, np.arange(n), np.nan))
+        want = rows.groupby(group).bfill().fillna(-1).astype(np.int64).to_numpy()
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_categorical_lookup_is_the_categorical_of_the_lookup():
+    from hubsim.analysis.kpis import _lookup, _lookup_categorical
+
+    col = pd.Series(pd.Categorical.from_codes(np.array([0, 2, -1, 1, 2, 0], dtype=np.int8),
+                                              categories=["b", "a", "c"]))
+    for mapping in (None, pd.Series({"a": "X", "b": None, "c": "Y"}),
+                    pd.Series({"a": "X", "b": "X", "c": "X"}), pd.Series({"z": "Q"})):
+        pd.testing.assert_series_equal(pd.Series(_lookup_categorical(col, mapping)),
+                                       pd.Series(pd.Categorical(_lookup(col, mapping))))

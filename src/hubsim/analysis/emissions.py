@@ -281,10 +281,30 @@ def _per_consignment(events: pd.DataFrame, consignments: pd.DataFrame, links: pd
                      toc: pd.DataFrame, hoc: pd.DataFrame, window: Window) -> pd.DataFrame:
     """The CO2e of each consignment with activity in the window, indexed by ``cid``: ``tkm,
     transport_wtw_kg, transport_ttw_kg, hub_wtw_kg, hub_ttw_kg, wtw_kg, ttw_kg``."""
-    inside = window.mask(events["t_h"])
-    # transport: each departure on a vehicle trip in the window x its TOC's intensity
-    dep = events.loc[(inside & (events["event"] == "depart") & (events["trip"] >= 0))
-                     .to_numpy(), ["cid", "link", "service", "teu", "tonnes"]]
+    inside = window.mask(events["t_h"]).to_numpy()
+    # each part summed per consignment in its own function: its working arrays (a year has
+    # about a million legs and lifts) are freed before the next part is computed
+    legs = _transport_per_cid(events, consignments, links, toc, inside)
+    lift_rows = _hub_per_cid(events, links, hoc, inside)
+    out = pd.concat([legs, lift_rows], axis=1)
+    del legs, lift_rows
+    out = out.fillna(0.0)
+    for col in ("tkm", "transport_wtw_kg", "transport_ttw_kg", "hub_wtw_kg", "hub_ttw_kg"):
+        if col not in out:
+            out[col] = 0.0
+    out["wtw_kg"] = out["transport_wtw_kg"] + out["hub_wtw_kg"]
+    out["ttw_kg"] = out["transport_ttw_kg"] + out["hub_ttw_kg"]
+    out.index.name = "cid"
+    return out[_CONSIGNMENT_COLUMNS[5:]]
+
+
+def _transport_per_cid(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.DataFrame,
+                       toc: pd.DataFrame, inside: np.ndarray) -> pd.DataFrame:
+    """``tkm, transport_wtw_kg, transport_ttw_kg`` per ``cid``: each departure on a vehicle
+    trip in the window (``inside``) x its TOC's intensity."""
+    dep = events.loc[inside & (events["event"] == "depart").to_numpy()
+                     & (events["trip"] >= 0).to_numpy(),
+                     ["cid", "link", "service", "teu", "tonnes"]]
     km = _lookup(dep["link"], links["distance_km"], np.nan).astype(float)
     tkm = _mass_t(dep, _empty_ids(consignments)) * km
     t = toc.set_index("service")
@@ -299,23 +319,23 @@ def _per_consignment(events: pd.DataFrame, consignments: pd.DataFrame, links: pd
     legs = pd.DataFrame({"cid": dep["cid"].to_numpy(), "tkm": tkm,
                          "transport_wtw_kg": basis * wtw_i,
                          "transport_ttw_kg": basis * ttw_i})
-    # hub operations: each lift in the window x its HOC's intensity per TEU (air cargo: t)
-    lifts = events.loc[(inside & events["event"].isin(["lift_on", "lift_off"])).to_numpy(),
+    del dep, km, tkm, basis, wtw_i, ttw_i
+    return legs.groupby("cid").sum()
+
+
+def _hub_per_cid(events: pd.DataFrame, links: pd.DataFrame, hoc: pd.DataFrame,
+                 inside: np.ndarray) -> pd.DataFrame:
+    """``hub_wtw_kg, hub_ttw_kg`` per ``cid``: each lift in the window (``inside``) x its
+    HOC's intensity per TEU (air cargo: t)."""
+    lifts = events.loc[inside & events["event"].isin(["lift_on", "lift_off"]).to_numpy(),
                        ["cid", "node", "link", "teu", "tonnes"]]
     teu = lifts["teu"].to_numpy(float)
     load = np.where(teu > 0, teu, lifts["tonnes"].to_numpy(float))
     w_i, t_i = _hoc_intensities(lifts["node"], lifts["link"], links, hoc)
     lift_rows = pd.DataFrame({"cid": lifts["cid"].to_numpy(), "hub_wtw_kg": load * w_i,
                               "hub_ttw_kg": load * t_i})
-    out = pd.concat([legs.groupby("cid").sum(), lift_rows.groupby("cid").sum()], axis=1)
-    out = out.fillna(0.0)
-    for col in ("tkm", "transport_wtw_kg", "transport_ttw_kg", "hub_wtw_kg", "hub_ttw_kg"):
-        if col not in out:
-            out[col] = 0.0
-    out["wtw_kg"] = out["transport_wtw_kg"] + out["hub_wtw_kg"]
-    out["ttw_kg"] = out["transport_ttw_kg"] + out["hub_ttw_kg"]
-    out.index.name = "cid"
-    return out[_CONSIGNMENT_COLUMNS[5:]]
+    del lifts, teu, load, w_i, t_i
+    return lift_rows.groupby("cid").sum()
 
 
 def _consignment_labels(consignments: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:

@@ -54,9 +54,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FLOW_COLUMNS", "LATE_ALLOWANCE", "LATE_ALLOWANCE_MIN_H", "departure_queues",
            "direction_key", "direction_summary", "flow_levels", "flow_service", "flow_summary",
-           "load_of", "lock_planned_wait_h", "node_codes", "offered_summary", "planned_flows",
-           "service_directions",
-           "time_aboard"]
+           "load_of", "lock_planned_wait_h", "next_in_group", "node_codes", "offered_summary",
+           "planned_flows", "service_directions", "time_aboard"]
 
 #: Allowance over the expected door-to-door time before a load counts as late (share of it).
 LATE_ALLOWANCE = 0.25
@@ -229,13 +228,17 @@ def flow_service(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd.Dat
 def flow_levels(events: pd.DataFrame, consignments: pd.DataFrame) -> pd.DataFrame:
     """Changes of each flow's load in the system: ``t_h, demand, delta`` (+ at ``generated``,
     - at ``delivered``), sorted by time."""
-    ev = events.loc[events["event"].isin(["generated", "delivered"]),
-                    ["t_h", "event", "cid", "teu", "tonnes"]]
-    sign = np.where(ev["event"].to_numpy(object) == "generated", 1.0, -1.0)
-    out = pd.DataFrame({"t_h": ev["t_h"].to_numpy(float),
-                        "demand": _demand_of(consignments, ev["cid"].to_numpy(np.int64)),
-                        "delta": sign * load_of(ev)})
-    return out.sort_values("t_h", kind="stable", ignore_index=True)
+    # arrays of the selected rows only, put in time order once
+    kind = events["event"]
+    sel = np.flatnonzero(kind.isin(["generated", "delivered"]).to_numpy())
+    t = events["t_h"].to_numpy(float)[sel]
+    order = np.argsort(t, kind="stable")
+    rows = sel[order]
+    sign = np.where((kind == "generated").to_numpy()[rows], 1.0, -1.0)
+    return pd.DataFrame({"t_h": t[order],
+                         "demand": _demand_of(consignments,
+                                              events["cid"].to_numpy(np.int64)[rows]),
+                         "delta": sign * _load_at(events, rows)})
 
 
 def _row(kpi: str, scope: str, key: str, value: float) -> dict[str, object]:
@@ -325,6 +328,23 @@ def node_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return names[:-1].astype(str), code
 
 
+def next_in_group(group: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """For each row, the index of the first row at or after it, in row order, of the same
+    ``group`` where ``valid`` holds; -1 where there is none (a backward fill within groups,
+    as indices)."""
+    n = len(group)
+    order = np.argsort(group, kind="stable")  # each group's rows together, in row order
+    g = group[order]
+    pos = np.where(valid[order], np.arange(n), n)
+    nxt = np.minimum.accumulate(pos[::-1])[::-1]  # the next valid position in sorted order
+    del pos
+    same = nxt < n
+    same[same] = g[nxt[same]] == g[same]  # not past the end of the row's group
+    out = np.full(n, -1, dtype=np.int64)
+    out[order[same]] = order[nxt[same]]
+    return out
+
+
 def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd.DataFrame,
                      nodes: pd.DataFrame, handling: pd.DataFrame | None = None
                      ) -> pd.DataFrame:
@@ -393,14 +413,12 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
     planned = leg[demand, code]
     # a load that drew another route (route choice) or was re-routed joins the queue of the
     # link it actually leaves the node by: its next leave from the same node
-    nxt = pd.DataFrame({"cid": cid, "link": np.where(leaves, lcode, -2),
-                        "node": np.where(leaves, code, -2)})
-    nxt = nxt.replace(-2, np.nan).groupby("cid", sort=False)[["link", "node"]].bfill()
-    actual = nxt["link"].to_numpy()
-    known = ~np.isnan(actual) & (nxt["node"].to_numpy() == code)
-    link = np.where(joins, np.where(known, np.nan_to_num(actual, nan=-1).astype(np.int64),
-                                    planned), lcode)
-    del demand, lcode, nxt, actual, known, planned, cid
+    leave = next_in_group(cid, leaves)  # the row of each row's next leave (-1: none)
+    known = leave >= 0
+    known[known] = code[leave[known]] == code[known]
+    actual = np.where(known, lcode[leave], -1).astype(np.int64)
+    link = np.where(joins, np.where(known, actual, planned), lcode)
+    del demand, lcode, leave, actual, known, planned, cid
     t = events["t_h"].to_numpy(float)[sel]
     if handling is not None and len(handling):
         rows = np.flatnonzero(sel)[lifting]

@@ -72,6 +72,22 @@ def _lookup(col: pd.Series, mapping: pd.Series | None = None, missing: object = 
     return table[col.cat.codes.to_numpy()]  # code -1 picks the trailing ``missing``
 
 
+def _lookup_categorical(col: pd.Series, mapping: pd.Series | None = None) -> pd.Categorical:
+    """``pd.Categorical(_lookup(col, mapping))`` (the same categories, sorted, and codes),
+    made from the category codes: no name per row."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype("category")
+    cats = col.cat.categories
+    values = pd.Series(cats, index=cats) if mapping is None else mapping.reindex(cats)
+    table = np.append(values.astype(object).where(values.notna(), "").to_numpy(),
+                      np.array([""], dtype=object))
+    codes = col.cat.codes.to_numpy()
+    names = sorted({table[c] for c in np.unique(codes).tolist()})  # those present
+    at = {name: i for i, name in enumerate(names)}
+    remap = np.array([at.get(v, -1) for v in table], dtype=np.int32)
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(names))
+
+
 def crossings(events: pd.DataFrame, links: pd.DataFrame,
               consignments: pd.DataFrame, categorical: bool = False) -> pd.DataFrame:
     """Every boundary crossing: outbound departures and inbound arrivals on gateway links.
@@ -95,8 +111,8 @@ def crossings(events: pd.DataFrame, links: pd.DataFrame,
     })
     for col, names in (("link", None), ("mode", links["mode"]),
                        ("corridor", links["corridor"]), ("gateway", gateway_of)):
-        values = _lookup(sel["link"], names)
-        res[col] = pd.Categorical(values) if categorical else pd.Series(values).astype(str)
+        res[col] = _lookup_categorical(sel["link"], names) if categorical else \
+            pd.Series(_lookup(sel["link"], names)).astype(str)
     res["international"] = res["cid"].map(intl).fillna(False).astype(bool)
     return res
 
@@ -191,20 +207,29 @@ def service_summary(trips: pd.DataFrame, window: Window) -> list[dict]:
 def time_summary(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.DataFrame,
                  window: Window) -> list[dict]:
     """Door-to-door times of loads delivered in the window: overall, by cargo and corridor."""
-    ev = events[window.mask(events["t_h"]) & (events["event"] == "delivered")]
+    # arrays of the delivered rows only, the corridor as a code per row (no name per row)
+    sel = (window.mask(events["t_h"]) & (events["event"] == "delivered")).to_numpy()
+    dur = events["dur_h"].to_numpy()[sel]
+    container = events["teu"].to_numpy()[sel] > 0
+    cid = events["cid"].to_numpy(np.int64)[sel]
     corridor_of = consignment_corridor(consignments, links)
-    d = pd.DataFrame({"dur": ev["dur_h"].to_numpy(),
-                      "cargo": np.where(ev["teu"].to_numpy() > 0, "container", "air"),
-                      "corridor": ev["cid"].map(corridor_of).fillna("").to_numpy()})
+    code, names = pd.factorize(corridor_of.to_numpy())
+    keys = corridor_of.index.to_numpy(np.int64)
+    size = int(max(keys.max() if len(keys) else 0, cid.max() if len(cid) else 0)) + 1
+    of_cid = np.full(size + 1, -1, dtype=np.int64)  # -1: an unknown load, no corridor
+    of_cid[keys] = code
+    corridor = of_cid[np.where(cid >= 0, cid, size)]
     rows = []
-    for stat, value in _stats(d["dur"]).items():
+    for stat, value in _stats(pd.Series(dur)).items():
         rows.append(_row(f"door_to_door_{stat}_h", "total", "", value))
-    for col in ("cargo", "corridor"):
-        for key, grp in d.groupby(col, sort=True):
-            if key == "":
-                continue
-            for stat, value in _stats(grp["dur"]).items():
-                rows.append(_row(f"door_to_door_{stat}_h", col, str(key), value))
+    groups = [("cargo", "air", ~container), ("cargo", "container", container)]
+    present = {str(names[c]): int(c) for c in np.unique(corridor) if c >= 0}
+    groups += [("corridor", name, corridor == present[name]) for name in sorted(present)
+               if name != ""]
+    for col, key, rows_of in groups:  # each group's loads in the order they were delivered
+        if rows_of.any():
+            for stat, value in _stats(pd.Series(dur[rows_of])).items():
+                rows.append(_row(f"door_to_door_{stat}_h", col, key, value))
     return rows
 
 
