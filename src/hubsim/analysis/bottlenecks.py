@@ -280,17 +280,24 @@ def _yard_rows(events: pd.DataFrame, nodes: pd.DataFrame, kpis: pd.DataFrame,
     return rows
 
 
+def _by_names(sums: pd.Series) -> dict[tuple[str, str], float]:
+    """A sum per pair of categories as a dict by their names (a missing one: ``"nan"``)."""
+    return {(str(a), str(b)): v for (a, b), v in zip(sums.index.tolist(), sums.to_numpy().tolist(),
+                                                     strict=True)}
+
+
 def _service_rows(trips: pd.DataFrame, queues: pd.DataFrame, scn: Scenario,
                   kpis: pd.DataFrame, window: Window) -> list[dict[str, object]]:
     lf = _kpi(kpis, "direction_load_factor", "service_direction")
-    tr = trips[window.mask(trips["depart_h"])]
-    tr = pd.DataFrame({"service": tr["service"].astype(str).to_numpy(),
-                       "link": tr["link"].astype(str).to_numpy(),
-                       "from": tr["from"].astype(str).to_numpy(),
-                       "load": tr["load"].to_numpy(float)})
-    carried = tr.groupby(["service", "from"])["load"].sum()
-    runs = tr.groupby(["service", "from"]).size()
-    departed = tr.groupby(["link", "from"])["load"].sum()
+    # grouped by the categorical columns (their codes), not by a name per trip
+    tr = trips.loc[window.mask(trips["depart_h"]).to_numpy(), ["service", "link", "from",
+                                                                "load"]]
+    carried = _by_names(tr.groupby(["service", "from"], observed=True, dropna=False)["load"]
+                        .sum())
+    runs = _by_names(tr.groupby(["service", "from"], observed=True, dropna=False).size())
+    departed = _by_names(tr.groupby(["link", "from"], observed=True, dropna=False)["load"]
+                         .sum())
+    del tr
     at = {(str(k[0]), str(k[1])): idx for k, idx in  # type: ignore[index]
           queues.groupby(["link", "node"], sort=False, observed=True).indices.items()}
     qt, qd = queues["t_h"].to_numpy(float), queues["delta"].to_numpy(float)

@@ -211,18 +211,26 @@ def flow_service(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd.Dat
                  window: Window) -> pd.DataFrame:
     """Every load delivered in the window with its flow and service: ``cid, demand, key,
     load, door_to_door_h, aboard_h, wait_h, due_h, on_time``."""
-    ev = events.loc[window.mask(events["t_h"]) & (events["event"] == "delivered"),
-                    ["cid", "teu", "tonnes", "dur_h"]]
-    cids = ev["cid"].to_numpy(np.int64)
+    out = _delivered(events, consignments, flows, window)
+    out.insert(2, "key", flows["key"].reindex(out["demand"].to_numpy()).fillna("")
+               .to_numpy(object))
+    return out
+
+
+def _delivered(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd.DataFrame,
+               window: Window) -> pd.DataFrame:
+    """:func:`flow_service` without the ``key`` column (a name per load)."""
+    rows = np.flatnonzero((window.mask(events["t_h"]) & (events["event"] == "delivered"))
+                          .to_numpy())
+    cids = events["cid"].to_numpy(np.int64)[rows]
     demand = _demand_of(consignments, cids)
-    dur = ev["dur_h"].to_numpy(float)
+    dur = events["dur_h"].to_numpy(float)[rows]
     aboard = time_aboard(events, consignments, cids)
     due = flows["due_h"].reindex(demand).to_numpy(float)
     return pd.DataFrame({
-        "cid": cids, "demand": demand,
-        "key": flows["key"].reindex(demand).fillna("").to_numpy(object),
-        "load": load_of(ev), "door_to_door_h": dur, "aboard_h": aboard,
-        "wait_h": np.maximum(dur - aboard, 0.0), "due_h": due, "on_time": dur <= due})
+        "cid": cids, "demand": demand, "load": _load_at(events, rows),
+        "door_to_door_h": dur, "aboard_h": aboard, "wait_h": np.maximum(dur - aboard, 0.0),
+        "due_h": due, "on_time": dur <= due})
 
 
 def flow_levels(events: pd.DataFrame, consignments: pd.DataFrame) -> pd.DataFrame:
@@ -252,7 +260,7 @@ def flow_summary(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd.Dat
     door-to-door percentiles, mean wait, offered and delivered per year, backlog at the end
     (see the module docstring)."""
     rows: list[dict] = []
-    done = flow_service(events, consignments, flows, window)
+    done = _delivered(events, consignments, flows, window)
     levels = flow_levels(events, consignments)
     before_end = levels["t_h"].to_numpy() < window.end_h
     backlog = levels[before_end].groupby("demand")["delta"].sum()
@@ -425,15 +433,15 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
         lifts = pd.DataFrame({c: events[c].iloc[rows] for c in ("t_h", "node", "link", "service")})
         t[lifting] = _taken_at(lifts, handling)
         del lifts
-    keep = (joins | leaves) & (link >= 0)
-    rows = np.flatnonzero(sel)[keep]
-    out = pd.DataFrame({
-        "t_h": t[keep],
-        "link": pd.Categorical.from_codes(link[keep], categories=pd.Index(links)),
+    keep = np.flatnonzero((joins | leaves) & (link >= 0))
+    order = keep[np.argsort(t[keep], kind="stable")]  # the kept rows in time order
+    return pd.DataFrame({
+        "t_h": t[order],
+        "link": pd.Categorical.from_codes(link[order], categories=pd.Index(links)),
         "node": pd.Categorical.from_codes(
-            code[keep], categories=pd.Index([str(n) for n in node_names[:-1]])),
-        "delta": np.where(joins[keep], 1.0, -1.0) * _load_at(events, rows)})
-    return out.sort_values("t_h", kind="stable", ignore_index=True)
+            code[order], categories=pd.Index([str(n) for n in node_names[:-1]])),
+        "delta": np.where(joins[order], 1.0, -1.0)
+        * _load_at(events, np.flatnonzero(sel)[order])})
 
 
 def _taken_at(lifts: pd.DataFrame, handling: pd.DataFrame) -> np.ndarray:
@@ -482,7 +490,21 @@ def direction_key(service: str, u: str, v: str) -> str:
 
 def service_directions(trips: pd.DataFrame) -> pd.DataFrame:
     """Every (service, direction) that ran in the run: ``key, service, link, from, to``."""
-    pairs = trips[["service", "link", "from", "to"]].drop_duplicates().astype(str)
+    # the distinct rows found on one integer per trip made of the four category codes
+    cols = ["service", "link", "from", "to"]
+    names, key = [], np.zeros(len(trips), dtype=np.int64)
+    for c in cols:
+        col = trips[c] if isinstance(trips[c].dtype, pd.CategoricalDtype) \
+            else trips[c].astype("category")
+        table = np.array([*map(str, col.cat.categories), None], dtype=object)  # -1: missing
+        code = col.cat.codes.to_numpy(np.int64)
+        key = key * len(table) + np.where(code >= 0, code, len(table) - 1)
+        names.append(table)
+    first, parts = pd.unique(key), {}  # first occurrences, in row order
+    for c, table in zip(reversed(cols), reversed(names), strict=True):
+        parts[c] = table[first % len(table)]
+        first = first // len(table)
+    pairs = pd.DataFrame({c: parts[c] for c in cols}).astype(str)
     pairs = pairs.sort_values(["service", "from"], kind="stable", ignore_index=True)
     pairs.insert(0, "key", [direction_key(s, u, v) for s, u, v in
                             zip(pairs["service"], pairs["from"], pairs["to"], strict=True)])

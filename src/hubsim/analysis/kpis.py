@@ -146,39 +146,49 @@ def hub_summary(events: pd.DataFrame, nodes: pd.DataFrame, window: Window) -> li
     """Per hub: lifts, equipment utilisation (unit-hours worked over every installed unit of
     the hub: ``nodes["equipment"]``), wait for handling (from ready to the start of handling:
     position and units), yard occupancy, dwell, waits for yard room and depot use."""
-    rows: list[dict] = []
     f = window.per_year
+    hubs = nodes[nodes["kind"] == "hub"]
     inside = window.mask(events["t_h"])
     kind = events["event"]
+    # one working table at a time (each a selection of the log), its KPIs per hub kept
     lifts = events.loc[inside & kind.isin(["lift_on", "lift_off"]),
                        ["node", "teu", "tonnes", "wait_h", "dur_h"]]
-    departs = events.loc[inside & (kind == "depart"), ["node", "wait_h"]]
+    of_lifts = {str(hub): _lift_rows(lifts[lifts["node"] == hub], str(hub), f,
+                                     node["equipment"] * window.hours)
+                for hub, node in hubs.iterrows()}
+    del lifts
     yards = yard_series(events, nodes)
-    yard_waits = yard_wait_summary(events, nodes.index[nodes["kind"] == "hub"], window,
-                                   nodes.get("depot_cost_usd_per_teu"))
-    for hub_id, node in nodes[nodes["kind"] == "hub"].iterrows():
+    of_yard: dict[str, list[dict]] = {}
+    for hub_id, node in hubs.iterrows():
         hub = str(hub_id)
-        hl = lifts[lifts["node"] == hub]
-        rows.append(_row("hub_lifts_teu", "hub", hub, hl["teu"].sum() * f))
-        rows.append(_row("hub_lifts_tonnes_air", "hub", hub,
-                         hl.loc[hl["teu"] == 0, "tonnes"].sum() * f))
-        busy = hl["dur_h"].sum()
-        rows.append(_row("equipment_utilisation", "hub", hub,
-                         busy / (node["equipment"] * window.hours)))
-        rows.append(_row("equipment_wait_mean_h", "hub", hub,
-                         hl["wait_h"].mean() if len(hl) else 0.0))
         yard = yards[yards["node"] == hub]
         mean, peak, end = time_weighted(yard["t_h"].to_numpy(), yard["level"].to_numpy(),
                                         window.start_h, window.end_h)
-        rows.append(_row("yard_mean", "hub", hub, mean))
-        rows.append(_row("yard_max", "hub", hub, peak))
-        rows.append(_row("yard_end", "hub", hub, end))
-        rows.append(_row("yard_mean_utilisation", "hub", hub, mean / node["yard_teu"]))
+        of_yard[hub] = [_row("yard_mean", "hub", hub, mean), _row("yard_max", "hub", hub, peak),
+                        _row("yard_end", "hub", hub, end),
+                        _row("yard_mean_utilisation", "hub", hub, mean / node["yard_teu"])]
+    del yards
+    departs = events.loc[inside & (kind == "depart"), ["node", "wait_h"]]
+    yard_waits = yard_wait_summary(events, hubs.index, window,
+                                   nodes.get("depot_cost_usd_per_teu"))
+    rows: list[dict] = []
+    for hub_id in hubs.index:
+        hub = str(hub_id)
+        rows += of_lifts[hub] + of_yard[hub]
         dwell = departs.loc[departs["node"] == hub, "wait_h"]
         for stat, value in _stats(dwell).items():
             rows.append(_row(f"hub_dwell_{stat}_h", "hub", hub, value))
         rows += yard_waits[hub]
     return rows
+
+
+def _lift_rows(hl: pd.DataFrame, hub: str, per_year: float, unit_hours: float) -> list[dict]:
+    """A hub's lifts, equipment utilisation and wait for handling from its lifts ``hl``."""
+    return [_row("hub_lifts_teu", "hub", hub, hl["teu"].sum() * per_year),
+            _row("hub_lifts_tonnes_air", "hub", hub,
+                 hl.loc[hl["teu"] == 0, "tonnes"].sum() * per_year),
+            _row("equipment_utilisation", "hub", hub, hl["dur_h"].sum() / unit_hours),
+            _row("equipment_wait_mean_h", "hub", hub, hl["wait_h"].mean() if len(hl) else 0.0)]
 
 
 def _stats(values: pd.Series) -> dict[str, float]:
