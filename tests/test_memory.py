@@ -179,3 +179,42 @@ def test_a_folder_written_with_the_records_freed_is_the_same(tiny_path, tmp_path
         for moving in ("created_utc", "wall_time_s"):
             meta.pop(moving)
     assert a == b
+
+
+def test_freed_working_tables_are_computed_again_and_the_kpis_do_not_move(tiny_path):
+    scn = hubsim.load_scenario(tiny_path)
+    kept = hubsim.simulate(scn, seed=3, days=20)
+    res = hubsim.simulate(scn, seed=3, days=20)
+    queues = res.departure_queues
+    corridors = res.emission_tables.corridors
+    res.free_working_tables("emission_tables")
+    assert res.departure_queues is queues  # the others stay
+    # the emission KPIs were kept; the tables come back, the same, when asked for
+    pd.testing.assert_frame_equal(res.kpis, kept.kpis, check_exact=True)
+    pd.testing.assert_frame_equal(res.emission_tables.corridors, corridors, check_exact=True)
+    res.free_working_tables()
+    pd.testing.assert_frame_equal(res.departure_queues, queues, check_exact=True)
+    with pytest.raises(ValueError, match="not a working table: kpis"):
+        res.free_working_tables("kpis")
+
+
+def test_the_emission_table_of_consignments_written_in_parts_is_the_whole_table(
+        tiny_path, tmp_path):
+    from hubsim.present import output
+
+    em = hubsim.simulate(hubsim.load_scenario(tiny_path), seed=3, days=20).emission_tables
+    whole = em.consignments
+    n = em.n_consignments
+    assert n == len(whole) > 3
+    step = n // 3
+    parts = [em.consignment_rows(a, a + step) for a in range(0, n, step)]
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole,
+                                  check_exact=True)
+    whole.to_parquet(tmp_path / "whole.parquet", index=False)
+    output._write_parquet_parts(iter(parts), tmp_path / "parts.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "parts.parquet"),
+                                  pd.read_parquet(tmp_path / "whole.parquet"),
+                                  check_exact=True)
+    # no row: a file with the columns
+    output._write_parquet_parts(iter([em.consignment_rows(0, 0)]), tmp_path / "none.parquet")
+    assert list(pd.read_parquet(tmp_path / "none.parquet").columns) == list(whole.columns)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hubsim.analysis.window import Window
+from hubsim.memory import release_freed
 from hubsim.scenario import loader, overlay
 from hubsim.scenario.limits import check_days, check_seed
 from hubsim.scenario.schema import Scenario
@@ -156,19 +157,32 @@ class Results:
         for name in _RECORD_TABLES:
             getattr(self, name)
 
-    def free_records(self, records: bool = True) -> None:
+    def free_records(self) -> None:
         """Free the record tables and the working tables computed from them
-        (``crossings``, ``departure_queues``, ``link_flows``, the emission tables): a year of
-        the 2022 scenario holds about 150 MB in them. Every other table already computed
-        (``kpis``, ``targets``, ``bottlenecks``, ...) stays; asking afterwards for a freed one,
-        or for one computed from the records, raises ``RuntimeError``. ``hubsim run`` frees
-        them once its results folder holds them and its figures' data is drawn from them.
-        With ``records=False`` only the working tables are freed (computed again if asked
-        for)."""
-        if records:
-            self.recorder.free()
-        for name in (*_RECORD_TABLES, *_WORKING_TABLES) if records else _WORKING_TABLES:
+        (:meth:`free_working_tables`): a year of the 2022 scenario holds about 150 MB in
+        them. Every other table already computed (``kpis``, ``targets``, ``bottlenecks``,
+        ...) stays; asking afterwards for a freed one, or for one computed from the records,
+        raises ``RuntimeError``. ``hubsim run`` frees them once its results folder holds them
+        and its figures' data is drawn from them."""
+        self.recorder.free()
+        for name in _RECORD_TABLES:
             self.__dict__.pop(name, None)
+        self.free_working_tables()
+
+    def free_working_tables(self, *names: str) -> None:
+        """Free the named large tables computed from the records and kept (``crossings``,
+        ``departure_queues``, ``link_flows``, ``emission_tables``; no name: all), as
+        :meth:`free_records` does; asked for again, they are computed again (while the
+        records are there). The emission KPIs are kept."""
+        unknown = set(names) - set(_WORKING_TABLES)
+        if unknown:
+            raise ValueError(f"not a working table: {', '.join(sorted(unknown))}; "
+                             f"expected one of {', '.join(_WORKING_TABLES)}")
+        if "emission_tables" in self.__dict__ and (not names or "emission_tables" in names):
+            self._emission_kpi_rows  # noqa: B018  (kept: the KPIs may be computed later)
+        for name in names or _WORKING_TABLES:
+            self.__dict__.pop(name, None)
+        release_freed()
 
     @cached_property
     def links(self) -> pd.DataFrame:
@@ -216,14 +230,23 @@ class Results:
         """Tidy KPI table: ``kpi, scope, key, value, unit`` (see :mod:`hubsim.analysis.kpis`),
         with the service levels per flow and the offered channel
         (:mod:`hubsim.analysis.flows`)."""
-        from hubsim.analysis.emissions import emission_rows
         from hubsim.analysis.kpis import kpi_table
 
         return kpi_table(self.events, self.consignments, self.trips, self.links, self.nodes,
                          self.window, handling=self.handling,
                          lock_passages=self.lock_passages, areas=self.areas,
                          flows=self.flows, queues=self.departure_queues,
-                         emission_rows=emission_rows(self.emission_tables, self.window))
+                         emission_rows=self._emission_kpi_rows)
+
+    @cached_property
+    def _emission_kpi_rows(self) -> list[dict]:
+        """The emission KPIs (:func:`hubsim.analysis.emissions.emission_rows`): from
+        :attr:`emission_tables` when at hand, else from tables computed and not kept (a run
+        that asks only for its KPIs does not hold the per-consignment tables)."""
+        from hubsim.analysis.emissions import emission_rows
+
+        tables = self.__dict__.get("emission_tables") or self._emissions()
+        return emission_rows(tables, self.window)
 
     @cached_property
     def bottlenecks(self) -> pd.DataFrame:
@@ -296,6 +319,9 @@ class Results:
     @cached_property
     def emission_tables(self) -> Emissions:
         """Every emission table of the run (see :func:`hubsim.analysis.emissions.emissions`)."""
+        return self._emissions()
+
+    def _emissions(self) -> Emissions:
         from hubsim.analysis.emissions import emissions, service_table
 
         services = service_table(self.scenario, self.emission_factors)

@@ -86,13 +86,23 @@ class Emissions:
         """One row per consignment with activity in the window: ``cid, corridor, cargo, teu,
         tonnes, tkm, transport_wtw_kg, transport_ttw_kg, hub_wtw_kg, hub_ttw_kg, wtw_kg,
         ttw_kg``."""
-        out = self._per_cid.reset_index()
+        return self.consignment_rows(0, len(self._per_cid))
+
+    def consignment_rows(self, start: int, stop: int) -> pd.DataFrame:
+        """Rows ``start:stop`` of :attr:`consignments`, built on their own (to write the table
+        a part at a time)."""
+        out = self._per_cid.iloc[start:stop].reset_index()
         lab = self._labels.reindex(out["cid"].to_numpy())
         for i, col in enumerate(("corridor", "cargo", "teu", "tonnes"), start=1):
             values = lab[col].to_numpy()
             out.insert(i, col, values.astype(str) if col in ("corridor", "cargo")
                        else values.astype(float))
         return out[_CONSIGNMENT_COLUMNS]
+
+    @property
+    def n_consignments(self) -> int:
+        """Rows of :attr:`consignments`."""
+        return len(self._per_cid)
 
 
 _CONSIGNMENT_COLUMNS = ["cid", "corridor", "cargo", "teu", "tonnes", "tkm",

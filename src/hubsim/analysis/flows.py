@@ -429,19 +429,29 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
     del demand, lcode, leave, actual, known, planned, cid
     t = events["t_h"].to_numpy(float)[sel]
     if handling is not None and len(handling):
-        rows = np.flatnonzero(sel)[lifting]
-        lifts = pd.DataFrame({c: events[c].iloc[rows] for c in ("t_h", "node", "link", "service")})
+        at_lift = np.flatnonzero(sel)[lifting]
+        lifts = pd.DataFrame({c: events[c].iloc[at_lift]
+                              for c in ("t_h", "node", "link", "service")})
         t[lifting] = _taken_at(lifts, handling)
-        del lifts
+        del lifts, at_lift
     keep = np.flatnonzero((joins | leaves) & (link >= 0))
     order = keep[np.argsort(t[keep], kind="stable")]  # the kept rows in time order
+    del keep, leaves, lifting
+    # each column taken in that order, the whole-selection array freed as soon as it is
+    t_h, link, code = t[order], link[order], code[order]
+    del t
+    sign = np.where(joins[order], 1.0, -1.0)
+    del joins
+    rows = np.flatnonzero(sel)[order]
+    del sel, order
+    delta = sign * _load_at(events, rows)
+    del sign, rows
     return pd.DataFrame({
-        "t_h": t[order],
-        "link": pd.Categorical.from_codes(link[order], categories=pd.Index(links)),
+        "t_h": t_h,
+        "link": pd.Categorical.from_codes(link, categories=pd.Index(links)),
         "node": pd.Categorical.from_codes(
-            code[order], categories=pd.Index([str(n) for n in node_names[:-1]])),
-        "delta": np.where(joins[order], 1.0, -1.0)
-        * _load_at(events, np.flatnonzero(sel)[order])})
+            code, categories=pd.Index([str(n) for n in node_names[:-1]])),
+        "delta": delta})
 
 
 def _taken_at(lifts: pd.DataFrame, handling: pd.DataFrame) -> np.ndarray:

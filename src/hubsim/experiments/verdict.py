@@ -194,6 +194,11 @@ class PendingVerdict:
         if self._errors:
             raise self._errors[0]
         res, scenario = self.results, self.scenario
+        # replication 0's KPIs, here rather than when it ended: ``hubsim run`` has computed
+        # them meanwhile for its results folder, in the order that takes least memory
+        self.cache.records.setdefault(run_id((), 0), {
+            "run": run_id((), 0), "replication": 0, "seed": self.base, "params": {},
+            **record(res)})
         measured = res.window.hours / 24.0
         exp = tables(self.cache, [()], list(range(self.replications)), [])
         seeds = [int(s) for s in exp.runs["seed"]] if "seed" in exp.runs else [self.base]
@@ -235,8 +240,6 @@ def start_verdict(scenario: Scenario, replications: int = DEFAULT_REPLICATIONS, 
                                       name="hubsim-replications", daemon=True)
             thread.start()
         res = simulate(scenario, seed=base, days=days, progress=progress)
-        cache.records[run_id((), 0)] = {"run": run_id((), 0), "replication": 0, "seed": base,
-                                        "params": {}, **record(res)}
         return PendingVerdict(scenario, replications, base, ex, cache, res, thread, errors)
     except BaseException:
         _stop(ex)

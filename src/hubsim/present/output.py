@@ -29,6 +29,7 @@ from hubsim.analysis.window import Window
 from hubsim.api import Results
 from hubsim.atomic import check_output_place, clean_stale, publish, temp_path
 from hubsim.errors import OutputExistsError
+from hubsim.memory import release_freed
 from hubsim.present.interactive_map import MAP_LINKS, MAP_NODES, map_tables
 from hubsim.present.provenance import provenance
 from hubsim.present.report import FIGURE_CAPTIONS, write_report
@@ -98,10 +99,15 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
     with new_folder(folder) as tmp:
         for name, frame in (tables or {}).items():
             frame.to_csv(tmp / name, index=False)
+        if free_records:  # the KPIs' largest working table first, while memory is lowest
+            results.departure_queues  # noqa: B018
+        _write_emissions(results, tmp)
+        if free_records:  # written: the KPIs below are computed without them in memory
+            corridors = results.emission_tables.corridors
+            results.free_working_tables("emission_tables")
         results.kpis.to_csv(tmp / "kpis.csv", index=False)
         results.targets.to_csv(tmp / "targets.csv", index=False)
         results.bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
-        _write_emissions(results, tmp)
         if results.scenario.empties is not None and results.scenario.empties.enabled:
             # empty containers per corridor (runs with an empties section only)
             results.empties.to_csv(tmp / "empties.csv", index=False)
@@ -113,20 +119,7 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         map_links.to_csv(tmp / MAP_LINKS, index=False)
         if results.scenario.routing.choice == "logit":  # route choice (issue 14 part 1)
             _write_choice(results, tmp)
-        if free_records:  # the working tables are written: the figures' data needs memory
-            corridors = results.emission_tables.corridors
-            results.free_records(records=False)
-        data = figure_data(results, corridors if free_records else None)
-        records = {name: getattr(results, name) for name in RECORD_FILES}
-        if free_records:  # each record table is freed once written (the events first)
-            results.free_records()
-        for name, file in RECORD_FILES.items():
-            frame = records.pop(name)
-            if name != "lock_passages" or len(frame):
-                _write_parquet(frame, tmp / file)
-            del frame
-        _write_plots(data, tmp)
-        del data
+        _write_records_and_figures(results, tmp, corridors if free_records else None)
         if late is not None:
             more, extra = late()
             for name, frame in more.items():
@@ -263,6 +256,28 @@ def _figure_makers(data: FigureData) -> dict[str, Callable[[], Figure]]:
     }
 
 
+def _write_records_and_figures(results: Results, folder: Path,
+                               corridors: pd.DataFrame | None) -> None:
+    """The record tables (Parquet) and the standard figures. With ``corridors`` (the CO2e
+    per corridor, taken before :meth:`~hubsim.api.Results.free_records`) the working tables
+    are freed before the figures' data is computed, and each record table once written."""
+    free = corridors is not None
+    if free:
+        results.free_working_tables()
+    data = figure_data(results, corridors)
+    records = {name: getattr(results, name) for name in RECORD_FILES}
+    if free:  # the events first
+        results.free_records()
+    for name, file in RECORD_FILES.items():
+        frame = records.pop(name)
+        if name != "lock_passages" or len(frame):
+            _write_parquet(frame, folder / file)
+        del frame
+    if free:
+        release_freed()
+    _write_plots(data, folder)
+
+
 def _write_choice(results: Results, folder: Path) -> None:
     """With logit route choice: ``route_choice_weekly.csv`` (TEU created per week by the route
     drawn), ``channel_shares_weekly.csv`` (channel TEU per week by corridor and by mode) and
@@ -299,6 +314,27 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False, row_group_size=PARQUET_ROW_GROUP)
 
 
+def _write_parquet_parts(parts: Iterator[pd.DataFrame], path: Path) -> None:
+    """One Parquet file of the tables ``parts`` (at least one; the same columns), each
+    built and converted only when written: the file :meth:`pandas.DataFrame.to_parquet`
+    writes of them concatenated (``index=False``)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for part in parts:
+            table = pa.Table.from_pandas(part, preserve_index=False)
+            del part
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema, compression="snappy")
+            writer.write_table(table, row_group_size=PARQUET_ROW_GROUP)
+            del table
+    finally:
+        if writer is not None:
+            writer.close()
+
+
 def _save_figure(fig: Figure, path: Path) -> None:
     """Write ``fig`` as a PNG and free it."""
     import matplotlib.pyplot as plt
@@ -322,8 +358,10 @@ def _write_emissions(results: Results, folder: Path) -> None:
     per consignment (docs/emissions.md)."""
     em = results.emission_tables
     for name, attr in EMISSION_FILES.items():
-        frame = getattr(em, attr)
-        if name.endswith(".parquet"):
-            _write_parquet(frame, folder / name)
+        if attr == "consignments":  # a row group at a time: no whole labelled copy
+            n = em.n_consignments
+            _write_parquet_parts((em.consignment_rows(a, a + PARQUET_ROW_GROUP)
+                                  for a in range(0, max(n, 1), PARQUET_ROW_GROUP)),
+                                 folder / name)
         else:
-            frame.to_csv(folder / name, index=False)
+            getattr(em, attr).to_csv(folder / name, index=False)
