@@ -144,14 +144,19 @@ def _mass_t(frame: pd.DataFrame, empty: np.ndarray) -> np.ndarray:
     return np.where(is_empty, frame["teu"].to_numpy(float) * EMPTY_BOX_TARE_T, tonnes)
 
 
-def _trip_tonnes(events: pd.DataFrame, empty: np.ndarray) -> pd.DataFrame:
-    """The departures of consignments on vehicle trips: ``cid, trip, teu, tonnes`` (tonnes
-    hauled: an empty box's tare)."""
-    dep = events.loc[((events["event"] == "depart") & (events["trip"] >= 0)).to_numpy(),
-                     ["cid", "trip", "teu", "tonnes"]].reset_index(drop=True)
+def _trip_loads(events: pd.DataFrame, empty: np.ndarray) -> pd.DataFrame:
+    """``tonnes`` (hauled: an empty box's tare) and ``teu`` of each vehicle trip, indexed by
+    trip: the sums over the departures of consignments on it (a year has about a million; grouped
+    on arrays of their rows)."""
+    at = np.flatnonzero(((events["event"] == "depart") & (events["trip"] >= 0)).to_numpy())
+    dep = pd.DataFrame({"cid": events["cid"].to_numpy()[at],
+                        "teu": events["teu"].to_numpy()[at],
+                        "tonnes": events["tonnes"].to_numpy()[at]})
     if len(empty):
         dep["tonnes"] = _mass_t(dep, empty)
-    return dep
+    trip = events["trip"].to_numpy()[at]
+    del at
+    return dep[["tonnes", "teu"]].groupby(trip).sum()
 
 
 def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
@@ -172,12 +177,12 @@ def toc_table(trips: pd.DataFrame, events: pd.DataFrame, links: pd.DataFrame,
     the per-service factors are looked up once per service, not once per trip.
     """
     tr = trips.loc[window.mask(trips["depart_h"]).to_numpy(),
-                   ["trip", "service", "link", "from", "to", "load", "capacity", "vehicles"]]
-    loads = _trip_tonnes(events, _empty_ids(consignments)).groupby("trip")[
-        ["tonnes", "teu"]].sum()
+                   ["trip", "service", "link", "from", "load", "capacity", "vehicles"]]
+    loads = _trip_loads(events, _empty_ids(consignments))
     trip_ids = tr["trip"].to_numpy()
     tonnes = loads["tonnes"].reindex(trip_ids).fillna(0.0).to_numpy(float)
     teu = loads["teu"].reindex(trip_ids).fillna(0.0).to_numpy(float)
+    del loads
     km = _lookup(tr["link"], links["distance_km"], np.nan).astype(float)
     # the vehicle type's energy per km, per service, then per trip by its service's code
     svc_names, code = node_codes(tr["service"])
