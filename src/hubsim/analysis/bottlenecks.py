@@ -228,19 +228,29 @@ def _waiting_to_discharge(events: pd.DataFrame, links: pd.DataFrame, areas: pd.D
                           window: Window) -> dict[str, float]:
     """Per area: the load that arrived at its hub by vehicle before the end of the window and
     was not discharged (no ``lift_off`` there yet) nor waiting for yard room at the end."""
-    ev = events[(events["t_h"] < window.end_h).to_numpy()
-                & events["event"].isin(["arrive", "lift_off", "yard_wait"]).to_numpy()]
-    names, code = FL.node_codes(ev["node"])
+    # arrays of the selected rows only (a year has about 700,000 such events)
+    kind = events["event"]
+    rows = np.flatnonzero((events["t_h"] < window.end_h).to_numpy()
+                          & kind.isin(["arrive", "lift_off", "yard_wait"]).to_numpy())
+    kinds, kcode = FL.node_codes(kind)
+    kcode = kcode[rows]
+    # the rows of each kind of event, by its code (-2: a kind the log does not hold)
+    of = {name: kcode == (int(np.flatnonzero(kinds == name)[0]) if name in kinds else -2)
+          for name in ("arrive", "lift_off", "yard_wait")}
+    names, code = FL.node_codes(events["node"])
+    code = code[rows]
     hub = np.isin(names, areas["hub"].astype(str).unique())
-    kind = ev["event"]  # categorical: compared by its codes, no string per row
-    key = ev["cid"].to_numpy(np.int64) * (len(names) + 1) + code  # one load at one node
-    arrived = (kind == "arrive").to_numpy() & (code >= 0) & hub[np.clip(code, 0, None)]
-    still = (kind == "yard_wait").to_numpy() & (
-        ev["t_h"].to_numpy(float) + ev["wait_h"].to_numpy(float) >= window.end_h - 1e-9)
-    waiting = arrived & ~np.isin(key, key[(kind == "lift_off").to_numpy() | still])
-    if not waiting.any():
+    # one load at one node
+    key = events["cid"].to_numpy(np.int64)[rows] * (len(names) + 1) + code
+    arrived = of["arrive"] & (code >= 0) & hub[np.clip(code, 0, None)]
+    still = of["yard_wait"] & (events["t_h"].to_numpy(float)[rows]
+                               + events["wait_h"].to_numpy(float)[rows] >= window.end_h - 1e-9)
+    gone = pd.Series(key).isin(key[of["lift_off"] | still]).to_numpy()
+    waiting = rows[arrived & ~gone]
+    del kcode, of, code, key, arrived, still, gone, rows
+    if not len(waiting):
         return {}
-    arr = ev[waiting]
+    arr = events.iloc[waiting][["node", "link", "teu", "tonnes"]]
     area = area_keys(arr["node"], arr["link"], links, areas)
     return {str(k): float(v) for k, v in
             pd.Series(FL.load_of(arr)).groupby(area).sum().items()}

@@ -260,12 +260,13 @@ def flow_summary(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd.Dat
     door-to-door percentiles, mean wait, offered and delivered per year, backlog at the end
     (see the module docstring)."""
     rows: list[dict] = []
-    done = _delivered(events, consignments, flows, window)
     levels = flow_levels(events, consignments)
     before_end = levels["t_h"].to_numpy() < window.end_h
     backlog = levels[before_end].groupby("demand")["delta"].sum()
     inside = window.mask(levels["t_h"])
     gen = levels[inside & (levels["delta"] > 0)].groupby("demand")["delta"].sum()
+    del levels, before_end, inside  # before the loads delivered are looked at
+    done = _delivered(events, consignments, flows, window)
     f = window.per_year
     by_flow = {int(str(i)): g for i, g in done.groupby("demand", sort=False)}
     for i, flow in flows.iterrows():

@@ -270,14 +270,18 @@ def corridor_cost_co2(events: pd.DataFrame, consignments: pd.DataFrame, links: p
     corridor can include a leg on another corridor's mode, e.g. the Yangtze barge of Sichuan
     rail-water boxes). Air cargo is left out (it has no TEU).
     """
-    ev = events.loc[window.mask(events["t_h"]) & (events["teu"] > 0) &
-                    events["event"].isin(["depart", "delivered"]),
-                    ["event", "cid", "link", "teu", "tonnes"]]
+    # positions of the rows used, and arrays of them (a year has ~600,000 container legs)
+    base = (window.mask(events["t_h"]) & (events["teu"] > 0)).to_numpy()
+    kind = events["event"]
+    at_dep = np.flatnonzero(base & (kind == "depart").to_numpy())
+    at_dlv = np.flatnonzero(base & (kind == "delivered").to_numpy())
+    del base
     corridor_of = consignment_corridor(consignments, links)
-    dep = ev[ev["event"] == "depart"]
-    code = _codes(dep["link"], links.index)
+    code = _codes(events["link"].iloc[at_dep], links.index)
     ok = code >= 0
-    teu, tonnes = dep["teu"].to_numpy(float)[ok], dep["tonnes"].to_numpy(float)[ok]
+    rows = at_dep[ok]
+    del at_dep
+    teu, tonnes = events["teu"].to_numpy(float)[rows], events["tonnes"].to_numpy(float)[rows]
     code = code[ok]
     cost = teu * links["cost_usd_per_teu"].to_numpy(float)[code]
     co2 = (tonnes * links["distance_km"].to_numpy(float)[code]
@@ -285,18 +289,18 @@ def corridor_cost_co2(events: pd.DataFrame, consignments: pd.DataFrame, links: p
     tkm = tonnes * links["distance_km"].to_numpy(float)[code]
     # corridors and modes as categories, and each group only the columns it needs: grouping
     # copies every group (a year has a few hundred thousand legs)
-    per_leg = pd.DataFrame({"corridor": pd.Categorical(_lookup(corridor_of, dep["cid"][ok])),
+    cid = pd.Series(events["cid"].to_numpy()[rows])
+    per_leg = pd.DataFrame({"corridor": pd.Categorical(_lookup(corridor_of, cid)),
                             "cost": cost, "co2": co2, "tkm": tkm,
                             "mode": pd.Categorical(links["mode"].to_numpy()[code])})
-    del dep, code, ok, teu, tonnes, cost, co2, tkm
+    del rows, cid, code, ok, teu, tonnes, cost, co2, tkm
     by = per_leg.groupby("corridor", observed=True)
     legs = by[["cost", "co2"]].sum()
     legs.index = legs.index.astype(str)
     legs["legs"] = pd.Series({str(c): _mode_shares(g) for c, g in by[["mode", "tkm"]]})
     del by, per_leg
-    dlv = ev[ev["event"] == "delivered"]
-    teu_done = pd.Series(dlv["teu"].to_numpy(float)).groupby(_lookup(corridor_of, dlv["cid"])) \
-        .sum()
+    teu_done = pd.Series(events["teu"].to_numpy(float)[at_dlv]).groupby(
+        _lookup(corridor_of, pd.Series(events["cid"].to_numpy()[at_dlv]))).sum()
     out = legs.join(teu_done.rename("teu"), how="inner")
     out = out[out["teu"] > 0]
     out.index = np.where(out.index == "", "domestic", out.index)
