@@ -26,6 +26,7 @@ from hubsim.atomic import atomic_write, clean_stale
 from hubsim.errors import OutputError, OutputExistsError
 from hubsim.experiments.executors import Executor, SerialExecutor
 from hubsim.experiments.params import Changes, point_key, replication_seed, run_id
+from hubsim.memory import release_freed
 from hubsim.scenario.schema import Scenario
 
 __all__ = ["Progress", "RunCache", "RunStore", "RunTask", "record", "run_task"]
@@ -52,7 +53,12 @@ def run_task(task: RunTask) -> dict[str, Any]:
     from hubsim.api import simulate
 
     res = simulate(task.scenario, seed=task.seed, days=task.days)
-    return record(res, task.diagnostics)
+    out = record(res, task.diagnostics)
+    del res
+    # a worker's next run starts from the memory the first one started from, not from what
+    # this one's tables left in the middle of the heap
+    release_freed()
+    return out
 
 
 def record(res: Results, diagnostics: bool = False) -> dict[str, Any]:
