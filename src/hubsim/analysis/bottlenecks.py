@@ -241,7 +241,7 @@ def _waiting_to_discharge(events: pd.DataFrame, links: pd.DataFrame, areas: pd.D
     code = code[rows]
     hub = np.isin(names, areas["hub"].astype(str).unique())
     # one load at one node
-    key = events["cid"].to_numpy(np.int64)[rows] * (len(names) + 1) + code
+    key = events["cid"].to_numpy()[rows].astype(np.int64) * (len(names) + 1) + code
     arrived = of["arrive"] & (code >= 0) & hub[np.clip(code, 0, None)]
     still = of["yard_wait"] & (events["t_h"].to_numpy(float)[rows]
                                + events["wait_h"].to_numpy(float)[rows] >= window.end_h - 1e-9)

@@ -167,9 +167,11 @@ def time_aboard(events: pd.DataFrame, consignments: pd.DataFrame,
                 cids: np.ndarray) -> np.ndarray:
     """Hours aboard vehicles (sum of ``arrive`` ``dur_h``) of each consignment in ``cids``,
     a piece split off another inheriting the legs its parent travelled before the split."""
-    arr = events.loc[events["event"] == "arrive", ["cid", "t_h", "dur_h"]]
-    a_cid = arr["cid"].to_numpy(np.int64)
-    a_t, a_dur = arr["t_h"].to_numpy(float), arr["dur_h"].to_numpy(float)
+    # arrays of the arrivals only (a year has about 600,000)
+    at = np.flatnonzero((events["event"] == "arrive").to_numpy())
+    a_cid = events["cid"].to_numpy()[at].astype(np.int64)
+    a_t, a_dur = events["t_h"].to_numpy(float)[at], events["dur_h"].to_numpy(float)[at]
+    del at
     size = int(max(consignments["cid"].max() if len(consignments) else 0,
                    a_cid.max() if len(a_cid) else 0, cids.max() if len(cids) else 0)) + 1
     own = np.bincount(a_cid, weights=a_dur, minlength=size)
@@ -179,6 +181,7 @@ def time_aboard(events: pd.DataFrame, consignments: pd.DataFrame,
     # each piece's parent's time aboard up to the split (arrivals sorted by cid, then time)
     order = np.lexsort((a_t, a_cid))
     s_cid, s_t, cum = a_cid[order], a_t[order], np.cumsum(a_dur[order])
+    del order, a_cid, a_t, a_dur
     split = events.loc[events["event"] == "split", ["cid", "t_h"]]
     split_at = np.full(size, np.nan)
     split_at[split["cid"].to_numpy(np.int64)] = split["t_h"].to_numpy(float)
@@ -222,7 +225,7 @@ def _delivered(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd.DataF
     """:func:`flow_service` without the ``key`` column (a name per load)."""
     rows = np.flatnonzero((window.mask(events["t_h"]) & (events["event"] == "delivered"))
                           .to_numpy())
-    cids = events["cid"].to_numpy(np.int64)[rows]
+    cids = events["cid"].to_numpy()[rows].astype(np.int64)
     demand = _demand_of(consignments, cids)
     dur = events["dur_h"].to_numpy(float)[rows]
     aboard = time_aboard(events, consignments, cids)
@@ -245,7 +248,7 @@ def flow_levels(events: pd.DataFrame, consignments: pd.DataFrame) -> pd.DataFram
     sign = np.where((kind == "generated").to_numpy()[rows], 1.0, -1.0)
     return pd.DataFrame({"t_h": t[order],
                          "demand": _demand_of(consignments,
-                                              events["cid"].to_numpy(np.int64)[rows]),
+                                              events["cid"].to_numpy()[rows].astype(np.int64)),
                          "delta": sign * _load_at(events, rows)})
 
 

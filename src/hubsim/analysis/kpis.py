@@ -221,7 +221,7 @@ def time_summary(events: pd.DataFrame, consignments: pd.DataFrame, links: pd.Dat
     sel = (window.mask(events["t_h"]) & (events["event"] == "delivered")).to_numpy()
     dur = events["dur_h"].to_numpy()[sel]
     container = events["teu"].to_numpy()[sel] > 0
-    cid = events["cid"].to_numpy(np.int64)[sel]
+    cid = events["cid"].to_numpy()[sel].astype(np.int64)
     corridor_of = consignment_corridor(consignments, links)
     code, names = pd.factorize(corridor_of.to_numpy())
     keys = corridor_of.index.to_numpy(np.int64)
