@@ -218,3 +218,36 @@ def test_the_emission_table_of_consignments_written_in_parts_is_the_whole_table(
     # no row: a file with the columns
     output._write_parquet_parts(iter([em.consignment_rows(0, 0)]), tmp_path / "none.parquet")
     assert list(pd.read_parquet(tmp_path / "none.parquet").columns) == list(whole.columns)
+
+
+def test_a_results_built_by_hand_counts_its_records(tiny_path):
+    from hubsim.api import Results
+
+    run = hubsim.simulate(hubsim.load_scenario(tiny_path), seed=3, days=20)
+    counts = dict(run.counts)
+    hand = Results(scenario=run.scenario, seed=run.seed, window=run.window,
+                   recorder=run.recorder, balance=run.balance)
+    assert hand.counts == counts
+    assert counts["event_records"] == len(hand.events) > 0
+
+
+def test_an_error_while_the_folder_is_written_stops_the_other_replications(
+        tiny_path, tmp_path, monkeypatch):
+    # replication 0's KPIs are computed while its folder is written: an error there stops
+    # the workers instead of waiting for their runs
+    from hubsim.cli.main import main
+    from hubsim.experiments import verdict
+    from hubsim.present import output
+
+    stopped = []
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("broken writer")
+
+    monkeypatch.setattr(output, "write_results", broken)
+    monkeypatch.setattr(verdict, "_stop", lambda ex: stopped.append(type(ex).__name__))
+    with pytest.raises(RuntimeError, match="broken writer"):
+        main(["run", str(tiny_path), "--days", "5", "--replications", "2", "--workers", "2",
+              "--out", str(tmp_path / "out"), "--quiet"])
+    assert stopped == ["ProcessExecutor"]
+    assert not (tmp_path / "out").exists()

@@ -58,7 +58,8 @@ def return_freed_memory() -> bool:
 
 def release_freed() -> bool:
     """Give the pages of freed blocks inside the heap back to the system now (glibc's
-    ``malloc_trim``); False where there is no glibc.
+    ``malloc_trim``); True if some were given back, False if none were or where there is no
+    glibc.
 
     Freeing a table whose blocks were smaller than :data:`MMAP_THRESHOLD` (strings, the
     per-consignment emission tables) leaves their pages in the middle of the heap, resident

@@ -139,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
                               free_records=True)
         except BaseException:
             stage.stop()
+            pending.abort()  # the other replications are not waited for
             raise
         stage.done()
     v = verdicts[0]

@@ -176,6 +176,18 @@ class PendingVerdict:
         #: tables are at hand (``hubsim run`` frees them before :meth:`finish`)
         self.lags = _crossing_lags(scenario, results)
 
+    def record(self) -> None:
+        """Record replication 0's KPIs and targets for the verdict (once; :meth:`finish`
+        does it if not done). Not done when replication 0 ends: ``hubsim run`` computes them
+        while it writes its results folder, in the order that takes least memory."""
+        self.cache.records.setdefault(run_id((), 0), {
+            "run": run_id((), 0), "replication": 0, "seed": self.base, "params": {},
+            **record(self.results)})
+
+    def abort(self) -> None:
+        """Stop the other replications now (an error while replication 0 is used)."""
+        _stop(self.executor)
+
     def finish(self, waiting: Callable[[int, int], None] | None = None) -> Verdict:
         """Wait for the other replications (``waiting`` gets (runs done, runs in all) meanwhile)
         and return the verdict; Ctrl-C kills the workers."""
@@ -194,11 +206,7 @@ class PendingVerdict:
         if self._errors:
             raise self._errors[0]
         res, scenario = self.results, self.scenario
-        # replication 0's KPIs, here rather than when it ended: ``hubsim run`` has computed
-        # them meanwhile for its results folder, in the order that takes least memory
-        self.cache.records.setdefault(run_id((), 0), {
-            "run": run_id((), 0), "replication": 0, "seed": self.base, "params": {},
-            **record(res)})
+        self.record()
         measured = res.window.hours / 24.0
         exp = tables(self.cache, [()], list(range(self.replications)), [])
         seeds = [int(s) for s in exp.runs["seed"]] if "seed" in exp.runs else [self.base]
@@ -215,6 +223,7 @@ def _crossing_lags(scenario: Scenario, res: Results) -> dict[str, float]:
             weight = "teu" if kpi in ("channel_teu", "hub_lifts_teu") else "tonnes"
             lags[kpi] = crossing_lag_days(res.crossings, res.consignments,
                                           res.window.start_h, res.window.end_h, weight)
+        res.free_working_tables("crossings")  # not kept through the KPIs (computed again)
     return lags
 
 
@@ -259,8 +268,14 @@ def run_verdict(scenario: Scenario, replications: int = DEFAULT_REPLICATIONS, *,
     replication 0's simulated days (as :func:`hubsim.simulate`); ``waiting`` gets (runs done,
     runs in all) while the workers finish. Results are the same whatever the executor.
     """
-    return start_verdict(scenario, replications, seed=seed, days=days, executor=executor,
-                         progress=progress).finish(waiting)
+    pending = start_verdict(scenario, replications, seed=seed, days=days, executor=executor,
+                            progress=progress)
+    try:
+        pending.record()  # while the other replications run
+    except BaseException:
+        pending.abort()
+        raise
+    return pending.finish(waiting)
 
 
 def describe_window(days: float) -> str:
