@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 __all__ = ["MMAP_THRESHOLD", "applied", "release_freed", "return_freed_memory"]
 
@@ -43,16 +44,11 @@ def return_freed_memory() -> bool:
     :data:`MMAP_THRESHOLD`; False where there is no glibc (macOS, Windows, musl), where the
     threshold stays as it is."""
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")  # inherited by workers
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
     global applied
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        applied = bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
-    except (OSError, AttributeError):
+    libc = _glibc()
+    if libc is None:
         return False
+    applied = bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
     return applied
 
 
@@ -67,11 +63,19 @@ def release_freed() -> bool:
     of the allocator, only returns what is already free; :meth:`hubsim.api.Results.
     free_records` calls it.
     """
+    libc = _glibc()
+    return bool(libc.malloc_trim(0)) if libc is not None else False
+
+
+def _glibc() -> Any:
+    """glibc with ``mallopt`` and ``malloc_trim``, or None (macOS, Windows, musl)."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     import ctypes
 
     try:
-        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt, libc.malloc_trim  # noqa: B018  (AttributeError where they are missing)
     except (OSError, AttributeError):
-        return False
+        return None
+    return libc

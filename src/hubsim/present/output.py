@@ -103,8 +103,8 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         if free_records:  # the KPIs' largest working table first, while memory is lowest
             results.departure_queues  # noqa: B018
         _write_emissions(results, tmp)
+        corridors = results.emission_tables.corridors  # the figures' share of them
         if free_records:  # written: the KPIs below are computed without them in memory
-            corridors = results.emission_tables.corridors
             results.free_working_tables("emission_tables")
         results.kpis.to_csv(tmp / "kpis.csv", index=False)
         results.targets.to_csv(tmp / "targets.csv", index=False)
@@ -120,7 +120,7 @@ def write_results(results: Results, folder: Path, extra_manifest: dict | None = 
         map_links.to_csv(tmp / MAP_LINKS, index=False)
         if results.scenario.routing.choice == "logit":  # route choice (issue 14 part 1)
             _write_choice(results, tmp)
-        _write_records_and_figures(results, tmp, corridors if free_records else None)
+        _write_records_and_figures(results, tmp, corridors, free_records)
         if late is not None:
             more, extra = late()
             for name, frame in more.items():
@@ -259,12 +259,11 @@ def _figure_makers(data: FigureData) -> dict[str, Callable[[], Figure]]:
     }
 
 
-def _write_records_and_figures(results: Results, folder: Path,
-                               corridors: pd.DataFrame | None) -> None:
-    """The record tables (Parquet) and the standard figures. With ``corridors`` (the CO2e
-    per corridor, taken before :meth:`~hubsim.api.Results.free_records`) the working tables
-    are freed before the figures' data is computed, and each record table once written."""
-    free = corridors is not None
+def _write_records_and_figures(results: Results, folder: Path, corridors: pd.DataFrame,
+                               free: bool) -> None:
+    """The record tables (Parquet) and the standard figures (``corridors``: the CO2e per
+    corridor). With ``free`` the working tables are freed before the figures' data is
+    computed, and each record table once written."""
     if free:
         results.free_working_tables()
     data = figure_data(results, corridors)

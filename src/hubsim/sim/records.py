@@ -288,17 +288,16 @@ class Recorder:
         # the columns are fresh arrays owned by this table: no second copy
         return pd.DataFrame({c: out[c] for c in order}, copy=False)
 
-    def _columns(self, name: str, layout: _Rows,
+    def _columns(self, table: str, layout: _Rows,
                  release: bool) -> tuple[np.ndarray, np.ndarray]:
-        """The integer (int32) and float (float64) columns of the packed table in attribute
-        ``name``, as two 2-D arrays; the store emptied with ``release``."""
-        table = next(t for t, store in _STORES.items() if store == name)
+        """The integer (int32) and float (float64) columns of the packed ``table``, as two
+        2-D arrays; its store emptied with ``release``."""
         self._check(table)
-        rows = np.frombuffer(getattr(self, name), dtype=layout.dtype)
+        rows = np.frombuffer(getattr(self, _STORES[table]), dtype=layout.dtype)
         out = rows["i"].copy(), rows["f"].copy()
         del rows
         if release:
-            setattr(self, name, bytearray())
+            setattr(self, _STORES[table], bytearray())
             self._gone.add(table)
         return out
 
@@ -319,7 +318,7 @@ class Recorder:
 
     def consignments_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``consignments`` table; with ``release=True`` the recorder then holds none of it."""
-        ci, cf = self._columns("_cons", _CONS, release)
+        ci, cf = self._columns("consignments", _CONS, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({
@@ -333,7 +332,7 @@ class Recorder:
 
     def trips_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``trips`` table; with ``release=True`` the recorder then holds none of it."""
-        ti, tf = self._columns("_trips", _TRIP, release)
+        ti, tf = self._columns("trips", _TRIP, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({
@@ -348,7 +347,7 @@ class Recorder:
 
     def handling_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``handling`` table; with ``release=True`` the recorder then holds none of it."""
-        hi, hf = self._columns("_hand", _HAND, release)
+        hi, hf = self._columns("handling", _HAND, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({
@@ -362,7 +361,7 @@ class Recorder:
 
     def lock_passages_frame(self, release: bool = False) -> pd.DataFrame:
         """The ``lock_passages`` table; with ``release=True`` the recorder then holds none of it."""
-        li, lf = self._columns("_lock", _LOCK, release)
+        li, lf = self._columns("lock_passages", _LOCK, release)
         import pandas as pd  # only when a table is asked for
 
         return pd.DataFrame({
