@@ -1,6 +1,6 @@
-"""The engine's event loop (:func:`hubsim.sim.loop.run_until`) runs a SimPy model exactly as
-SimPy's own ``Environment.run(until=...)``: the same callbacks in the same order, and the same
-queue and event ids left behind for the next run."""
+"""The engine's clock (:class:`hubsim.sim.loop.Clock`, its ``run_until``) runs a SimPy model
+exactly as SimPy's own ``Environment`` and ``run(until=...)``: the same callbacks in the same
+order, the same time, and the same queue and event ids left behind for the next run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubsim.sim.loop import run_until
+from hubsim.sim.loop import Clock
 
 # a model: processes, each a list of (action, value) steps; actions: wait a delay, take one of
 # a few shared resources for a time (priority resources: ties and priorities matter), or
@@ -21,8 +21,7 @@ MODEL = st.lists(st.tuples(st.floats(0, 3).map(lambda x: round(x, 1)),
                            st.integers(0, 2)), min_size=1, max_size=8)
 
 
-def _build(model: list, trace: list) -> simpy.Environment:
-    env = simpy.Environment()
+def _build(model: list, trace: list, env: simpy.Environment) -> simpy.Environment:
     res = [simpy.PriorityResource(env, capacity=1), simpy.PriorityResource(env, capacity=2)]
     flags = [env.event()]
 
@@ -60,19 +59,23 @@ def _state(env: simpy.Environment) -> tuple:
 def test_same_order_and_state_as_simpy_run(model, first, more):
     ours: list = []
     theirs: list = []
-    a, b = _build(model, ours), _build(model, theirs)
+    a, b = _build(model, ours, Clock()), _build(model, theirs, simpy.Environment())
     for until in (first, first + more):  # two stops: the second finds what the first left
-        run_until(a, until)
+        a.run_until(until)
         b.run(until=until)
         assert ours == theirs
         assert _state(a) == _state(b)
 
 
 def test_errors_as_simpy():
-    env = simpy.Environment()
-    env.run(until=1.0)
+    env = Clock()
+    env.run(until=1.0)  # SimPy's own run works on the clock too
     with pytest.raises(ValueError, match="must be greater"):
-        run_until(env, 1.0)
+        env.run_until(1.0)
+    with pytest.raises(ValueError, match="Negative delay"):
+        env.timeout(-1.0)
+    with pytest.raises(ValueError, match="is not a generator"):
+        env.process(lambda: None)  # type: ignore[arg-type]
 
     def boom():
         yield env.timeout(1.0)
@@ -80,13 +83,12 @@ def test_errors_as_simpy():
 
     env.process(boom())
     with pytest.raises(KeyError, match="lost"):
-        run_until(env, 5.0)
+        env.run_until(5.0)
 
 
 def test_failed_events_and_a_whole_number_stop_as_simpy():
     """A failed event a process catches (defused) runs on; the clock keeps an int stop an int."""
-    def build(trace: list) -> simpy.Environment:
-        env = simpy.Environment()
+    def build(trace: list, env: simpy.Environment) -> simpy.Environment:
         bad = env.event()
 
         def failing():
@@ -107,9 +109,35 @@ def test_failed_events_and_a_whole_number_stop_as_simpy():
 
     ours: list = []
     theirs: list = []
-    a, b = build(ours), build(theirs)
-    run_until(a, 10)
+    a, b = build(ours, Clock()), build(theirs, simpy.Environment())
+    a.run_until(10)
     b.run(until=10)
     assert ours == theirs == [(2, "caught", "late"), (3, "on")]
     assert _state(a) == _state(b)
     assert type(a.now) is type(b.now) is int
+
+
+def test_the_clock_makes_the_same_events_as_simpy():
+    """A timeout and a process are the events SimPy makes (class, attributes, queue entry), and
+    SimPy's own classes and ``run`` on the clock agree with its shortcuts."""
+    a, b = Clock(), simpy.Environment()
+    for env in (a, b):
+        env.run(until=2.5)
+
+        def proc(env=env):
+            yield env.timeout(1.0, value="v")
+
+        env.process(proc())
+        env.timeout(0.5, value=3)
+        simpy.Timeout(env, 0.25)
+        env.event().succeed("done")
+        env.all_of([env.timeout(1.0)])
+    assert _state(a) == _state(b)
+    for (_, _, _, ea), (_, _, _, eb) in zip(sorted(a._queue), sorted(b._queue), strict=True):
+        assert type(ea) is type(eb)
+        assert set(vars(ea)) == set(vars(eb))
+        assert (ea._value, ea._ok) == (eb._value, eb._ok)
+    assert a.now == 2.5 and a._now == 2.5  # SimPy's name for the time reads the same
+    a.run(until=10)
+    b.run(until=10)
+    assert _state(a) == _state(b)

@@ -49,8 +49,6 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import simpy
-
 from hubsim.errors import ConservationError
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.cargo import Ledger
@@ -60,7 +58,7 @@ from hubsim.sim.demand import arrivals
 from hubsim.sim.empties import Boxes
 from hubsim.sim.flow import Flow
 from hubsim.sim.hubs import build_hubs
-from hubsim.sim.loop import run_until
+from hubsim.sim.loop import Clock
 from hubsim.sim.network import build_network, route_table
 from hubsim.sim.records import Recorder
 from hubsim.sim.services import Services, build_queues
@@ -108,7 +106,7 @@ class _Engine:
         self.seed = seed
         self.horizon_h = horizon_h
         self.warmup_h = warmup_h
-        self.env = env = simpy.Environment()
+        self.env = env = Clock()
         graph = build_network(scn)
         routes = route_table(graph, scn)
         node_names = [nid for nid, _, _ in scn.iter_nodes()]
@@ -186,17 +184,17 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
     chunks = 1
     try:
         if progress is None:
-            run_until(eng.env, horizon_h)
+            eng.env.run_until(horizon_h)
         else:
             # day by day: each stop is one extra (urgent) SimPy event that comes before the
             # model's events at that instant and changes nothing in their order
             total_days = horizon_h / 24.0
             day = 1
             while day * 24.0 < horizon_h:
-                run_until(eng.env, day * 24.0)
+                eng.env.run_until(day * 24.0)
                 progress(float(day), total_days)
                 day += 1
-            run_until(eng.env, horizon_h)
+            eng.env.run_until(horizon_h)
             progress(total_days, total_days)
             chunks = day
     finally:
