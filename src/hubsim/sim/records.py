@@ -146,6 +146,11 @@ def _released(*_args: object) -> None:
     raise RuntimeError("the event store was handed over to the events table; the run is over")
 
 
+def _none() -> int:
+    """Rows in the last block of a store handed over or freed."""
+    return 0
+
+
 #: Each table's packed store (attribute of :class:`Recorder`).
 _STORES = {"events": "_blocks", "consignments": "_cons", "trips": "_trips", "handling": "_hand",
            "lock_passages": "_lock"}
@@ -161,7 +166,9 @@ class Recorder:
         #: categories of the consignments' ``cargo`` column; a run that tracks boxes adds
         #: "empty" (code 2; :mod:`hubsim.sim.empties`), so other runs' tables are unchanged
         self.cargo_names: tuple[str, ...] = ("container", "air")
-        self._blocks: list[bytearray] = [bytearray()]  # the events, BLOCK_ROWS rows a block
+        #: the events, BLOCK_ROWS rows a block; each block is allocated whole and filled row by
+        #: row (its pages are mapped as they are written), the last one up to ``_filled()``
+        self._blocks: list[bytearray] = []
         # the other tables, packed a row at a time like the events (one struct call per row;
         # int32 then float64 columns: see _CONS, _TRIP, _HAND, _LOCK)
         self._cons = bytearray()
@@ -176,19 +183,29 @@ class Recorder:
         self._dtype = _EVENT_DTYPE if narrow else _WIDE_EVENT_DTYPE
         #: byte offset of ``wait_h`` in a row
         self._wait_at: int = self._dtype.fields["wait_h"][1]  # type: ignore[index]
-        blocks, pack = self._blocks, self._row.pack
-        full = BLOCK_ROWS * self._row.size
-        block = blocks[0]
+        blocks, pack_into, size = self._blocks, self._row.pack_into, self._row.size
+        full = BLOCK_ROWS * size
+        block = bytearray(full)
+        blocks.append(block)
+        at = 0  # byte offset of the next row in ``block``
 
         def event(t: float, ev: int, cid: int, node: int, link: int, service: int, trip: int,
                   teu: float, tonnes: float, wait: float, dur: float) -> None:
-            nonlocal block
-            block += pack(t, ev, cid, node, link, service, trip, teu, tonnes, wait, dur)
-            if len(block) >= full:
-                block = bytearray()
+            # packed in place: no bytes object per row (a fifth less time than appending one)
+            nonlocal block, at
+            pack_into(block, at, t, ev, cid, node, link, service, trip, teu, tonnes, wait, dur)
+            at += size
+            if at == full:
+                block = bytearray(full)
                 blocks.append(block)
+                at = 0
+
+        def filled() -> int:
+            """Rows written in the last block."""
+            return at // size
 
         self.event: EventFn = event
+        self._filled: Callable[[], int] = filled
 
     def consignment(self, cid: int, parent: int, demand: int, origin: int, destination: int,
                     cargo: int, international: bool, created: float, teu: float,
@@ -230,7 +247,7 @@ class Recorder:
 
     @property
     def n_events(self) -> int:
-        return (len(self._blocks) - 1) * BLOCK_ROWS + len(self._blocks[-1]) // self._row.size
+        return (len(self._blocks) - 1) * BLOCK_ROWS + self._filled()
 
     def counts(self) -> dict[str, int]:
         """Rows recorded so far: ``event_records``, ``consignments`` (parts split off
@@ -257,16 +274,20 @@ class Recorder:
         """
         self._check("events")
         n = self.n_events
+        last = self._filled()
         if release:
             # the recording function holds the store: drop it, or freeing a block would not
             self.event = _released
+            self._filled = _none
             self._gone.add("events")
         names = self._dtype.names or ()
         cols = {name: np.empty(n, np.float64 if name in _FLOAT_COLUMNS else np.int32)
                 for name in names}
         at = 0
+        final = len(self._blocks) - 1
         for b, block in enumerate(self._blocks):
-            rows = np.frombuffer(block, dtype=self._dtype)
+            rows = np.frombuffer(block, dtype=self._dtype,
+                                 count=BLOCK_ROWS if b < final else last)
             for name in names:
                 cols[name][at:at + len(rows)] = rows[name]
             at += len(rows)
@@ -310,6 +331,7 @@ class Recorder:
         """Free every store, the tables never asked for included; any table asked for later
         raises ``RuntimeError``."""
         self.event = _released
+        self._filled = _none
         self._blocks = [bytearray()]
         for table, store in _STORES.items():
             if store != "_blocks":
