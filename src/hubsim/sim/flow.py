@@ -67,7 +67,9 @@ class Flow:
         link_closed = state.link_closed
         carriers = self.trucks.carriers
         if gate_in:
-            yield from hubs[c.node].gate_in(c)
+            wait = hubs[c.node].gate_in(c)
+            if wait is not None:
+                yield from wait
         while True:
             hub = hubs.get(c.node)
             leg = c.route[c.leg]

@@ -122,14 +122,18 @@ class Hub:
             self._wait_ends(row)
 
     def gate_in(self, c: Consignment, link: int = -1,
-                service: int = -1) -> Generator[simpy.Event, Any, None]:
-        """A truck load enters the yard: waits at the gate while it does not fit (a
-        ``yard_wait`` event when it waited)."""
+                service: int = -1) -> Generator[simpy.Event, Any, None] | None:
+        """A truck load enters the yard: ``None`` when it fits now (the usual case: no
+        generator to run), else the wait at the gate to ``yield from`` (a ``yard_wait`` event),
+        after which it is in."""
         grant = self.yard.acquire(c.load, GATE_PRIORITY, self.gate_share)
-        if grant is not None:
-            row = self._wait_begins([c], link, service, -1)
-            yield grant
-            self._wait_ends(row)
+        return None if grant is None else self._wait_gate(grant, c, link, service)
+
+    def _wait_gate(self, grant: simpy.Event, c: Consignment, link: int,
+                   service: int) -> Generator[simpy.Event, Any, None]:
+        row = self._wait_begins([c], link, service, -1)
+        yield grant
+        self._wait_ends(row)
 
     def _wait_begins(self, loads: list[Consignment], link: int, service: int,
                      trip: int) -> int:

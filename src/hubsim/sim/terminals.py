@@ -107,9 +107,9 @@ class Area:
         The hub's daily working window, hours of the day.
     """
 
-    __slots__ = ("close_h", "env", "equipment", "exponential", "max_units", "min_units",
-                 "name", "open_h", "positions", "rate", "rng", "share", "teu_per_move",
-                 "units")
+    __slots__ = ("always_open", "close_h", "env", "equipment", "exponential", "max_units",
+                 "min_units", "name", "open_h", "positions", "rate", "rng", "share",
+                 "teu_per_move", "units")
 
     def __init__(self, env: simpy.Environment, name: str, positions: int | None, equipment: int,
                  rate: float, min_units: int, max_units: int, teu_per_move: float,
@@ -129,6 +129,8 @@ class Area:
         self.rng = rng
         self.open_h = open_h
         self.close_h = close_h
+        #: works round the clock: the work ends when it is done (:func:`work_end`'s first case)
+        self.always_open = close_h - open_h >= 24.0
 
     def handle(self, load: float, priority: int = 0) -> Generator[simpy.Event, Any, Handled]:
         """Load or discharge one vehicle carrying ``load``; returns how it went."""
@@ -161,8 +163,11 @@ class Area:
                 else float(self.rng.gamma(moves, scale))
         else:
             work = moves / (k * self.rate)
-        end = work_end(t0, work, self.open_h, self.close_h)
-        yield env.timeout(end - t0)
+        if self.always_open:
+            # work_end(t0, work, ...) - t0, the same float (not always ``work`` itself)
+            yield env.timeout((t0 + work) - t0)
+        else:
+            yield env.timeout(work_end(t0, work, self.open_h, self.close_h) - t0)
         units.release(k)
         if pos is not None:
             pos.release(1)

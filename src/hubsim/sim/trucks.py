@@ -22,7 +22,7 @@ from hubsim.sim.cargo import Consignment
 from hubsim.sim.context import Context
 from hubsim.sim.hubs import Hub
 from hubsim.sim.network import Leg
-from hubsim.sim.services import QueueKey, directions, handle, wait_open
+from hubsim.sim.services import QueueKey, directions, handled, wait_open
 from hubsim.sim.slots import Slots
 
 __all__ = ["Carrier", "Trucks"]
@@ -83,9 +83,13 @@ class Trucks:
         svc, fleet, cap = carrier.service, carrier.fleet, carrier.capacity
         link, u, v = leg.link, leg.ui, leg.vi
         link_closed = ctx.state.link_closed
+        load = c.load
+        alone = [c]  # the trip's load (as the services' lists of consignments)
         if link_closed[link]:
-            yield from wait_open(ctx, link, [c], u, svc)
-        n = max(1, math.ceil(c.load / cap - 1e-9))
+            yield from wait_open(ctx, link, alone, u, svc)
+        n = math.ceil(load / cap - 1e-9)
+        if n < 1:
+            n = 1
         took = 0
         if fleet is not None:
             took = min(n, int(fleet.capacity))
@@ -94,23 +98,24 @@ class Trucks:
                 yield grant
         t_ready = c.since
         if hub is not None:
-            yield from handle(ctx, hub, leg.mode, [c], R.LIFT_ON, link, svc, -1, 0,
-                              env.now)
+            request = env.now
+            h = yield from hub.areas[leg.mode].handle(load, 0)
+            handled(ctx, hub, alone, R.LIFT_ON, link, svc, -1, request, load, h)
             hub.yard_out(c)
         if link_closed[link]:  # it may have closed meanwhile
-            yield from wait_open(ctx, link, [c], u, svc)
+            yield from wait_open(ctx, link, alone, u, svc)
         trip = ledger.new_trip()
         now = env.now
         # a load needing more vehicles than a finite fleet has takes the whole fleet; its trip
         # is recorded with the n vehicles it needs (the repeated runs are not modelled)
-        row = rec.trip(trip, svc, link, u, v, now, now, c.load, cap * n, n)
+        row = rec.trip(trip, svc, link, u, v, now, now, load, cap * n, n)
         event(now, R.DEPART, c.cid, u, link, svc, trip, c.teu, c.tonnes, now - t_ready, 0.0)
         del ledger.at_node[c.cid]
-        ledger.on_vehicle[trip] = [c]
+        ledger.on_vehicle[trip] = alone
         travel = self.travel
         transit = travel.draw_from(link, leg.u)
         if link in travel.outages:
-            yield from travel.move(link, transit, [c], svc, trip, u)
+            yield from travel.move(link, transit, alone, svc, trip, u)
         else:  # a link that never closes: one timeout (as Travel.move)
             yield env.timeout(transit)
         now2 = env.now
@@ -121,9 +126,12 @@ class Trucks:
         dest_hub = self.hubs.get(leg.v)
         if dest_hub is not None:
             if c.node != c.dest:
-                yield from dest_hub.gate_in(c, link, svc)
-            yield from handle(ctx, dest_hub, leg.mode, [c], R.LIFT_OFF, link, svc, trip,
-                              0, env.now)
+                wait = dest_hub.gate_in(c, link, svc)
+                if wait is not None:
+                    yield from wait
+            request = env.now
+            h = yield from dest_hub.areas[leg.mode].handle(load, 0)
+            handled(ctx, dest_hub, alone, R.LIFT_OFF, link, svc, trip, request, load, h)
         del ledger.on_vehicle[trip]
         if fleet is not None:
             self._return_empty(fleet, took, svc)
