@@ -87,9 +87,7 @@ class Trucks:
         alone = [c]  # the trip's load (as the services' lists of consignments)
         if link_closed[link]:
             yield from wait_open(ctx, link, alone, u, svc)
-        n = math.ceil(load / cap - 1e-9)
-        if n < 1:
-            n = 1
+        n = max(1, math.ceil(load / cap - 1e-9))
         took = 0
         if fleet is not None:
             took = min(n, int(fleet.capacity))
