@@ -263,3 +263,25 @@ def test_any_warmup_starts_the_demand_clock(tiny_path, warmup_days):
     data["run"] = {"horizon_days": warmup_days + 20, "warmup_days": warmup_days, "seed": 5}
     res = hubsim.simulate(build_scenario(data))
     assert res.balance["generated_teu"] > 0
+
+
+def test_a_split_piece_is_the_consignment_with_its_own_id_and_share(tiny_path):
+    """The piece cut off a queued load copies every other field of it (the engine builds it
+    field by field for speed: a field added to Consignment must be copied too)."""
+    import dataclasses
+
+    from hubsim.sim.cargo import Consignment
+    from hubsim.sim.engine import _Engine
+
+    eng = _Engine(load_scenario(tiny_path), 1, 48.0, 0.0)
+    route = next(iter(eng.ctx.routes.values()))
+    c = Consignment(7, 10.0, 10.0, 120.0, True, route, 0, route[0].u, route[-1].v, 1.5, 2.5,
+                    True, 3, 0)
+    for f in dataclasses.fields(Consignment)[14:]:  # fields added later: a value of their own
+        setattr(c, f.name, object())
+    expected = dataclasses.replace(c, cid=100, load=4.0, teu=4.0, tonnes=48.0)
+    eng.ledger.next_cid = 100
+    p = eng.services._split(c, 4.0, route[0].u)
+    for f in dataclasses.fields(Consignment):
+        assert getattr(p, f.name) == getattr(expected, f.name), f.name
+    assert (c.load, c.teu, c.tonnes) == (6.0, 6.0, 72.0)
