@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from math import ceil
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -153,7 +154,7 @@ class Area:
                 units.used += extra
                 k += extra
         t0 = env.now
-        moves = max(1, math.ceil(load / self.teu_per_move - 1e-9))
+        moves = ceil(load / self.teu_per_move - 1e-9) or 1  # at least one
         if self.exponential:
             # Gamma(moves) of the units' mean move time. One move: numpy's gamma of shape 1
             # is scale x its standard exponential (the same draw from the same stream, the

@@ -10,9 +10,9 @@ after delivery (on the service's ``return:<service>`` stream).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Generator
 from dataclasses import dataclass
+from math import ceil
 from typing import Any
 
 import simpy
@@ -87,7 +87,7 @@ class Trucks:
         alone = [c]  # the trip's load (as the services' lists of consignments)
         if link_closed[link]:
             yield from wait_open(ctx, link, alone, u, svc)
-        n = max(1, math.ceil(load / cap - 1e-9))
+        n = ceil(load / cap - 1e-9) or 1  # at least one (as max(1, ...), a call less)
         took = 0
         if fleet is not None:
             took = min(n, int(fleet.capacity))
