@@ -148,6 +148,45 @@ class _Engine:
         if self.boxes is not None:
             self.boxes.close_waits()
 
+    def release(self) -> None:
+        """Let go of what the run still holds once it is over (its records and balance taken),
+        so that reference counting frees it rather than the cyclic collector.
+
+        A process waiting for an event is in a reference cycle with it (the event's callbacks
+        hold the process's resume method, the process holds the event as its target), and so
+        is everything its generator's frame holds. Only a full collection frees a cycle, and
+        it first walks every live object: in a saturated network, with a quarter of a million
+        loads waiting at gates and hundreds of thousands of processes waiting for a truck or
+        yard room at the end (the 2022 plan at 4x demand), that took 6-8 s of a 27 s run.
+        Dropping the pending events' callbacks breaks those cycles (no process is resumed
+        after the run), and emptying the queues of loads frees the loads at once: the
+        collection after it finds a few thousand objects.
+        """
+        env = self.env
+        for *_, event in env._queue:
+            event.callbacks = None
+        env._queue.clear()
+        state = self.state
+        slots = [s for hub in state.hubs.values()
+                 for s in (hub.yard, hub.depot,
+                           *(x for area in hub.pools for x in (area.units, area.positions)))
+                 if s is not None]
+        slots += state.truck_fleets.values()
+        slots += [s for ends in state.pools.values() for s in ends.values()]
+        for s in slots:
+            for *_, event in s.waiters:
+                event.callbacks = None
+            s.waiters.clear()
+        for event in state.link_reopen.values():
+            event.callbacks = None
+        for q in self.queues.values():
+            if q.signal is not None:
+                q.signal.callbacks = None
+            q.items.clear()
+            q.spare.clear()
+        self.ledger.at_node.clear()
+        self.ledger.on_vehicle.clear()
+
     def start(self) -> None:
         """Register the disruptions and investments, then start the arrival and departure
         processes (in that order: the arrivals read the demand shocks the timeline sets up)."""
@@ -177,8 +216,9 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
     eng = _Engine(scn, seed, horizon_h, warmup_h)
     eng.start()
     # The run allocates millions of short-lived objects but makes no reference cycles worth
-    # collecting; the cyclic collector's repeated scans of the growing heap cost about half
-    # the run time (benchmarks/), so it is paused for the run and restored after.
+    # collecting while it runs; the cyclic collector's repeated scans of the growing heap cost
+    # about half the run time (benchmarks/), so it is paused until the engine is let go of
+    # (and restored however the run ends).
     collecting = gc.isenabled()
     gc.disable()
     chunks = 1
@@ -197,22 +237,21 @@ def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
             eng.env.run_until(horizon_h)
             progress(total_days, total_days)
             chunks = day
+        eng.close_waits()
+        balance = eng.ledger.balance()
+        if eng.boxes is not None:
+            balance.update(eng.boxes.balance())  # no box created or lost
+        # events scheduled so far, not counting the extra stops of a run reported day by day
+        # (each ``run(until=...)`` takes two event ids in SimPy 4)
+        simpy_events = next(eng.env._eid) - 2 * (chunks - 1)
+        out = EngineOutput(eng.rec, horizon_h, warmup_h, seed, simpy_events, balance)
+        # Free the engine now, before the record tables are built beside it: its waiting
+        # processes and loads by reference counting (_Engine.release), then what is left in
+        # cycles (its parts point at each other) in one small collection.
+        eng.release()
+        del eng
+        gc.collect()
     finally:
         if collecting:
             gc.enable()
-    eng.close_waits()
-    balance = eng.ledger.balance()
-    if eng.boxes is not None:
-        balance.update(eng.boxes.balance())  # no box created or lost
-    # events scheduled so far, not counting the extra stops of a run reported day by day
-    # (each ``run(until=...)`` takes two event ids in SimPy 4)
-    simpy_events = next(eng.env._eid) - 2 * (chunks - 1)
-    out = EngineOutput(eng.rec, horizon_h, warmup_h, seed, simpy_events, balance)
-    # The engine's processes, events and loads hold reference cycles (a generator's frame and
-    # the events it waits on point at each other), so only the cyclic collector frees them:
-    # about 100 MB after a year of the 2022 scenario, in 0.05 s. Collect them now (nothing of
-    # the engine is left in this frame) rather than at some later collection, before the
-    # record tables are built beside them.
-    del eng
-    gc.collect()
     return out
