@@ -49,6 +49,8 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import simpy
+
 from hubsim.errors import ConservationError
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.cargo import Ledger
@@ -164,7 +166,7 @@ class _Engine:
         """
         env = self.env
         for *_, event in env._queue:
-            event.callbacks = None
+            _forget(event)
         env._queue.clear()
         state = self.state
         slots = [s for hub in state.hubs.values()
@@ -175,13 +177,13 @@ class _Engine:
         slots += [s for ends in state.pools.values() for s in ends.values()]
         for s in slots:
             for *_, event in s.waiters:
-                event.callbacks = None
+                _forget(event)
             s.waiters.clear()
         for event in state.link_reopen.values():
-            event.callbacks = None
+            _forget(event)
         for q in self.queues.values():
             if q.signal is not None:
-                q.signal.callbacks = None
+                _forget(q.signal)
             q.items.clear()
             q.spare.clear()
         self.ledger.at_node.clear()
@@ -199,6 +201,12 @@ class _Engine:
             self.env.process(self.choice.updates(self.state, self.queues))
         if self.boxes is not None:
             self.env.process(self.boxes.reviews())
+
+
+def _forget(event: simpy.Event) -> None:
+    """Drop ``event``'s callbacks (as SimPy does once an event is processed): whatever waits
+    for it is never resumed."""
+    event.callbacks = None  # type: ignore[assignment]
 
 
 def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,
