@@ -166,8 +166,9 @@ class Recorder:
         #: categories of the consignments' ``cargo`` column; a run that tracks boxes adds
         #: "empty" (code 2; :mod:`hubsim.sim.empties`), so other runs' tables are unchanged
         self.cargo_names: tuple[str, ...] = ("container", "air")
-        #: the events, BLOCK_ROWS rows a block; each block is allocated whole and filled row by
-        #: row (its pages are mapped as they are written), the last one up to ``_filled()``
+        #: the events, BLOCK_ROWS rows a block; each block is allocated whole (2.5 MB, zeroed:
+        #: a recorder holds one from the start) and filled row by row, the last one up to
+        #: ``_filled()``
         self._blocks: list[bytearray] = []
         # the other tables, packed a row at a time like the events (one struct call per row;
         # int32 then float64 columns: see _CONS, _TRIP, _HAND, _LOCK)
