@@ -35,7 +35,17 @@ from types import MethodType
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL, URGENT, Event, EventPriority, Initialize, Process, Timeout
+from simpy.events import (
+    NORMAL,
+    URGENT,
+    AllOf,
+    AnyOf,
+    Event,
+    EventPriority,
+    Initialize,
+    Process,
+    Timeout,
+)
 
 __all__ = ["Clock"]
 
@@ -43,8 +53,7 @@ __all__ = ["Clock"]
 _AFTER_STOP = EventPriority(-1)
 
 #: The SimPy event class behind each name ``Environment`` binds to its instances.
-_BOUND = {"event": simpy.events.Event, "all_of": simpy.events.AllOf,
-          "any_of": simpy.events.AnyOf}
+_BOUND = {"event": Event, "all_of": AllOf, "any_of": AnyOf}
 
 
 class Clock(simpy.Environment):

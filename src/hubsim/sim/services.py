@@ -262,9 +262,8 @@ class Services:
         hub = self.hubs.get(u)
         load = sum(c.load for c in take)
         if hub is not None and take:
-            request = env.now
             h = yield from hub.areas[svc.mode].handle(load, svc.priority)
-            handled(self.ctx, hub, take, R.LIFT_ON, link, j, -1, request, load, h)
+            handled(self.ctx, hub, take, R.LIFT_ON, link, j, -1, load, h)
             for c in take:
                 hub.yard_out(c)
         ui, vi = self.ctx.node_idx[u], self.ctx.node_idx[v]
@@ -287,9 +286,8 @@ class Services:
         hub = self.hubs.get(v)
         if hub is not None and take:
             yield from hub.admit([c for c in take if c.dest != v], link, j, trip, svc.priority)
-            request = env.now
             h = yield from hub.areas[svc.mode].handle(load, svc.priority)
-            handled(self.ctx, hub, take, R.LIFT_OFF, link, j, trip, request, load, h)
+            handled(self.ctx, hub, take, R.LIFT_OFF, link, j, trip, load, h)
         del ledger.on_vehicle[trip]
         self._discharged(take, v, vi)
         if pools is not None:
@@ -319,20 +317,19 @@ class Services:
 
 
 def handled(ctx: Context, hub: Hub, take: list[Consignment], kind: int, link: int,
-            service: int, trip: int, request: float, load: float, h: Handled) -> None:
+            service: int, trip: int, load: float, h: Handled) -> None:
     """Record one vehicle carrying ``take`` (``load`` in all) loaded (``kind`` lift-on) or
-    discharged (lift-off) at ``hub`` as ``h`` tells (what its area's ``handle`` returned, the
-    vehicle having asked at ``request``): a ``handling`` row, and a ``kind`` event per
-    consignment with the wait for a position and units and its share of the unit-hours
-    worked.
+    discharged (lift-off) at ``hub`` as ``h`` tells (what its area's ``handle`` returned): a
+    ``handling`` row, and a ``kind`` event per consignment with the wait for a position and
+    units and its share of the unit-hours worked.
 
     The callers run the area themselves (``h = yield from hub.areas[mode].handle(load,
     priority)``) rather than through a generator wrapping it: about 410,000 vehicles are
     handled in a simulated year, and a generator costs a frame and a ``StopIteration`` each.
     """
-    ctx.rec.handling(hub.idx, link, service, trip, 0 if kind == R.LIFT_ON else 1, request,
+    ctx.rec.handling(hub.idx, link, service, trip, 0 if kind == R.LIFT_ON else 1, h.request_h,
                      h.position_h, h.start_h, h.end_h, h.units, h.moves, load)
-    wait = h.start_h - request
+    wait = h.start_h - h.request_h
     busy = h.work_h * h.units
     event, now = ctx.rec.event, ctx.env.now
     for c in take:

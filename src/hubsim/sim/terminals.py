@@ -43,6 +43,7 @@ class Handled(NamedTuple):
     scenario), and a tuple is made in a quarter of the time of a frozen dataclass.
     """
 
+    request_h: float  # asked to be handled
     position_h: float  # took its position
     start_h: float  # took its units: work starts
     end_h: float
@@ -136,6 +137,7 @@ class Area:
     def handle(self, load: float, priority: int = 0) -> Generator[simpy.Event, Any, Handled]:
         """Load or discharge one vehicle carrying ``load``; returns how it went."""
         env = self.env
+        t_request = env.now
         pos = self.positions
         if pos is not None:
             grant = pos.acquire(1, priority)
@@ -172,7 +174,7 @@ class Area:
         units.release(k)
         if pos is not None:
             pos.release(1)
-        return Handled(t_pos, t0, env.now, k, moves, work)
+        return Handled(t_request, t_pos, t0, env.now, k, moves, work)
 
     def set_share(self, share: float) -> None:
         """Let ``share`` (0-1) of the installed units work, rounded to the nearest unit."""

@@ -96,9 +96,8 @@ class Trucks:
                 yield grant
         t_ready = c.since
         if hub is not None:
-            request = env.now
             h = yield from hub.areas[leg.mode].handle(load, 0)
-            handled(ctx, hub, alone, R.LIFT_ON, link, svc, -1, request, load, h)
+            handled(ctx, hub, alone, R.LIFT_ON, link, svc, -1, load, h)
             hub.yard_out(c)
         if link_closed[link]:  # it may have closed meanwhile
             yield from wait_open(ctx, link, alone, u, svc)
@@ -127,9 +126,8 @@ class Trucks:
                 wait = dest_hub.gate_in(c, link, svc)
                 if wait is not None:
                     yield from wait
-            request = env.now
             h = yield from dest_hub.areas[leg.mode].handle(load, 0)
-            handled(ctx, dest_hub, alone, R.LIFT_OFF, link, svc, trip, request, load, h)
+            handled(ctx, dest_hub, alone, R.LIFT_OFF, link, svc, trip, load, h)
         del ledger.on_vehicle[trip]
         if fleet is not None:
             self._return_empty(fleet, took, svc)
