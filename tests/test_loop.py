@@ -49,8 +49,13 @@ def _build(model: list, trace: list, env: simpy.Environment) -> simpy.Environmen
     return env
 
 
+def _entries(env: simpy.Environment) -> list:
+    """The queue's entries, sorted (the clock keeps the events due now apart)."""
+    return sorted(env.queued() if isinstance(env, Clock) else env._queue)
+
+
 def _state(env: simpy.Environment) -> tuple:
-    return (env.now, next(env._eid), [(t, int(p), e) for t, p, e, _ in sorted(env._queue)])
+    return (env.now, next(env._eid), [(t, int(p), e) for t, p, e, _ in _entries(env)])
 
 
 @settings(max_examples=150, deadline=None)
@@ -133,11 +138,79 @@ def test_the_clock_makes_the_same_events_as_simpy():
         env.event().succeed("done")
         env.all_of([env.timeout(1.0)])
     assert _state(a) == _state(b)
-    for (_, _, _, ea), (_, _, _, eb) in zip(sorted(a._queue), sorted(b._queue), strict=True):
+    for (_, _, _, ea), (_, _, _, eb) in zip(_entries(a), _entries(b), strict=True):
         assert type(ea) is type(eb)
         assert set(vars(ea)) == set(vars(eb))
         assert (ea._value, ea._ok) == (eb._value, eb._ok)
     assert a.now == 2.5 and a._now == 2.5  # SimPy's name for the time reads the same
     a.run(until=10)
     b.run(until=10)
+    assert _state(a) == _state(b)
+
+
+def test_events_due_now_keep_simpy_order_with_future_events_at_the_same_time():
+    """Events made due now (process starts, ends, signals, interrupts: urgent) interleave with
+    timeouts that fall due at the same instant exactly as on SimPy's single heap, and ``peek``
+    and SimPy's ``step`` see both."""
+    def build(trace: list, env: simpy.Environment) -> simpy.Environment:
+        flag = env.event()
+
+        def sleeper(name: str):
+            try:
+                yield env.timeout(5)
+            except simpy.Interrupt as why:
+                trace.append((env.now, name, "interrupted", why.cause))
+            yield env.timeout(0)
+            trace.append((env.now, name, "after zero"))
+
+        def child(name: str, delay: float):
+            trace.append((env.now, name, "start"))
+            yield env.timeout(delay)
+            trace.append((env.now, name, "end"))
+            return name
+
+        def boss():
+            yield env.timeout(1.0)  # due at 1.0, made at 0
+            s = env.process(sleeper("s"))
+            kids = [env.process(child(f"k{i}", d)) for i, d in enumerate((0, 0.5, 0, 1.0))]
+            s.interrupt("now")  # urgent, made after the kids' starts
+            flag.succeed("go")
+            got = yield env.all_of(kids)
+            trace.append((env.now, "boss", sorted(got.values())))
+
+        def early():
+            yield env.timeout(0.5)
+            yield env.timeout(0.5)  # also due at 1.0, made later than boss's first timeout
+            trace.append((env.now, "early", "at one"))
+            value = yield flag
+            trace.append((env.now, "early", value))
+
+        env.process(boss())
+        env.process(early())
+        # two urgent events due at 1.0 (SimPy's priority for a stop): the first starts a
+        # process, whose start (urgent, due now) must wait for the second
+        marks = [env.event(), env.event()]
+        for i, mark in enumerate(marks):
+            mark._ok, mark._value = True, i
+            mark.callbacks.append(lambda ev: trace.append((env.now, "mark", ev.value)))
+            env.schedule(mark, simpy.events.URGENT, 1.0)
+        marks[0].callbacks.append(lambda ev: env.process(child("m", 0)))
+        return env
+
+    ours: list = []
+    theirs: list = []
+    a, b = build(ours, Clock()), build(theirs, simpy.Environment())
+    peeks: tuple[list, list] = ([], [])
+    for env, seen in ((a, peeks[0]), (b, peeks[1])):
+        while env.peek() < 1.0:
+            env.step()
+        for _ in range(9):  # at 1.0: due-now events queued beside future ones
+            seen.append((env.peek(), len(_entries(env))))
+            env.step()
+    assert peeks[0] == peeks[1]
+    assert _state(a) == _state(b)
+    a.run_until(10)
+    b.run(until=10)
+    assert ours == theirs
+    assert ("boss" in {x[1] for x in ours}) and any(x[2] == "interrupted" for x in ours)
     assert _state(a) == _state(b)

@@ -165,9 +165,9 @@ class _Engine:
         collection after it finds a few thousand objects.
         """
         env = self.env
-        for *_, event in env._queue:
+        for *_, event in env.queued():
             _forget(event)
-        env._queue.clear()
+        env.clear_queue()
         state = self.state
         slots = [s for hub in state.hubs.values()
                  for s in (hub.yard, hub.depot,
