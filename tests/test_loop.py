@@ -28,7 +28,7 @@ def _build(model: list, trace: list, env: simpy.Environment) -> simpy.Environmen
     def proc(i: int, start: float, steps: list, prio: int):
         yield env.timeout(start)
         for k, (action, value) in enumerate(steps):
-            trace.append((env.now, i, k, action))
+            trace.append((env.now, type(env.now).__name__, i, k, action))
             if action == "wait":
                 yield env.timeout(value)
             elif action == "hold":
@@ -149,7 +149,8 @@ def test_the_clock_makes_the_same_events_as_simpy():
 
 
 def test_events_due_now_keep_simpy_order_with_future_events_at_the_same_time():
-    """Events made due now (process starts, ends, signals, interrupts: urgent) interleave with
+    """Events made due now (process starts and interrupts: urgent; process ends, signals and
+    zero timeouts: normal) interleave with
     timeouts that fall due at the same instant exactly as on SimPy's single heap, and ``peek``
     and SimPy's ``step`` see both."""
     def build(trace: list, env: simpy.Environment) -> simpy.Environment:
@@ -214,3 +215,62 @@ def test_events_due_now_keep_simpy_order_with_future_events_at_the_same_time():
     assert ours == theirs
     assert ("boss" in {x[1] for x in ours}) and any(x[2] == "interrupted" for x in ours)
     assert _state(a) == _state(b)
+
+
+def test_a_zero_float_delay_and_a_stop_put_back_among_events_due_now_as_simpy():
+    """A delay of 0.0 at a whole-number time makes the time a float, as in SimPy; an event put
+    back by ``run(until=event)`` (priority -1, with a waiter that came after the run began)
+    comes before the process starts due at the same instant."""
+    def build(trace: list, env: simpy.Environment) -> tuple[simpy.Environment, simpy.Event]:
+        done = env.event()
+
+        def child(i: int):
+            trace.append((env.now, type(env.now).__name__, "child", i))
+            yield env.timeout(0.0)
+            trace.append((env.now, type(env.now).__name__, "child after zero", i))
+
+        def late_waiter():
+            yield env.timeout(0.5)
+            value = yield done  # registered after run(until=done) began
+            trace.append((env.now, "late waiter", value))
+
+        def early_waiter():
+            yield done  # registered before run(until=done): resumed before the stop
+            for i in range(3):
+                env.process(child(i))  # urgent starts, due when the stop is put back
+
+        def starter():
+            yield env.timeout(1)
+            env.process(child(9))
+            done.succeed("x")
+
+        env.process(early_waiter())
+        env.process(late_waiter())
+        env.process(starter())
+        return env, done
+
+    ours: list = []
+    theirs: list = []
+    (a, done_a), (b, done_b) = build(ours, Clock()), build(theirs, simpy.Environment())
+    a.run_until(0.25)
+    b.run(until=0.25)
+    assert a.run(until=done_a) == b.run(until=done_b) == "x"
+    assert _state(a) == _state(b) and a.peek() == b.peek()
+    for env in (a, b):
+        env.run(until=5)
+    assert ours == theirs
+    assert ("late waiter" in {x[1] for x in ours}) and any(x[1] == "float" for x in ours)
+    assert _state(a) == _state(b) and type(a.now) is type(b.now)
+
+
+def test_a_delay_that_is_not_a_number_or_negative_is_refused():
+    env = Clock()
+    with pytest.raises(ValueError, match="not a number"):
+        env.timeout(float("nan"))
+    ev = env.event()
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(ValueError, match="not a positive number"):
+            env.schedule(ev, delay=bad)
+    assert env.queued() == []
+    with pytest.raises(AttributeError):
+        simpy.Environment.schedule(env, ev)  # SimPy's own heap is gone: no event lost there

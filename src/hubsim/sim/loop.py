@@ -88,6 +88,9 @@ class Clock(simpy.Environment):
 
     def __init__(self, initial_time: float = 0) -> None:
         super().__init__(initial_time)  # sets _now, hence now
+        # SimPy's heap is replaced by the parts below: code that would still push onto it or
+        # read it (``simpy.Environment.schedule(clock, ...)``) fails instead of losing events
+        del self._queue
         # SimPy binds its event classes to each instance for speed, but only those named in
         # the instance's own class (BoundClass.bind_early): bind the base class's here
         for name, cls in _BOUND.items():
@@ -105,20 +108,24 @@ class Clock(simpy.Environment):
         env = self
 
         def schedule(event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
-            """As SimPy's: put ``event`` on the queue ``delay`` from now."""
+            """As SimPy's: put ``event`` on the queue ``delay`` from now (a negative or NaN
+            delay is refused, which SimPy does not check)."""
+            # the entry's time is now + delay, as SimPy's: a float delay of 0.0 at a whole
+            # number time makes the time a float
             if delay:
-                _future(times, at, (env.now + delay, priority, next(eid), event))
+                _future(times, at, (env.now + _positive(delay), priority, next(eid), event))
             elif priority is NORMAL:
-                normal.append((env.now, priority, next(eid), event))
+                normal.append((env.now + delay, priority, next(eid), event))
             elif priority is URGENT:
-                urgent.append((env.now, priority, next(eid), event))
+                urgent.append((env.now + delay, priority, next(eid), event))
             else:  # any other priority (SimPy's -1 for an event put back): with the future
-                _future(times, at, (env.now, priority, next(eid), event))
+                _future(times, at, (env.now + delay, priority, next(eid), event))
 
         def timeout(delay: float, value: Any = None) -> Timeout:
-            """As ``Timeout(env, delay, value)``."""
-            if delay < 0:
-                raise ValueError(f"Negative delay {delay}")
+            """As ``Timeout(env, delay, value)``; a NaN delay is refused too."""
+            if not delay >= 0:
+                raise ValueError(f"Negative delay {delay}" if delay < 0 else
+                                 f"delay {delay} is not a number")
             ev = new(Timeout)
             ev.env = env
             ev.callbacks = []
@@ -133,7 +140,7 @@ class Clock(simpy.Environment):
                     _tie(at, t, old, entry)
                 heappush(times, t)
             else:
-                normal.append((env.now, NORMAL, next(eid), ev))
+                normal.append((env.now + delay, NORMAL, next(eid), ev))
             return ev
 
         def process(generator: Generator[Event, Any, Any]) -> Process:
@@ -188,7 +195,7 @@ class Clock(simpy.Environment):
     def peek(self) -> float:
         """As SimPy's: the time of the next event (``Infinity`` if there is none)."""
         if self._urgent or self._normal:
-            return self.now
+            return (self._urgent or self._normal)[0][0]
         return self._times[0] if self._times else Infinity
 
     def _pop_future(self) -> _Entry:
@@ -282,6 +289,14 @@ class Clock(simpy.Environment):
                 exc = type(event._value)(*event._value.args)
                 exc.__cause__ = event._value
                 raise exc
+
+
+def _positive(delay: float) -> float:
+    """``delay``, checked (SimPy does not check a delay given to ``schedule``: a negative or
+    NaN one would break the order of its queue, and of the clock's)."""
+    if not delay > 0:
+        raise ValueError(f"delay {delay} is not a positive number")
+    return delay
 
 
 def _future(times: list[float], at: dict[float, _Entry | list[_Entry]], entry: _Entry) -> None:

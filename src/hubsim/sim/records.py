@@ -72,6 +72,7 @@ box_wait   time a loaded consignment waited at   0; it then had its boxes and mo
 from __future__ import annotations
 
 import math
+import mmap
 import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -143,19 +144,23 @@ _FLOAT_COLUMNS = frozenset({"t_h", "teu", "tonnes", "wait_h", "dur_h"})
 
 
 def _column(n: int, dtype: type[np.generic] | np.dtype, width: int = 0) -> np.ndarray:
-    """An array of ``n`` values of ``dtype`` for a table's column, in memory the allocator
-    maps in ordinary pages.
+    """An uninitialised array of ``n`` values of ``dtype`` (``n`` rows of ``width`` with
+    ``width``) for a table's column, in an anonymous memory map of ordinary pages.
 
     numpy asks Linux for huge pages for every array of 4 MB or more (``madvise``). Where the
     system gives huge pages only to those who ask (Debian's and Ubuntu's default), it then
     compacts memory to find each 2 MB page the moment it is first written. A year's event
     columns are 124 MB: filled from the event blocks of a finished run, they took 0.19-0.26 s
-    in huge pages and 0.08 s in ordinary ones (the whole of the ``events`` table: 0.22-0.29 s
-    against 0.13 s). A ``bytearray`` is memory numpy did not allocate, so it asks for nothing;
-    the column holds it and frees it with itself. With ``width``, ``n`` rows of ``width``
-    columns.
+    in huge pages and 0.08 s in ordinary ones (the whole ``events`` table: 0.22-0.29 s against
+    0.13 s). A map asks for nothing; like ``np.empty`` its pages are only mapped in as the
+    column is filled (a ``bytearray`` would zero, so map, all of them at once), and it is
+    unmapped when the column is freed. Small columns (under a page) come from numpy.
     """
-    out = np.frombuffer(bytearray(n * max(width, 1) * np.dtype(dtype).itemsize), dtype)
+    size = n * max(width, 1) * np.dtype(dtype).itemsize
+    if size < mmap.PAGESIZE:
+        out = np.empty(n * max(width, 1), dtype)
+    else:
+        out = np.frombuffer(mmap.mmap(-1, size), dtype)
     return out.reshape(n, width) if width else out
 
 
