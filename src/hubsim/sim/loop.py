@@ -194,18 +194,16 @@ class Clock(simpy.Environment):
 
     def peek(self) -> float:
         """As SimPy's: the time of the next event (``Infinity`` if there is none)."""
-        if self._urgent or self._normal:
-            return (self._urgent or self._normal)[0][0]
+        due = self._urgent or self._normal
+        if due:
+            return due[0][0]
         return self._times[0] if self._times else Infinity
 
     def _pop_future(self) -> _Entry:
         """Take the first future event's entry off the heap (IndexError: none)."""
-        t = heappop(self._times)
-        entry = self._at.pop(t)
-        if type(entry) is list:  # several due at t: the first, the others stay
-            first = entry.pop(0)
-            self._at[t] = entry if len(entry) > 1 else entry[0]
-            return first
+        entry = self._at.pop(heappop(self._times))
+        if type(entry) is list:  # several due at that time: the first, the others stay
+            return _untie(self._at, entry)
         return entry  # type: ignore[return-value]
 
     def _pop(self) -> _Entry:
@@ -273,9 +271,7 @@ class Clock(simpy.Environment):
             else:
                 entry = due.pop(heappop(times))  # type: ignore[assignment]
                 if type(entry) is list:  # several future events due at that time (rare)
-                    tied = entry
-                    entry = tied.pop(0)
-                    due[entry[0]] = tied if len(tied) > 1 else tied[0]
+                    entry = _untie(due, entry)
             self.now, _, _, event = entry
             if event is stop:  # as Environment.step after StopSimulation: put back, no callbacks
                 stop.callbacks = []
@@ -315,3 +311,11 @@ def _tie(at: dict[float, _Entry | list[_Entry]], t: float, old: _Entry | list[_E
         insort(old, entry)
     else:
         at[t] = sorted([old, entry])  # type: ignore[list-item]
+
+
+def _untie(at: dict[float, _Entry | list[_Entry]], tied: list[_Entry]) -> _Entry:
+    """The first of ``tied``, the entries of the events due at one time (just taken out of
+    ``at``); the others go back, as a list while there are several."""
+    first = tied.pop(0)
+    at[first[0]] = tied if len(tied) > 1 else tied[0]
+    return first
