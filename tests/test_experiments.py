@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from worker_helpers import square_but_die_once
+from worker_helpers import square_but_die_once, worker_state
 
 import hubsim
 from hubsim.analysis.stats import t_half_width, t_quantile, wilson
@@ -434,6 +434,32 @@ def test_cli_replications_and_capacity_write_their_folders(tiny_path, tmp_path):
     assert "Binding first: area:terminal:shared" in stdout
     meta = json.loads((tmp_path / "cap" / "capacity.json").read_text())
     assert meta["binding"] == "area:terminal:shared"
+
+
+WORKER_STATE = {"preloaded": True, "blas_threads": "1", "arrow_pool": "system"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a fork server: Linux")
+def test_pool_workers_come_with_hubsim_imported_and_the_callers_environment_is_kept(
+        monkeypatch):
+    """Pool workers are forked from a server that imported what a run needs, with Arrow's
+    system pool and one BLAS thread; the calling process's environment is left as it was."""
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    with ProcessExecutor(2) as ex:
+        out = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
+    assert out == [WORKER_STATE, WORKER_STATE]
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
+
+
+@pytest.mark.slow  # starts a dask LocalCluster
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a fork server: Linux")
+def test_dask_workers_of_our_cluster_come_with_hubsim_imported():
+    pytest.importorskip("dask.distributed")
+    from hubsim.experiments.executors import DaskExecutor
+
+    with DaskExecutor(workers=2) as ex:
+        out = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
+    assert out == [WORKER_STATE, WORKER_STATE]
 
 
 def test_process_pool_survives_a_killed_worker(tmp_path):

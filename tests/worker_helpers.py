@@ -15,3 +15,18 @@ def square_but_die_once(arg: tuple[str, int]) -> int:
         Path(marker).touch()
         os.kill(os.getpid(), signal.SIGKILL)  # a worker killed mid-run
     return x * x
+
+
+def worker_state(_: object) -> dict[str, object]:
+    """What a worker process had before its first task: hubsim's run modules imported (by the
+    fork server it was forked from), Arrow's memory pool and its number of BLAS threads."""
+    import sys
+
+    state: dict[str, object] = {
+        "preloaded": all(m in sys.modules for m in ("hubsim.experiments.store",
+                                                     "hubsim.analysis.kpis", "pandas")),
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS")}
+    import pyarrow
+
+    state["arrow_pool"] = pyarrow.default_memory_pool().backend_name
+    return state
