@@ -449,6 +449,12 @@ def test_pool_workers_come_with_hubsim_imported_and_the_callers_environment_is_k
         out = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
     assert out == [WORKER_STATE, WORKER_STATE]
     assert "OPENBLAS_NUM_THREADS" not in os.environ
+    # the server the workers are forked from runs one thread (no lock of another is copied)
+    from multiprocessing import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if pid is not None:
+        assert len(os.listdir(f"/proc/{pid}/task")) == 1
 
 
 @pytest.mark.slow  # starts a dask LocalCluster

@@ -107,10 +107,14 @@ WORKER_MODULES = ("hubsim.experiments.store", "hubsim.analysis.kpis")
 
 #: Environment of that server, hence of every worker forked from it, where not set already:
 #: Arrow's system memory pool (:mod:`hubsim.memory`; the server imports pyarrow, with pandas,
-#: before any worker could choose it) and one BLAS thread per worker, as dask gives its own
-#: (a run does no linear algebra; each worker is one of ``workers`` busy processes).
-WORKER_ENVIRONMENT = {"ARROW_DEFAULT_MEMORY_POOL": "system", "OPENBLAS_NUM_THREADS": "1",
-                      "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: before any worker could choose it) and no background thread for Arrow's jemalloc, which
+#: that pool leaves unused; one BLAS thread per worker, as dask gives its own (a run does no
+#: linear algebra; each worker is one of ``workers`` busy processes). The server then holds
+#: a single thread after its imports, so forking it copies no thread's locks.
+WORKER_ENVIRONMENT = {"ARROW_DEFAULT_MEMORY_POOL": "system",
+                      "JE_ARROW_MALLOC_CONF": "background_thread:false",
+                      "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                      "MKL_NUM_THREADS": "1"}
 
 
 def worker_context(*modules: str) -> BaseContext:
