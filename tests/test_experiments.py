@@ -440,21 +440,29 @@ WORKER_STATE = {"preloaded": True, "blas_threads": "1", "arrow_pool": "system"}
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a fork server: Linux")
-def test_pool_workers_come_with_hubsim_imported_and_the_callers_environment_is_kept(
-        monkeypatch):
-    """Pool workers are forked from a server that imported what a run needs, with Arrow's
-    system pool and one BLAS thread; the calling process's environment is left as it was."""
-    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
-    with ProcessExecutor(2) as ex:
-        out = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
-    assert out == [WORKER_STATE, WORKER_STATE]
-    assert "OPENBLAS_NUM_THREADS" not in os.environ
-    # the server the workers are forked from runs one thread (no lock of another is copied)
-    from multiprocessing import forkserver
-
-    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
-    if pid is not None:
-        assert len(os.listdir(f"/proc/{pid}/task")) == 1
+def test_pool_workers_come_with_hubsim_imported_and_the_callers_environment_is_kept():
+    """Pool workers are forked from a server that imported what a run needs and runs one
+    thread, with Arrow's system pool and one BLAS thread; the calling process's environment
+    is left as it was (a fresh process: this one's server may have started earlier)."""
+    code = f"""
+import json, os, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from multiprocessing import forkserver
+from worker_helpers import worker_state
+from hubsim.experiments.executors import ProcessExecutor
+with ProcessExecutor(2) as ex:
+    out = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
+    pid = forkserver._forkserver._forkserver_pid
+    threads = len(os.listdir(f"/proc/{{pid}}/task"))
+print(json.dumps([out, threads, os.environ.get("OPENBLAS_NUM_THREADS"),
+                  os.environ.get("ARROW_DEFAULT_MEMORY_POOL")]))
+"""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("ARROW_DEFAULT_MEMORY_POOL", "JE_ARROW_MALLOC_CONF")}
+    env["OPENBLAS_NUM_THREADS"] = "2"  # the caller's own: kept in the caller, not in workers
+    got = json.loads(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                    capture_output=True, text=True).stdout)
+    assert got == [[WORKER_STATE, WORKER_STATE], 1, "2", None]
 
 
 @pytest.mark.slow  # starts a dask LocalCluster

@@ -18,6 +18,8 @@ Ctrl-C after exactly ``k`` finished runs, for testing interrupt and resume.
 from __future__ import annotations
 
 import os
+import sys
+import threading
 import traceback
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -105,49 +107,66 @@ class SerialExecutor(Executor):
 #: :func:`hubsim.experiments.store.run_task` (the engine, pandas) and the KPI table's modules.
 WORKER_MODULES = ("hubsim.experiments.store", "hubsim.analysis.kpis")
 
-#: Environment of that server, hence of every worker forked from it, where not set already:
-#: Arrow's system memory pool (:mod:`hubsim.memory`; the server imports pyarrow, with pandas,
-#: before any worker could choose it) and no background thread for Arrow's jemalloc, which
-#: that pool leaves unused; one BLAS thread per worker, as dask gives its own (a run does no
-#: linear algebra; each worker is one of ``workers`` busy processes). The server then holds
-#: a single thread after its imports, so forking it copies no thread's locks.
-WORKER_ENVIRONMENT = {"ARROW_DEFAULT_MEMORY_POOL": "system",
-                      "JE_ARROW_MALLOC_CONF": "background_thread:false",
-                      "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-                      "MKL_NUM_THREADS": "1"}
+#: Environment the fork server starts with, hence every worker forked from it: one BLAS
+#: thread per worker, as dask gives its own (a run does no linear algebra, and each worker is
+#: one of ``workers`` busy processes), and no background thread for Arrow's jemalloc (its
+#: pool is unused: the workers use the system pool, :mod:`hubsim.memory`). These replace the
+#: caller's values for the server only; with them the server runs a single thread after its
+#: imports, so forking it copies no other thread's locks. Arrow's pool itself is the
+#: caller's choice where it made one, else the system pool (the server imports pyarrow, with
+#: pandas, before any worker could choose).
+WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                      "MKL_NUM_THREADS": "1", "JE_ARROW_MALLOC_CONF": "background_thread:false"}
+
+_server_lock = threading.Lock()
 
 
 def worker_context(*modules: str) -> BaseContext:
-    """The ``multiprocessing`` context local workers start in: ``forkserver`` where the
-    platform has it (Linux), else ``spawn``.
+    """The ``multiprocessing`` context local workers start in: on Linux a fork server, started
+    now unless it is running already; elsewhere ``spawn`` (macOS's system libraries are not
+    safe to fork, even from a server).
 
-    The fork server is started now, unless it is running already, and imports ``__main__``
-    (as it does by default), :data:`WORKER_MODULES` and ``modules`` once, in its own process,
-    beside this one. Each worker is then forked from that server with all of it imported, and
-    inherits none of this process's threads, locks or open files (which a plain ``fork`` of a
-    process with threads may deadlock on). Without it every worker imports hubsim and pandas
-    itself, on the critical path of the first runs: a dask worker about 1 s (``distributed``
-    0.46 s, then hubsim and pandas 0.45-0.55 s), two of them at once on two cores. Measured on
-    2 cores, a dask ``LocalCluster`` of 2 workers from creation to 2 trivial tasks done and
-    closed: 1.44-2.00 s spawned (median 1.56), 0.94-1.21 s forked from this server. The server
-    is one per process, shared by every pool and cluster it starts: modules and environment
-    are those of the first request (a later one's extra modules are imported by its workers).
+    The server imports ``__main__`` (as it does by default), :data:`WORKER_MODULES` and
+    ``modules`` once, in its own process, beside this one, in :data:`WORKER_ENVIRONMENT`.
+    Each worker is then forked from it with all of that imported, and inherits none of this
+    process's threads, locks or open files (which a plain ``fork`` of a process with threads
+    may deadlock on). Without it every worker imports hubsim and pandas itself, on the
+    critical path of the first runs: a dask worker about 1 s (``distributed`` 0.46 s, then
+    hubsim and pandas 0.45-0.55 s), two of them at once on two cores. Measured on 2 cores, a
+    dask ``LocalCluster`` of 2 workers from creation to 2 trivial tasks done and closed:
+    1.44-2.00 s spawned (median 1.56), 0.91-1.04 s forked from this server.
+
+    ``multiprocessing`` keeps one fork server per process. The first request starts it, with
+    its modules and environment; later ones (a dask cluster after a pool) get that server,
+    and their workers import what it lacks. A program that imports hubsim and later makes a
+    fork-server pool of its own gets this server too. Where the server cannot start (no
+    room for its socket's path), ``spawn``.
     """
     import multiprocessing
 
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    if not sys.platform.startswith("linux"):
         return multiprocessing.get_context("spawn")
     from multiprocessing import forkserver
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["__main__", *WORKER_MODULES, *modules])
-    added = [k for k in WORKER_ENVIRONMENT if k not in os.environ]
-    os.environ.update({k: WORKER_ENVIRONMENT[k] for k in added})
-    try:
-        forkserver.ensure_running()  # inherits this environment
-    finally:
-        for k in added:
-            del os.environ[k]
+    env = {"ARROW_DEFAULT_MEMORY_POOL": os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "system"),
+           **WORKER_ENVIRONMENT}
+    with _server_lock:
+        ctx.set_forkserver_preload(["__main__", *WORKER_MODULES, *modules])
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            forkserver.ensure_running()  # started with this environment
+        except OSError:
+            return multiprocessing.get_context("spawn")
+        finally:
+            for k, old in saved.items():
+                if os.environ.get(k) != env[k]:
+                    continue  # changed meanwhile by someone else: theirs
+                if old is None:
+                    del os.environ[k]
+                else:
+                    os.environ[k] = old
     return ctx
 
 
@@ -166,7 +185,6 @@ class ProcessExecutor(Executor):
             raise ExperimentError(f"--workers must be >= 1, got {self.workers}")
         self._pool: ProcessPoolExecutor | None = None
         self._aborted = False
-        self._context = worker_context()  # the server imports while the caller goes on
 
     def abort(self) -> None:
         """Stop at once (Ctrl-C): kill the worker processes instead of waiting for their runs
@@ -194,7 +212,7 @@ class ProcessExecutor(Executor):
 
             # workers give freed blocks back to the system, as the command's process does
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                             mp_context=self._context,
+                                             mp_context=worker_context(),
                                              initializer=return_freed_memory)
         return self._pool
 
@@ -300,16 +318,18 @@ class DaskExecutor(Executor):
     """Runs tasks on a dask.distributed cluster: the scheduler at ``address``, or a
     ``LocalCluster`` of ``workers`` single-threaded worker processes when no address is given.
 
-    The nannies of that cluster fork their workers from the fork server of
+    On Linux the nannies of that cluster fork their workers from the fork server of
     :func:`worker_context`, which imports ``distributed`` and hubsim's run modules once while
-    this process starts the scheduler, instead of spawning fresh interpreters that import
-    both on the critical path. A forked worker exits without tearing its interpreter down, so
-    closing the cluster takes 0.03 s instead of 0.25-0.3 s. What dask sets in the environment
-    before starting a worker (``distributed.nanny.pre-spawn-environ``) reaches the worker's
-    ``os.environ`` but not what the process read when it started: the allocator's trim
-    threshold and the hash seed are the server's (no result depends on either; the
-    allocator's mmap threshold is set in each worker, :func:`_freed_memory_plugin`). A worker
-    a nanny restarts later is spawned, as by dask's default.
+    this process starts the scheduler (unless a process pool started the server before:
+    then each worker imports ``distributed`` itself), instead of spawning fresh interpreters
+    that import both on the critical path. A forked worker exits without tearing its
+    interpreter down, so closing the cluster takes 0.03 s instead of 0.25-0.3 s. What dask
+    sets in the environment before starting a worker (``distributed.nanny.pre-spawn-environ``)
+    reaches the worker's ``os.environ`` but not what the process read when it started: the
+    allocator's trim threshold, the hash seed and the number of BLAS threads are the
+    server's (:data:`WORKER_ENVIRONMENT`; no result depends on them, and the allocator's mmap
+    threshold is set in each worker, :func:`_freed_memory_plugin`). A worker a nanny
+    restarts later is spawned, as by dask's default.
     """
 
     name = "dask"
@@ -321,12 +341,18 @@ class DaskExecutor(Executor):
 
         if importlib.util.find_spec("distributed") is None:  # hubsim[dask] is not installed
             raise ExperimentError("dask needs the optional extra: pip install 'hubsim[dask]'")
+        n = int(workers or os.cpu_count() or 1)
+        if not address and n < 1:
+            raise ExperimentError(f"--workers must be >= 1, got {n}")
         method = None
         if not address:
             # the fork server imports dask and hubsim while this process does the same and
             # starts the scheduler; the nannies then fork their workers from it
             method = worker_context("distributed").get_start_method()
-        from dask.distributed import Client, LocalCluster
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # installed, but broken (e.g. dask and distributed differ)
+            raise ExperimentError(f"dask cannot be imported: {exc}") from None
 
         self._cluster: Any = None
         self._client: Any = None
@@ -337,9 +363,6 @@ class DaskExecutor(Executor):
                 raise ExperimentError(f"--scheduler {address}: cannot connect ({exc})") \
                     from None
         else:
-            n = int(workers or os.cpu_count() or 1)
-            if n < 1:
-                raise ExperimentError(f"--workers must be >= 1, got {n}")
             import dask
 
             settings = {**QUIET_WORKERS, "distributed.worker.multiprocessing-method": method}
