@@ -134,7 +134,7 @@ def worker_context(*modules: str) -> BaseContext:
     critical path of the first runs: a dask worker about 1 s (``distributed`` 0.46 s, then
     hubsim and pandas 0.45-0.55 s), two of them at once on two cores. Measured on 2 cores, a
     dask ``LocalCluster`` of 2 workers from creation to 2 trivial tasks done and closed:
-    1.44-2.00 s spawned (median 1.56), 0.91-1.04 s forked from this server.
+    1.44-2.00 s spawned (median 1.59 of 8), 0.91-1.04 s forked from this server (8).
 
     ``multiprocessing`` keeps one fork server per process. The first request starts it, with
     its modules and environment; later ones (a dask cluster after a pool) get that server,
