@@ -440,18 +440,20 @@ WORKER_STATE = {"preloaded": True, "blas_threads": "1", "arrow_pool": "system"}
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a fork server: Linux")
-def test_pool_workers_come_with_hubsim_imported_and_the_callers_environment_is_kept():
-    """Pool workers are forked from a server that imported what a run needs and runs one
-    thread, with Arrow's system pool and one BLAS thread; the calling process's environment
-    is left as it was (a fresh process: this one's server may have started earlier)."""
+def test_workers_of_the_fork_server_come_with_hubsim_imported_and_the_caller_keeps_its_env():
+    """Workers forked from worker_context's server (the dask cluster's; here through a plain
+    process pool on it) have what a run needs imported, Arrow's system pool and one BLAS
+    thread, and the server runs one thread; the calling process's environment is left as it
+    was (a fresh process: this one's server may have started earlier)."""
     code = f"""
 import json, os, sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
 from worker_helpers import worker_state
-from hubsim.experiments.executors import ProcessExecutor
-with ProcessExecutor(2) as ex:
-    out = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
+from hubsim.experiments.executors import worker_context
+with ProcessPoolExecutor(2, mp_context=worker_context()) as ex:
+    out = list(ex.map(worker_state, [0, 1]))
     pid = forkserver._forkserver._forkserver_pid
     threads = len(os.listdir(f"/proc/{{pid}}/task"))
 print(json.dumps([out, threads, os.environ.get("OPENBLAS_NUM_THREADS"),

@@ -122,9 +122,9 @@ _server_lock = threading.Lock()
 
 
 def worker_context(*modules: str) -> BaseContext:
-    """The ``multiprocessing`` context local workers start in: on Linux a fork server, started
-    now unless it is running already; elsewhere ``spawn`` (macOS's system libraries are not
-    safe to fork, even from a server).
+    """The ``multiprocessing`` context the workers of hubsim's dask LocalCluster start in: on
+    Linux a fork server, started now unless it is running already; elsewhere ``spawn``
+    (macOS's system libraries are not safe to fork, even from a server).
 
     The server imports ``__main__`` (as it does by default), :data:`WORKER_MODULES` and
     ``modules`` once, in its own process, beside this one, in :data:`WORKER_ENVIRONMENT`.
@@ -137,10 +137,10 @@ def worker_context(*modules: str) -> BaseContext:
     1.44-2.00 s spawned (median 1.59 of 8), 0.91-1.04 s forked from this server (8).
 
     ``multiprocessing`` keeps one fork server per process. The first request starts it, with
-    its modules and environment; later ones (a dask cluster after a pool) get that server,
-    and their workers import what it lacks. A program that imports hubsim and later makes a
-    fork-server pool of its own gets this server too. Where the server cannot start (no
-    room for its socket's path), ``spawn``.
+    its modules and environment; later ones (a cluster after a process pool, or a pool after
+    a cluster) get that server, and their workers import what it lacks. A program that
+    imports hubsim and later makes a fork-server pool of its own gets this server too. Where
+    the server cannot start (no room for its socket's path), ``spawn``.
     """
     import multiprocessing
 
@@ -170,9 +170,19 @@ def worker_context(*modules: str) -> BaseContext:
     return ctx
 
 
+def _pool_context() -> BaseContext:
+    """The process pool's context: multiprocessing's fork server where there is one (its
+    workers import hubsim themselves, two at once on two cores: preloading them in the server
+    gained nothing measurable for the pool), else ``spawn``: a fresh interpreter never
+    inherits this process's threads or open files."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
 class ProcessExecutor(Executor):
-    """A local pool of ``workers`` processes, forked from a server that has imported what a
-    run needs (:func:`worker_context`; spawned where there is no fork server)."""
+    """A local pool of ``workers`` processes (:func:`_pool_context`)."""
 
     name = "processes"
     #: new pools started after worker deaths before the remaining tasks are reported failed
@@ -212,7 +222,7 @@ class ProcessExecutor(Executor):
 
             # workers give freed blocks back to the system, as the command's process does
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                             mp_context=worker_context(),
+                                             mp_context=_pool_context(),
                                              initializer=return_freed_memory)
         return self._pool
 

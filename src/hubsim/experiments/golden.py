@@ -208,12 +208,13 @@ def _measure_all(plan: list[_Job], jobs: int) -> Generator[pd.DataFrame, None, N
         for job in plan:
             yield summarise_seeds([_seed_kpis(job.scn, s, job.days) for s in job.seeds])
         return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from hubsim.experiments.executors import worker_context
-
-    # not fork: the parent may hold threads (BLAS); workers come from the fork server
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context(__name__))
+    # not fork: the parent may hold threads (BLAS); workers import hubsim afresh
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
     try:
         futures = [[pool.submit(_seed_kpis, job.scn, s, job.days) for s in job.seeds]
                    for job in plan]
