@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
 __all__ = ["DaskExecutor", "Executor", "ProcessExecutor", "RunsStopped", "SerialExecutor",
-           "make_executor"]
+           "make_executor", "pool_context", "worker_context"]
 
 #: (task index, ok, result when ok else a one-line error text)
 Outcome = tuple[int, bool, Any]
@@ -170,11 +170,12 @@ def worker_context(*modules: str) -> BaseContext:
     return ctx
 
 
-def _pool_context() -> BaseContext:
-    """The process pool's context: multiprocessing's fork server where there is one (its
-    workers import hubsim themselves, two at once on two cores: preloading them in the server
-    gained nothing measurable for the pool), else ``spawn``: a fresh interpreter never
-    inherits this process's threads or open files."""
+def pool_context() -> BaseContext:
+    """The context of hubsim's process pools (:class:`ProcessExecutor`, ``hubsim check``):
+    multiprocessing's fork server where there is one (its workers import hubsim themselves,
+    two at once on two cores: preloading them in the server gained nothing measurable for the
+    pool), else ``spawn``: a fresh interpreter never inherits this process's threads (BLAS)
+    or open files."""
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
@@ -182,7 +183,7 @@ def _pool_context() -> BaseContext:
 
 
 class ProcessExecutor(Executor):
-    """A local pool of ``workers`` processes (:func:`_pool_context`)."""
+    """A local pool of ``workers`` processes (:func:`pool_context`)."""
 
     name = "processes"
     #: new pools started after worker deaths before the remaining tasks are reported failed
@@ -222,7 +223,7 @@ class ProcessExecutor(Executor):
 
             # workers give freed blocks back to the system, as the command's process does
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                             mp_context=_pool_context(),
+                                             mp_context=pool_context(),
                                              initializer=return_freed_memory)
         return self._pool
 
@@ -352,10 +353,10 @@ class DaskExecutor(Executor):
         if importlib.util.find_spec("distributed") is None:  # hubsim[dask] is not installed
             raise ExperimentError("dask needs the optional extra: pip install 'hubsim[dask]'")
         n = int(workers or os.cpu_count() or 1)
-        if not address and n < 1:
-            raise ExperimentError(f"--workers must be >= 1, got {n}")
         method = None
         if not address:
+            if n < 1:
+                raise ExperimentError(f"--workers must be >= 1, got {n}")
             # the fork server imports dask and hubsim while this process does the same and
             # starts the scheduler; the nannies then fork their workers from it
             method = worker_context("distributed").get_start_method()

@@ -208,13 +208,11 @@ def _measure_all(plan: list[_Job], jobs: int) -> Generator[pd.DataFrame, None, N
         for job in plan:
             yield summarise_seeds([_seed_kpis(job.scn, s, job.days) for s in job.seeds])
         return
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # not fork: the parent may hold threads (BLAS); workers import hubsim afresh
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    from hubsim.experiments.executors import pool_context
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context())
     try:
         futures = [[pool.submit(_seed_kpis, job.scn, s, job.days) for s in job.seeds]
                    for job in plan]

@@ -157,11 +157,10 @@ def _column(n: int, dtype: type[np.generic] | np.dtype, width: int = 0) -> np.nd
     column is filled (a ``bytearray`` would zero, so map, all of them at once), and it is
     unmapped when the column is freed. Small columns (under a page) come from numpy.
     """
-    size = n * max(width, 1) * np.dtype(dtype).itemsize
-    if size < mmap.PAGESIZE:
-        out = np.empty(n * max(width, 1), dtype)
-    else:
-        out = np.frombuffer(mmap.mmap(-1, size), dtype)
+    count = n * max(width, 1)
+    size = count * np.dtype(dtype).itemsize
+    out = np.empty(count, dtype) if size < mmap.PAGESIZE \
+        else np.frombuffer(mmap.mmap(-1, size), dtype)
     return out.reshape(n, width) if width else out
 
 
