@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from worker_helpers import square_but_die_once, worker_state
+from worker_helpers import square_but_die_once
 
 import hubsim
 from hubsim.analysis.stats import t_half_width, t_quantile, wilson
@@ -470,12 +470,22 @@ print(json.dumps([out, threads, os.environ.get("OPENBLAS_NUM_THREADS"),
 @pytest.mark.slow  # starts a dask LocalCluster
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a fork server: Linux")
 def test_dask_workers_of_our_cluster_come_with_hubsim_imported():
+    """In a fresh process: in this one a process pool may have started the (one) fork server
+    before, without the preload."""
     pytest.importorskip("dask.distributed")
-    from hubsim.experiments.executors import DaskExecutor
-
+    code = f"""
+import json, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from worker_helpers import worker_state
+from hubsim.experiments.executors import DaskExecutor
+if __name__ == "__main__":
     with DaskExecutor(workers=2) as ex:
         out = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
-    assert out == [WORKER_STATE, WORKER_STATE]
+    print(json.dumps(out))
+"""
+    got = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout
+    assert json.loads(got.splitlines()[-1]) == [WORKER_STATE, WORKER_STATE]
 
 
 def test_process_pool_survives_a_killed_worker(tmp_path):
