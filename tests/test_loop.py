@@ -274,3 +274,83 @@ def test_a_delay_that_is_not_a_number_or_negative_is_refused():
     assert env.queued() == []
     with pytest.raises(AttributeError):
         simpy.Environment.schedule(env, ev)  # SimPy's own heap is gone: no event lost there
+
+
+def test_a_process_resumes_ends_and_fails_as_simpys():
+    """The clock's processes (a leaner ``_resume``): a value handed to a process waiting for
+    another one, an event already processed when yielded, a process that catches a failed
+    event, one that fails and one that yields something other than an event all go as on
+    SimPy, with the same trace, queue and event ids."""
+    def build(trace: list, env: simpy.Environment) -> simpy.Environment:
+        done = env.event()
+        done.succeed("early")
+
+        def child(n: int):
+            yield env.timeout(n)
+            return n * 10
+
+        def parent():
+            got = yield env.process(child(2))
+            trace.append((env.now, "child returned", got))
+            yield env.timeout(1)
+            value = yield done  # processed long ago: resumes at once, same instant
+            trace.append((env.now, "processed event", value))
+            try:
+                yield env.process(failing())
+            except KeyError as exc:
+                trace.append((env.now, "child failed", str(exc)))
+            return "parent done"
+
+        def failing():
+            yield env.timeout(0.5)
+            raise KeyError("boom")
+
+        def waiter(p):
+            got = yield p
+            trace.append((env.now, "waiter saw", got))
+
+        p = env.process(parent())
+        env.process(waiter(p))
+        return env
+
+    ours: list = []
+    theirs: list = []
+    a, b = build(ours, Clock()), build(theirs, simpy.Environment())
+    a.run_until(10)
+    b.run(until=10)
+    assert ours == theirs == [(2, "child returned", 20), (3, "processed event", "early"),
+                              (3.5, "child failed", "'boom'"), (3.5, "waiter saw", "parent done")]
+    assert _state(a) == _state(b)
+    assert a.active_process is None
+
+
+def _run_to(env: simpy.Environment, t: float) -> None:
+    """``run_until`` on the clock, SimPy's ``run`` on its own environment."""
+    if isinstance(env, Clock):
+        env.run_until(t)
+    else:
+        env.run(until=t)
+
+
+@pytest.mark.parametrize("make", [Clock, simpy.Environment])
+def test_a_process_that_yields_no_event_or_fails_stops_the_run_as_simpys(make):
+    env = make()
+
+    def bad_yield():
+        yield env.timeout(1)
+        yield 42
+
+    env.process(bad_yield())
+    with pytest.raises(RuntimeError, match='Invalid yield value "42"'):
+        _run_to(env, 5)
+
+    env = make()
+
+    def crash():
+        yield env.timeout(1)
+        raise ValueError("unhandled")
+
+    proc = env.process(crash())
+    with pytest.raises(ValueError, match="unhandled"):
+        _run_to(env, 5)
+    assert not proc.ok and not proc.is_alive and env.now == 1

@@ -155,3 +155,32 @@ def test_engine_names_every_stream_by_purpose_and_id():
     # and each of them is handed out once: asking again is refused
     with pytest.raises(ValueError, match="already in use"):
         eng.streams("handling", "a:water")
+
+
+# ------------------------------------------------------------------------------ samplers
+
+
+@pytest.mark.parametrize("text", ["exp(24)", "lognormal(24, 0.5)", "uniform(2, 4)",
+                                  "tri(1, 2, 4)"])
+def test_a_sampler_hands_out_its_streams_draws_in_order(text):
+    """A sampler draws ``block`` values at a time from its stream and hands them out one by
+    one, across blocks, in the order the stream gave them."""
+    from hubsim.scenario.distributions import Dist, Sampler
+
+    dist = Dist.model_validate(text)
+    sampler = Sampler(dist, stream(3, "dwell:x"), block=7)
+    got = [sampler() for _ in range(30)]
+    rng = stream(3, "dwell:x")
+    want = np.concatenate([dist.draw(rng, 7) for _ in range(5)])[:30].tolist()
+    assert got == want
+    assert all(type(v) is float for v in got)
+
+
+def test_a_fixed_sampler_draws_nothing():
+    from hubsim.scenario.distributions import Dist, Sampler
+
+    rng = stream(3, "dwell:x")
+    before = rng.bit_generator.state
+    sampler = Sampler(Dist.model_validate("12.5"), rng)
+    assert [sampler() for _ in range(3)] == [12.5] * 3
+    assert rng.bit_generator.state == before

@@ -65,6 +65,7 @@ from simpy.events import (
     Initialize,
     Process,
     Timeout,
+    _describe_frame,
 )
 
 __all__ = ["Clock"]
@@ -77,6 +78,55 @@ _BOUND = {"event": Event, "all_of": AllOf, "any_of": AnyOf}
 
 #: A queue entry, as SimPy's: ``(time, priority, event id, event)``.
 _Entry = tuple[float, EventPriority, int, Event]
+
+
+class _Process(Process):
+    """SimPy's ``Process`` with a leaner :meth:`_resume` (the same steps, in fewer Python
+    operations); the clock makes every process of the engine as one."""
+
+    def _resume(self, event: Event) -> None:
+        """As SimPy's ``Process._resume``: resume the generator with ``event``'s value (or
+        throw its exception in) until it yields an event not yet processed, or ends. It reads
+        the environment once, looks up the event's callbacks once, and puts the process's
+        end straight on the clock's line of events due now (the entry ``schedule`` would
+        make: time, ``NORMAL``, the next event id) instead of calling ``schedule``."""
+        env = self.env
+        env._active_proc = self
+        while True:
+            try:
+                if event._ok:
+                    event = self._generator.send(event._value)
+                else:
+                    # the process has to handle the failed event (or fail itself), with its
+                    # own copy of the exception (as SimPy)
+                    event._defused = True
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    event = self._generator.throw(exc)
+            except StopIteration as e:  # the process has ended
+                event = None  # type: ignore[assignment]
+                self._ok = True
+                self._value = e.args[0] if e.args else None
+                # as env.schedule(self): the end is due now, after the events due before it
+                env._normal.append((env.now, NORMAL, next(env._eid), self))  # type: ignore[attr-defined]
+                break
+            except BaseException as e:  # the process has failed
+                event = None  # type: ignore[assignment]
+                self._ok = False
+                e.__traceback__ = e.__traceback__.tb_next  # type: ignore[union-attr]
+                self._value = e
+                env.schedule(self)
+                break
+            try:
+                callbacks = event.callbacks
+            except AttributeError:  # not an event: SimPy's message
+                descr = _describe_frame(self._generator.gi_frame)  # type: ignore[attr-defined]
+                raise RuntimeError(f'\n{descr}Invalid yield value "{event}"') from None
+            if callbacks is not None:  # not processed yet: resume when it is
+                callbacks.append(self._resume)
+                break
+        self._target = event
+        env._active_proc = None
 
 
 class Clock(simpy.Environment):
@@ -148,7 +198,7 @@ class Clock(simpy.Environment):
             scheduled."""
             if not hasattr(generator, "throw"):
                 raise ValueError(f"{generator} is not a generator.")
-            proc = new(Process)
+            proc = new(_Process)
             proc.env = env
             proc.callbacks = []
             proc._generator = generator
