@@ -302,6 +302,33 @@ def test_interrupted_sweep_keeps_its_runs_and_exits_130(tiny_path, tmp_path, mon
     assert len(list((out / "runs").glob("*.json"))) == 2
 
 
+def test_a_terminated_sweep_keeps_its_runs_and_exits_143(tiny_path, tmp_path, monkeypatch,
+                                                          capsys):
+    """SIGTERM (:class:`~hubsim.errors.Terminated`, raised by the command's handler) stops an
+    experiment as Ctrl-C does, but says so and exits 143."""
+    import hubsim.cli.experiments
+    from hubsim.cli.main import main
+    from hubsim.errors import Terminated
+    from hubsim.experiments.executors import SerialExecutor
+
+    class StopsWithSigterm(SerialExecutor):
+        def _outcomes(self, fn, tasks):
+            for k, outcome in enumerate(super()._outcomes(fn, tasks)):
+                if k == 1:
+                    raise Terminated
+                yield outcome
+
+    monkeypatch.setattr(hubsim.cli.experiments, "make_executor",
+                        lambda *a, **k: StopsWithSigterm())
+    out = tmp_path / "sw"
+    code = main(["sweep", str(tiny_path), "--set", "services.cre.per_week=2,4",
+                 "--replications", "2", "--days", "5", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 143
+    assert err.startswith(f"hubsim: terminated; 1 finished runs kept in {out}/")
+    assert len(list((out / "runs").glob("*.json"))) == 1
+
+
 # --------------------------------------------------------------------------- number options
 SCN = "tiny.yaml"  # copied into the working folder of each test
 # (command, options before the bad value, option, what the message says)

@@ -335,6 +335,89 @@ def test_ctrl_c_twice_is_still_one_line(tiny_path, tmp_path):
     assert_interrupted(proc, tmp_path)
 
 
+# --------------------------------------------------------------------------- SIGTERM, kill -9
+TERMINATED = "hubsim: terminated; no results written\n"
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes below ``pid`` (children, their children, ...), from ``/proc``."""
+    parent: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        parent[int(stat.parent.name)] = int(fields[1])
+    out: set[int] = set()
+    level = {pid}
+    while level:
+        level = {p for p, pp in parent.items() if pp in level} - out
+        out |= level
+    return out
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of ``pids`` still running (an exited process not yet reaped does not count)."""
+    out = set()
+    for p in pids:
+        try:
+            state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state not in ("Z", "X"):
+            out.add(p)
+    return out
+
+
+def wait_gone(pids: set[int], timeout: float = 20.0) -> set[int]:
+    """Wait until none of ``pids`` runs; those still running after ``timeout`` s."""
+    end = time.monotonic() + timeout
+    while alive(pids) and time.monotonic() < end:
+        time.sleep(0.05)
+    return alive(pids)
+
+
+def start_with_workers(tiny_path: Path, out: Path) -> tuple[subprocess.Popen, set[int]]:
+    """``hubsim run`` with its replications 1-3 on a pool of 2 workers, once they run: the
+    process and the processes below it (the pool's fork server, its workers, multiprocessing's
+    resource tracker)."""
+    proc = start(tiny_path, out, "3000")
+    kids: set[int] = set()
+
+    def pool_up() -> bool:
+        kids.update(descendants(proc.pid))
+        return len(kids) >= 4
+
+    assert wait_for(pool_up, proc)
+    return proc, kids
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_sigterm_stops_the_command_and_its_workers(tiny_path, tmp_path):
+    """SIGTERM (``kill``, ``timeout``, a CI runner) is a clean stop like Ctrl-C: exit 143, one
+    line, nothing written, and the worker processes stopped with it rather than left running
+    the queued replications (they held the pool's queues and never saw the parent go)."""
+    proc, kids = start_with_workers(tiny_path, tmp_path / "res")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert err == TERMINATED
+    assert not (tmp_path / "res").exists() and temps(tmp_path) == []
+    assert wait_gone(kids) == set()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="workers watch their parent on Linux")
+def test_the_workers_end_with_a_killed_command(tiny_path, tmp_path):
+    """Killed outright (``kill -9``, the out-of-memory killer), the command cannot stop its
+    workers: each ends by itself as soon as the command's process is gone."""
+    proc, kids = start_with_workers(tiny_path, tmp_path / "res")
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert wait_gone(kids) == set()
+
+
 # --------------------------------------------------------------------------- lazy start-up
 def test_import_hubsim_and_the_entry_point_are_light():
     """``import hubsim`` and the console script's ``from hubsim.cli import main`` import no

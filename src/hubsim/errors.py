@@ -13,7 +13,8 @@ import math
 import reprlib
 
 __all__ = ["ConservationError", "ExperimentError", "GoldenError", "HubsimError", "HubsimWarning",
-           "OutputError", "OutputExistsError", "ReportError", "ScenarioError", "clip", "shown"]
+           "OutputError", "OutputExistsError", "ReportError", "ScenarioError", "Terminated",
+           "clip", "shown"]
 
 #: At most this many characters of a value are echoed in an error line.
 ECHO_LIMIT = 80
@@ -90,3 +91,9 @@ class ConservationError(RuntimeError):
 
     Deliberately outside :class:`HubsimError`: the command line shows its traceback.
     """
+
+
+class Terminated(KeyboardInterrupt):
+    """The command was asked to stop (SIGTERM, as sent by ``kill``, ``timeout`` or a CI
+    runner). A ``KeyboardInterrupt``, so it unwinds as Ctrl-C does: nothing half written is
+    left, the worker processes are stopped; the command then exits with status 143."""

@@ -33,7 +33,7 @@ from hubsim.cli.common import (
     share,
     tolerance,
 )
-from hubsim.errors import ExperimentError, ScenarioError
+from hubsim.errors import ExperimentError, ScenarioError, Terminated
 from hubsim.experiments.executors import Executor, make_executor
 from hubsim.present.progress import ProgressBar
 from hubsim.present.text import format_interval, format_value, table
@@ -210,11 +210,14 @@ def executor(args: argparse.Namespace) -> Executor:
     return make_executor(args.workers, None if local else args.scheduler, dask=local)
 
 
-def _interrupted(folder: Path) -> int:
+def _interrupted(folder: Path, exc: KeyboardInterrupt) -> int:
+    """Ctrl-C (130) or SIGTERM (143, :class:`~hubsim.errors.Terminated`): the finished runs
+    stay in ``folder`` for ``--resume``."""
     runs = len(list((folder / "runs").glob("*.json"))) if (folder / "runs").is_dir() else 0
-    print(f"hubsim: interrupted; {runs} finished runs kept in {folder}/ (rerun the same "
+    how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    print(f"hubsim: {how}; {runs} finished runs kept in {folder}/ (rerun the same "
           "command with --resume to continue)", file=sys.stderr)
-    return 130
+    return 143 if isinstance(exc, Terminated) else 130
 
 
 def _execute(args: argparse.Namespace, folder: Path, label: str,
@@ -261,8 +264,8 @@ def run_replications(args: argparse.Namespace) -> int:
             scn, args.replications, seed=args.seed, days=args.days, precision=args.precision,
             max_replications=args.max_replications, executor=ex, out=folder,
             resume=args.resume, progress=bar))
-    except KeyboardInterrupt:
-        return _interrupted(folder)
+    except KeyboardInterrupt as exc:
+        return _interrupted(folder, exc)
     if args.quiet:
         print(exp.folder)
         return 1 if len(exp.failures) else 0
@@ -297,8 +300,8 @@ def run_sweep(args: argparse.Namespace) -> int:
         exp = _execute(args, folder, "sweep", lambda ex, bar: sweep(
             scn, params, args.replications, seed=args.seed, days=args.days, executor=ex,
             out=folder, resume=args.resume, progress=bar))
-    except KeyboardInterrupt:
-        return _interrupted(folder)
+    except KeyboardInterrupt as exc:
+        return _interrupted(folder, exc)
     from hubsim.present.experiment_output import write_sweep_figure
 
     write_sweep_figure(exp, args.kpi or (scn.targets[0].kpi if scn.targets else "channel_teu"))
@@ -333,8 +336,8 @@ def run_goal(args: argparse.Namespace) -> int:
             low=args.low, high=args.high, step=args.step, seed=args.seed, days=args.days,
             pilot=not args.no_pilot, executor=ex, out=folder, resume=args.resume,
             progress=bar))
-    except KeyboardInterrupt:
-        return _interrupted(folder)
+    except KeyboardInterrupt as exc:
+        return _interrupted(folder, exc)
     except SearchFailed as exc:
         return _search_failed(exc, folder)
     if args.quiet:
@@ -420,8 +423,8 @@ def run_capacity(args: argparse.Namespace) -> int:
             scn, args.replications, seed=args.seed, days=args.days, tol=args.tol,
             marginal=not args.no_marginal, corridors=not args.no_corridors, executor=ex,
             out=folder, resume=args.resume, progress=bar))
-    except KeyboardInterrupt:
-        return _interrupted(folder)
+    except KeyboardInterrupt as exc:
+        return _interrupted(folder, exc)
     except SearchFailed as exc:
         return _search_failed(exc, folder)
     if args.quiet:

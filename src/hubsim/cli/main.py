@@ -8,8 +8,10 @@ tolerance, or an experiment had failed runs; 2 bad input or an output place that
 used: a :class:`~hubsim.errors.HubsimError` (one line ``hubsim: error: ...`` on stderr, no
 traceback, no results folder); 141 the reader of standard output went away (``hubsim ... |
 head``: no traceback); 130 interrupted (Ctrl-C at any moment, start-up included: one
-line ``hubsim: interrupted; no results written``, no traceback). Any other exception is a bug:
-it propagates with its traceback (exit 1).
+line ``hubsim: interrupted; no results written``, no traceback); 143 terminated (SIGTERM, as
+``kill`` or ``timeout`` send it: the same clean stop as Ctrl-C, its worker processes stopped
+too, one line ``hubsim: terminated; no results written``). Any other exception is a bug: it
+propagates with its traceback (exit 1).
 
 This module imports nothing heavy at import time: the parser and the handlers (pandas, SimPy,
 matplotlib) are imported inside :func:`main`, where Ctrl-C is already caught.
@@ -20,23 +22,29 @@ from __future__ import annotations
 import signal
 import sys
 
-from hubsim.errors import HubsimError
+from hubsim.errors import HubsimError, Terminated
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import FrameType
 
-__all__ = ["INTERRUPTED", "interrupted", "main"]
+__all__ = ["INTERRUPTED", "TERMINATED", "interrupted", "main"]
 
 #: The line a Ctrl-C prints (on standard error) before hubsim exits with status 130.
 INTERRUPTED = "hubsim: interrupted; no results written"
+#: The line SIGTERM prints before hubsim exits with status 143 (128 + SIGTERM).
+TERMINATED = "hubsim: terminated; no results written"
+
+#: The signal that stops the command, once one came (SIGINT or SIGTERM; the first one wins).
+_stopping: list[int] = []
 
 
-def interrupted(message: str = INTERRUPTED) -> int:
-    """After a Ctrl-C: print ``message`` on standard error and return 130."""
+def interrupted(message: str = INTERRUPTED, terminated: bool = False) -> int:
+    """After a Ctrl-C (or, with ``terminated``, a SIGTERM): print ``message`` on standard
+    error and return 130 (143)."""
     print(message, file=sys.stderr, flush=True)
-    return 130
+    return 143 if terminated else 130
 
 
 def _importing(frame: FrameType | None) -> bool:
@@ -49,17 +57,22 @@ def _importing(frame: FrameType | None) -> bool:
 
 
 def _on_interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGINT handler of the command (and SIGALRM, to try again): raise KeyboardInterrupt, and
-    ignore further Ctrl-C so cleaning up (removing a temporary folder) and exiting stay quiet.
+    """SIGINT and SIGTERM handler of the command (and SIGALRM, to try again): raise
+    KeyboardInterrupt (:class:`~hubsim.errors.Terminated` for SIGTERM), and ignore both
+    signals from then on so cleaning up (removing a temporary folder, stopping the workers)
+    and exiting stay quiet.
 
     Not in the middle of an import: a KeyboardInterrupt there can be lost (importlib's module
     lock callbacks swallow it) or turned into another error (a compiled extension failing to
     import its dependencies), so it is raised 20 ms later, once the import is done."""
+    if signum != signal.SIGALRM and not _stopping:
+        _stopping.append(signum)
     if _importing(frame):
         signal.setitimer(signal.ITIMER_REAL, 0.02)
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated if _stopping == [signal.SIGTERM] else KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,11 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Run as the program (``argv`` None, in the main thread with Python's default SIGINT
     handler), a Ctrl-C during an import takes effect when the import is done, and a second
-    Ctrl-C is ignored while the first one unwinds (see :func:`_on_interrupt`)."""
+    Ctrl-C is ignored while the first one unwinds (see :func:`_on_interrupt`); so is a SIGTERM,
+    unless something already set its handler."""
     try:
         if argv is None and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            _stopping.clear()
             signal.signal(signal.SIGALRM, _on_interrupt)
             signal.signal(signal.SIGINT, _on_interrupt)
+            if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+                signal.signal(signal.SIGTERM, _on_interrupt)
         from hubsim.cli.common import warning_lines
         from hubsim.cli.parser import build_parser
 
@@ -89,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HubsimError as exc:
         print(f"hubsim: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        return interrupted(TERMINATED, terminated=True)
     except KeyboardInterrupt:
         return interrupted()
     except BrokenPipeError:

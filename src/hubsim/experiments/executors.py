@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
 __all__ = ["DaskExecutor", "Executor", "ProcessExecutor", "RunsStopped", "SerialExecutor",
-           "make_executor", "pool_context", "worker_context"]
+           "exit_with", "make_executor", "pool_context", "stop_workers", "worker_context"]
 
 #: (task index, ok, result when ok else a one-line error text)
 Outcome = tuple[int, bool, Any]
@@ -206,25 +206,18 @@ class ProcessExecutor(Executor):
         self._pool = None
         if pool is None:
             return
-        kill = getattr(pool, "terminate_workers", None)  # Python 3.14
-        if kill is not None:
-            kill()
-        else:
-            procs = getattr(pool, "_processes", None) or {}
-            for proc in list(procs.values()):
-                proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop_workers(pool)
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor
 
-            from hubsim.memory import return_freed_memory
-
-            # workers give freed blocks back to the system, as the command's process does
+            # workers give freed blocks back to the system, as the command's process does,
+            # and end with this process (_pool_worker)
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=pool_context(),
-                                             initializer=return_freed_memory)
+                                             initializer=_pool_worker,
+                                             initargs=(os.getpid(),))
         return self._pool
 
     def _outcomes(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Outcomes:
@@ -245,6 +238,11 @@ class ProcessExecutor(Executor):
                     restarts += 1
                     yield from self._restart(queue, pending, restarts)
             self.running = 0
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM: the runs under way would be thrown away once done, so their
+            # workers are stopped rather than waited for
+            self.abort()
+            raise
         except BaseException:
             for fut in pending:
                 fut.cancel()
@@ -414,6 +412,57 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool`` at once: its worker processes killed (SIGTERM), queued tasks cancelled,
+    nothing waited for."""
+    kill = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if kill is not None:
+        kill()
+    else:
+        procs = getattr(pool, "_processes", None) or {}
+        for proc in list(procs.values()):
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _pool_worker(parent: int) -> None:
+    """Set up a process pool's worker: the allocator of
+    :func:`hubsim.memory.return_freed_memory`, and an exit as soon as process ``parent`` (the
+    one that made the pool) ends.
+
+    A pool's workers outlive a parent that dies without shutting the pool down (``kill -9``,
+    the out-of-memory killer): each holds both ends of the pool's queues, so none ever sees
+    the parent go, and they would run every task already queued and then wait for more,
+    forever. On Linux a thread of the worker waits on a file descriptor of the parent
+    (``os.pidfd_open``, Linux 5.3) and ends the worker when the parent ends; it sleeps in the
+    kernel until then and costs nothing. Elsewhere nothing is watched.
+    """
+    from hubsim.memory import return_freed_memory
+
+    return_freed_memory()
+    exit_with(parent)
+
+
+def exit_with(parent: int) -> None:
+    """End this process (status 1) as soon as process ``parent`` ends (see
+    :func:`_pool_worker`); at once if it has already ended. Nothing where ``os.pidfd_open``
+    is missing or refused."""
+    try:
+        fd = os.pidfd_open(parent)
+    except ProcessLookupError:  # gone already
+        os._exit(1)
+    except (AttributeError, OSError):  # not Linux, an old kernel, or not allowed
+        return
+
+    def watch() -> None:
+        import select
+
+        select.select([fd], [], [])  # readable once the parent has ended
+        os._exit(1)
+
+    threading.Thread(target=watch, name="hubsim-exit-with-parent", daemon=True).start()
 
 
 def _freed_memory_plugin() -> Any:

@@ -7,6 +7,7 @@ The golden file format, the tolerance rule and the comparison live in
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Generator, Sequence
 from contextlib import closing
@@ -210,14 +211,19 @@ def _measure_all(plan: list[_Job], jobs: int) -> Generator[pd.DataFrame, None, N
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    from hubsim.experiments.executors import pool_context
+    from hubsim.experiments.executors import exit_with, pool_context, stop_workers
 
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context())
+    # the workers end with this process however it ends (executors.exit_with)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(),
+                               initializer=exit_with, initargs=(os.getpid(),))
     try:
         futures = [[pool.submit(_seed_kpis, job.scn, s, job.days) for s in job.seeds]
                    for job in plan]
         for fs in futures:
             yield summarise_seeds([f.result() for f in fs])
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the runs under way are not waited for
+        stop_workers(pool)
+        raise
     finally:
         pool.shutdown(cancel_futures=True)
 
