@@ -537,3 +537,47 @@ def test_diagnostics_lock_and_hub_figures(tiny):
         busiest / (w.hours / cre.headway * cre.capacity))
     assert {("equipment_wait_growth", "rail"), ("yard_growth", "port"),
             ("area_wait_growth", "rail:shared")} <= set(d.index)
+
+
+#: In a fresh process: a 2-worker ProcessExecutor whose wait for two long runs is interrupted
+#: (a real SIGINT, as Ctrl-C delivers it); prints the workers' process ids, whether they still
+#: ran 5 s later, and what the same executor returned afterwards.
+_INTERRUPTED_POOL = """
+import json, os, signal, sys, threading, time
+sys.path.insert(0, sys.argv[1])
+from worker_helpers import pid_then_sleep
+from hubsim.experiments.executors import ProcessExecutor
+
+ex = ProcessExecutor(2)
+ran = {v for _, _, v in ex.map_unordered(pid_then_sleep, [0.5, 0.5])}
+pids = sorted(set(ex._pool._processes) | ran)  # every worker the pool started
+threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+t0 = time.monotonic()
+try:
+    list(ex.map_unordered(pid_then_sleep, [120, 120]))
+except KeyboardInterrupt:
+    stopped_after = time.monotonic() - t0
+time.sleep(5)
+running = [p for p in pids if os.path.exists(f"/proc/{p}")
+           and open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] not in "ZX"]
+again = sorted(v for _, _, v in ex.map_unordered(abs, [-1, -2]))
+ex.close()
+print(json.dumps({"pids": pids, "running": running, "again": again,
+                  "stopped_after": stopped_after}))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_an_interrupted_pool_stops_its_workers_and_starts_a_new_one_when_used_again():
+    """Ctrl-C (or SIGTERM, raised as a KeyboardInterrupt) while waiting for runs: the workers
+    are killed rather than left to finish runs whose results nobody will read, and the same
+    executor runs later tasks on a new pool (a notebook's executor survives a Ctrl-C)."""
+    tests = str(Path(__file__).parent)
+    proc = subprocess.run([sys.executable, "-c", _INTERRUPTED_POOL, tests],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert len(out["pids"]) == 2
+    assert out["running"] == []
+    assert out["again"] == [1, 2]
+    assert out["stopped_after"] < 60  # not after the two-minute runs

@@ -30,3 +30,11 @@ def worker_state(_: object) -> dict[str, object]:
 
     state["arrow_pool"] = pyarrow.default_memory_pool().backend_name
     return state
+
+
+def pid_then_sleep(seconds: float) -> int:
+    """This worker's process id, after ``seconds`` of sleep (0: at once)."""
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()

@@ -202,11 +202,15 @@ class ProcessExecutor(Executor):
         to finish, and never start a new pool; a thread waiting for outcomes gets
         :class:`RunsStopped`."""
         self._aborted = True
+        self._kill_pool()
+
+    def _kill_pool(self) -> None:
+        """Stop the pool's workers at once (:func:`stop_workers`); a later task starts a new
+        pool, unless the executor was aborted."""
         pool = self._pool
         self._pool = None
-        if pool is None:
-            return
-        stop_workers(pool)
+        if pool is not None:
+            stop_workers(pool)
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -240,8 +244,9 @@ class ProcessExecutor(Executor):
             self.running = 0
         except KeyboardInterrupt:
             # Ctrl-C or SIGTERM: the runs under way would be thrown away once done, so their
-            # workers are stopped rather than waited for
-            self.abort()
+            # workers are stopped rather than waited for (the executor stays usable: a new
+            # pool starts on the next task, as after close())
+            self._kill_pool()
             raise
         except BaseException:
             for fut in pending:
