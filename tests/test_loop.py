@@ -58,6 +58,17 @@ def _state(env: simpy.Environment) -> tuple:
     return (env.now, next(env._eid), [(t, int(p), e) for t, p, e, _ in _entries(env)])
 
 
+def _run_both(build, until: float) -> tuple[tuple[simpy.Environment, list], ...]:
+    """``build(trace, env)`` on the clock and on SimPy's environment, each run to ``until``
+    (``run_until``, ``run``): each environment with its trace."""
+    ours: list = []
+    theirs: list = []
+    a, b = build(ours, Clock()), build(theirs, simpy.Environment())
+    a.run_until(until)
+    b.run(until=until)
+    return (a, ours), (b, theirs)
+
+
 @settings(max_examples=150, deadline=None)
 @given(MODEL, st.floats(0.1, 6).map(lambda x: round(x, 2)),
        st.floats(0.1, 6).map(lambda x: round(x, 2)))
@@ -112,11 +123,7 @@ def test_failed_events_and_a_whole_number_stop_as_simpy():
         env.process(catching())
         return env
 
-    ours: list = []
-    theirs: list = []
-    a, b = build(ours, Clock()), build(theirs, simpy.Environment())
-    a.run_until(10)
-    b.run(until=10)
+    (a, ours), (b, theirs) = _run_both(build, 10)
     assert ours == theirs == [(2, "caught", "late"), (3, "on")]
     assert _state(a) == _state(b)
     assert type(a.now) is type(b.now) is int
@@ -313,11 +320,7 @@ def test_a_process_resumes_ends_and_fails_as_simpys():
         env.process(waiter(p))
         return env
 
-    ours: list = []
-    theirs: list = []
-    a, b = build(ours, Clock()), build(theirs, simpy.Environment())
-    a.run_until(10)
-    b.run(until=10)
+    (a, ours), (b, theirs) = _run_both(build, 10)
     assert ours == theirs == [(2, "child returned", 20), (3, "processed event", "early"),
                               (3.5, "child failed", "'boom'"), (3.5, "waiter saw", "parent done")]
     assert _state(a) == _state(b)
