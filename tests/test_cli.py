@@ -325,7 +325,7 @@ def test_a_terminated_sweep_keeps_its_runs_and_exits_143(tiny_path, tmp_path, mo
                  "--replications", "2", "--days", "5", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 143
-    assert err.startswith(f"hubsim: terminated; 1 finished runs kept in {out}/")
+    assert err.startswith(f"hubsim: terminated; 1 finished run kept in {out}/")
     assert len(list((out / "runs").glob("*.json"))) == 1
 
 

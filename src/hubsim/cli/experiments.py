@@ -215,8 +215,8 @@ def _interrupted(folder: Path, exc: KeyboardInterrupt) -> int:
     stay in ``folder`` for ``--resume``."""
     runs = len(list((folder / "runs").glob("*.json"))) if (folder / "runs").is_dir() else 0
     how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-    print(f"hubsim: {how}; {runs} finished runs kept in {folder}/ (rerun the same "
-          "command with --resume to continue)", file=sys.stderr)
+    print(f"hubsim: {how}; {runs} finished run{'' if runs == 1 else 's'} kept in {folder}/ "
+          "(rerun the same command with --resume to continue)", file=sys.stderr)
     return 143 if isinstance(exc, Terminated) else 130
 
 
