@@ -567,6 +567,53 @@ print(json.dumps({"pids": pids, "running": running, "again": again,
 """
 
 
+#: In a fresh process: the caller of a 2-worker ProcessExecutor is interrupted in its own code
+#: (between two outcomes) while two long runs are under way; ``with``: inside the executor's
+#: ``with`` block, holding the outcomes in a local as RunCache.run does (the traceback keeps
+#: the generator alive until after the block has exited), else in a bare loop (the generator
+#: is closed as the exception leaves the loop's function).
+_INTERRUPTED_CALLER = """
+import json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+from worker_helpers import pid_then_sleep
+from hubsim.experiments.executors import ProcessExecutor
+
+def consume(ex):
+    outcomes = ex.map_unordered(pid_then_sleep, [0, 120, 120])
+    for _ in outcomes:
+        raise KeyboardInterrupt  # as Ctrl-C while the caller handles its first outcome
+
+def bare(ex):
+    for _ in ex.map_unordered(pid_then_sleep, [0, 120, 120]):
+        raise KeyboardInterrupt
+
+ex = ProcessExecutor(2)
+t0 = time.monotonic()
+try:
+    if sys.argv[2] == "with":
+        with ex:
+            consume(ex)
+    else:
+        bare(ex)
+except KeyboardInterrupt:
+    stopped_after = time.monotonic() - t0
+ex.close()
+print(json.dumps({"stopped_after": stopped_after}))
+"""
+
+
+@pytest.mark.parametrize("how", ["with", "bare"])
+def test_a_caller_interrupted_between_outcomes_does_not_wait_for_the_runs(how):
+    """Ctrl-C in the caller's own code (writing a finished run, drawing progress): the
+    workers are stopped, not waited for, whether the executor's ``with`` block is left first
+    or the outcome generator is closed first."""
+    tests = str(Path(__file__).parent)
+    proc = subprocess.run([sys.executable, "-c", _INTERRUPTED_CALLER, tests, how],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["stopped_after"] < 60  # not after the two-minute runs
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_an_interrupted_pool_stops_its_workers_and_starts_a_new_one_when_used_again():
     """Ctrl-C (or SIGTERM, raised as a KeyboardInterrupt) while waiting for runs: the workers

@@ -242,16 +242,12 @@ class ProcessExecutor(Executor):
                     restarts += 1
                     yield from self._restart(queue, pending, restarts)
             self.running = 0
-        except KeyboardInterrupt:
-            # Ctrl-C or SIGTERM: the runs under way would be thrown away once done, so their
-            # workers are stopped rather than waited for (the executor stays usable: a new
-            # pool starts on the next task, as after close())
-            self._kill_pool()
-            raise
         except BaseException:
-            for fut in pending:
-                fut.cancel()
-            self.close()
+            # interrupted (Ctrl-C, SIGTERM), or closed before the end because the caller
+            # stopped reading (an error, an interrupt in its own code): the runs under way
+            # would be thrown away once done, so their workers are stopped rather than
+            # waited for. The executor stays usable: a new pool starts on the next task.
+            self._kill_pool()
             raise
 
     def _submit(self, fn: Callable[[Any], Any], tasks: Sequence[Any], queue: list[int],
@@ -309,6 +305,14 @@ class ProcessExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def __exit__(self, *exc: object) -> None:
+        """Close; leaving on Ctrl-C or SIGTERM (a ``KeyboardInterrupt``), stop the workers
+        first rather than wait for their runs: the caller's outcome generator may not have
+        been closed yet (the exception's traceback still holds it)."""
+        if isinstance(exc[0], type) and issubclass(exc[0], KeyboardInterrupt):
+            self._kill_pool()
+        self.close()
 
 
 #: dask settings of the ``LocalCluster`` :class:`DaskExecutor` starts (never of a cluster at an
