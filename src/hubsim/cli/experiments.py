@@ -214,10 +214,11 @@ def _interrupted(folder: Path, exc: KeyboardInterrupt) -> int:
     """Ctrl-C (130) or SIGTERM (143, :class:`~hubsim.errors.Terminated`): the finished runs
     stay in ``folder`` for ``--resume``."""
     runs = len(list((folder / "runs").glob("*.json"))) if (folder / "runs").is_dir() else 0
-    how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-    print(f"hubsim: {how}; {runs} finished run{'' if runs == 1 else 's'} kept in {folder}/ "
-          "(rerun the same command with --resume to continue)", file=sys.stderr)
-    return 143 if isinstance(exc, Terminated) else 130
+    terminated = isinstance(exc, Terminated)
+    print(f"hubsim: {'terminated' if terminated else 'interrupted'}; {runs} finished "
+          f"run{'' if runs == 1 else 's'} kept in {folder}/ (rerun the same command with "
+          "--resume to continue)", file=sys.stderr)
+    return 143 if terminated else 130
 
 
 def _execute(args: argparse.Namespace, folder: Path, label: str,

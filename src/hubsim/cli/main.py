@@ -40,10 +40,10 @@ TERMINATED = "hubsim: terminated; no results written"
 _stopping: list[int] = []
 
 
-def interrupted(message: str = INTERRUPTED, terminated: bool = False) -> int:
-    """After a Ctrl-C (or, with ``terminated``, a SIGTERM): print ``message`` on standard
-    error and return 130 (143)."""
-    print(message, file=sys.stderr, flush=True)
+def interrupted(terminated: bool = False) -> int:
+    """After a Ctrl-C: print :data:`INTERRUPTED` on standard error and return 130; with
+    ``terminated`` (a SIGTERM), :data:`TERMINATED` and 143."""
+    print(TERMINATED if terminated else INTERRUPTED, file=sys.stderr, flush=True)
     return 143 if terminated else 130
 
 
@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hubsim: error: {exc}", file=sys.stderr)
         return 2
     except Terminated:
-        return interrupted(TERMINATED, terminated=True)
+        return interrupted(terminated=True)
     except KeyboardInterrupt:
         return interrupted()
     except BrokenPipeError:
