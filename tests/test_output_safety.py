@@ -252,16 +252,18 @@ def test_a_resumed_experiment_cleans_its_leftovers(tmp_path):
 #: them under a parent that ignores SIGINT fails all four the same way without the launcher, and
 #: passes with it. The launcher resets both, then replaces itself with the command (same process
 #: id).
-LAUNCH = ("import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
-          "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.executable, "
+#: With ``sigint="SIG_IGN"`` it starts the command as a script starts a background job
+#: (``hubsim run ... &``): SIGINT ignored.
+LAUNCH = ("import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {{signal.SIGINT}}); "
+          "signal.signal(signal.SIGINT, signal.{sigint}); os.execv(sys.executable, "
           "[sys.executable, '-m', 'hubsim', *sys.argv[1:]])")
 
 
-def start(tiny_path: Path, out: Path, days: str) -> subprocess.Popen:
+def start(tiny_path: Path, out: Path, days: str, sigint: str = "SIG_DFL") -> subprocess.Popen:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-c", LAUNCH, "run", str(tiny_path), "--days",
-                             days, "--out", str(out)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-c", LAUNCH.format(sigint=sigint), "run",
+                             str(tiny_path), "--days", days, "--out", str(out)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def wait_for(condition, proc: subprocess.Popen, timeout: float = 120.0) -> bool:
@@ -377,11 +379,12 @@ def wait_gone(pids: set[int], timeout: float = 20.0) -> set[int]:
     return alive(pids)
 
 
-def start_with_workers(tiny_path: Path, out: Path) -> tuple[subprocess.Popen, set[int]]:
+def start_with_workers(tiny_path: Path, out: Path,
+                       sigint: str = "SIG_DFL") -> tuple[subprocess.Popen, set[int]]:
     """``hubsim run`` with its replications 1-3 on a pool of 2 workers, once they run: the
     process and the processes below it (the pool's fork server, its workers, multiprocessing's
     resource tracker)."""
-    proc = start(tiny_path, out, "3000")
+    proc = start(tiny_path, out, "3000", sigint)
     kids: set[int] = set()
 
     def pool_up() -> bool:
@@ -399,6 +402,25 @@ def test_sigterm_stops_the_command_and_its_workers(tiny_path, tmp_path):
     line, nothing written, and the worker processes stopped with it rather than left running
     the queued replications (they held the pool's queues and never saw the parent go)."""
     proc, kids = start_with_workers(tiny_path, tmp_path / "res")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert err == TERMINATED
+    assert not (tmp_path / "res").exists() and temps(tmp_path) == []
+    assert wait_gone(kids) == set()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_sigterm_stops_a_background_command(tiny_path, tmp_path):
+    """A command a script starts in the background (``hubsim run ... &``) ignores SIGINT, as
+    the shell set it: a Ctrl-C at the terminal does not reach it, and ``kill`` is how it is
+    stopped. SIGTERM still gets the clean stop (it was left to its default action, the process
+    killed by the signal with no line, when SIGINT was not Python's default)."""
+    proc, kids = start_with_workers(tiny_path, tmp_path / "res", sigint="SIG_IGN")
+    proc.send_signal(signal.SIGINT)
+    time.sleep(1.0)
+    assert proc.poll() is None  # still ignored: it runs on
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err

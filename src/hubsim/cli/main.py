@@ -59,8 +59,8 @@ def _importing(frame: FrameType | None) -> bool:
 def _on_interrupt(signum: int, frame: FrameType | None) -> None:
     """SIGINT and SIGTERM handler of the command (and SIGALRM, to try again): raise
     KeyboardInterrupt (:class:`~hubsim.errors.Terminated` for SIGTERM), and ignore both
-    signals from then on so cleaning up (removing a temporary folder, stopping the workers)
-    and exiting stay quiet.
+    signals (those it handles) from then on so cleaning up (removing a temporary folder,
+    stopping the workers) and exiting stay quiet.
 
     Not in the middle of an import: a KeyboardInterrupt there can be lost (importlib's module
     lock callbacks swallow it) or turned into another error (a compiled extension failing to
@@ -70,25 +70,39 @@ def _on_interrupt(signum: int, frame: FrameType | None) -> None:
     if _importing(frame):
         signal.setitimer(signal.ITIMER_REAL, 0.02)
         return
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for s in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(s) == _on_interrupt:
+            signal.signal(s, signal.SIG_IGN)
     raise Terminated if _stopping == [signal.SIGTERM] else KeyboardInterrupt
+
+
+def _handle_stops() -> None:
+    """Install :func:`_on_interrupt` for SIGINT (where Python's default handler has it) and
+    SIGTERM (where it has its default action), and for SIGALRM with either; only in the main
+    thread (elsewhere, where ``signal.signal`` refuses, nothing changes)."""
+    _stopping.clear()
+    stops = [s for s, default in ((signal.SIGINT, signal.default_int_handler),
+                                  (signal.SIGTERM, signal.SIG_DFL))
+             if signal.getsignal(s) == default]
+    try:
+        for s in [signal.SIGALRM, *stops] if stops else []:
+            signal.signal(s, _on_interrupt)
+    except ValueError:  # not the main thread: the first call refused, nothing was changed
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
-    Run as the program (``argv`` None, in the main thread with Python's default SIGINT
-    handler), a Ctrl-C during an import takes effect when the import is done, and a second
-    Ctrl-C is ignored while the first one unwinds (see :func:`_on_interrupt`); so is a SIGTERM,
-    unless something already set its handler."""
+    Run as the program (``argv`` None, in the main thread), a Ctrl-C during an import takes
+    effect when the import is done, and a second Ctrl-C is ignored while the first one unwinds
+    (see :func:`_on_interrupt`), unless SIGINT has a handler other than Python's default (or
+    is ignored: a command a script starts in the background, ``hubsim run ... &``, ignores it,
+    and keeps ignoring it). SIGTERM gets the same clean stop whenever its action is the
+    default one, whatever SIGINT's: a background job is stopped with ``kill``."""
     try:
-        if argv is None and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            _stopping.clear()
-            signal.signal(signal.SIGALRM, _on_interrupt)
-            signal.signal(signal.SIGINT, _on_interrupt)
-            if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-                signal.signal(signal.SIGTERM, _on_interrupt)
+        if argv is None:
+            _handle_stops()
         from hubsim.cli.common import warning_lines
         from hubsim.cli.parser import build_parser
 
