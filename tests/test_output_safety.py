@@ -259,11 +259,12 @@ LAUNCH = ("import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {{
           "[sys.executable, '-m', 'hubsim', *sys.argv[1:]])")
 
 
-def start(tiny_path: Path, out: Path, days: str, sigint: str = "SIG_DFL") -> subprocess.Popen:
+def start(tiny_path: Path, out: Path, days: str, sigint: str = "SIG_DFL",
+          *more: str) -> subprocess.Popen:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-c", LAUNCH.format(sigint=sigint), "run",
-                             str(tiny_path), "--days", days, "--out", str(out)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             str(tiny_path), "--days", days, "--out", str(out), *more],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def wait_for(condition, proc: subprocess.Popen, timeout: float = 120.0) -> bool:
@@ -379,12 +380,12 @@ def wait_gone(pids: set[int], timeout: float = 20.0) -> set[int]:
     return alive(pids)
 
 
-def start_with_workers(tiny_path: Path, out: Path,
-                       sigint: str = "SIG_DFL") -> tuple[subprocess.Popen, set[int]]:
-    """``hubsim run`` with its replications 1-3 on a pool of 2 workers, once they run: the
-    process and the processes below it (the pool's fork server, its workers, multiprocessing's
-    resource tracker)."""
-    proc = start(tiny_path, out, "3000", sigint)
+def start_with_workers(tiny_path: Path, out: Path, sigint: str = "SIG_DFL",
+                       *more: str) -> tuple[subprocess.Popen, set[int]]:
+    """``hubsim run`` with its replications 1-3 on a pool of 2 workers (with ``--scheduler
+    local`` in ``more``, a dask cluster's), once they run: the process and the processes below
+    it (the pool's fork server, its workers, multiprocessing's resource tracker)."""
+    proc = start(tiny_path, out, "3000", sigint, *more)
     kids: set[int] = set()
 
     def pool_up() -> bool:
@@ -421,6 +422,24 @@ def test_sigterm_stops_a_background_command(tiny_path, tmp_path):
     proc.send_signal(signal.SIGINT)
     time.sleep(1.0)
     assert proc.poll() is None  # still ignored: it runs on
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert err == TERMINATED
+    assert not (tmp_path / "res").exists() and temps(tmp_path) == []
+    assert wait_gone(kids) == set()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_sigterm_stops_a_dask_run_with_one_line(tiny_path, tmp_path):
+    """On hubsim's own dask cluster too, SIGTERM while the workers run prints the one line: the
+    workers' warning that their runs were cancelled and their nannies' that they kill them
+    (a run cannot stop in the middle) are quiet here, and no process is left."""
+    pytest.importorskip("distributed")
+    proc, kids = start_with_workers(tiny_path, tmp_path / "res", "SIG_DFL",
+                                    "--scheduler", "local")
+    time.sleep(3.0)  # the workers have their runs
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err

@@ -43,7 +43,7 @@ from hubsim.api import Results, load_scenario, simulate
 from hubsim.catalogue import CATALOGUE, info
 from hubsim.errors import ExperimentError
 from hubsim.experiments.defaults import COMPARE_REPLICATIONS
-from hubsim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
+from hubsim.experiments.executors import Executor, SerialExecutor
 from hubsim.scenario.schema import Scenario, Target
 
 if TYPE_CHECKING:
@@ -338,7 +338,7 @@ def _run_all(scenarios: list[Scenario], names: list[str], seeds: list[int], days
             thread.join(0.25)
             tick()
     except BaseException:  # Ctrl-C: stop the workers now rather than wait for their runs
-        if thread is not None and isinstance(executor, ProcessExecutor):
+        if thread is not None and executor is not None:
             executor.abort()
         raise
     if thread is None:

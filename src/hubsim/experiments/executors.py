@@ -80,6 +80,11 @@ class Executor:
     def close(self) -> None:
         """Release the workers (idempotent)."""
 
+    def abort(self) -> None:
+        """Stop now (Ctrl-C, SIGTERM): release the workers without waiting for runs whose
+        results nobody will read, as far as the executor can."""
+        self.close()
+
     def __enter__(self) -> Executor:
         return self
 
@@ -346,7 +351,7 @@ class DaskExecutor(Executor):
     reaches the worker's ``os.environ`` but not what the process read when it started: the
     allocator's trim threshold, the hash seed and the number of BLAS threads are the
     server's (:data:`WORKER_ENVIRONMENT`; no result depends on them, and the allocator's mmap
-    threshold is set in each worker, :func:`_freed_memory_plugin`). A worker a nanny
+    threshold is set in each worker, :func:`_worker_plugin`). A worker a nanny
     restarts later is spawned, as by dask's default.
     """
 
@@ -390,7 +395,7 @@ class DaskExecutor(Executor):
             self._client = Client(self._cluster)
             # workers of our own cluster free memory like ProcessExecutor's (a worker restarted
             # by its nanny too); a cluster at an address belongs to somebody else
-            self._client.register_plugin(_freed_memory_plugin(), name="hubsim-freed-memory")
+            self._client.register_plugin(_worker_plugin(), name="hubsim-worker")
         info = self._client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
 
@@ -413,6 +418,30 @@ class DaskExecutor(Executor):
             for fut in futures:
                 fut.cancel()
             raise
+
+    def __exit__(self, *exc: object) -> None:
+        """Close; leaving on Ctrl-C or SIGTERM (a ``KeyboardInterrupt``), :meth:`abort`."""
+        if isinstance(exc[0], type) and issubclass(exc[0], KeyboardInterrupt):
+            self.abort()
+        else:
+            self.close()
+
+    def abort(self) -> None:
+        """Close, the runs under way cancelled. A worker cannot stop a run in the middle, so
+        the nannies of our own cluster kill theirs after 4 s, which they report with a
+        warning: expected here (the command prints its own line), so they close quietly."""
+        if self._cluster is None:
+            self.close()
+            return
+        import logging
+
+        nanny_log = logging.getLogger("distributed.nanny")
+        level = nanny_log.level
+        nanny_log.setLevel(logging.ERROR)
+        try:
+            self.close()
+        finally:
+            nanny_log.setLevel(level)
 
     def close(self) -> None:
         if self._client is not None:
@@ -474,17 +503,24 @@ def exit_with(parent: int) -> None:
     threading.Thread(target=watch, name="hubsim-exit-with-parent", daemon=True).start()
 
 
-def _freed_memory_plugin() -> Any:
-    """A dask ``WorkerPlugin`` whose setup calls :func:`hubsim.memory.return_freed_memory`."""
+def _worker_plugin() -> Any:
+    """The dask ``WorkerPlugin`` of our own cluster's workers. Its setup calls
+    :func:`hubsim.memory.return_freed_memory`, and quiets the one warning of the worker's
+    state machine, that a task was cancelled while running ("Async instruction ... ended with
+    CancelledError"): hubsim cancels runs only when it stops (Ctrl-C, SIGTERM), which the
+    command reports in its own line."""
     from dask.distributed import WorkerPlugin
 
-    class FreedMemory(WorkerPlugin):
+    class HubsimWorker(WorkerPlugin):
         def setup(self, worker: Any) -> None:
+            import logging
+
             from hubsim.memory import return_freed_memory
 
             return_freed_memory()
+            logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
 
-    return FreedMemory()
+    return HubsimWorker()
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None,

@@ -50,7 +50,7 @@ from hubsim.analysis.stats import predictive_p, wilson
 from hubsim.api import simulate
 from hubsim.experiments.compare import verdict
 from hubsim.experiments.defaults import RUN_REPLICATIONS
-from hubsim.experiments.executors import Executor, ProcessExecutor, SerialExecutor
+from hubsim.experiments.executors import Executor, SerialExecutor
 from hubsim.experiments.params import run_id
 from hubsim.experiments.replicate import (
     Experiment,
@@ -148,11 +148,9 @@ def _others(cache: RunCache, reps: range, errors: list[BaseException]) -> None:
 
 
 def _stop(ex: Executor) -> None:
-    """Stop the workers now (Ctrl-C): kill a local pool's processes rather than wait."""
-    if isinstance(ex, ProcessExecutor):
-        ex.abort()
-    else:
-        ex.close()
+    """Stop the workers now (Ctrl-C): kill a local pool's processes rather than wait
+    (:meth:`~hubsim.experiments.executors.Executor.abort`)."""
+    ex.abort()
 
 
 class PendingVerdict:
