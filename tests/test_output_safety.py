@@ -449,6 +449,31 @@ def test_sigterm_stops_a_dask_run_with_one_line(tiny_path, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_sigterm_while_the_dask_cluster_starts(tiny_path, tmp_path):
+    """SIGTERM as soon as the cluster's first process (the fork server) exists, while the
+    cluster is being started: it takes effect once the cluster is up, which is then closed, so
+    the one line is all (stopped half-started, distributed's exit handler failed an assertion
+    and the workers being forked failed with tracebacks), and no process is left."""
+    pytest.importorskip("distributed")
+    proc = start(tiny_path, tmp_path / "res", "3000", "SIG_DFL", "--scheduler", "local")
+    kids: set[int] = set()
+
+    def starting() -> bool:
+        kids.update(descendants(proc.pid))
+        return len(kids) >= 3  # the fork server, the resource tracker, a first worker
+
+    assert wait_for(starting, proc)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    kids.update(descendants(proc.pid))
+    assert proc.returncode == 143, err
+    assert err == TERMINATED
+    assert not (tmp_path / "res").exists() and temps(tmp_path) == []
+    assert wait_gone(kids) == set()
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="workers watch their parent on Linux")
 def test_the_workers_end_with_a_killed_command(tiny_path, tmp_path):
     """Killed outright (``kill -9``, the out-of-memory killer), the command cannot stop its

@@ -22,6 +22,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from hubsim.errors import ExperimentError
@@ -389,14 +390,24 @@ class DaskExecutor(Executor):
             import dask
 
             settings = {**QUIET_WORKERS, "distributed.worker.multiprocessing-method": method}
-            with dask.config.set(settings):  # the nannies keep it for their workers
-                self._cluster = LocalCluster(n_workers=n, threads_per_worker=1,
-                                             processes=True, dashboard_address=None)
-            self._client = Client(self._cluster)
-            # workers of our own cluster free memory like ProcessExecutor's (a worker restarted
-            # by its nanny too); a cluster at an address belongs to somebody else
-            self._client.register_plugin(_worker_plugin(), name="hubsim-worker")
-        info = self._client.scheduler_info()
+            try:
+                # a cluster stopped half-started fails to close (distributed's exit handler
+                # asserts on a worker still starting) and its workers, still being forked,
+                # fail to start with tracebacks: Ctrl-C and SIGTERM wait until it is up
+                # (about 1 s), then close it
+                with _stops_deferred(), dask.config.set(settings):
+                    self._cluster = LocalCluster(n_workers=n, threads_per_worker=1,
+                                                 processes=True, dashboard_address=None)
+                    self._client = Client(self._cluster)
+                    # workers of our own cluster free memory like ProcessExecutor's (a worker
+                    # restarted by its nanny too); a cluster at an address is somebody else's
+                    self._client.register_plugin(_worker_plugin(), name="hubsim-worker")
+                info = self._client.scheduler_info()  # a signal held back is raised by now
+            except BaseException:
+                self.abort()
+                raise
+        if address:
+            info = self._client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
 
     def _outcomes(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Outcomes:
@@ -450,6 +461,23 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+@contextmanager
+def _stops_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back (in the main thread; elsewhere nothing changes) until the
+    block is done: one that came meanwhile takes effect as the block ends. Threads started in
+    the block keep them blocked, so the signal still reaches the main thread."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
