@@ -548,6 +548,10 @@ sys.path.insert(0, sys.argv[1])
 from worker_helpers import pid_then_sleep
 from hubsim.experiments.executors import ProcessExecutor
 
+# Ctrl-C as a terminal delivers it, whatever this process inherited: a test run started in
+# the background of a script has SIGINT ignored (and a signal mask survives exec)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+signal.signal(signal.SIGINT, signal.default_int_handler)
 ex = ProcessExecutor(2)
 ran = {v for _, _, v in ex.map_unordered(pid_then_sleep, [0.5, 0.5])}
 pids = sorted(set(ex._pool._processes) | ran)  # every worker the pool started
