@@ -380,6 +380,17 @@ def wait_gone(pids: set[int], timeout: float = 20.0) -> set[int]:
     return alive(pids)
 
 
+def assert_terminated(proc: subprocess.Popen, folder: Path, kids: set[int]) -> None:
+    """The command stopped by SIGTERM: exit 143, the one line and nothing else on standard
+    error, nothing written in ``folder``, and none of the processes ``kids`` (those seen below
+    it) left running."""
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert err == TERMINATED
+    assert not (folder / "res").exists() and temps(folder) == []
+    assert wait_gone(kids) == set()
+
+
 def start_with_workers(tiny_path: Path, out: Path, sigint: str = "SIG_DFL",
                        *more: str) -> tuple[subprocess.Popen, set[int]]:
     """``hubsim run`` with its replications 1-3 on a pool of 2 workers (with ``--scheduler
@@ -404,11 +415,7 @@ def test_sigterm_stops_the_command_and_its_workers(tiny_path, tmp_path):
     the queued replications (they held the pool's queues and never saw the parent go)."""
     proc, kids = start_with_workers(tiny_path, tmp_path / "res")
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143, err
-    assert err == TERMINATED
-    assert not (tmp_path / "res").exists() and temps(tmp_path) == []
-    assert wait_gone(kids) == set()
+    assert_terminated(proc, tmp_path, kids)
 
 
 @pytest.mark.slow
@@ -423,11 +430,7 @@ def test_sigterm_stops_a_background_command(tiny_path, tmp_path):
     time.sleep(1.0)
     assert proc.poll() is None  # still ignored: it runs on
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143, err
-    assert err == TERMINATED
-    assert not (tmp_path / "res").exists() and temps(tmp_path) == []
-    assert wait_gone(kids) == set()
+    assert_terminated(proc, tmp_path, kids)
 
 
 @pytest.mark.slow
@@ -441,18 +444,14 @@ def test_sigterm_stops_a_dask_run_with_one_line(tiny_path, tmp_path):
                                     "--scheduler", "local")
     time.sleep(3.0)  # the workers have their runs
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143, err
-    assert err == TERMINATED
-    assert not (tmp_path / "res").exists() and temps(tmp_path) == []
-    assert wait_gone(kids) == set()
+    assert_terminated(proc, tmp_path, kids)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_sigterm_while_the_dask_cluster_starts(tiny_path, tmp_path):
-    """SIGTERM as soon as the cluster's first process (the fork server) exists, while the
-    cluster is being started: it takes effect once the cluster is up, which is then closed, so
+    """SIGTERM once the cluster's fork server has started a first worker, while the cluster is
+    being started: it takes effect once the cluster is up, which is then closed, so
     the one line is all (stopped half-started, distributed's exit handler failed an assertion
     and the workers being forked failed with tracebacks), and no process is left."""
     pytest.importorskip("distributed")
@@ -465,12 +464,7 @@ def test_sigterm_while_the_dask_cluster_starts(tiny_path, tmp_path):
 
     assert wait_for(starting, proc)
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
-    kids.update(descendants(proc.pid))
-    assert proc.returncode == 143, err
-    assert err == TERMINATED
-    assert not (tmp_path / "res").exists() and temps(tmp_path) == []
-    assert wait_gone(kids) == set()
+    assert_terminated(proc, tmp_path, kids)
 
 
 @pytest.mark.slow
