@@ -148,6 +148,34 @@ def test_our_dask_workers_keep_housekeeping_out_of_the_way():
     assert before["distributed.admin.tick.interval"] != "1s"  # dask's own default (20ms)
 
 
+@pytest.mark.slow  # starts a dask LocalCluster
+def test_our_dask_cluster_leaves_the_dashboard_port_to_others():
+    """With dask's dashboard port (8787) taken (another cluster, a second hubsim run), hubsim's
+    cluster starts without a word (it warned "Port 8787 is already in use" on stderr, an error
+    under this suite's warning filter): its scheduler's HTTP server takes any free port, on the
+    loopback only."""
+    pytest.importorskip("dask.distributed")
+    import socket
+
+    from hubsim.experiments.executors import DaskExecutor
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:  # taken already: the case itself
+        pass
+    try:
+        with DaskExecutor(workers=1) as ex:
+            assert [v for _, _, v in ex.map_unordered(abs, [-3])] == [3]
+            ports = ex._client.run_on_scheduler(
+                lambda dask_scheduler: [s.getsockname() for s in
+                                        dask_scheduler.http_server._sockets.values()])
+    finally:
+        holder.close()
+    assert ports and all(host == "127.0.0.1" and port != 8787 for host, port, *_ in ports)
+
+
 @pytest.mark.slow  # starts a process pool and a dask LocalCluster
 def test_serial_process_and_dask_give_identical_tables(tiny):
     serial = sweep(tiny, SWEEP, 2, days=10, executor=SerialExecutor())

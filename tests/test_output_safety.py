@@ -243,6 +243,50 @@ def test_a_resumed_experiment_cleans_its_leftovers(tmp_path):
     assert not stale.exists()
 
 
+# --------------------------------------------------------------------------- signals held back
+#: In a fresh process (its own signal handlers, in its main thread): signals sent inside
+#: ``interrupts_held`` blocks, with a BLAS thread and another thread alive that block nothing.
+_HELD = """
+import json, os, signal, threading, time
+import numpy  # noqa: F401  (OpenBLAS starts its threads)
+from hubsim.atomic import interrupts_held
+
+threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+got, out = [], {}
+signal.signal(signal.SIGTERM, lambda s, f: got.append(s))
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+with interrupts_held(signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
+        os.kill(os.getpid(), sig)
+    time.sleep(0.2)
+    out["inside"] = list(got)
+out["after"] = list(got)
+out["restored"] = [signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
+                   signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL]
+signal.signal(signal.SIGINT, signal.default_int_handler)
+try:
+    with interrupts_held():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+        out["held"] = True
+except KeyboardInterrupt:
+    out["raised_after"] = True
+print(json.dumps(out))
+"""
+
+
+def test_signals_held_back_are_delivered_once_after_the_block():
+    """Each signal held back is delivered once, right after the block, as its handler of
+    before would have taken it (an ignored one stays ignored; Ctrl-C's KeyboardInterrupt comes
+    after the block's last line), with other threads alive that the kernel may pick."""
+    proc = subprocess.run([sys.executable, "-c", _HELD], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out == {"inside": [], "after": [signal.SIGTERM], "restored": [True, True],
+                   "held": True, "raised_after": True}
+
+
 # --------------------------------------------------------------------------- Ctrl-C
 #: Starts the command as a terminal would: Ctrl-C neither ignored nor blocked. A process
 #: inherits both (an ignored SIGINT and the signal mask survive exec), and a test worker's may
@@ -342,8 +386,9 @@ def test_ctrl_c_twice_is_still_one_line(tiny_path, tmp_path):
 TERMINATED = "hubsim: terminated; no results written\n"
 
 
-def descendants(pid: int) -> set[int]:
-    """The processes below ``pid`` (children, their children, ...), from ``/proc``."""
+def descendants(pid: int, levels: int = 0) -> set[int]:
+    """The processes below ``pid`` (children, their children, ...), from ``/proc``; with
+    ``levels``, only those that many levels down (1: the children, 2: their children)."""
     parent: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -353,8 +398,12 @@ def descendants(pid: int) -> set[int]:
         parent[int(stat.parent.name)] = int(fields[1])
     out: set[int] = set()
     level = {pid}
+    depth = 0
     while level:
         level = {p for p, pp in parent.items() if pp in level} - out
+        depth += 1
+        if depth == levels:
+            return level
         out |= level
     return out
 
@@ -370,6 +419,15 @@ def alive(pids: set[int]) -> set[int]:
         if state not in ("Z", "X"):
             out.add(p)
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time process ``pid`` has used, s (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def wait_gone(pids: set[int], timeout: float = 20.0) -> set[int]:
@@ -442,7 +500,13 @@ def test_sigterm_stops_a_dask_run_with_one_line(tiny_path, tmp_path):
     pytest.importorskip("distributed")
     proc, kids = start_with_workers(tiny_path, tmp_path / "res", "SIG_DFL",
                                     "--scheduler", "local")
-    time.sleep(3.0)  # the workers have their runs
+
+    def running() -> bool:  # a worker (forked by the fork server) has simulated for a second
+        workers = descendants(proc.pid, levels=2)
+        kids.update(workers)
+        return any(cpu_seconds(p) > 1.0 for p in workers)
+
+    assert wait_for(running, proc)
     proc.send_signal(signal.SIGTERM)
     assert_terminated(proc, tmp_path, kids)
 

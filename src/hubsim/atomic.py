@@ -37,6 +37,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from hubsim.errors import OutputError, OutputExistsError
 
@@ -216,27 +217,34 @@ def _mount_of(path: Path) -> tuple[str, str] | None:
 
 
 @contextmanager
-def interrupts_held() -> Iterator[None]:
-    """Hold SIGINT (Ctrl-C) back inside the block and deliver it right after.
+def interrupts_held(*signals: int) -> Iterator[None]:
+    """Hold SIGINT (Ctrl-C), or the given ``signals``, back inside the block and deliver them
+    right after, each as its handler of before the block would have taken it (the first to
+    come first; a signal that was ignored stays ignored).
 
-    A Python-level handler, not a signal mask: a mask is per thread, and with worker threads
-    alive (a process pool's) the kernel hands the signal to a thread that does not block it,
-    while Python runs every signal handler in the main thread. Outside the main thread (where
+    A Python-level handler, not a signal mask: a mask is per thread, and with other threads
+    alive (a process pool's, BLAS's) the kernel hands the signal to a thread that does not
+    block it, while Python runs every signal handler in the main thread; threads and processes
+    started inside a masked block would also keep the mask. Outside the main thread (where
     handlers cannot be set) the block runs unprotected."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    previous: dict[int, Any] = {}
     try:
+        for sig in signals or (signal.SIGINT,):
+            previous[sig] = signal.signal(sig, lambda signum, frame: caught.append(signum))
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught:
-            if callable(previous):
-                previous(signal.SIGINT, None)
-            elif previous == signal.SIG_DFL:
-                os.kill(os.getpid(), signal.SIGINT)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(caught):  # each once, in the order they came
+            handler = previous[sig]
+            if callable(handler):
+                handler(sig, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), sig)
 
 
 def check_output_place(path: str | Path, exist_ok: bool = False) -> None:

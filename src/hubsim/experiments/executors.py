@@ -17,14 +17,16 @@ Ctrl-C after exactly ``k`` finished runs, for testing interrupt and resume.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Generator, Iterator, Sequence
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from hubsim.atomic import interrupts_held
 from hubsim.errors import ExperimentError
 
 if TYPE_CHECKING:
@@ -321,6 +323,13 @@ class ProcessExecutor(Executor):
         self.close()
 
 
+#: The signals held back while hubsim's dask cluster starts (:class:`DaskExecutor`): Ctrl-C,
+#: SIGTERM and SIGALRM (the command's retry of a Ctrl-C that came during an import).
+_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)
+
+#: Options of the scheduler of hubsim's dask ``LocalCluster`` (see :class:`DaskExecutor`).
+_SCHEDULER = {"dashboard_address": "127.0.0.1:0"}
+
 #: dask settings of the ``LocalCluster`` :class:`DaskExecutor` starts (never of a cluster at an
 #: address). Each worker runs one long simulation at a time in its task thread, while dask's
 #: housekeeping wakes the worker's event-loop thread: its tick every 20 ms, its system monitor
@@ -393,18 +402,25 @@ class DaskExecutor(Executor):
             try:
                 # a cluster stopped half-started fails to close (distributed's exit handler
                 # asserts on a worker still starting) and its workers, still being forked,
-                # fail to start with tracebacks: Ctrl-C and SIGTERM wait until it is up
-                # (about 1 s), then close it
-                with _stops_deferred(), dask.config.set(settings):
+                # fail to start with tracebacks: Ctrl-C and SIGTERM (and the command's retry
+                # of one that came during an import, SIGALRM) wait until it is up (about 1 s),
+                # then close it
+                with interrupts_held(*_STOPS), dask.config.set(settings):
+                    # no dashboard; the scheduler's HTTP server (its /metrics) still
+                    # starts, on dask's dashboard port 8787 by default, where another
+                    # cluster (a second hubsim run, a notebook's) makes it warn on stderr:
+                    # any free port of this machine's loopback instead
                     self._cluster = LocalCluster(n_workers=n, threads_per_worker=1,
-                                                 processes=True, dashboard_address=None)
+                                                 processes=True, dashboard_address=None,
+                                                 scheduler_kwargs=_SCHEDULER)
                     self._client = Client(self._cluster)
                     # workers of our own cluster free memory like ProcessExecutor's (a worker
                     # restarted by its nanny too); a cluster at an address is somebody else's
                     self._client.register_plugin(_worker_plugin(), name="hubsim-worker")
-                info = self._client.scheduler_info()  # a signal held back is raised by now
+                info = self._client.scheduler_info()
             except BaseException:
-                self.abort()
+                with contextlib.suppress(Exception):  # the error (or interrupt) that came first
+                    self.abort()
                 raise
         if address:
             info = self._client.scheduler_info()
@@ -455,29 +471,14 @@ class DaskExecutor(Executor):
             nanny_log.setLevel(level)
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
-
-
-@contextmanager
-def _stops_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (in the main thread; elsewhere nothing changes) until the
-    block is done: one that came meanwhile takes effect as the block ends. Threads started in
-    the block keep them blocked, so the signal still reaches the main thread."""
-    import signal
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        try:
+            if self._client is not None:
+                client, self._client = self._client, None
+                client.close()
+        finally:
+            if self._cluster is not None:
+                cluster, self._cluster = self._cluster, None
+                cluster.close()
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
