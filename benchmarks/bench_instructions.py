@@ -3,13 +3,14 @@
 Usage (from the repository root; run on demand, never from pytest; needs valgrind)::
 
     python benchmarks/bench_instructions.py                  # 2022 target, days 30 and 90
-    python benchmarks/bench_instructions.py --cache          # also L1 cache misses (2x slower)
+    python benchmarks/bench_instructions.py --cache          # also L1 cache misses (slower)
     python benchmarks/bench_instructions.py --days 20 50 --json out.json
 
 ``bench_year.py`` times a year in seconds, on a shared machine whose speed moves by a fifth
 within minutes. This script counts what a run executes instead: valgrind's cachegrind counts
 the machine instructions of a process (``--cache-sim=no``), the same count on every run of the
-same code and input whatever else the machine is doing. Each side runs twice, each in a fresh
+same code and input (the children run with ``PYTHONHASHSEED=0``) whatever else the machine is
+doing. Each side runs twice, each in a fresh
 process under valgrind:
 
 * hubsim: load the scenario and :func:`hubsim.simulate` it for the shorter and the longer
@@ -22,8 +23,8 @@ process under valgrind:
 Printed: instructions per SimPy event on each side and their ratio; with ``--cache``, the
 first-level cache misses per event too (instructions and data, cachegrind's model of the
 machine's caches). ``bench_year.py``'s wall-time ratio is higher than the instruction ratio
-where the engine waits on memory more than the bare loop does, which a machine shared with
-other jobs makes worse.
+where the engine takes more time per instruction than the bare loop, as it does when it misses
+the caches more often.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def counted(function: str, cache: bool, **kwargs: object) -> dict:
         cmd = ["valgrind", "--tool=cachegrind", f"--cache-sim={'yes' if cache else 'no'}",
                f"--cachegrind-out-file={out}", sys.executable, str(BENCH / "benchlib.py"),
                "bench_instructions", function, json.dumps(kwargs)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=child_env())
+        # a fixed hash seed: string hashing, hence dict and set layouts, the same every run
+        env = {**child_env(), "PYTHONHASHSEED": "0"}
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
         if proc.returncode != 0:
             raise ChildFailed(f"{function}({kwargs}) under valgrind failed (exit "
                               f"{proc.returncode}):\n{proc.stderr.strip()[-3000:]}")
@@ -135,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--days", type=float, nargs=2, default=(30.0, 90.0), metavar=("D1", "D2"),
                    help="the two runs' measured days (default 30 90)")
     p.add_argument("--cache", action="store_true",
-                   help="also count L1 cache misses (cachegrind's cache model; about 2x slower)")
+                   help="also count L1 cache misses (cachegrind's cache model; slower)")
     p.add_argument("--json", type=Path, metavar="FILE", help="also save the figures as JSON")
     args = p.parse_args(argv)
     if not 0 < args.days[0] < args.days[1]:
