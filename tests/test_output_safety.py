@@ -542,6 +542,47 @@ def test_the_workers_end_with_a_killed_command(tiny_path, tmp_path):
     assert wait_gone(kids) == set()
 
 
+#: In a fresh process with the command's signal handlers: SIGTERM arrives while a weakref
+#: callback runs (Python ignores any exception raised there, printing "Exception ignored").
+_SWALLOWED = """
+import importlib, json, os, signal, time, weakref
+from hubsim.errors import Terminated
+importlib.import_module("hubsim.cli.main")._handle_stops()
+
+class A:
+    pass
+
+def callback(_ref):
+    os.kill(os.getpid(), signal.SIGTERM)
+    end = time.monotonic() + 0.2
+    while time.monotonic() < end:  # the handler runs in here; its exception is swallowed
+        pass
+
+a = A()
+ref = weakref.ref(a, callback)
+try:
+    del a
+    end = time.monotonic() + 2.0
+    while time.monotonic() < end:
+        pass
+    print(json.dumps("went on"))
+except Terminated:
+    print(json.dumps("terminated"))
+"""
+
+
+def test_a_stop_swallowed_by_a_callback_is_raised_again():
+    """A SIGTERM (or Ctrl-C) whose exception Python swallows because it came inside a weakref
+    callback (seen with dask: distributed's callbacks in hubsim's process; the command then
+    went on and exited 0) is raised again just after, outside the callback, and not printed
+    as an ignored exception."""
+    proc = subprocess.run([sys.executable, "-c", _SWALLOWED], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == "terminated"
+    assert "Exception ignored" not in proc.stderr
+
+
 # --------------------------------------------------------------------------- lazy start-up
 def test_import_hubsim_and_the_entry_point_are_light():
     """``import hubsim`` and the console script's ``from hubsim.cli import main`` import no

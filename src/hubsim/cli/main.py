@@ -88,7 +88,22 @@ def _handle_stops() -> None:
         for s in [signal.SIGALRM, *stops] if stops else []:
             signal.signal(s, _on_interrupt)
     except ValueError:  # not the main thread: the first call refused, nothing was changed
-        pass
+        return
+    if stops:
+        sys.unraisablehook = _unraisable
+
+
+def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """``sys.unraisablehook`` of the command: a stop (the KeyboardInterrupt raised by
+    :func:`_on_interrupt`) that came while Python ran code whose exceptions it ignores (a
+    weakref callback, a garbage-collector callback, a ``__del__``: dask's run in hubsim's
+    process) would be lost, printed as "Exception ignored in ..." while the command went on:
+    it is raised again 1 ms later (SIGALRM), outside that code. Anything else is printed as
+    Python does."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt) and _stopping:
+        signal.setitimer(signal.ITIMER_REAL, 0.001)
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -455,20 +455,26 @@ class DaskExecutor(Executor):
 
     def abort(self) -> None:
         """Close, the runs under way cancelled. A worker cannot stop a run in the middle, so
-        the nannies of our own cluster kill theirs after 4 s, which they report with a
-        warning: expected here (the command prints its own line), so they close quietly."""
+        the nannies of our own cluster kill theirs after 4 s; meanwhile its scheduler, nannies
+        and client, in this process, report the shutdown's races (a worker killed, a worker
+        the scheduler no longer knows): expected here (the command prints its own line), so
+        distributed's loggers are quiet while it closes."""
         if self._cluster is None:
             self.close()
             return
         import logging
 
-        nanny_log = logging.getLogger("distributed.nanny")
-        level = nanny_log.level
-        nanny_log.setLevel(logging.ERROR)
+        loggers = [logging.getLogger(name) for name in
+                   ["distributed", *logging.root.manager.loggerDict]
+                   if name.startswith("distributed.") or name == "distributed"]
+        levels = [log.level for log in loggers]
+        for log in loggers:
+            log.setLevel(logging.CRITICAL)
         try:
             self.close()
         finally:
-            nanny_log.setLevel(level)
+            for log, level in zip(loggers, levels, strict=True):
+                log.setLevel(level)
 
     def close(self) -> None:
         try:
@@ -534,10 +540,13 @@ def exit_with(parent: int) -> None:
 
 def _worker_plugin() -> Any:
     """The dask ``WorkerPlugin`` of our own cluster's workers. Its setup calls
-    :func:`hubsim.memory.return_freed_memory`, and quiets the one warning of the worker's
-    state machine, that a task was cancelled while running ("Async instruction ... ended with
-    CancelledError"): hubsim cancels runs only when it stops (Ctrl-C, SIGTERM), which the
-    command reports in its own line."""
+    :func:`hubsim.memory.return_freed_memory`, and quiets distributed's log in the worker
+    process (only CRITICAL lines pass). Every failure of a run reaches hubsim through the run's
+    future (and is reported as a failed run; a worker that dies is reported by its nanny, in
+    hubsim's process); what is left of the workers' log is dask's housekeeping, and, when
+    hubsim stops them (Ctrl-C, SIGTERM), the races of their shutdown: a cancelled run ("Async
+    instruction ... ended with CancelledError"), a heartbeat to a scheduler already closed
+    (with a traceback), printed under the command's own line."""
     from dask.distributed import WorkerPlugin
 
     class HubsimWorker(WorkerPlugin):
@@ -547,7 +556,11 @@ def _worker_plugin() -> Any:
             from hubsim.memory import return_freed_memory
 
             return_freed_memory()
-            logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
+            for name, log in logging.root.manager.loggerDict.items():
+                if name.startswith("distributed.") and isinstance(log, logging.Logger) \
+                        and log.level != logging.NOTSET:
+                    log.setLevel(logging.CRITICAL)
 
     return HubsimWorker()
 
