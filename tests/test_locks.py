@@ -33,6 +33,7 @@ from hubsim.sim.locks import (
     closure_steps,
     make_lock,
 )
+from hubsim.sim.loop import Clock
 from hubsim.sim.records import Recorder
 from hubsim.sim.state import NetworkState
 from hubsim.sim.streams import Streams, stream
@@ -86,7 +87,7 @@ def entered(rec: Recorder, seen: Seen) -> dict[int, float]:
 
 # ---------------------------------------------------------------- lockage model, by hand
 def test_idle_lock_enters_at_once_batches_and_cycles_by_hand():
-    env = simpy.Environment()
+    env = Clock()
     lock, rec = lockage(env, lines=1, ships_per_lockage=2, cycle_h=1.0, passage_h="3",
                         passage_back_h="5")
     seen: Seen = {}
@@ -114,7 +115,7 @@ def test_idle_lock_enters_at_once_batches_and_cycles_by_hand():
 
 
 def test_two_lines_work_side_by_side():
-    env = simpy.Environment()
+    env = Clock()
     lock, rec = lockage(env, lines=2, ships_per_lockage=1, cycle_h=1.0, passage_h="2")
     seen: Seen = {}
     for k in range(5):
@@ -125,7 +126,7 @@ def test_two_lines_work_side_by_side():
 
 
 def test_a_priority_ship_takes_the_next_lockage():
-    env = simpy.Environment()
+    env = Clock()
     lock, rec = lockage(env, lines=1, ships_per_lockage=2, cycle_h=1.0, passage_h="3")
     seen: Seen = {}
     for k in range(10):  # ten ships at 0: two per lockage at 0, 1, 2, 3, 4
@@ -151,7 +152,7 @@ def test_closure_stops_lockages_and_the_backlog_clears_by_hand():
     at 71.75; n = 96 (arrives 72.1) finds the line free since 72.0: the queue has cleared,
     24 h after the reopening (48 ships / (4 - 2) ships/h).
     """
-    env = simpy.Environment()
+    env = Clock()
     lock, rec = lockage(env, lines=1, ships_per_lockage=1, cycle_h=0.25, passage_h="3",
                         closures=[{"start_day": 1, "end_day": 2}])
     seen: Seen = {}
@@ -173,7 +174,7 @@ def test_closure_stops_lockages_and_the_backlog_clears_by_hand():
 
 
 def test_partial_closure_stretches_the_cycle():
-    env = simpy.Environment()
+    env = Clock()
     lock, rec = lockage(env, lines=1, ships_per_lockage=1, cycle_h=1.0, passage_h="1",
                         closures=[{"start_day": 0, "end_day": 0.5, "capacity_factor": 0.5}])
     seen: Seen = {}
@@ -211,7 +212,7 @@ def test_other_traffic_is_an_md1_queue_with_the_pollaczek_khinchine_wait():
     has teeth.
     """
     rho, cycle = 0.7, 1.0
-    env = simpy.Environment()
+    env = Clock()
     lock, rec = lockage(env, lines=1, ships_per_lockage=1, cycle_h=cycle, passage_h="2",
                         other_ships_per_day=24 * rho / cycle, seed=7)
     env.run(until=201_000)
@@ -238,7 +239,7 @@ def test_other_traffic_is_an_md1_queue_with_the_pollaczek_khinchine_wait():
 def test_other_traffic_costs_three_simpy_events_a_ship_at_most():
     """About 110 other ships a day both ways for 395 days: each is one arrival timeout, at
     most one wake-up of an idle line and one lockage timeout (no process per ship)."""
-    env = simpy.Environment()
+    env = Clock()
     _, rec = lockage(env, lines=2, ships_per_lockage=3, cycle_h=1.0, passage_h="3",
                      other_ships_per_day=55.0)
     env.run(until=395 * 24)
@@ -252,7 +253,7 @@ def test_other_traffic_draws_leave_the_modelled_ships_alone():
     ``lock:<link>:other:<d>``: adding other traffic changes no modelled ship's passage."""
     out = []
     for other in (0.0, 40.0):
-        env = simpy.Environment()
+        env = Clock()
         lock, rec = lockage(env, lines=1, ships_per_lockage=5, cycle_h=0.5,
                             passage_h="exp(3)", other_ships_per_day=other)
         seen: Seen = {}
@@ -267,7 +268,7 @@ def test_other_traffic_draws_leave_the_modelled_ships_alone():
 
 # ---------------------------------------------------------------- wait model
 def test_wait_model_places_priority_and_records():
-    env = simpy.Environment()
+    env = Clock()
     lock, rec = new_lock(env, capacity=1, hold_h="2")
     assert isinstance(lock, WaitLock)
     seen: Seen = {}
@@ -285,7 +286,7 @@ def test_wait_model_places_priority_and_records():
 
 
 def test_wait_model_closure_lets_ships_inside_finish():
-    env = simpy.Environment()
+    env = Clock()
     lock, rec = new_lock(env, capacity=2, hold_h="10",
                          closures=[{"start_day": 1, "end_day": 2}])
     seen: Seen = {}
@@ -299,7 +300,7 @@ def test_wait_model_closure_lets_ships_inside_finish():
 
 
 def test_wait_model_half_capacity_rounds_half_up():
-    env = simpy.Environment()
+    env = Clock()
     lock, rec = new_lock(env, capacity=3, hold_h="10",
                          closures=[{"start_day": 0, "end_day": 1, "capacity_factor": 0.5}])
     seen: Seen = {}
@@ -328,7 +329,7 @@ def _lock_scenario(lock: dict) -> dict:
 
 def test_lock_wait_swaps_the_hold_time_for_its_window(make_scenario):
     scn = make_scenario(_lock_scenario({"name": "w", "capacity": 1, "hold_h": "2"}))
-    env = simpy.Environment()
+    env = Clock()
     rec = Recorder(["a", "b"], [LINK], ["barge"])
     streams = Streams(1)
     locks = build_locks(scn, env, streams, rec=rec, warmup_h=0.0)
@@ -347,7 +348,7 @@ def test_a_lockage_locks_passage_override_applies_both_ways_until_cleared():
     """The scenario checks refuse lock_wait on a lockage lock (its delays come from its
     calendar and traffic), but the state's passage override works on it: modelled ships in
     both directions, other traffic untouched, None restores the lock's own times."""
-    env = simpy.Environment()
+    env = Clock()
     lock, rec = lockage(env, lines=1, ships_per_lockage=1, cycle_h=0.5, passage_h="2",
                         passage_back_h="3", other_ships_per_day=20.0)
     state = NetworkState(env, [], {}, {0: lock}, 1)
@@ -373,7 +374,7 @@ def test_a_lockage_locks_passage_override_applies_both_ways_until_cleared():
 
 def test_set_lock_passage_refuses_none_on_a_wait_lock(make_scenario):
     scn = make_scenario(_lock_scenario({"name": "w", "capacity": 1, "hold_h": "2"}))
-    env = simpy.Environment()
+    env = Clock()
     state = NetworkState(env, scn.services, {}, build_locks(scn, env, Streams(1)), 1)
     with pytest.raises(ValueError, match="hold-time"):
         state.set_lock_passage(0, None)

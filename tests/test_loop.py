@@ -21,21 +21,25 @@ MODEL = st.lists(st.tuples(st.floats(0, 3).map(lambda x: round(x, 1)),
                            st.integers(0, 2)), min_size=1, max_size=8)
 
 
-def _build(model: list, trace: list, env: simpy.Environment) -> simpy.Environment:
+def _build(model: list, trace: list, env: simpy.Environment,
+           plain: bool = False) -> simpy.Environment:
+    """``model`` on ``env``; with ``plain`` (the clock only) every delay is yielded as a plain
+    float instead of a timeout."""
     res = [simpy.PriorityResource(env, capacity=1), simpy.PriorityResource(env, capacity=2)]
     flags = [env.event()]
+    delay = float if plain else env.timeout
 
     def proc(i: int, start: float, steps: list, prio: int):
-        yield env.timeout(start)
+        yield delay(start)
         for k, (action, value) in enumerate(steps):
             trace.append((env.now, type(env.now).__name__, i, k, action))
             if action == "wait":
-                yield env.timeout(value)
+                yield delay(value)
             elif action == "hold":
                 with res[k % 2].request(priority=prio) as req:
                     yield req
                     trace.append((env.now, i, k, "got"))
-                    yield env.timeout(value)
+                    yield delay(value)
             else:  # signal: fire the shared event (a new one for later waiters), or wait on it
                 if value > 1.0 and not flags[-1].triggered:
                     flags[-1].succeed(i)
@@ -81,6 +85,110 @@ def test_same_order_and_state_as_simpy_run(model, first, more):
         b.run(until=until)
         assert ours == theirs
         assert _state(a) == _state(b)
+
+
+@settings(max_examples=150, deadline=None)
+@given(MODEL, st.floats(0.1, 6).map(lambda x: round(x, 2)),
+       st.floats(0.1, 6).map(lambda x: round(x, 2)))
+def test_plain_delays_run_as_timeouts(model, first, more):
+    """Processes of the clock that yield their delays as plain floats run as SimPy's with
+    ``env.timeout``: the same trace, time, queue and event ids at each stop."""
+    ours: list = []
+    theirs: list = []
+    a = _build(model, ours, Clock(), plain=True)
+    b = _build(model, theirs, simpy.Environment())
+    for until in (first, first + more):
+        a.run_until(until)
+        b.run(until=until)
+        assert ours == theirs
+        assert _state(a) == _state(b)
+
+
+@pytest.mark.parametrize("at", [0.0, 0.5, 1.0, 1.25, 2.0, 2.5, 3.0])
+def test_a_process_sleeping_on_a_plain_delay_is_interrupted_as_on_a_timeout(at):
+    """An interrupt (before the start, during a delay, at the instant it ends, or during the
+    delay after an earlier interrupt) throws ``Interrupt`` into the process as SimPy does on a
+    timeout; the interrupted delay wakes nobody, and the process's later delays still wake
+    it. Plain delays on the clock against timeouts on SimPy."""
+    def build(plain: bool):
+        def make(trace: list, env: simpy.Environment) -> simpy.Environment:
+            delay = float if plain else env.timeout
+
+            def sleeper():
+                for k in range(4):
+                    try:
+                        yield delay(1.0)
+                        trace.append((env.now, k, "woke"))
+                    except simpy.Interrupt as stop:
+                        trace.append((env.now, k, "interrupted", stop.cause))
+
+            def boss(target):
+                yield env.timeout(at)
+                target.interrupt("one")
+                yield env.timeout(0.25)
+                if target.is_alive:
+                    target.interrupt("two")
+
+            s = env.process(sleeper())
+            env.process(boss(s))
+            return env
+        return make
+
+    ours: list = []
+    theirs: list = []
+    a, b = build(True)(ours, Clock()), build(False)(theirs, simpy.Environment())
+    for until in (1.1, 10.0):
+        a.run_until(until)
+        b.run(until=until)
+        assert ours == theirs
+        assert _state(a) == _state(b)
+    assert [x for x in ours if x[2] == "interrupted"]  # the case tested happened
+
+
+def test_a_plain_delay_must_be_a_number_at_least_zero():
+    """A negative or NaN plain delay is refused, as a timeout's; a whole number is not a
+    plain delay (SimPy's message for a value that is not an event)."""
+    for bad, error, match in ((-1.0, ValueError, "not a number >= 0"),
+                              (float("nan"), ValueError, "not a number >= 0"),
+                              (1, RuntimeError, "Invalid yield value")):
+        env = Clock()
+
+        def proc(bad=bad):
+            yield bad
+
+        env.process(proc())
+        with pytest.raises(error, match=match):
+            env.run_until(5.0)
+
+
+def test_a_finished_process_that_slept_is_freed_without_the_garbage_collector():
+    """The wake-up's callback list holds the process (its ``_resume``): the process drops it
+    when it ends, so a run with the garbage collector off (as the engine runs) frees each
+    finished process at once instead of keeping every one until the end."""
+    import gc
+    import weakref
+
+    env = Clock()
+    refs = []
+
+    def short():
+        yield 0.5
+        yield 0.0
+
+    def spawner():
+        for _ in range(50):
+            refs.append(weakref.ref(env.process(short())))
+            yield 1.0
+
+    env.process(spawner())
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        env.run_until(100.0)
+        assert sum(r() is not None for r in refs) == 0
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def test_errors_as_simpy():

@@ -12,6 +12,7 @@ from hubsim.scenario.distributions import Dist, Sampler
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.hubs import build_hubs
 from hubsim.sim.locks import build_locks
+from hubsim.sim.loop import Clock
 from hubsim.sim.records import Recorder
 from hubsim.sim.slots import Slots
 from hubsim.sim.state import NetworkState
@@ -36,7 +37,7 @@ def two_hubs() -> dict:
 
 
 def make_state(scn: Scenario) -> tuple[simpy.Environment, NetworkState]:
-    env = simpy.Environment()
+    env = Clock()
     node_idx = {"a": 0, "b": 1}
     streams = Streams(1)
     rec = Recorder(list(node_idx), [f"a-b:{lk.mode}" for lk in scn.links],

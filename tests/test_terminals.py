@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import simpy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn
@@ -34,6 +33,7 @@ from scipy import stats
 import hubsim
 from hubsim.scenario.build import build_scenario
 from hubsim.sim.engine import _Engine
+from hubsim.sim.loop import Clock
 from hubsim.sim.terminals import Area, work_end
 
 # ------------------------------------------------------------------------------ builders
@@ -167,7 +167,7 @@ def test_area_alone_handles_exact_moves_over_units():
     """The Area on its own clock: load 30 at 3 units x 5 moves/h, 2 TEU a move: 15 moves,
     1 h; the next vehicle waits for the one position, and a vehicle with fewer than
     ``min_units`` free waits for them."""
-    env = simpy.Environment()
+    env = Clock()
     area = Area(env, "water", 1, 3, 5.0, 3, 3, 2.0, False, np.random.default_rng(0), 0.0, 24.0)
     out = []
 
@@ -224,7 +224,7 @@ def test_exponential_handling_draws_numpys_gamma_exactly():
     """One move is drawn as a standard exponential times the mean, more moves as a gamma: the
     stream gives exactly the numbers ``rng.gamma(moves, 1 / (k r))`` would, in the same order
     (so whether a one-move load takes the shortcut changes no result)."""
-    env = simpy.Environment()
+    env = Clock()
     k, rate = 2, 4.0
     area = Area(env, "water", None, k, rate, k, k, 1.0, True, np.random.default_rng(11),
                 0.0, 24.0)

@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
-import simpy
 
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.locks import LockageLock, WaitLock, closure_steps
+from hubsim.sim.loop import Step
 from hubsim.sim.network import Leg, NoRoute, leg_parts, market_ends, onward_parts
 
 if TYPE_CHECKING:
@@ -345,7 +345,7 @@ class RouteChoice:
             self.history.append((state.env.now, key, self.shares[key].copy()))
 
     def updates(self, state: NetworkState, queues: dict[tuple[str, str, str, str], Queue]
-                ) -> Generator[simpy.Event, Any, None]:
+                ) -> Generator[Step, Any, None]:
         """The update process: :meth:`update` every ``update_days`` from the first period."""
         env = state.env
         while True:

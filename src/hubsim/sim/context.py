@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import simpy
-
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.cargo import Ledger
 from hubsim.sim.choice import RouteChoice
+from hubsim.sim.loop import Clock
 from hubsim.sim.network import Leg
 from hubsim.sim.records import Recorder
 from hubsim.sim.state import NetworkState
@@ -28,7 +27,7 @@ class Context:
 
     Attributes
     ----------
-    env : simpy.Environment
+    env : Clock
         The clock, in hours since the start (warm-up included).
     scn : Scenario
         The scenario simulated.
@@ -56,7 +55,7 @@ class Context:
         The logit route choice (``routing.choice: logit``); None: every load takes ``routes``.
     """
 
-    env: simpy.Environment
+    env: Clock
     scn: Scenario
     seed: int
     streams: Streams

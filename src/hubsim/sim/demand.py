@@ -17,7 +17,6 @@ from itertools import accumulate
 from typing import Any
 
 import numpy as np
-import simpy
 
 from hubsim.scenario.distributions import Dist, Sampler
 from hubsim.scenario.schema import HOURS_PER_YEAR, Demand
@@ -25,6 +24,7 @@ from hubsim.sim import records as R
 from hubsim.sim.cargo import AIR, CONTAINER, Consignment
 from hubsim.sim.choice import first_hub, main_link
 from hubsim.sim.context import Context
+from hubsim.sim.loop import Step
 from hubsim.sim.network import Leg, default_international
 from hubsim.sim.streams import demand_key
 
@@ -34,7 +34,7 @@ _MONTH_START_DAY = list(accumulate([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 3
 
 
 def arrivals(ctx: Context, i: int,
-             onward: Callable[[Consignment, bool], None]) -> Generator[simpy.Event, Any, None]:
+             onward: Callable[[Consignment, bool], None]) -> Generator[Step, Any, None]:
     """The arrival process of demand row ``i``.
 
     ``onward(c, gate_in)`` moves each new consignment on from its origin (``gate_in``: the
@@ -58,7 +58,7 @@ def arrivals(ctx: Context, i: int,
             yield env.timeout(bound - env.now)
             clock.cross(bound)
             continue
-        yield env.timeout(gap)
+        yield gap  # a plain delay (hubsim.sim.loop)
         if not sizes:
             sizes = draw_sizes(size_rng, dem.batch_dist, dem.batch_mean)
         onward(make(sizes.pop()), gate_in)

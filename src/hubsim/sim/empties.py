@@ -35,13 +35,13 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 import networkx as nx
-import simpy
 
 from hubsim.errors import ConservationError
 from hubsim.scenario.schema import HOURS_PER_YEAR, Empties
 from hubsim.sim import records as R
 from hubsim.sim.cargo import AIR, EMPTY, Consignment
 from hubsim.sim.context import Context
+from hubsim.sim.loop import Step
 from hubsim.sim.network import Leg, NoRoute, build_network, route_for
 
 __all__ = ["Boxes"]
@@ -140,7 +140,7 @@ class Boxes:
                                    now - c.created, 0.0)
 
     # ---------------------------------------------------------------- repositioning
-    def reviews(self) -> Generator[simpy.Event, Any, None]:
+    def reviews(self) -> Generator[Step, Any, None]:
         """Every ``review_days``: send empties from surplus to short nodes."""
         step = self.cfg.review_days * 24.0
         while True:

@@ -60,7 +60,7 @@ from hubsim.sim.demand import arrivals
 from hubsim.sim.empties import Boxes
 from hubsim.sim.flow import Flow
 from hubsim.sim.hubs import build_hubs
-from hubsim.sim.loop import Clock
+from hubsim.sim.loop import Clock, let_go
 from hubsim.sim.network import build_network, route_table
 from hubsim.sim.records import Recorder
 from hubsim.sim.services import Services, build_queues
@@ -205,8 +205,9 @@ class _Engine:
 
 def _forget(event: simpy.Event) -> None:
     """Drop ``event``'s callbacks (as SimPy does once an event is processed): whatever waits
-    for it is never resumed."""
-    event.callbacks = None  # type: ignore[assignment]
+    for it is never resumed, and a process of the clock waiting for it lets go of itself
+    (:func:`hubsim.sim.loop.let_go`)."""
+    let_go(event)
 
 
 def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,

@@ -15,11 +15,11 @@ from collections.abc import Generator
 from typing import Any
 
 import networkx as nx
-import simpy
 
 from hubsim.sim import records as R
 from hubsim.sim.cargo import AIR, Consignment
 from hubsim.sim.context import Context
+from hubsim.sim.loop import Step
 from hubsim.sim.network import Leg, NoRoute, build_network, route_for
 from hubsim.sim.services import Queue, QueueKey
 from hubsim.sim.trucks import Trucks
@@ -59,7 +59,7 @@ class Flow:
         self.env.process(self.proceed(c, gate_in, dwell))
 
     def proceed(self, c: Consignment, gate_in: bool = False,
-                dwell: bool = True) -> Generator[simpy.Event, Any, None]:
+                dwell: bool = True) -> Generator[Step, Any, None]:
         """Move ``c`` on from the node it is at, until it is queued for a scheduled vehicle or
         delivered."""
         env, event, hubs = self.env, self.event, self.hubs
@@ -81,7 +81,7 @@ class Flow:
                 if c.depot:
                     d += hub.depot_extra_h
                 if d > 0:
-                    yield env.timeout(d)
+                    yield d  # a plain delay (hubsim.sim.loop)
                 event(env.now, R.READY, c.cid, hub.idx, -1, -1, -1, c.teu, c.tonnes, 0.0, d)
             dwell = True
             if link_closed[link] and state.reroute[link] and self.reroute(c, link):

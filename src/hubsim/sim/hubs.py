@@ -35,6 +35,7 @@ from hubsim.scenario.fields import MODES
 from hubsim.scenario.schema import Scenario
 from hubsim.sim import records as R
 from hubsim.sim.cargo import Consignment
+from hubsim.sim.loop import Clock, Step
 from hubsim.sim.records import EventFn, Recorder
 from hubsim.sim.slots import Slots
 from hubsim.sim.streams import Scaled, Streams
@@ -54,7 +55,7 @@ class Hub:
     ----------
     idx : int
         Node index in the records.
-    env : simpy.Environment
+    env : Clock
         The run's clock (hours).
     event : EventFn
         The recorder's event writer.
@@ -81,7 +82,7 @@ class Hub:
     """
 
     idx: int
-    env: simpy.Environment
+    env: Clock
     event: EventFn
     areas: dict[str, Area]
     pools: list[Area]
@@ -99,7 +100,7 @@ class Hub:
 
     # ---------------------------------------------------------------- the yard
     def admit(self, take: list[Consignment], link: int, service: int, trip: int,
-              priority: int) -> Generator[simpy.Event, Any, None]:
+              priority: int) -> Generator[Step, Any, None]:
         """Room for the loads of ``take`` that move on from here (a vehicle about to
         discharge): yard, else depot, else wait for the yard (``yard_wait`` events)."""
         load = sum(c.load for c in take)
@@ -122,7 +123,7 @@ class Hub:
             self._wait_ends(row)
 
     def gate_in(self, c: Consignment, link: int = -1,
-                service: int = -1) -> Generator[simpy.Event, Any, None] | None:
+                service: int = -1) -> Generator[Step, Any, None] | None:
         """A truck load enters the yard: ``None`` when it fits now (the usual case: no
         generator to run), else the wait at the gate to ``yield from`` (a ``yard_wait`` event),
         after which it is in."""
@@ -130,7 +131,7 @@ class Hub:
         return None if grant is None else self._wait_gate(grant, c, link, service)
 
     def _wait_gate(self, grant: simpy.Event, c: Consignment, link: int,
-                   service: int) -> Generator[simpy.Event, Any, None]:
+                   service: int) -> Generator[Step, Any, None]:
         row = self._wait_begins([c], link, service, -1)
         yield grant
         self._wait_ends(row)
@@ -188,7 +189,7 @@ class Hub:
             self.clearance = Scaled(self.base_clearance, factor)
 
 
-def build_hubs(scn: Scenario, env: simpy.Environment, streams: Streams,
+def build_hubs(scn: Scenario, env: Clock, streams: Streams,
                node_idx: dict[str, int], rec: Recorder) -> dict[str, Hub]:
     """One :class:`Hub` per scenario hub, keyed by hub id, in the scenario's order; each with
     its own ``dwell:<hub>``, ``clearance:<hub>`` and ``handling:<hub>:<area>`` streams."""

@@ -52,6 +52,7 @@ from hubsim.scenario.schema import Scenario
 from hubsim.scenario.terminals import Lock as LockSpec
 from hubsim.sim import records as R
 from hubsim.sim.cargo import Consignment
+from hubsim.sim.loop import Clock, Step
 from hubsim.sim.records import Recorder
 from hubsim.sim.streams import Streams, link_key
 
@@ -127,7 +128,7 @@ class Lock:
 
     Attributes
     ----------
-    env : simpy.Environment
+    env : Clock
         The run's clock (hours).
     link : int
         Index of its link.
@@ -145,7 +146,7 @@ class Lock:
 
     passage: Sampler | None
 
-    def __init__(self, env: simpy.Environment, link: int, position: float, from_: str,
+    def __init__(self, env: Clock, link: int, position: float, from_: str,
                  rec: Recorder) -> None:
         self.env = env
         self.link = link
@@ -157,7 +158,7 @@ class Lock:
         self._row = rec.lock_passage
 
     def through(self, direction: int, priority: int, load: Sequence[Consignment], service: int,
-                trip: int, node: int) -> Generator[simpy.Event, Any, None]:
+                trip: int, node: int) -> Generator[Step, Any, None]:
         """A modelled ship passes: queue, pass, record; returns when it leaves the lock.
 
         Parameters
@@ -194,7 +195,7 @@ class WaitLock(Lock):
 
     passage: Sampler
 
-    def __init__(self, env: simpy.Environment, link: int, position: float, from_: str,
+    def __init__(self, env: Clock, link: int, position: float, from_: str,
                  rec: Recorder, capacity: int, hold: Sampler) -> None:
         super().__init__(env, link, position, from_, rec)
         self.capacity = capacity
@@ -205,7 +206,7 @@ class WaitLock(Lock):
         self._seq = count()
 
     def through(self, direction: int, priority: int, load: Sequence[Consignment], service: int,
-                trip: int, node: int) -> Generator[simpy.Event, Any, None]:
+                trip: int, node: int) -> Generator[Step, Any, None]:
         env = self.env
         arrive = env.now
         if self.used < self.places:
@@ -217,7 +218,7 @@ class WaitLock(Lock):
         enter = env.now
         hold = self.passage()  # read now: lock_wait may swap the sampler
         self._row(self.link, direction, service, trip, priority, arrive, enter, enter + hold)
-        yield env.timeout(hold)
+        yield hold  # a plain delay (hubsim.sim.loop)
         self.used -= 1
         self._grant()
         self._left(load, node, service, trip, enter - arrive, hold)
@@ -247,7 +248,7 @@ class LockageLock(Lock):
     A line idles on an event that the next arrival (or a closure's end) fires: no polling.
     """
 
-    def __init__(self, env: simpy.Environment, link: int, position: float, from_: str,
+    def __init__(self, env: Clock, link: int, position: float, from_: str,
                  rec: Recorder, lines: int, ships_per_lockage: int, cycle_h: float,
                  passages: tuple[Sampler, Sampler], other_priority: int,
                  other_gaps: tuple[Sampler | None, Sampler | None],
@@ -271,14 +272,14 @@ class LockageLock(Lock):
                 env.process(self._other(d, gap))
 
     def through(self, direction: int, priority: int, load: Sequence[Consignment], service: int,
-                trip: int, node: int) -> Generator[simpy.Event, Any, None]:
+                trip: int, node: int) -> Generator[Step, Any, None]:
         env = self.env
         arrive = env.now
         ticket = simpy.Event(env)
         self._join(direction, priority, arrive, ticket, service, trip)
         passage = yield ticket  # fired by the lockage that takes it, with its passage time
         enter = env.now
-        yield env.timeout(passage)
+        yield passage  # a plain delay (hubsim.sim.loop)
         self._left(load, node, service, trip, enter - arrive, passage)
 
     def set_factor(self, factor: float) -> None:
@@ -298,7 +299,7 @@ class LockageLock(Lock):
         if idle and self.factor > 0.0:
             idle.pop().succeed()
 
-    def _line(self, d: int) -> Generator[simpy.Event, Any, None]:
+    def _line(self, d: int) -> Generator[Step, Any, None]:
         """One line in direction ``d``: a lockage whenever ships wait and the lock is open."""
         env, queue, idle = self.env, self.queues[d], self.idle[d]
         spl, row, link = self.ships_per_lockage, self._row, self.link
@@ -318,18 +319,18 @@ class LockageLock(Lock):
                     ticket.succeed(p)
                 row(link, d, service, trip, -negp, arrive, now, now + p)
             self.lockages[d] += 1
-            yield env.timeout(self.cycle_h / self.factor)
+            yield self.cycle_h / self.factor  # a plain delay (hubsim.sim.loop)
 
-    def _other(self, d: int, gap: Sampler) -> Generator[simpy.Event, Any, None]:
+    def _other(self, d: int, gap: Sampler) -> Generator[Step, Any, None]:
         """Other traffic in direction ``d``: Poisson arrivals that join the queue."""
         env, prio = self.env, self.other_priority
         while True:
-            yield env.timeout(gap())
+            yield gap()  # a plain delay (hubsim.sim.loop)
             self._join(d, prio, env.now, None, -1, -1)
 
 
-def _calendar(env: simpy.Environment, lock: Lock,
-              steps: Steps) -> Generator[simpy.Event, Any, None]:
+def _calendar(env: Clock, lock: Lock,
+              steps: Steps) -> Generator[Step, Any, None]:
     """Apply the closure calendar's factor changes at their times."""
     for t, f in steps:
         if t > env.now:
@@ -344,13 +345,13 @@ def _given(value: _T | None, name: str) -> _T:
     return value
 
 
-def make_lock(env: simpy.Environment, spec: LockSpec, link: int, name: str, from_: str,
+def make_lock(env: Clock, spec: LockSpec, link: int, name: str, from_: str,
               streams: Streams, rec: Recorder, warmup_h: float = 0.0) -> Lock:
     """One lock from its scenario entry, with its streams and its closure calendar.
 
     Parameters
     ----------
-    env : simpy.Environment
+    env : Clock
         The run's clock (hours).
     spec : hubsim.scenario.terminals.Lock
         The link's ``lock`` entry.
@@ -397,7 +398,7 @@ def make_lock(env: simpy.Environment, spec: LockSpec, link: int, name: str, from
     return lock
 
 
-def build_locks(scn: Scenario, env: simpy.Environment, streams: Streams, *,
+def build_locks(scn: Scenario, env: Clock, streams: Streams, *,
                 rec: Recorder | None = None, warmup_h: float | None = None) -> dict[int, Lock]:
     """A :class:`Lock` per link index that has one (:func:`make_lock`).
 

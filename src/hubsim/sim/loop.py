@@ -35,6 +35,16 @@ timeouts and 300,000 processes, and the engine reads the time about 3.4 million 
   id), as ``step`` does with the event that raised ``StopSimulation``. A later ``run`` or
   ``run_until`` therefore finds the same queue and ids either way.
 
+* **a plain delay**: a process of the clock may ``yield`` a ``float`` (hours) where it would
+  yield ``env.timeout(delay)`` with no value, and the engine's processes do on their hot
+  paths (dwell, handling, transit, arrivals, locks). The process sleeps that long: its
+  start event, spent once it has started, goes back on the queue as its wake-up, with the
+  entry the timeout would have had (time, ``NORMAL``, the next event id). The events, their
+  ids and their order are SimPy's; what is saved is a ``Timeout``, its callback list and a
+  bound method made and dropped per delay, about 740,000 times a year (the engine's
+  processes are short-lived, so objects that are never made are memory never touched). An
+  interrupt works as on a timeout (:class:`_Interruption`).
+
 ``step`` and ``peek`` are SimPy's, on the three parts of the queue, so SimPy's own ``run``
 works on the clock too; :meth:`Clock.queued` lists every queued entry. Everything else is
 SimPy's own, so a model runs exactly as on ``simpy.Environment``:
@@ -51,24 +61,29 @@ from collections import deque
 from collections.abc import Generator
 from heapq import heappop, heappush
 from types import MethodType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 from simpy.core import EmptySchedule, Infinity, StopSimulation
 from simpy.events import (
     NORMAL,
+    PENDING,
     URGENT,
     AllOf,
     AnyOf,
     Event,
     EventPriority,
     Initialize,
+    Interruption,
     Process,
     Timeout,
     _describe_frame,
 )
 
-__all__ = ["Clock"]
+__all__ = ["Clock", "Step", "let_go"]
+
+#: What a process of the clock yields: an event to wait for, or a plain delay in hours.
+Step = Event | float
 
 #: The priority ``Environment.step`` gives the stop event it puts back (SimPy 4).
 _AFTER_STOP = EventPriority(-1)
@@ -80,16 +95,37 @@ _BOUND = {"event": Event, "all_of": AllOf, "any_of": AnyOf}
 _Entry = tuple[float, EventPriority, int, Event]
 
 
+class _Wake(Event):
+    """The event that wakes a process sleeping on a plain delay, made when an interrupt
+    took the process off its wake-up (:class:`_Interruption`); until then the process's
+    start event serves."""
+
+
 class _Process(Process):
     """SimPy's ``Process`` with a leaner :meth:`_resume` (the same steps, in fewer Python
-    operations); the clock makes every process of the engine as one."""
+    operations) and plain delays (a ``float`` yielded: see :mod:`hubsim.sim.loop`); the clock
+    makes every process of the engine as one.
+
+    ``_wake`` is the event that wakes it from a plain delay: its start event (``Initialize``,
+    spent once the process has started), put back on the queue at each delay, with
+    ``_wakers`` (``[self._resume]``) as its callbacks each time.
+    """
+
+    _wake: Event
+    _wakers: list[Any] | None
 
     def _resume(self, event: Event) -> None:
         """As SimPy's ``Process._resume``: resume the generator with ``event``'s value (or
         throw its exception in) until it yields an event not yet processed, or ends. It reads
         the environment once, looks up the event's callbacks once, and puts the process's
         end straight on the clock's line of events due now (the entry ``schedule`` would
-        make: time, ``NORMAL``, the next event id) instead of calling ``schedule``."""
+        make: time, ``NORMAL``, the next event id) instead of calling ``schedule``.
+
+        A ``float`` yielded is a delay in hours, as ``env.timeout(delay)`` (value ``None``):
+        the process's wake-up event goes on the queue with the entry that timeout would
+        have had (time, ``NORMAL``, the next event id), so the events and their order are
+        SimPy's, without a ``Timeout`` and its callback list made and dropped each time.
+        """
         env = self.env
         env._active_proc = self
         while True:
@@ -105,6 +141,7 @@ class _Process(Process):
                     event = self._generator.throw(exc)
             except StopIteration as e:  # the process has ended
                 event = None  # type: ignore[assignment]
+                self._wakers = None  # it holds self._resume: a reference cycle
                 self._ok = True
                 self._value = e.args[0] if e.args else None
                 # as env.schedule(self): the end is due now, after the events due before it
@@ -112,10 +149,24 @@ class _Process(Process):
                 break
             except BaseException as e:  # the process has failed
                 event = None  # type: ignore[assignment]
+                self._wakers = None
                 self._ok = False
                 e.__traceback__ = e.__traceback__.tb_next  # type: ignore[union-attr]
                 self._value = e
                 env.schedule(self)
+                break
+            if isinstance(event, float):  # a delay: sleep, woken by the wake-up event
+                if not event >= 0:
+                    raise ValueError(f"delay {event} is not a number >= 0")
+                wake = self._wake
+                wake.callbacks = self._wakers  # type: ignore[assignment]
+                if event:
+                    _future(env._times, env._at,  # type: ignore[attr-defined]
+                            (env.now + event, NORMAL, next(env._eid), wake))
+                else:  # as a timeout of 0: due now, after the events due before it (its
+                    # time now + 0.0, as SimPy's: a whole number time becomes a float)
+                    env._normal.append((env.now + event, NORMAL, next(env._eid), wake))  # type: ignore[attr-defined]
+                event = wake
                 break
             try:
                 callbacks = event.callbacks
@@ -127,6 +178,30 @@ class _Process(Process):
                 break
         self._target = event
         env._active_proc = None
+
+    def interrupt(self, cause: Any = None) -> None:
+        """As SimPy's (see :class:`_Interruption`)."""
+        _Interruption(self, cause)
+
+
+class _Interruption(Interruption):
+    """SimPy's ``Interruption``, for a process that may sleep on plain delays.
+
+    When the interrupt takes the process off the event it waits for and that event is its
+    wake-up (it was sleeping on a delay), the queued wake-up keeps the old callback list,
+    now empty, and fires for nobody, as an interrupted timeout does; the process gets a new
+    wake-up event and list for its later delays.
+    """
+
+    def _interrupt(self, event: Event) -> None:
+        proc = self.process
+        if proc._value is PENDING and proc._target is proc._wake:  # type: ignore[attr-defined]
+            wake = _Wake(self.env)
+            wake._ok = True
+            wake._value = None
+            proc._wake = wake  # type: ignore[attr-defined]
+            proc._wakers = [proc._resume]  # type: ignore[attr-defined]
+        super()._interrupt(event)
 
 
 class Clock(simpy.Environment):
@@ -193,7 +268,7 @@ class Clock(simpy.Environment):
                 normal.append((env.now + delay, NORMAL, next(eid), ev))
             return ev
 
-        def process(generator: Generator[Event, Any, Any]) -> Process:
+        def process(generator: Generator[Step, Any, Any]) -> Process:
             """As ``Process(env, generator)``: the process, its ``Initialize`` event
             scheduled."""
             if not hasattr(generator, "throw"):
@@ -201,19 +276,25 @@ class Clock(simpy.Environment):
             proc = new(_Process)
             proc.env = env
             proc.callbacks = []
-            proc._generator = generator
+            proc._generator = generator  # type: ignore[assignment]
             init = new(Initialize)
             init.env = env
-            init.callbacks = [proc._resume]
+            # the start event, then the process's wake-up from plain delays (_Process)
+            init.callbacks = proc._wakers = [proc._resume]
             init._value = None
             init._ok = True
             urgent.append((env.now, URGENT, next(eid), init))
-            proc._target = init
+            proc._target = proc._wake = init
             return proc
 
         self.schedule = schedule  # type: ignore[method-assign]
         self.timeout = timeout  # type: ignore[method-assign,assignment]
         self.process = process  # type: ignore[method-assign]
+
+    if TYPE_CHECKING:
+        def process(self, generator: Generator[Step, Any, Any]) -> Process:
+            """As ``Process(env, generator)`` (made in ``__init__``); ``generator`` may yield
+            plain delays."""
 
     @property
     def _now(self) -> float:
@@ -335,6 +416,19 @@ class Clock(simpy.Environment):
                 exc = type(event._value)(*event._value.args)
                 exc.__cause__ = event._value
                 raise exc
+
+
+def let_go(event: Event) -> None:
+    """Drop ``event``'s callbacks, as SimPy does once an event is processed, for a run that is
+    over: whatever waits for it is never resumed. A process of the clock waiting for it also
+    drops its wake-up's callback list, which holds the process (its ``_resume``): without
+    that cycle, and the event's, reference counting frees the process and its generator's
+    frame instead of the cyclic collector."""
+    for callback in event.callbacks or ():
+        owner = getattr(callback, "__self__", None)
+        if type(owner) is _Process:
+            owner._wakers = None
+    event.callbacks = None  # type: ignore[assignment]
 
 
 def _positive(delay: float) -> float:

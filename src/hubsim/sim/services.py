@@ -37,6 +37,7 @@ from hubsim.sim import records as R
 from hubsim.sim.cargo import AIR, EMPTY, Consignment
 from hubsim.sim.context import Context
 from hubsim.sim.hubs import Hub
+from hubsim.sim.loop import Step
 from hubsim.sim.slots import Slots
 from hubsim.sim.terminals import Handled
 
@@ -135,7 +136,7 @@ class Services:
 
     # ---------------------------------------------------------------- the timetable
     def _departures(self, j: int, u: str, v: str,
-                    pools: dict[str, Slots] | None) -> Generator[simpy.Event, Any, None]:
+                    pools: dict[str, Slots] | None) -> Generator[Step, Any, None]:
         """Departures of service ``j`` from ``u`` to ``v``, one per timetable slot."""
         env = self.env
         svc = self.ctx.scn.services[j]
@@ -184,7 +185,7 @@ class Services:
                    0.0, 0.0)
 
     def _fill(self, q: Queue, room: float,
-              max_wait_h: float | None) -> Generator[simpy.Event, Any, None]:
+              max_wait_h: float | None) -> Generator[Step, Any, None]:
         """Wait until ``q`` holds ``room`` or ``max_wait_h`` hours have passed (none: no
         limit)."""
         env = self.env
@@ -254,7 +255,7 @@ class Services:
     # ---------------------------------------------------------------- the vehicle
     def _vehicle(self, j: int, u: str, v: str, link: int, scheduled: float,
                  take: list[Consignment], pools: dict[str, Slots] | None,
-                 capacity: float) -> Generator[simpy.Event, Any, None]:
+                 capacity: float) -> Generator[Step, Any, None]:
         """One departure of service ``j`` (``capacity`` per vehicle, TEU or t): load at
         ``u``, travel, discharge at ``v``."""
         env, event, ledger = self.env, self.event, self.ledger
@@ -307,7 +308,7 @@ class Services:
                 self.onward(c)
 
     def _back(self, j: int, u: str, v: str, link: int,
-              pools: dict[str, Slots]) -> Generator[simpy.Event, Any, None]:
+              pools: dict[str, Slots]) -> Generator[Step, Any, None]:
         """The vehicle waits at ``v`` for the return service, or runs back empty to ``u``."""
         if self.ctx.scn.services[j].bidirectional:
             pools[v].release()
@@ -338,7 +339,7 @@ def handled(ctx: Context, hub: Hub, take: list[Consignment], kind: int, link: in
 
 
 def wait_open(ctx: Context, link: int, load: list[Consignment], node: int,
-              service: int) -> Generator[simpy.Event, Any, None]:
+              service: int) -> Generator[Step, Any, None]:
     """While ``link`` is closed the loads wait at node index ``node`` (a ``held`` event each,
     per closure)."""
     state, env = ctx.state, ctx.env

@@ -19,6 +19,7 @@ from hubsim.scenario.distributions import Sampler
 from hubsim.scenario.schema import Service
 from hubsim.sim.hubs import Hub
 from hubsim.sim.locks import Lock, WaitLock
+from hubsim.sim.loop import Clock
 from hubsim.sim.slots import Slots
 
 __all__ = ["Lock", "NetworkState"]
@@ -29,7 +30,7 @@ class NetworkState:
 
     Attributes
     ----------
-    env : simpy.Environment
+    env : Clock
         The run's clock (hours).
     services : sequence of Service
         The scenario's services, by service index.
@@ -60,7 +61,7 @@ class NetworkState:
         Called with a link index when the link closes (re-routes the loads queued for it).
     """
 
-    def __init__(self, env: simpy.Environment, services: Sequence[Service], hubs: dict[str, Hub],
+    def __init__(self, env: Clock, services: Sequence[Service], hubs: dict[str, Hub],
                  locks: dict[int, Lock], n_links: int) -> None:
         self.env = env
         self.services = services

@@ -29,8 +29,8 @@ from math import ceil
 from typing import Any, NamedTuple
 
 import numpy as np
-import simpy
 
+from hubsim.sim.loop import Clock, Step
 from hubsim.sim.slots import Slots
 
 __all__ = ["Area", "Handled", "work_end"]
@@ -87,7 +87,7 @@ class Area:
 
     Parameters
     ----------
-    env : simpy.Environment
+    env : Clock
         The run's clock (hours).
     name : str
         ``water``, ``rail``, ``road``, ``air`` or ``shared``.
@@ -113,7 +113,7 @@ class Area:
                  "min_units", "name", "open_h", "positions", "rate", "rng", "share",
                  "teu_per_move", "units")
 
-    def __init__(self, env: simpy.Environment, name: str, positions: int | None, equipment: int,
+    def __init__(self, env: Clock, name: str, positions: int | None, equipment: int,
                  rate: float, min_units: int, max_units: int, teu_per_move: float,
                  exponential: bool, rng: np.random.Generator, open_h: float,
                  close_h: float) -> None:
@@ -134,7 +134,7 @@ class Area:
         #: works round the clock: the work ends when it is done (:func:`work_end`'s first case)
         self.always_open = close_h - open_h >= 24.0
 
-    def handle(self, load: float, priority: int = 0) -> Generator[simpy.Event, Any, Handled]:
+    def handle(self, load: float, priority: int = 0) -> Generator[Step, Any, Handled]:
         """Load or discharge one vehicle carrying ``load``; returns how it went."""
         env = self.env
         t_request = env.now
@@ -168,9 +168,9 @@ class Area:
             work = moves / (k * self.rate)
         if self.always_open:
             # work_end(t0, work, ...) - t0, the same float (not always ``work`` itself)
-            yield env.timeout((t0 + work) - t0)
+            yield (t0 + work) - t0  # a plain delay (hubsim.sim.loop)
         else:
-            yield env.timeout(work_end(t0, work, self.open_h, self.close_h) - t0)
+            yield work_end(t0, work, self.open_h, self.close_h) - t0
         units.release(k)
         if pos is not None:
             pos.release(1)

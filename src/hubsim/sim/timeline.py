@@ -16,12 +16,11 @@ import math
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
-import simpy
-
 from hubsim.errors import ScenarioError
 from hubsim.scenario.disruptions import demand_matches, link_of, windows_h
 from hubsim.scenario.distributions import Sampler
 from hubsim.scenario.schema import Disruption, Investment, Scenario
+from hubsim.sim.loop import Clock, Step
 from hubsim.sim.state import NetworkState
 from hubsim.sim.streams import Streams
 
@@ -139,12 +138,12 @@ def _merge(wins: list[Window]) -> list[Window]:
     return out
 
 
-def _at(env: simpy.Environment, horizon_h: float, wins: list[Window], on: Callable[[], None],
+def _at(env: Clock, horizon_h: float, wins: list[Window], on: Callable[[], None],
         off: Callable[[], None] | None) -> None:
     """A process calling ``on()`` at each window's start and ``off()`` at its end (not at or
     after the horizon, and never when ``off`` is None)."""
 
-    def run() -> Generator[simpy.Event, Any, None]:
+    def run() -> Generator[Step, Any, None]:
         for s, e in wins:
             if s > env.now:
                 yield env.timeout(s - env.now)

@@ -15,14 +15,13 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-import simpy
-
 from hubsim.errors import ScenarioError
 from hubsim.scenario.distributions import Dist, Sampler
 from hubsim.scenario.schema import Link, Scenario
 from hubsim.sim import records as R
 from hubsim.sim.cargo import Consignment
 from hubsim.sim.locks import build_locks
+from hubsim.sim.loop import Clock, Step
 from hubsim.sim.records import EventFn
 from hubsim.sim.state import NetworkState
 from hubsim.sim.streams import Streams, link_key
@@ -73,7 +72,7 @@ class Travel:
 
     Parameters
     ----------
-    env : simpy.Environment
+    env : Clock
         The run's clock (hours).
     event : EventFn
         The recorder's event writer.
@@ -88,7 +87,7 @@ class Travel:
         Each link's ``from`` node id, to tell which way a vehicle runs.
     """
 
-    def __init__(self, env: simpy.Environment, event: EventFn, state: NetworkState,
+    def __init__(self, env: Clock, event: EventFn, state: NetworkState,
                  transit: dict[int, Sampler], returns: dict[int, Sampler],
                  ends: dict[int, str] | None = None) -> None:
         self.env = env
@@ -126,7 +125,7 @@ class Travel:
         return self.returns[service]()
 
     def move(self, link: int, duration: float, load: list[Consignment], service: int,
-             trip: int, node: int) -> Generator[simpy.Event, Any, None]:
+             trip: int, node: int) -> Generator[Step, Any, None]:
         """Move for ``duration`` hours on ``link``, standing still while it is closed.
 
         ``load`` is what is on board (one ``held`` event each per stop, at node index ``node``
@@ -134,7 +133,7 @@ class Travel:
         """
         env = self.env
         if link not in self.state.outages:
-            yield env.timeout(duration)
+            yield duration  # a plain delay (hubsim.sim.loop)
             return
         remaining = duration
         for s, e in self.state.outages[link]:
@@ -149,10 +148,10 @@ class Travel:
                 self.event(env.now, R.HELD, c.cid, node, link, service, trip, c.teu, c.tonnes,
                            e - env.now, 0.0)
             yield env.timeout(e - env.now)
-        yield env.timeout(remaining)
+        yield remaining
 
     def run(self, link: int, u: str, load: list[Consignment], service: int, trip: int,
-            node: int, priority: int = 0) -> Generator[simpy.Event, Any, None]:
+            node: int, priority: int = 0) -> Generator[Step, Any, None]:
         """A scheduled vehicle's run on ``link`` from node ``u``: one transit time drawn now,
         with a stop at the link's lock (if any) to pass it.
 

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from math import ceil
 from typing import Any
 
-import simpy
-
 from hubsim.sim import records as R
 from hubsim.sim.cargo import Consignment
 from hubsim.sim.context import Context
 from hubsim.sim.hubs import Hub
+from hubsim.sim.loop import Step
 from hubsim.sim.network import Leg
 from hubsim.sim.services import QueueKey, directions, handled, wait_open
 from hubsim.sim.slots import Slots
@@ -76,7 +75,7 @@ class Trucks:
                 self.carriers[(u, v, svc.mode, svc.cargo)] = Carrier(j, fleet, svc.capacity)
 
     def carry(self, c: Consignment, leg: Leg, hub: Hub | None,
-              carrier: Carrier) -> Generator[simpy.Event, Any, None]:
+              carrier: Carrier) -> Generator[Step, Any, None]:
         """Move ``c`` over ``leg`` from ``hub`` (None: not a hub) to the next node, where it
         is delivered or left to move on."""
         env, event, ledger, ctx, rec = self.env, self.event, self.ledger, self.ctx, self.rec
@@ -114,7 +113,7 @@ class Trucks:
         if link in travel.outages:
             yield from travel.move(link, transit, alone, svc, trip, u)
         else:  # a link that never closes: one timeout (as Travel.move)
-            yield env.timeout(transit)
+            yield transit  # a plain delay (hubsim.sim.loop)
         now2 = env.now
         rec.arrived(row, now2)
         event(now2, R.ARRIVE, c.cid, v, link, svc, trip, c.teu, c.tonnes, 0.0, now2 - now)
