@@ -104,61 +104,194 @@ def test_plain_delays_run_as_timeouts(model, first, more):
         assert _state(a) == _state(b)
 
 
-@pytest.mark.parametrize("at", [0.0, 0.5, 1.0, 1.25, 2.0, 2.5, 3.0])
-def test_a_process_sleeping_on_a_plain_delay_is_interrupted_as_on_a_timeout(at):
-    """An interrupt (before the start, during a delay, at the instant it ends, or during the
-    delay after an earlier interrupt) throws ``Interrupt`` into the process as SimPy does on a
-    timeout; the interrupted delay wakes nobody, and the process's later delays still wake
-    it. Plain delays on the clock against timeouts on SimPy."""
-    def build(plain: bool):
-        def make(trace: list, env: simpy.Environment) -> simpy.Environment:
-            delay = float if plain else env.timeout
-
-            def sleeper():
-                for k in range(4):
-                    try:
-                        yield delay(1.0)
-                        trace.append((env.now, k, "woke"))
-                    except simpy.Interrupt as stop:
-                        trace.append((env.now, k, "interrupted", stop.cause))
-
-            def boss(target):
-                yield env.timeout(at)
-                target.interrupt("one")
-                yield env.timeout(0.25)
-                if target.is_alive:
-                    target.interrupt("two")
-
-            s = env.process(sleeper())
-            env.process(boss(s))
-            return env
-        return make
-
+def _plain_vs_timeouts(model, stops=(1.1, 10.0)) -> list:
+    """``model(trace, env, delay)`` with ``delay = float`` on the clock (plain delays) and
+    ``delay = env.timeout`` on SimPy, run to each of ``stops``: the same trace, time, queue
+    and event ids at each stop. Returns the trace."""
     ours: list = []
     theirs: list = []
-    a, b = build(True)(ours, Clock()), build(False)(theirs, simpy.Environment())
-    for until in (1.1, 10.0):
+    a = Clock()
+    b = simpy.Environment()
+    model(ours, a, float)
+    model(theirs, b, b.timeout)
+    for until in stops:
         a.run_until(until)
         b.run(until=until)
         assert ours == theirs
         assert _state(a) == _state(b)
-    assert [x for x in ours if x[2] == "interrupted"]  # the case tested happened
+    return ours
 
 
-def test_a_plain_delay_must_be_a_number_at_least_zero():
-    """A negative or NaN plain delay is refused, as a timeout's; a whole number is not a
-    plain delay (SimPy's message for a value that is not an event)."""
-    for bad, error, match in ((-1.0, ValueError, "not a number >= 0"),
-                              (float("nan"), ValueError, "not a number >= 0"),
-                              (1, RuntimeError, "Invalid yield value")):
+@pytest.mark.parametrize("at", [0.0, 0.5, 1.0, 1.25, 2.0, 2.5, 3.0])
+def test_a_process_sleeping_on_a_plain_delay_is_interrupted_as_on_a_timeout(at):
+    """An interrupt (at the instant the process starts, during a delay, at the instant it
+    ends, or during the delay after an earlier interrupt) throws ``Interrupt`` into the
+    process as SimPy does on a timeout; the interrupted delay wakes nobody, and the
+    process's later delays still wake it."""
+    def model(trace: list, env: simpy.Environment, delay) -> None:
+        def sleeper():
+            for k in range(4):
+                try:
+                    yield delay(1.0)
+                    trace.append((env.now, k, "woke"))
+                except simpy.Interrupt as stop:
+                    trace.append((env.now, k, "interrupted", stop.cause))
+
+        def boss(target):
+            yield env.timeout(at)
+            target.interrupt("one")
+            yield env.timeout(0.25)
+            if target.is_alive:
+                target.interrupt("two")
+
+        s = env.process(sleeper())
+        env.process(boss(s))
+
+    trace = _plain_vs_timeouts(model)
+    assert [x for x in trace if x[2] == "interrupted"]  # the case tested happened
+
+
+def test_interrupts_before_the_start_and_by_simpys_own_interruption_as_on_a_timeout():
+    """A process interrupted in the step that made it, one interrupted by SimPy's own
+    ``Interruption`` (not through ``interrupt``) while sleeping, and one interrupted during
+    a zero delay; each then sleeps again and waits for an event."""
+    def model(trace: list, env: simpy.Environment, delay) -> None:
+        flag = env.event()
+
+        def sleeper(name):
+            if name == "zero":
+                yield delay(0.5)
+            for k in range(3):
+                try:
+                    yield delay(0.0 if name == "zero" else 1.0)
+                    trace.append((env.now, name, k, "woke"))
+                except simpy.Interrupt as stop:
+                    trace.append((env.now, name, k, "interrupted", stop.cause))
+            try:
+                got = yield flag
+                trace.append((env.now, name, "flag", got))
+            except simpy.Interrupt as stop:
+                trace.append((env.now, name, "flag", "interrupted", stop.cause))
+
+        def boss():
+            early = env.process(sleeper("early"))
+            early.interrupt("at once")
+            other = env.process(sleeper("own"))
+            zero = env.process(sleeper("zero"))
+            yield env.timeout(0.5)
+            simpy.events.Interruption(other, "simpy's")
+            yield env.timeout(0)
+            if zero.is_alive:
+                zero.interrupt("z")
+            yield env.timeout(4)
+            flag.succeed("up")
+
+        env.process(boss())
+
+    trace = _plain_vs_timeouts(model, stops=(0.5, 2.2, 10.0))
+    assert sum("interrupted" in x for x in trace) >= 3
+
+
+def test_the_event_a_sleeping_process_waits_for_is_handed_out_as_a_timeout_is():
+    """``target`` of a process sleeping on a plain delay: another process waiting for it, a
+    condition over it and ``run(until=...)`` on it see it fire once, at the end of that
+    delay, as a timeout; the process's later delays are not mixed up with it."""
+    def model(trace: list, env: simpy.Environment, delay) -> None:
+        slow = env.event()
+
+        def sleeper():
+            for d in (5.0, 3.0, 3.0, 2.0):
+                yield delay(d)
+                trace.append((env.now, "woke"))
+
+        def waiter(p):
+            yield env.timeout(1)
+            yield p.target
+            trace.append((env.now, "target fired"))
+            both = yield env.all_of([p.target, slow])
+            trace.append((env.now, "both", len(both.todict())))
+
+        def later():
+            yield env.timeout(9)
+            slow.succeed()
+
+        def holder(p):  # reads the target, and waits for it only once it has fired
+            yield env.timeout(1.5)
+            held = p.target
+            yield env.timeout(5.5)
+            yield held
+            trace.append((env.now, "held target, fired long ago"))
+
+        p = env.process(sleeper())
+        env.process(waiter(p))
+        env.process(later())
+        env.process(holder(env.process(sleeper())))  # its target read, nothing added to it
+
+    _plain_vs_timeouts(model, stops=(1.5, 6.0, 20.0))
+
+    for env, plain in ((Clock(), True), (simpy.Environment(), False)):
+        def stepper(env=env, plain=plain):
+            for d in (2.0, 3.0, 4.0):
+                yield d if plain else env.timeout(d)
+
+        p = env.process(stepper())
+        env.run(until=1)
+        env.run(until=p.target)  # SimPy's run, stopped by the process's delay
+        assert env.now == 2
+        env.run(until=20)
+        assert env.now == 20 and not p.is_alive
+
+
+def test_a_bad_plain_delay_fails_inside_the_process():
+    """A negative or NaN plain delay raises ``ValueError`` at the process's ``yield``, where
+    ``env.timeout`` would have raised it: the process may catch it, else it fails and the
+    run stops with it. A whole number is not a plain delay (SimPy's message, as on SimPy)."""
+    for bad, match in ((-1.0, "Negative delay -1.0"), (float("nan"), "delay nan is not")):
         env = Clock()
+        seen: list = []
 
-        def proc(bad=bad):
+        def catching(bad=bad, env=env, seen=seen):
+            try:
+                yield bad
+            except ValueError as exc:
+                seen.append((env.now, str(exc)))
+            yield 1.0
+            seen.append((env.now, "on"))
+
+        def failing(bad=bad):
+            yield 2.0
             yield bad
 
-        env.process(proc())
-        with pytest.raises(error, match=match):
+        env.process(catching())
+        proc = env.process(failing())
+        with pytest.raises(ValueError, match=match):
             env.run_until(5.0)
+        assert [x[0] for x in seen] == [0, 1.0] and match in seen[0][1]
+        assert not proc.ok and env.now == 2.0 and env.active_process is None
+    env = Clock()
+
+    def whole():
+        yield 1
+
+    env.process(whole())
+    with pytest.raises(RuntimeError, match='Invalid yield value "1"'):
+        env.run_until(5.0)
+
+
+def test_a_numpy_float_is_a_plain_delay():
+    """numpy's ``float64`` is a ``float``: a plain delay, and the time becomes one as with
+    ``env.timeout``."""
+    import numpy as np
+
+    def model(trace: list, env: simpy.Environment, delay) -> None:
+        def proc():
+            d = np.float64(0.5)
+            yield d if delay is float else delay(d)
+            trace.append((env.now, type(env.now).__name__))
+
+        env.process(proc())
+
+    _plain_vs_timeouts(model)
 
 
 def test_a_finished_process_that_slept_is_freed_without_the_garbage_collector():

@@ -161,8 +161,10 @@ class _Engine:
         loads waiting at gates and hundreds of thousands of processes waiting for a truck or
         yard room at the end (the 2022 plan at 4x demand), that took 6-8 s of a 27 s run.
         Dropping the pending events' callbacks breaks those cycles (no process is resumed
-        after the run), and emptying the queues of loads frees the loads at once: the
-        collection after it finds a few thousand objects.
+        after the run; a process of the clock waiting for one also drops the callback list
+        of its wake-up from plain delays, which holds it: :func:`hubsim.sim.loop.let_go`),
+        and emptying the queues of loads frees the loads at once: the collection after it
+        finds a few thousand objects.
         """
         env = self.env
         for *_, event in env.queued():

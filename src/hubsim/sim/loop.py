@@ -1,7 +1,8 @@
 """The engine's clock: SimPy's ``Environment``, with its hot paths made cheaper.
 
 A simulated year of the 2022 scenario schedules about 1.5 million SimPy events: 870,000
-timeouts and 300,000 processes, and the engine reads the time about 3.4 million times.
+delays (740,000 of them plain delays, the rest timeouts) and 300,000 processes, and the
+engine reads the time about 3.4 million times.
 :class:`Clock` is a ``simpy.Environment`` that does the same work in fewer Python calls:
 
 * **the time** (``now``) is a plain attribute. SimPy's ``now`` is a property over ``_now``,
@@ -43,13 +44,16 @@ timeouts and 300,000 processes, and the engine reads the time about 3.4 million 
   ids and their order are SimPy's; what is saved is a ``Timeout``, its callback list and a
   bound method made and dropped per delay, about 740,000 times a year (the engine's
   processes are short-lived, so objects that are never made are memory never touched). An
-  interrupt works as on a timeout (:class:`_Interruption`).
+  interrupt works as on a timeout. What differs is the class of the event the process waits
+  for (its start event or a ``_Wake``, not a ``Timeout``), seen in ``Process.target`` and in
+  :meth:`Clock.queued`; an event handed out that way is never put back on the queue.
 
 ``step`` and ``peek`` are SimPy's, on the three parts of the queue, so SimPy's own ``run``
 works on the clock too; :meth:`Clock.queued` lists every queued entry. Everything else is
-SimPy's own, so a model runs exactly as on ``simpy.Environment``:
-``tests/test_loop.py`` runs random models on both and compares their traces, queues and event
-ids, and checks failed events. The clock relies on SimPy 4's internals (the queue's
+SimPy's own, so a model runs exactly as on ``simpy.Environment`` (with plain delays, as the
+same model with timeouts runs there): ``tests/test_loop.py`` runs random models on both and
+compares their traces, queues and event ids, and checks failed events, interrupts and the
+event a sleeping process waits for. The clock relies on SimPy 4's internals (the queue's
 ``(time, priority, id, event)`` entries, ``_now``, ``_eid``, and the attributes its events'
 ``__init__`` set), which those tests check against the installed SimPy.
 """
@@ -67,14 +71,12 @@ import simpy
 from simpy.core import EmptySchedule, Infinity, StopSimulation
 from simpy.events import (
     NORMAL,
-    PENDING,
     URGENT,
     AllOf,
     AnyOf,
     Event,
     EventPriority,
     Initialize,
-    Interruption,
     Process,
     Timeout,
     _describe_frame,
@@ -96,9 +98,8 @@ _Entry = tuple[float, EventPriority, int, Event]
 
 
 class _Wake(Event):
-    """The event that wakes a process sleeping on a plain delay, made when an interrupt
-    took the process off its wake-up (:class:`_Interruption`); until then the process's
-    start event serves."""
+    """The event that wakes a process sleeping on a plain delay, once its start event can no
+    longer serve (:meth:`_Process._new_wake`)."""
 
 
 class _Process(Process):
@@ -107,12 +108,33 @@ class _Process(Process):
     makes every process of the engine as one.
 
     ``_wake`` is the event that wakes it from a plain delay: its start event (``Initialize``,
-    spent once the process has started), put back on the queue at each delay, with
-    ``_wakers`` (``[self._resume]``) as its callbacks each time.
+    spent once the process has started), put back on the queue at each delay with
+    ``_wakers`` (``[self._resume]``) as its callbacks. Once anything else may hold that event
+    or its list (the process's ``target`` was read, something was added to the list or taken
+    from it: an interrupt, a condition, ``run(until=...)``), the next delay gets a new
+    wake-up, so an event handed out is never put back on the queue.
     """
 
     _wake: Event
     _wakers: list[Any] | None
+
+    @property
+    def target(self) -> Event:
+        """As SimPy's: the event the process waits for. A wake-up handed out here is the
+        process's last: its later delays get a new one."""
+        if self._target is self._wake and self._wakers is not None:
+            self._new_wake()
+        return self._target
+
+    def _new_wake(self) -> None:
+        """A new wake-up event and callback list for the delays to come; the old event, if
+        it is still queued, keeps its list and wakes whoever it holds."""
+        wake = _Wake(self.env)
+        wake._ok = True
+        wake._value = None
+        wake.callbacks = None  # type: ignore[assignment]  # not queued: as if processed
+        self._wake = wake
+        self._wakers = [self._resume]
 
     def _resume(self, event: Event) -> None:
         """As SimPy's ``Process._resume``: resume the generator with ``event``'s value (or
@@ -125,6 +147,10 @@ class _Process(Process):
         the process's wake-up event goes on the queue with the entry that timeout would
         have had (time, ``NORMAL``, the next event id), so the events and their order are
         SimPy's, without a ``Timeout`` and its callback list made and dropped each time.
+        Only a ``float`` (or a subclass: numpy's ``float64``) is a delay: any other value
+        that is not an event is SimPy's error, a whole number included. A delay that is
+        negative or not a number fails inside the process, at its ``yield``, as
+        ``env.timeout`` would have failed there.
         """
         env = self.env
         env._active_proc = self
@@ -157,9 +183,14 @@ class _Process(Process):
                 break
             if isinstance(event, float):  # a delay: sleep, woken by the wake-up event
                 if not event >= 0:
-                    raise ValueError(f"delay {event} is not a number >= 0")
+                    event = _refused(env, event)
+                    continue
                 wake = self._wake
-                wake.callbacks = self._wakers  # type: ignore[assignment]
+                wakers = self._wakers
+                if wake.callbacks is not None or len(wakers) != 1:
+                    self._new_wake()  # the event or its list is held elsewhere (see class)
+                    wake, wakers = self._wake, self._wakers
+                wake.callbacks = wakers  # type: ignore[assignment]
                 if event:
                     _future(env._times, env._at,  # type: ignore[attr-defined]
                             (env.now + event, NORMAL, next(env._eid), wake))
@@ -179,29 +210,16 @@ class _Process(Process):
         self._target = event
         env._active_proc = None
 
-    def interrupt(self, cause: Any = None) -> None:
-        """As SimPy's (see :class:`_Interruption`)."""
-        _Interruption(self, cause)
 
-
-class _Interruption(Interruption):
-    """SimPy's ``Interruption``, for a process that may sleep on plain delays.
-
-    When the interrupt takes the process off the event it waits for and that event is its
-    wake-up (it was sleeping on a delay), the queued wake-up keeps the old callback list,
-    now empty, and fires for nobody, as an interrupted timeout does; the process gets a new
-    wake-up event and list for its later delays.
-    """
-
-    def _interrupt(self, event: Event) -> None:
-        proc = self.process
-        if proc._value is PENDING and proc._target is proc._wake:  # type: ignore[attr-defined]
-            wake = _Wake(self.env)
-            wake._ok = True
-            wake._value = None
-            proc._wake = wake  # type: ignore[attr-defined]
-            proc._wakers = [proc._resume]  # type: ignore[attr-defined]
-        super()._interrupt(event)
+def _refused(env: simpy.Environment, delay: Any) -> Event:
+    """A failed event, already processed, to throw into a process that yielded ``delay``, a
+    negative or NaN delay: ``env.timeout``'s error, raised at the process's ``yield``."""
+    bad = Event(env)
+    bad._ok = False
+    bad._value = ValueError(f"Negative delay {delay}" if delay < 0 else
+                            f"delay {delay} is not a number")
+    bad.callbacks = None  # type: ignore[assignment]
+    return bad
 
 
 class Clock(simpy.Environment):
@@ -409,8 +427,11 @@ class Clock(simpy.Environment):
                 self.schedule(stop, _AFTER_STOP)
                 return
             callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
-            for callback in callbacks:
-                callback(event)
+            if len(callbacks) == 1:  # the usual case: one waiting process, no list iterator
+                callbacks[0](event)
+            else:
+                for callback in callbacks:
+                    callback(event)
             if not event._ok and not hasattr(event, "_defused"):
                 # a failed event nobody handled: crash, with a copy of its exception (as SimPy)
                 exc = type(event._value)(*event._value.args)

@@ -99,7 +99,7 @@ class Travel:
         self.ends = ends or {}
         #: the sampler of each (link, from node) run so far (:meth:`draw_from`)
         self._from: dict[tuple[int, str], Sampler] = {}
-        #: the links that ever close (a run on any other link is one plain timeout)
+        #: the links that ever close (a run on any other link is one plain delay)
         self.outages = state.outages
 
     def sampler(self, link: int, back: bool = False) -> Sampler:

@@ -112,8 +112,8 @@ class Trucks:
         transit = travel.draw_from(link, leg.u)
         if link in travel.outages:
             yield from travel.move(link, transit, alone, svc, trip, u)
-        else:  # a link that never closes: one timeout (as Travel.move)
-            yield transit  # a plain delay (hubsim.sim.loop)
+        else:  # a link that never closes: one plain delay (hubsim.sim.loop; as Travel.move)
+            yield transit
         now2 = env.now
         rec.arrived(row, now2)
         event(now2, R.ARRIVE, c.cid, v, link, svc, trip, c.teu, c.tonnes, 0.0, now2 - now)
