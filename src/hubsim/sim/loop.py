@@ -429,7 +429,7 @@ class Clock(simpy.Environment):
             callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
             if len(callbacks) == 1:  # the usual case: one waiting process, no list iterator
                 callbacks[0](event)
-            else:
+            elif callbacks:  # (none: a process's end that nobody waits for, the next usual)
                 for callback in callbacks:
                     callback(event)
             if not event._ok and not hasattr(event, "_defused"):
