@@ -324,6 +324,42 @@ def test_a_finished_process_that_slept_is_freed_without_the_garbage_collector():
             gc.enable()
 
 
+def test_a_failed_process_that_slept_is_freed_without_the_garbage_collector():
+    """As a finished one: a process that slept and then failed (its failure handled by the
+    process waiting for it) drops its wake-up list, and is freed at once with the garbage
+    collector off."""
+    import gc
+    import weakref
+
+    env = Clock()
+    refs = []
+
+    def failing():
+        yield 0.5
+        raise KeyError("lost")
+
+    def parent():
+        for _ in range(20):
+            child = env.process(failing())
+            refs.append(weakref.ref(child))
+            try:
+                yield child
+            except KeyError:
+                pass
+            del child
+            yield 1.0
+
+    env.process(parent())
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        env.run_until(100.0)
+        assert sum(r() is not None for r in refs) == 0
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def test_errors_as_simpy():
     env = Clock()
     env.run(until=1.0)  # SimPy's own run works on the clock too
