@@ -333,6 +333,7 @@ def test_a_failed_process_that_slept_is_freed_without_the_garbage_collector():
 
     env = Clock()
     refs = []
+    caught = []
 
     def failing():
         yield 0.5
@@ -344,8 +345,8 @@ def test_a_failed_process_that_slept_is_freed_without_the_garbage_collector():
             refs.append(weakref.ref(child))
             try:
                 yield child
-            except KeyError:
-                pass
+            except KeyError as exc:
+                caught.append(str(exc))
             del child
             yield 1.0
 
@@ -354,6 +355,7 @@ def test_a_failed_process_that_slept_is_freed_without_the_garbage_collector():
     gc.disable()
     try:
         env.run_until(100.0)
+        assert len(caught) == 20
         assert sum(r() is not None for r in refs) == 0
     finally:
         if enabled:
