@@ -4,6 +4,10 @@ order, the same time, and the same queue and event ids left behind for the next 
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
+
 import pytest
 import simpy
 from hypothesis import given, settings
@@ -294,11 +298,22 @@ def test_a_numpy_float_is_a_plain_delay():
     _plain_vs_timeouts(model)
 
 
+@contextlib.contextmanager
+def _collector_off() -> Iterator[None]:
+    """The garbage collector off, as the engine runs: only reference counting frees."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def test_a_finished_process_that_slept_is_freed_without_the_garbage_collector():
     """The wake-up's callback list holds the process (its ``_resume``): the process drops it
     when it ends, so a run with the garbage collector off (as the engine runs) frees each
     finished process at once instead of keeping every one until the end."""
-    import gc
     import weakref
 
     env = Clock()
@@ -314,21 +329,15 @@ def test_a_finished_process_that_slept_is_freed_without_the_garbage_collector():
             yield 1.0
 
     env.process(spawner())
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_off():
         env.run_until(100.0)
         assert sum(r() is not None for r in refs) == 0
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def test_a_failed_process_that_slept_is_freed_without_the_garbage_collector():
     """As a finished one: a process that slept and then failed (its failure handled by the
     process waiting for it) drops its wake-up list, and is freed at once with the garbage
     collector off."""
-    import gc
     import weakref
 
     env = Clock()
@@ -351,15 +360,10 @@ def test_a_failed_process_that_slept_is_freed_without_the_garbage_collector():
             yield 1.0
 
     env.process(parent())
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_off():
         env.run_until(100.0)
         assert len(caught) == 20
         assert sum(r() is not None for r in refs) == 0
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def test_errors_as_simpy():

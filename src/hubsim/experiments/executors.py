@@ -30,6 +30,7 @@ from hubsim.atomic import interrupts_held
 from hubsim.errors import ExperimentError
 
 if TYPE_CHECKING:
+    import logging
     from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing.context import BaseContext
 
@@ -464,9 +465,7 @@ class DaskExecutor(Executor):
             return
         import logging
 
-        loggers = [logging.getLogger(name) for name in
-                   ["distributed", *logging.root.manager.loggerDict]
-                   if name.startswith("distributed.") or name == "distributed"]
+        loggers = _distributed_loggers()
         levels = [log.level for log in loggers]
         for log in loggers:
             log.setLevel(logging.CRITICAL)
@@ -556,13 +555,21 @@ def _worker_plugin() -> Any:
             from hubsim.memory import return_freed_memory
 
             return_freed_memory()
-            logging.getLogger("distributed").setLevel(logging.CRITICAL)
-            for name, log in logging.root.manager.loggerDict.items():
-                if name.startswith("distributed.") and isinstance(log, logging.Logger) \
-                        and log.level != logging.NOTSET:
-                    log.setLevel(logging.CRITICAL)
+            for log in _distributed_loggers():
+                log.setLevel(logging.CRITICAL)
 
     return HubsimWorker()
+
+
+def _distributed_loggers() -> list[logging.Logger]:
+    """The loggers that decide what distributed logs in this process: its own, and those of
+    its modules that set a level of their own (the others take their parent's)."""
+    import logging
+
+    return [logging.getLogger("distributed"),
+            *(log for name, log in logging.root.manager.loggerDict.items()
+              if name.startswith("distributed.") and isinstance(log, logging.Logger)
+              and log.level != logging.NOTSET)]
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None,
