@@ -49,8 +49,6 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import simpy
-
 from hubsim.errors import ConservationError
 from hubsim.scenario.schema import Scenario
 from hubsim.sim.cargo import Ledger
@@ -168,7 +166,7 @@ class _Engine:
         """
         env = self.env
         for *_, event in env.queued():
-            _forget(event)
+            let_go(event)
         env.clear_queue()
         state = self.state
         slots = [s for hub in state.hubs.values()
@@ -179,13 +177,13 @@ class _Engine:
         slots += [s for ends in state.pools.values() for s in ends.values()]
         for s in slots:
             for *_, event in s.waiters:
-                _forget(event)
+                let_go(event)
             s.waiters.clear()
         for event in state.link_reopen.values():
-            _forget(event)
+            let_go(event)
         for q in self.queues.values():
             if q.signal is not None:
-                _forget(q.signal)
+                let_go(q.signal)
             q.items.clear()
             q.spare.clear()
         self.ledger.at_node.clear()
@@ -203,13 +201,6 @@ class _Engine:
             self.env.process(self.choice.updates(self.state, self.queues))
         if self.boxes is not None:
             self.env.process(self.boxes.reviews())
-
-
-def _forget(event: simpy.Event) -> None:
-    """Drop ``event``'s callbacks (as SimPy does once an event is processed): whatever waits
-    for it is never resumed, and a process of the clock waiting for it lets go of itself
-    (:func:`hubsim.sim.loop.let_go`)."""
-    let_go(event)
 
 
 def run_engine(scn: Scenario, seed: int, horizon_h: float, warmup_h: float,

@@ -216,10 +216,15 @@ def _refused(env: simpy.Environment, delay: Any) -> Event:
     negative or NaN delay: ``env.timeout``'s error, raised at the process's ``yield``."""
     bad = Event(env)
     bad._ok = False
-    bad._value = ValueError(f"Negative delay {delay}" if delay < 0 else
-                            f"delay {delay} is not a number")
+    bad._value = _bad_delay(delay)
     bad.callbacks = None  # type: ignore[assignment]
     return bad
+
+
+def _bad_delay(delay: Any) -> ValueError:
+    """The error of a delay that is negative (SimPy's message) or not a number."""
+    return ValueError(f"Negative delay {delay}" if delay < 0 else
+                      f"delay {delay} is not a number")
 
 
 class Clock(simpy.Environment):
@@ -267,8 +272,7 @@ class Clock(simpy.Environment):
         def timeout(delay: float, value: Any = None) -> Timeout:
             """As ``Timeout(env, delay, value)``; a NaN delay is refused too."""
             if not delay >= 0:
-                raise ValueError(f"Negative delay {delay}" if delay < 0 else
-                                 f"delay {delay} is not a number")
+                raise _bad_delay(delay)
             ev = new(Timeout)
             ev.env = env
             ev.callbacks = []
