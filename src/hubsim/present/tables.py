@@ -19,6 +19,7 @@ import pandas as pd
 from hubsim.catalogue import CATALOGUE, label
 from hubsim.present.text import format_column, format_interval, format_ratio, format_value, table
 from hubsim.scenario.schema import HOURS_PER_YEAR
+from hubsim.sim import compiled
 
 if TYPE_CHECKING:
     from hubsim.api import Results
@@ -148,7 +149,8 @@ def run_text(res: Results, verdict: str | None = None) -> str:
                                                      "at_nodes_teu", "on_vehicles_teu")]
     out += ["", f"Conservation: generated {teu[0]} = delivered {teu[1]} + at nodes {teu[2]} "
                 f"+ on vehicles {teu[3]} (checked)",
-            f"Simulated in {res.wall_time_s:.1f} s: {res.counts['consignments']:,} consignments, "
+            f"Simulated in {res.wall_time_s:.1f} s ({'compiled' if compiled() else 'pure-Python'} "
+            f"engine): {res.counts['consignments']:,} consignments, "
             f"{res.counts['event_records']:,} event records, {res.simpy_events:,} SimPy events"]
     return "\n".join(out)
 

@@ -8,3 +8,23 @@ services), ``travel`` (links, outages, locks), ``flow`` (a consignment from node
 ``context`` (what the parts share); ``streams`` (named random streams), ``slots`` (the counting
 resource), ``records`` (the event, consignment and trip tables).
 """
+
+from __future__ import annotations
+
+__all__ = ["compiled"]
+
+
+def compiled() -> list[str]:
+    """The modules of ``hubsim.sim`` that run compiled (mypyc, at install: ``setup.py``), by
+    name; none when the engine runs as pure Python (no C compiler at install, or
+    ``HUBSIM_PURE_PYTHON=1``). The results are the same either way."""
+    import pkgutil
+    from importlib.machinery import EXTENSION_SUFFIXES
+    from importlib.util import find_spec
+
+    out = []
+    for info in pkgutil.iter_modules(__path__):
+        spec = find_spec(f"{__name__}.{info.name}")
+        if spec is not None and str(spec.origin).endswith(tuple(EXTENSION_SUFFIXES)):
+            out.append(info.name)
+    return sorted(out)

@@ -202,7 +202,9 @@ class _Process(Process):
             try:
                 callbacks = event.callbacks
             except AttributeError:  # not an event: SimPy's message
-                descr = _describe_frame(self._generator.gi_frame)  # type: ignore[attr-defined]
+                # (a generator compiled with mypyc has no frame to describe)
+                frame = getattr(self._generator, "gi_frame", None)
+                descr = _describe_frame(frame) if frame is not None else ""
                 raise RuntimeError(f'\n{descr}Invalid yield value "{event}"') from None
             if callbacks is not None:  # not processed yet: resume when it is
                 callbacks.append(self._resume)
