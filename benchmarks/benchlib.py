@@ -137,11 +137,20 @@ def measure_and_print(name: str, run: Callable[[Callable[[str], None]], dict],
     return 0
 
 
+def engine() -> str:
+    """Which engine the installed hubsim runs: its modules compiled at install (mypyc,
+    ``setup.py``) or pure Python (``hubsim.sim.compiled``)."""
+    from hubsim.sim import compiled
+
+    names = compiled()
+    return f"compiled ({len(names)} modules)" if names else "pure Python"
+
+
 def machine() -> dict[str, Any]:
-    """Cores, CPU model, OS, versions and the load average now."""
+    """Cores, CPU model, OS, versions, the engine's build and the load average now."""
     return {"cores": os.cpu_count(), "cpu": cpu_model(),
             "os": f"{platform.system()} {platform.release()}", "commit": commit(),
-            "versions": versions(), "load": list(os.getloadavg())}
+            "versions": versions(), "engine": engine(), "load": list(os.getloadavg())}
 
 
 def _main(argv: list[str]) -> int:

@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     v = m0["versions"]
     print(f"machine: {m0['cores']} cores, {m0['cpu']}, {m0['os']}; Python {v['python']}, "
           f"SimPy {v['simpy']}, numpy {v['numpy']}, pandas {v['pandas']}, Ciw {v['ciw']}, "
-          f"dask {v['dask']}; hubsim commit {m0['commit']}")
+          f"dask {v['dask']}; hubsim commit {m0['commit']}, {m0['engine']} engine")
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in m0['load'])}", flush=True)
     runner = Runner(plan, repeats, scenario, log)
     try:

@@ -58,3 +58,22 @@ def test_the_compiled_engine_gives_the_pure_python_results(tiny_path, tmp_path):
     for name, table in as_installed[2].items():
         pd.testing.assert_frame_equal(table, pure[2][name], check_exact=True, obj=name)
     pd.testing.assert_frame_equal(as_installed[3], pure[3], check_exact=True)
+
+
+def test_a_source_edited_after_its_compile_is_named(tmp_path):
+    """An editable install loads a compiled module over its source: an edit made since the
+    compile would silently not run, so importing hubsim.sim warns (the check itself here)."""
+    import os
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    from hubsim.sim import _edited_since_compiled
+
+    for name in ("flow", "slots", "engine"):
+        (tmp_path / f"{name}.py").write_text("")
+    for name in ("flow", "slots"):
+        (tmp_path / f"{name}{EXTENSION_SUFFIXES[0]}").write_bytes(b"")
+    os.utime(tmp_path / f"flow{EXTENSION_SUFFIXES[0]}", (1000, 1000))
+    os.utime(tmp_path / "flow.py", (2000, 2000))  # edited after the compile
+    os.utime(tmp_path / f"slots{EXTENSION_SUFFIXES[0]}", (3000, 3000))
+    os.utime(tmp_path / "slots.py", (2000, 2000))  # compiled after its last edit
+    assert _edited_since_compiled(str(tmp_path)) == ["flow"]  # engine: never compiled

@@ -59,14 +59,17 @@ def test_one_version_source():
 def test_non_editable_install_runs_from_another_folder(tmp_path):
     # build from a copy of what a wheel is made of, so no build/ folder is left in the checkout
     source = tmp_path / "source"
+    # (without the engine's extensions an editable install built in src/, and without compiling
+    # them again: a minute more; tests/test_compiled.py checks the compiled engine's results)
     shutil.copytree(ROOT / "src", source / "src",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for name in ("pyproject.toml", "README.md"):
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.so", "*.pyd"))
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / name, source / name)
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
                     "--no-build-isolation", "--no-index", "--target", str(target), str(source)],
-                   check=True, capture_output=True, cwd=tmp_path)
+                   check=True, capture_output=True, cwd=tmp_path,
+                   env={**os.environ, "HUBSIM_PURE_PYTHON": "1"})
     assert (target / "hubsim" / "bundled" / "scenarios" / "chongqing_2022_target.yaml").is_file()
     assert (target / "hubsim" / "bundled" / "data" / "calibration_map.csv").is_file()
     env = {**os.environ, "PYTHONPATH": str(target), "MPLBACKEND": "Agg"}

@@ -11,6 +11,10 @@ resource), ``records`` (the event, consignment and trip tables).
 
 from __future__ import annotations
 
+import os
+import warnings
+from importlib.machinery import EXTENSION_SUFFIXES
+
 __all__ = ["compiled"]
 
 
@@ -19,7 +23,6 @@ def compiled() -> list[str]:
     name; none when the engine runs as pure Python (no C compiler at install, or
     ``HUBSIM_PURE_PYTHON=1``). The results are the same either way."""
     import pkgutil
-    from importlib.machinery import EXTENSION_SUFFIXES
     from importlib.util import find_spec
 
     out = []
@@ -28,3 +31,24 @@ def compiled() -> list[str]:
         if spec is not None and str(spec.origin).endswith(tuple(EXTENSION_SUFFIXES)):
             out.append(info.name)
     return sorted(out)
+
+
+def _edited_since_compiled(folder: str) -> list[str]:
+    """The modules in ``folder`` whose source changed after their compiled extension was built
+    (an editable install: Python loads the extension, so an edit to the source would not run)."""
+    built: dict[str, float] = {}
+    sources: dict[str, float] = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            for suffix in EXTENSION_SUFFIXES:
+                if entry.name.endswith(suffix):
+                    built[entry.name[:-len(suffix)]] = entry.stat().st_mtime
+            if entry.name.endswith(".py"):
+                sources[entry.name[:-3]] = entry.stat().st_mtime
+    return sorted(name for name, t in built.items() if sources.get(name, 0.0) > t)
+
+
+if _edited := _edited_since_compiled(os.path.dirname(__file__)):
+    warnings.warn(f"hubsim.sim: {', '.join(_edited)} changed after being compiled at install; the "
+                  "compiled modules run, not the changes: install again (pip install -e .), or "
+                  "with HUBSIM_PURE_PYTHON=1 to run the sources", stacklevel=2)
