@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import hubsim.sim
 
@@ -77,3 +78,32 @@ def test_a_source_edited_after_its_compile_is_named(tmp_path):
     os.utime(tmp_path / f"slots{EXTENSION_SUFFIXES[0]}", (3000, 3000))
     os.utime(tmp_path / "slots.py", (2000, 2000))  # compiled after its last edit
     assert _edited_since_compiled(str(tmp_path)) == ["flow"]  # engine: never compiled
+
+
+@pytest.mark.parametrize(("direct_url", "expected"), [
+    ('{"dir_info": {"editable": true}, "url": "file:///src/hubsim"}', True),
+    ('{"dir_info": {}, "url": "file:///src/hubsim"}', False),  # pip install <folder>
+    (None, False),  # from an index or a wheel file: no direct_url.json
+    ("not json", False),
+])
+def test_only_a_source_tree_is_checked_for_stale_builds(monkeypatch, direct_url, expected):
+    """An install from a wheel or a folder copies sources and builds in no particular order
+    (a source can be a moment newer than its build): only an editable install, or no install
+    (the sources run from their tree), is checked."""
+    from importlib import metadata
+
+    from hubsim.sim import _installed_editable
+
+    class Dist:
+        def read_text(self, name):
+            assert name == "direct_url.json"
+            return direct_url
+
+    monkeypatch.setattr(metadata, "distribution", lambda name: Dist())
+    assert _installed_editable() is expected
+
+    def missing(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "distribution", missing)
+    assert _installed_editable() is True

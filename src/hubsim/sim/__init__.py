@@ -48,7 +48,25 @@ def _edited_since_compiled(folder: str) -> list[str]:
     return sorted(name for name, t in built.items() if sources.get(name, 0.0) > t)
 
 
-if _edited := _edited_since_compiled(os.path.dirname(__file__)):
+def _installed_editable() -> bool:
+    """Whether hubsim runs from its source tree: installed editable (the ``direct_url.json``
+    of its installed metadata says so, PEP 610), or not installed at all. An install from a
+    wheel or a folder is not: its files are copied in one go, in no particular order, so a
+    source may be a moment newer than its build without having been edited."""
+    import json
+    from importlib import metadata
+
+    try:
+        text = metadata.distribution("hubsim").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return True
+    try:
+        return bool(json.loads(text or "{}").get("dir_info", {}).get("editable", False))
+    except (ValueError, AttributeError):  # unreadable: no warning rather than a wrong one
+        return False
+
+
+if (_edited := _edited_since_compiled(os.path.dirname(__file__))) and _installed_editable():
     warnings.warn(f"hubsim.sim: {', '.join(_edited)} changed after being compiled at install; the "
                   "compiled modules run, not the changes: install again (pip install -e .), or "
                   "with HUBSIM_PURE_PYTHON=1 to run the sources", stacklevel=2)
