@@ -131,7 +131,8 @@ SWEEP = {"services.cre.per_week": [2, 6], "hubs.rail.equipment": [1, 3]}
 @pytest.mark.slow  # starts a dask LocalCluster
 def test_our_dask_workers_keep_housekeeping_out_of_the_way():
     """The LocalCluster hubsim starts gives its workers QUIET_WORKERS (a profiler that is off,
-    a slow tick and system monitor); the caller's own dask settings are left as they were."""
+    a slow tick, system monitor and memory monitor); the caller's own dask settings are left
+    as they were."""
     pytest.importorskip("dask.distributed")
     import dask
 
@@ -141,9 +142,16 @@ def test_our_dask_workers_keep_housekeeping_out_of_the_way():
     ex = DaskExecutor(workers=1)
     try:
         got = ex._client.run(lambda: {k: dask.config.get(k) for k in QUIET_WORKERS})
+        # the memory monitors took it: the worker's, and its nanny's (in this process)
+        worker_monitor = ex._client.run(
+            lambda dask_worker: dask_worker.memory_manager.memory_monitor_interval)
+        nannies = [n.memory_manager.memory_monitor_interval
+                   for n in ex._cluster.workers.values()]
     finally:
         ex.close()
     assert list(got.values()) == [QUIET_WORKERS]
+    assert list(worker_monitor.values()) == [1.0]
+    assert nannies == [1.0]
     assert {k: dask.config.get(k) for k in QUIET_WORKERS} == before
     assert before["distributed.admin.tick.interval"] != "1s"  # dask's own default (20ms)
 
