@@ -40,9 +40,10 @@ def _edited_since_compiled(folder: str) -> list[str]:
     sources: dict[str, float] = {}
     with os.scandir(folder) as entries:
         for entry in entries:
-            for suffix in EXTENSION_SUFFIXES:
+            for suffix in EXTENSION_SUFFIXES:  # the most specific first (".cpython-...so")
                 if entry.name.endswith(suffix):
                     built[entry.name[:-len(suffix)]] = entry.stat().st_mtime
+                    break  # (not also as "flow.cpython-311-..." under the plain ".so")
             if entry.name.endswith(".py"):
                 sources[entry.name[:-3]] = entry.stat().st_mtime
     return sorted(name for name, t in built.items() if sources.get(name, 0.0) > t)
