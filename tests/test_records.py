@@ -17,16 +17,26 @@ def test_release_gives_the_same_table_and_frees_the_store(tiny_path):
     kept = rec.events_frame()
     assert len(kept) == rec.n_events > 1000
     store, last = rec._blocks, rec._blocks[-1]
-    held = sys.getrefcount(last)  # the store, the recording function, ``last``, the call
+    held = sys.getrefcount(last)  # the store, the recorder's block being filled, ``last``, the call
     released = rec.events_frame(release=True)
     pd.testing.assert_frame_equal(released, kept)
     # every block of the packed store is dropped once read, and nothing else (such as the
-    # recording function, which appends to the last block) keeps one
+    # recorder's reference to the block it fills, the last one) keeps one
     assert rec.n_events == 0 and all(len(b) == 0 for b in store)
     assert sys.getrefcount(last) == held - 2 == 2
     with pytest.raises(RuntimeError, match="handed over"):
         rec.event(0.0, 0, 0, 0, -1, -1, -1, 1.0, 10.0, 0.0, 0.0)
     assert set(released["event"].dropna().unique()) >= {"generated", "depart", "delivered"}
+
+
+def test_event_codes_name_the_events_table_categories():
+    """The codes the engine writes (``records.DEPART`` ...: constants compiled into the
+    engine's modules) are the positions of their names in ``EVENT_NAMES``, which the
+    ``event`` column's categories are."""
+    from hubsim.sim import records
+
+    codes = {name: getattr(records, name.upper()) for name in records.EVENT_NAMES}
+    assert codes == {name: i for i, name in enumerate(records.EVENT_NAMES)}
 
 
 def test_simulate_tables_match_a_second_identical_run(tiny_path):

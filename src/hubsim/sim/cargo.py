@@ -16,7 +16,7 @@ import simpy
 from hubsim.errors import ConservationError
 from hubsim.sim import records as R
 from hubsim.sim.network import Leg
-from hubsim.sim.records import EventFn
+from hubsim.sim.records import Recorder
 
 __all__ = ["AIR", "CONTAINER", "EMPTY", "Consignment", "Ledger"]
 
@@ -82,9 +82,9 @@ class Ledger:
     (waiting, dwelling, queued or loading), ``on_vehicle`` a trip id to the consignments on it.
     """
 
-    def __init__(self, env: simpy.Environment, event: EventFn) -> None:
+    def __init__(self, env: simpy.Environment, rec: Recorder) -> None:
         self.env = env
-        self.event = event
+        self.rec = rec
         self.next_cid = 0
         self.next_trip = 0
         self.generated = [0.0, 0.0]
@@ -111,7 +111,7 @@ class Ledger:
         self.delivered[0] += c.teu
         self.delivered[1] += c.tonnes
         now = self.env.now
-        self.event(now, R.DELIVERED, c.cid, node, -1, -1, -1, c.teu, c.tonnes, 0.0,
+        self.rec.event(now, R.DELIVERED, c.cid, node, -1, -1, -1, c.teu, c.tonnes, 0.0,
                    now - c.created)
         if self.on_deliver is not None:
             self.on_deliver(c)

@@ -148,7 +148,7 @@ class _Maker:
         dem = scn.demand[i]
         self.ctx = ctx
         self.env, self.ledger = ctx.env, ctx.ledger
-        self.book, self.event = ctx.rec.consignment, ctx.rec.event
+        self.rec = ctx.rec
         self.i = i
         self.container = dem.cargo == "container"
         self.tonnes_per_teu = (dem.tonnes_per_year / dem.teu_per_year if dem.teu_per_year
@@ -187,8 +187,8 @@ class _Maker:
             False, self.i, CONTAINER if container else AIR)
         ledger.generated[0] += c.teu
         ledger.generated[1] += c.tonnes
-        self.book(c.cid, -1, self.i, o_idx, d_idx, c.cargo, intl, now, c.teu, c.tonnes)
-        self.event(now, R.GENERATED, c.cid, o_idx, -1, -1, -1, c.teu, c.tonnes, 0.0, 0.0)
+        self.rec.consignment(c.cid, -1, self.i, o_idx, d_idx, c.cargo, intl, now, c.teu, c.tonnes)
+        self.rec.event(now, R.GENERATED, c.cid, o_idx, -1, -1, -1, c.teu, c.tonnes, 0.0, 0.0)
         if chosen is not None and ctx.choice is not None:
             k, _, share = chosen
             extra = float(ctx.choice.extra_h[self.pair][k])

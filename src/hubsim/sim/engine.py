@@ -122,8 +122,8 @@ class _Engine:
         transit = build_transit(scn, streams)
         locks = build_locks(scn, env, streams, rec=rec, warmup_h=warmup_h)
         self.state = state = NetworkState(env, scn.services, hubs, locks, len(scn.links))
-        self.ledger = ledger = Ledger(env, rec.event)
-        travel = Travel(env, rec.event, state, transit, build_returns(scn, streams, link_idx),
+        self.ledger = ledger = Ledger(env, rec)
+        travel = Travel(env, rec, state, transit, build_returns(scn, streams, link_idx),
                         {i: lk.from_ for i, lk in enumerate(scn.links)})
         # route choice (issue 14 part 1): None keeps every load on its least-cost route
         self.choice = (RouteChoice(graph, scn, warmup_h) if scn.routing.choice == "logit"

@@ -46,7 +46,7 @@ class Flow:
     def __init__(self, ctx: Context, queues: dict[QueueKey, Queue], trucks: Trucks) -> None:
         self.ctx = ctx
         self.env = ctx.env
-        self.event = ctx.rec.event
+        self.rec = ctx.rec
         self.hubs = ctx.state.hubs
         self.queues = queues
         self.trucks = trucks
@@ -62,7 +62,7 @@ class Flow:
                 dwell: bool = True) -> Generator[Step, Any, None]:
         """Move ``c`` on from the node it is at, until it is queued for a scheduled vehicle or
         delivered."""
-        env, event, hubs = self.env, self.event, self.hubs
+        env, rec, hubs = self.env, self.rec, self.hubs
         state = self.ctx.state
         link_closed = state.link_closed
         carriers = self.trucks.carriers
@@ -82,7 +82,7 @@ class Flow:
                     d += hub.depot_extra_h
                 if d > 0:
                     yield d  # a plain delay (hubsim.sim.loop)
-                event(env.now, R.READY, c.cid, hub.idx, -1, -1, -1, c.teu, c.tonnes, 0.0, d)
+                rec.event(env.now, R.READY, c.cid, hub.idx, -1, -1, -1, c.teu, c.tonnes, 0.0, d)
             dwell = True
             if link_closed[link] and state.reroute[link] and self.reroute(c, link):
                 continue  # a new route from here, without the closed link
@@ -116,7 +116,7 @@ class Flow:
         if detour is None:
             return False
         c.route = c.route[:c.leg] + detour
-        self.event(self.env.now, R.REROUTED, c.cid, self.ctx.node_idx[c.node], link, -1, -1,
+        self.rec.event(self.env.now, R.REROUTED, c.cid, self.ctx.node_idx[c.node], link, -1, -1,
                    c.teu, c.tonnes, 0.0, 0.0)
         return True
 

@@ -36,7 +36,7 @@ from hubsim.scenario.schema import Scenario
 from hubsim.sim import records as R
 from hubsim.sim.cargo import Consignment
 from hubsim.sim.loop import Clock, Step
-from hubsim.sim.records import EventFn, Recorder
+from hubsim.sim.records import Recorder
 from hubsim.sim.slots import Slots
 from hubsim.sim.streams import Scaled, Streams
 from hubsim.sim.terminals import Area
@@ -57,8 +57,6 @@ class Hub:
         Node index in the records.
     env : Clock
         The run's clock (hours).
-    event : EventFn
-        The recorder's event writer.
     areas : dict of str to Area
         The area handling each mode the hub serves (several modes may share the shared pool).
     pools : list of Area
@@ -83,7 +81,6 @@ class Hub:
 
     idx: int
     env: Clock
-    event: EventFn
     areas: dict[str, Area]
     pools: list[Area]
     yard: Slots
@@ -113,7 +110,7 @@ class Hub:
             depot.used += load
             for c in take:
                 c.depot = True
-                self.event(self.env.now, R.DEPOT, c.cid, self.idx, link, service, trip, c.teu,
+                self.rec.event(self.env.now, R.DEPOT, c.cid, self.idx, link, service, trip, c.teu,
                            c.tonnes, 0.0, 0.0)
             return
         grant = yard.acquire(load, priority)
@@ -142,7 +139,7 @@ class Hub:
         row = self.rec.n_events
         now = self.env.now
         for c in loads:
-            self.event(now, R.YARD_WAIT, c.cid, self.idx, link, service, trip, c.teu, c.tonnes,
+            self.rec.event(now, R.YARD_WAIT, c.cid, self.idx, link, service, trip, c.teu, c.tonnes,
                        0.0, 0.0)
         self.waiting[row] = (len(loads), now)
         return row
@@ -210,7 +207,7 @@ def build_hubs(scn: Scenario, env: Clock, streams: Streams,
         dwell = Sampler(hub.dwell_h, streams("dwell", hid))
         clearance = Sampler(hub.clearance_h, streams("clearance", hid))
         hubs[hid] = Hub(
-            idx=node_idx[hid], env=env, event=rec.event, rec=rec, gate_share=hub.gate_share,
+            idx=node_idx[hid], env=env, rec=rec, gate_share=hub.gate_share,
             areas={m: a for m, a in areas.items() if a is not None},
             pools=list(named.values()), yard=Slots(env, hub.yard_teu),
             depot=Slots(env, hub.depot.teu) if hub.depot is not None else None,

@@ -110,7 +110,7 @@ class Services:
                  onward: Callable[[Consignment], None]) -> None:
         self.ctx = ctx
         self.env = ctx.env
-        self.event = ctx.rec.event
+        self.rec = ctx.rec
         self.ledger = ctx.ledger
         self.hubs = ctx.state.hubs
         self.queues = queues
@@ -180,7 +180,7 @@ class Services:
     def _cancelled(self, q: Queue, u: str, link: int, j: int, cargo: str) -> None:
         """Link closed: the departure is cancelled and its cargo waits at the node."""
         load = q.load
-        self.event(self.env.now, R.CANCELLED, -1, self.ctx.node_idx[u], link, j, -1,
+        self.rec.event(self.env.now, R.CANCELLED, -1, self.ctx.node_idx[u], link, j, -1,
                    load if cargo == "container" else 0.0, load if cargo == "air" else 0.0,
                    0.0, 0.0)
 
@@ -247,7 +247,7 @@ class Services:
         node_idx = self.ctx.node_idx
         self.ctx.rec.consignment(p.cid, c.cid, p.demand, node_idx[c.route[0].u],
                                  node_idx[p.dest], p.cargo, p.intl, p.created, p.teu, p.tonnes)
-        self.event(self.env.now, R.SPLIT, p.cid, node_idx[u], -1, -1, -1, p.teu, p.tonnes, 0.0,
+        self.rec.event(self.env.now, R.SPLIT, p.cid, node_idx[u], -1, -1, -1, p.teu, p.tonnes, 0.0,
                    0.0)
         self.ledger.at_node[p.cid] = p
         return p
@@ -258,7 +258,7 @@ class Services:
                  capacity: float) -> Generator[Step, Any, None]:
         """One departure of service ``j`` (``capacity`` per vehicle, TEU or t): load at
         ``u``, travel, discharge at ``v``."""
-        env, event, ledger = self.env, self.event, self.ledger
+        env, rec, ledger = self.env, self.rec, self.ledger
         svc = self.ctx.scn.services[j]
         hub = self.hubs.get(u)
         load = sum(c.load for c in take)
@@ -274,7 +274,7 @@ class Services:
         row = self.ctx.rec.trip(trip, j, link, ui, vi, scheduled, env.now, load, capacity, 1)
         at_node = ledger.at_node
         for c in take:
-            event(env.now, R.DEPART, c.cid, ui, link, j, trip, c.teu, c.tonnes,
+            rec.event(env.now, R.DEPART, c.cid, ui, link, j, trip, c.teu, c.tonnes,
                   env.now - c.since, 0.0)
             del at_node[c.cid]
         ledger.on_vehicle[trip] = take
@@ -282,7 +282,7 @@ class Services:
         yield from self.ctx.travel.run(link, u, take, j, trip, ui, priority=svc.priority)
         self.ctx.rec.arrived(row, env.now)
         for c in take:
-            event(env.now, R.ARRIVE, c.cid, vi, link, j, trip, c.teu, c.tonnes, 0.0,
+            rec.event(env.now, R.ARRIVE, c.cid, vi, link, j, trip, c.teu, c.tonnes, 0.0,
                   env.now - t_dep)
         hub = self.hubs.get(v)
         if hub is not None and take:
@@ -332,9 +332,9 @@ def handled(ctx: Context, hub: Hub, take: list[Consignment], kind: int, link: in
                      h.position_h, h.start_h, h.end_h, h.units, h.moves, load)
     wait = h.start_h - h.request_h
     busy = h.work_h * h.units
-    event, now = ctx.rec.event, ctx.env.now
+    rec, now = ctx.rec, ctx.env.now
     for c in take:
-        event(now, kind, c.cid, hub.idx, link, service, trip, c.teu, c.tonnes, wait,
+        rec.event(now, kind, c.cid, hub.idx, link, service, trip, c.teu, c.tonnes, wait,
               busy * c.load / load if load > 0 else 0.0)
 
 

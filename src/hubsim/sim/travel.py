@@ -22,7 +22,7 @@ from hubsim.sim import records as R
 from hubsim.sim.cargo import Consignment
 from hubsim.sim.locks import build_locks
 from hubsim.sim.loop import Clock, Step
-from hubsim.sim.records import EventFn
+from hubsim.sim.records import Recorder
 from hubsim.sim.state import NetworkState
 from hubsim.sim.streams import Streams, link_key
 
@@ -74,8 +74,8 @@ class Travel:
     ----------
     env : Clock
         The run's clock (hours).
-    event : EventFn
-        The recorder's event writer.
+    rec : Recorder
+        The run's records.
     state : NetworkState
         Outage windows and locks.
     transit : dict of int to Sampler
@@ -87,11 +87,11 @@ class Travel:
         Each link's ``from`` node id, to tell which way a vehicle runs.
     """
 
-    def __init__(self, env: Clock, event: EventFn, state: NetworkState,
+    def __init__(self, env: Clock, rec: Recorder, state: NetworkState,
                  transit: dict[int, Sampler], returns: dict[int, Sampler],
                  ends: dict[int, str] | None = None) -> None:
         self.env = env
-        self.event = event
+        self.rec = rec
         self.state = state
         self.transit = transit
         self.returns = returns
@@ -145,7 +145,7 @@ class Travel:
                 remaining -= s - env.now
                 yield env.timeout(s - env.now)
             for c in load:
-                self.event(env.now, R.HELD, c.cid, node, link, service, trip, c.teu, c.tonnes,
+                self.rec.event(env.now, R.HELD, c.cid, node, link, service, trip, c.teu, c.tonnes,
                            e - env.now, 0.0)
             yield env.timeout(e - env.now)
         yield remaining

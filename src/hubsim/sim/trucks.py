@@ -59,7 +59,6 @@ class Trucks:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.env = ctx.env
-        self.event = ctx.rec.event
         self.ledger = ctx.ledger
         self.rec = ctx.rec
         self.travel = ctx.travel
@@ -78,7 +77,7 @@ class Trucks:
               carrier: Carrier) -> Generator[Step, Any, None]:
         """Move ``c`` over ``leg`` from ``hub`` (None: not a hub) to the next node, where it
         is delivered or left to move on."""
-        env, event, ledger, ctx, rec = self.env, self.event, self.ledger, self.ctx, self.rec
+        env, ledger, ctx, rec = self.env, self.ledger, self.ctx, self.rec
         svc, fleet, cap = carrier.service, carrier.fleet, carrier.capacity
         link, u, v = leg.link, leg.ui, leg.vi
         link_closed = ctx.state.link_closed
@@ -105,7 +104,7 @@ class Trucks:
         # a load needing more vehicles than a finite fleet has takes the whole fleet; its trip
         # is recorded with the n vehicles it needs (the repeated runs are not modelled)
         row = rec.trip(trip, svc, link, u, v, now, now, load, cap * n, n)
-        event(now, R.DEPART, c.cid, u, link, svc, trip, c.teu, c.tonnes, now - t_ready, 0.0)
+        rec.event(now, R.DEPART, c.cid, u, link, svc, trip, c.teu, c.tonnes, now - t_ready, 0.0)
         del ledger.at_node[c.cid]
         ledger.on_vehicle[trip] = alone
         travel = self.travel
@@ -116,7 +115,7 @@ class Trucks:
             yield transit
         now2 = env.now
         rec.arrived(row, now2)
-        event(now2, R.ARRIVE, c.cid, v, link, svc, trip, c.teu, c.tonnes, 0.0, now2 - now)
+        rec.event(now2, R.ARRIVE, c.cid, v, link, svc, trip, c.teu, c.tonnes, 0.0, now2 - now)
         c.node = leg.v
         c.leg += 1
         dest_hub = self.hubs.get(leg.v)
