@@ -13,8 +13,8 @@ import tempfile
 from setuptools import setup
 
 #: the engine's modules that run on every event (hubsim.sim), compiled when possible
-COMPILED = ["cargo", "demand", "flow", "hubs", "records", "services", "slots", "terminals",
-            "travel", "trucks"]
+COMPILED = ["cargo", "demand", "flow", "hubs", "network", "records", "services", "slots",
+            "terminals", "timeheap", "travel", "trucks"]
 
 #: mypy's settings for the compile: the package's own [tool.mypy] loads the pydantic plugin,
 #: which the build environment lacks. Other packages are not read (no_site_packages: their

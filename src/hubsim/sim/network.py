@@ -209,7 +209,7 @@ def route_for(g: nx.MultiDiGraph, scn: Scenario, origin: str, destination: str,
 
     view = nx.subgraph_view(g, filter_node=passable)
 
-    def weight(u: str, v: str, keyed: dict) -> float | None:
+    def weight(u: str, v: str, keyed: Any) -> float | None:  # a networkx FilterAtlas
         costs = [_leg_cost(scn, g, v, d, cargo) for d in keyed.values() if cargo in d["cargo"]]
         return min(costs) if costs else None
 
