@@ -14,7 +14,7 @@ from setuptools import setup
 
 #: the engine's modules that run on every event (hubsim.sim), compiled when possible
 COMPILED = ["cargo", "demand", "flow", "hubs", "network", "records", "services", "slots",
-            "terminals", "timeheap", "travel", "trucks"]
+            "terminals", "travel", "trucks"]
 
 #: mypy's settings for the compile: the package's own [tool.mypy] loads the pydantic plugin,
 #: which the build environment lacks. Other packages are not read (no_site_packages: their

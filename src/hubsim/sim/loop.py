@@ -60,12 +60,12 @@ event a sleeping process waits for. The clock relies on SimPy 4's internals (the
 
 from __future__ import annotations
 
-import heapq
 from bisect import insort
 from collections import deque
-from collections.abc import Callable, Generator
-from types import FunctionType, MethodType
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Generator
+from heapq import heappop, heappush
+from types import MethodType
+from typing import TYPE_CHECKING, Any
 
 import simpy
 from simpy.core import EmptySchedule, Infinity, StopSimulation
@@ -82,19 +82,10 @@ from simpy.events import (
     _describe_frame,
 )
 
-from hubsim.sim import timeheap
-
-#: The heap of future event times: :mod:`hubsim.sim.timeheap` where it is compiled, else
-#: ``heapq``'s C functions (the same heaps, faster than the module's Python source)
-heappop: Callable[[list[float]], float] = timeheap.pop
-heappush: Callable[[list[float], float], None] = timeheap.push
-if isinstance(timeheap.pop, FunctionType):
-    heappop, heappush = heapq.heappop, heapq.heappush
-
 __all__ = ["Clock", "Step", "let_go"]
 
 #: What a process of the clock yields: an event to wait for, or a plain delay in hours.
-Step: TypeAlias = Event | float
+Step = Event | float
 
 #: The priority ``Environment.step`` gives the stop event it puts back (SimPy 4).
 _AFTER_STOP = EventPriority(-1)
