@@ -135,7 +135,7 @@ class Ledger:
         self.delivered[1] += c.tonnes
         now = self.env.now
         self.rec.event(now, R.DELIVERED, c.cid, node, -1, -1, -1, c.teu, c.tonnes, 0.0,
-                   now - c.created)
+                       now - c.created)
         if self.on_deliver is not None:
             self.on_deliver(c)
 

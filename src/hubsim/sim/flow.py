@@ -117,7 +117,7 @@ class Flow:
             return False
         c.route = c.route[:c.leg] + detour
         self.rec.event(self.env.now, R.REROUTED, c.cid, self.ctx.node_idx[c.node], link, -1, -1,
-                   c.teu, c.tonnes, 0.0, 0.0)
+                       c.teu, c.tonnes, 0.0, 0.0)
         return True
 
     def reroute_queued(self, link: int) -> None:

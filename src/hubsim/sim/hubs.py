@@ -111,7 +111,7 @@ class Hub:
             for c in take:
                 c.depot = True
                 self.rec.event(self.env.now, R.DEPOT, c.cid, self.idx, link, service, trip, c.teu,
-                           c.tonnes, 0.0, 0.0)
+                               c.tonnes, 0.0, 0.0)
             return
         grant = yard.acquire(load, priority)
         if grant is not None:
@@ -140,7 +140,7 @@ class Hub:
         now = self.env.now
         for c in loads:
             self.rec.event(now, R.YARD_WAIT, c.cid, self.idx, link, service, trip, c.teu, c.tonnes,
-                       0.0, 0.0)
+                           0.0, 0.0)
         self.waiting[row] = (len(loads), now)
         return row
 

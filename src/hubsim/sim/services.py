@@ -181,8 +181,8 @@ class Services:
         """Link closed: the departure is cancelled and its cargo waits at the node."""
         load = q.load
         self.rec.event(self.env.now, R.CANCELLED, -1, self.ctx.node_idx[u], link, j, -1,
-                   load if cargo == "container" else 0.0, load if cargo == "air" else 0.0,
-                   0.0, 0.0)
+                       load if cargo == "container" else 0.0, load if cargo == "air" else 0.0,
+                       0.0, 0.0)
 
     def _fill(self, q: Queue, room: float,
               max_wait_h: float | None) -> Generator[Step, Any, None]:
@@ -248,7 +248,7 @@ class Services:
         self.ctx.rec.consignment(p.cid, c.cid, p.demand, node_idx[c.route[0].u],
                                  node_idx[p.dest], p.cargo, p.intl, p.created, p.teu, p.tonnes)
         self.rec.event(self.env.now, R.SPLIT, p.cid, node_idx[u], -1, -1, -1, p.teu, p.tonnes, 0.0,
-                   0.0)
+                       0.0)
         self.ledger.at_node[p.cid] = p
         return p
 
@@ -258,36 +258,38 @@ class Services:
                  capacity: float) -> Generator[Step, Any, None]:
         """One departure of service ``j`` (``capacity`` per vehicle, TEU or t): load at
         ``u``, travel, discharge at ``v``."""
-        env, rec, ledger = self.env, self.rec, self.ledger
-        svc = self.ctx.scn.services[j]
+        env, rec, ledger, ctx = self.env, self.rec, self.ledger, self.ctx
+        svc = ctx.scn.services[j]
+        mode, priority = svc.mode, svc.priority
         hub = self.hubs.get(u)
         load = sum(c.load for c in take)
         if hub is not None and take:
-            h = yield from hub.areas[svc.mode].handle(load, svc.priority)
-            handled(self.ctx, hub, take, R.LIFT_ON, link, j, -1, load, h)
+            h = yield from hub.areas[mode].handle(load, priority)
+            handled(ctx, hub, take, R.LIFT_ON, link, j, -1, load, h)
             for c in take:
                 hub.yard_out(c)
-        ui, vi = self.ctx.node_idx[u], self.ctx.node_idx[v]
-        if self.ctx.state.link_closed[link]:
-            yield from wait_open(self.ctx, link, take, ui, j)
+        ui, vi = ctx.node_idx[u], ctx.node_idx[v]
+        if ctx.state.link_closed[link]:
+            yield from wait_open(ctx, link, take, ui, j)
         trip = ledger.new_trip()
-        row = self.ctx.rec.trip(trip, j, link, ui, vi, scheduled, env.now, load, capacity, 1)
+        t_dep = env.now  # (the clock is read once for each batch of records: no yield between)
+        row = rec.trip(trip, j, link, ui, vi, scheduled, t_dep, load, capacity, 1)
         at_node = ledger.at_node
         for c in take:
-            rec.event(env.now, R.DEPART, c.cid, ui, link, j, trip, c.teu, c.tonnes,
-                  env.now - c.since, 0.0)
+            rec.event(t_dep, R.DEPART, c.cid, ui, link, j, trip, c.teu, c.tonnes,
+                      t_dep - c.since, 0.0)
             del at_node[c.cid]
         ledger.on_vehicle[trip] = take
-        t_dep = env.now
-        yield from self.ctx.travel.run(link, u, take, j, trip, ui, priority=svc.priority)
-        self.ctx.rec.arrived(row, env.now)
+        yield from ctx.travel.run(link, u, take, j, trip, ui, priority=priority)
+        t_arr = env.now
+        rec.arrived(row, t_arr)
         for c in take:
-            rec.event(env.now, R.ARRIVE, c.cid, vi, link, j, trip, c.teu, c.tonnes, 0.0,
-                  env.now - t_dep)
+            rec.event(t_arr, R.ARRIVE, c.cid, vi, link, j, trip, c.teu, c.tonnes, 0.0,
+                      t_arr - t_dep)
         hub = self.hubs.get(v)
         if hub is not None and take:
-            yield from hub.admit([c for c in take if c.dest != v], link, j, trip, svc.priority)
-            h = yield from hub.areas[svc.mode].handle(load, svc.priority)
+            yield from hub.admit([c for c in take if c.dest != v], link, j, trip, priority)
+            h = yield from hub.areas[mode].handle(load, priority)
             handled(self.ctx, hub, take, R.LIFT_OFF, link, j, trip, load, h)
         del ledger.on_vehicle[trip]
         self._discharged(take, v, vi)
@@ -335,7 +337,7 @@ def handled(ctx: Context, hub: Hub, take: list[Consignment], kind: int, link: in
     rec, now = ctx.rec, ctx.env.now
     for c in take:
         rec.event(now, kind, c.cid, hub.idx, link, service, trip, c.teu, c.tonnes, wait,
-              busy * c.load / load if load > 0 else 0.0)
+                  busy * c.load / load if load > 0 else 0.0)
 
 
 def wait_open(ctx: Context, link: int, load: list[Consignment], node: int,

@@ -146,7 +146,7 @@ class Travel:
                 yield env.timeout(s - env.now)
             for c in load:
                 self.rec.event(env.now, R.HELD, c.cid, node, link, service, trip, c.teu, c.tonnes,
-                           e - env.now, 0.0)
+                               e - env.now, 0.0)
             yield env.timeout(e - env.now)
         yield remaining
 
