@@ -1,7 +1,7 @@
 """Build step: compile the engine's hot modules with mypyc (pyproject.toml holds the rest).
 
 The modules stay plain Python source; mypyc compiles them to C extensions at install, which
-run the same code in about 18% less time for a simulated year (``benchmarks/README.md``).
+run the same code in 19 to 30% less time for a simulated year (``benchmarks/README.md``).
 Compiling needs a C compiler and Python's headers: where they are missing, or with
 ``HUBSIM_PURE_PYTHON=1`` set at install, hubsim installs and runs as pure Python (the same
 results; ``hubsim.sim.compiled()`` says which modules are compiled).
