@@ -191,14 +191,9 @@ class _Process(Process):
                     self._new_wake()  # the event or its list is held elsewhere (see class)
                     wake, wakers = self._wake, self._wakers
                 wake.callbacks = wakers  # type: ignore[assignment]
-                if event:  # (_future inline: a Python call less per delay)
-                    t = env.now + event
-                    entry = (t, NORMAL, next(env._eid), wake)
-                    at = env._at  # type: ignore[attr-defined]
-                    old = at.setdefault(t, entry)
-                    if old is not entry:
-                        _tie(at, t, old, entry)
-                    heappush(env._times, t)  # type: ignore[attr-defined]
+                if event:
+                    _future(env._times, env._at,  # type: ignore[attr-defined]
+                            (env.now + event, NORMAL, next(env._eid), wake))
                 else:  # as a timeout of 0: due now, after the events due before it (its
                     # time now + 0.0, as SimPy's: a whole number time becomes a float)
                     env._normal.append((env.now + event, NORMAL, next(env._eid), wake))  # type: ignore[attr-defined]

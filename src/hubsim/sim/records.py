@@ -320,7 +320,7 @@ class Recorder:
         n = self.n_events
         last = self._filled()
         if release:
-            # the recording function holds the store: drop it, or freeing a block would not
+            # the recorder holds the block it fills: drop it, or freeing that block would not
             self._stop_events()
             self._gone.add("events")
         names = self._dtype.names or ()

@@ -290,7 +290,7 @@ class Services:
         if hub is not None and take:
             yield from hub.admit([c for c in take if c.dest != v], link, j, trip, priority)
             h = yield from hub.areas[mode].handle(load, priority)
-            handled(self.ctx, hub, take, R.LIFT_OFF, link, j, trip, load, h)
+            handled(ctx, hub, take, R.LIFT_OFF, link, j, trip, load, h)
         del ledger.on_vehicle[trip]
         self._discharged(take, v, vi)
         if pools is not None:
