@@ -19,7 +19,10 @@ summary, targets; compared exactly); the script checks it. On a machine shared w
 jobs the speed-up is lower than what two free cores give: the load average at the start and
 the end is printed so a reader can judge. Every child first sets the allocator as the
 command line does (:func:`hubsim.memory.return_freed_memory`: the workers of the pool and of
-the cluster set it too), so all sides run with the same allocator.
+the cluster set it too), so all sides run with the same allocator, and asks for no helper
+threads before numpy and pyarrow load, as the command line does
+(:func:`hubsim.experiments.executors.no_helper_threads`), so that the pool forks its workers
+from it.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ def child_replicate(scenario: str, replications: int, days: float | None, backen
                     workers: int, out: str) -> dict:
     """Time :func:`hubsim.replicate` on one backend (``serial``, ``pool`` or ``dask``) and
     pickle its tables to ``out``."""
+    from hubsim.experiments.executors import no_helper_threads
     from hubsim.memory import return_freed_memory
 
     # the allocator settings of the command line (hubsim.memory), which the pool's and the
@@ -53,6 +57,9 @@ def child_replicate(scenario: str, replications: int, days: float | None, backen
     # measures the parallel runs and not a difference in allocators (without them the
     # serial run's KPI tables cost ~0.7-1 s less per replication, for ~90 MB more memory)
     return_freed_memory()
+    # and its threads: one, so that the pool forks its workers, as `hubsim replicate` does
+    # (executors.pool_context)
+    no_helper_threads()
     import hubsim
     from hubsim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 

@@ -503,6 +503,74 @@ print(json.dumps([out, threads, os.environ.get("OPENBLAS_NUM_THREADS"),
     assert got == [[WORKER_STATE, WORKER_STATE], 1, "2", None]
 
 
+FRESH_SIGNALS = {"SIGINT": "default_int_handler", "SIGTERM": "SIG_DFL", "SIGALRM": "SIG_DFL"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux")
+def test_a_process_with_one_thread_forks_its_pool_and_gets_the_same_tables(tiny_path):
+    """The command line's process (no_helper_threads before numpy, pyarrow) runs one thread:
+    its pool forks the workers, which come with hubsim imported and a fresh process's signal
+    handlers although the command had its own (hubsim.cli.main), and the replications'
+    tables equal the serial ones. While a second thread runs, the pool uses the fork
+    server (a fresh process)."""
+    code = f"""
+import json, signal, sys, threading
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from hubsim.experiments.executors import no_helper_threads, pool_context, single_threaded
+no_helper_threads()
+import pandas as pd, pyarrow
+import hubsim, hubsim.experiments.store, hubsim.analysis.kpis
+from hubsim.cli.main import _handle_stops
+from hubsim.experiments.executors import ProcessExecutor, SerialExecutor
+from worker_helpers import signal_state, worker_state
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
+_handle_stops()  # the command's own handlers, which the workers must not keep
+scn = hubsim.load_scenario({str(tiny_path)!r})
+out = {{"one_thread": single_threaded(), "method": pool_context().get_start_method(),
+        "parent": signal_state(0)}}
+with ProcessExecutor(2) as ex:
+    states = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
+    out["signals"] = [v for _, ok, v in ex.map_unordered(signal_state, [0, 1]) if ok]
+    out["preloaded"] = all(s["preloaded"] for s in states)
+    pooled = hubsim.replicate(scn, 3, days=10, executor=ex)
+serial = hubsim.replicate(scn, 3, days=10, executor=SerialExecutor())
+out["same"] = all(getattr(pooled, t).equals(getattr(serial, t))
+                  for t in ("runs", "kpis", "summary", "targets"))
+stop = threading.Event()
+t = threading.Thread(target=stop.wait)
+t.start()
+out["with_a_thread"] = pool_context().get_start_method()
+stop.set()
+t.join()
+print(json.dumps(out))
+"""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                        "JE_ARROW_MALLOC_CONF")}
+    got = json.loads(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                    capture_output=True, text=True).stdout)
+    assert got == {"one_thread": True, "method": "fork", "preloaded": True,
+                   "parent": dict.fromkeys(FRESH_SIGNALS, "_on_interrupt"),
+                   "signals": [FRESH_SIGNALS, FRESH_SIGNALS], "same": True,
+                   "with_a_thread": "forkserver"}
+
+
+def test_no_helper_threads_keeps_what_the_environment_says():
+    code = """
+import json, os
+from hubsim.experiments.executors import WORKER_ENVIRONMENT, no_helper_threads
+no_helper_threads()
+print(json.dumps({k: os.environ[k] for k in WORKER_ENVIRONMENT}))
+"""
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                                          "JE_ARROW_MALLOC_CONF")}
+    env["OPENBLAS_NUM_THREADS"] = "3"  # the user's choice
+    got = json.loads(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                    capture_output=True, text=True).stdout)
+    assert got == {"OPENBLAS_NUM_THREADS": "3", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "JE_ARROW_MALLOC_CONF": "background_thread:false"}
+
+
 @pytest.mark.slow  # starts a dask LocalCluster
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a fork server: Linux")
 def test_dask_workers_of_our_cluster_come_with_hubsim_imported():

@@ -38,3 +38,15 @@ def pid_then_sleep(seconds: float) -> int:
 
     time.sleep(seconds)
     return os.getpid()
+
+
+def signal_state(_: object) -> dict[str, str]:
+    """The handlers of the signals hubsim's command line handles, in this worker, by name:
+    ``default_int_handler``, ``SIG_DFL``, ``SIG_IGN`` or a function's name."""
+    import signal
+
+    def name(handler: object) -> str:
+        return getattr(handler, "__name__", None) or getattr(handler, "name", str(handler))
+
+    return {s.name: name(signal.getsignal(s))
+            for s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)}

@@ -127,9 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 0
         args = parser.parse_args(argv)
+        from hubsim.experiments.executors import no_helper_threads
         from hubsim.memory import return_freed_memory
 
         return_freed_memory()
+        no_helper_threads()  # before numpy and pyarrow: one thread, so pools can fork
         with warning_lines():
             return int(args.handler(args))
     except HubsimError as exc:

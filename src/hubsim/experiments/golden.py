@@ -211,11 +211,11 @@ def _measure_all(plan: list[_Job], jobs: int) -> Generator[pd.DataFrame, None, N
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    from hubsim.experiments.executors import exit_with, pool_context, stop_workers
+    from hubsim.experiments.executors import pool_context, pool_worker, stop_workers
 
-    # the workers end with this process however it ends (executors.exit_with)
+    # the workers end with this process however it ends (executors.pool_worker)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(),
-                               initializer=exit_with, initargs=(os.getpid(),))
+                               initializer=pool_worker, initargs=(os.getpid(),))
     try:
         futures = [[pool.submit(_seed_kpis, job.scn, s, job.days) for s in job.seeds]
                    for job in plan]
