@@ -21,7 +21,7 @@ the end is printed so a reader can judge. Every child first sets the allocator a
 command line does (:func:`hubsim.memory.return_freed_memory`: the workers of the pool and of
 the cluster set it too), so all sides run with the same allocator, and asks for no helper
 threads before numpy and pyarrow load, as the command line does
-(:func:`hubsim.experiments.executors.no_helper_threads`), so that the pool forks its workers
+(:func:`hubsim.threads.no_helper_threads`), so that the pool forks its workers
 from it.
 """
 
@@ -49,8 +49,8 @@ def child_replicate(scenario: str, replications: int, days: float | None, backen
                     workers: int, out: str) -> dict:
     """Time :func:`hubsim.replicate` on one backend (``serial``, ``pool`` or ``dask``) and
     pickle its tables to ``out``."""
-    from hubsim.experiments.executors import no_helper_threads
     from hubsim.memory import return_freed_memory
+    from hubsim.threads import no_helper_threads
 
     # the allocator settings of the command line (hubsim.memory), which the pool's and the
     # cluster's workers set too: the serial run gets them as well, so that the speed-up

@@ -508,7 +508,7 @@ FRESH_SIGNALS = {"SIGINT": "default_int_handler", "SIGTERM": "SIG_DFL", "SIGALRM
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux")
 def test_a_process_with_one_thread_forks_its_pool_and_gets_the_same_tables(tiny_path):
-    """The command line's process (no_helper_threads before numpy, pyarrow) runs one thread:
+    """The command line's process (hubsim.threads before numpy, pyarrow) runs one thread:
     its pool forks the workers, which come with hubsim imported and a fresh process's signal
     handlers although the command had its own (hubsim.cli.main), and the replications'
     tables equal the serial ones. While a second thread runs, the pool uses the fork
@@ -516,8 +516,9 @@ def test_a_process_with_one_thread_forks_its_pool_and_gets_the_same_tables(tiny_
     code = f"""
 import json, signal, sys, threading
 sys.path.insert(0, {str(Path(__file__).parent)!r})
-from hubsim.experiments.executors import no_helper_threads, pool_context, single_threaded
+from hubsim.threads import no_helper_threads, single_threaded
 no_helper_threads()
+from hubsim.experiments.executors import pool_context
 import pandas as pd, pyarrow
 import hubsim, hubsim.experiments.store, hubsim.analysis.kpis
 from hubsim.cli.main import _handle_stops
@@ -558,9 +559,9 @@ print(json.dumps(out))
 def test_no_helper_threads_keeps_what_the_environment_says():
     code = """
 import json, os
-from hubsim.experiments.executors import WORKER_ENVIRONMENT, no_helper_threads
+from hubsim.threads import NO_HELPER_THREADS, no_helper_threads
 no_helper_threads()
-print(json.dumps({k: os.environ[k] for k in WORKER_ENVIRONMENT}))
+print(json.dumps({k: os.environ[k] for k in NO_HELPER_THREADS}))
 """
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
                                                           "JE_ARROW_MALLOC_CONF")}

@@ -532,6 +532,46 @@ def test_sigterm_while_the_dask_cluster_starts(tiny_path, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_sweep_stops_the_workers_it_forked(tiny_path, tmp_path, sig):
+    """``hubsim sweep`` runs one thread when it starts its pool, so the pool forks its workers
+    from the command's process (executors.pool_context): they are its children, not the fork
+    server's. Stopped while they run, the command exits 143 (SIGTERM) or 130 (Ctrl-C) with
+    its one line, and the workers stop with it although they were copies of a process with
+    the command's own signal handlers (which would turn the SIGTERM that stops a worker into
+    an exception inside its run)."""
+    out = tmp_path / "sw"
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCH.format(sigint="SIG_DFL"), "sweep",
+                             str(tiny_path), "--set", "services.cre.per_week=2,4",
+                             "--replications", "2", "--days", "36500", "--workers", "2",
+                             "--out", str(out)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers: set[int] = set()
+
+    def running() -> bool:  # both workers have simulated for half a second
+        workers.update(descendants(proc.pid, levels=1))
+        return sum(cpu_seconds(p) > 0.5 for p in workers) >= 2
+
+    assert wait_for(running, proc)
+    # forked by the command itself: its children run the simulation (a fork server's workers
+    # would be its grandchildren, the server and the resource tracker its children)
+    kids = descendants(proc.pid)
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    word, code = ("terminated", 143) if sig == signal.SIGTERM else ("interrupted", 130)
+    assert proc.returncode == code, err
+    assert err == f"hubsim: {word}; 0 finished runs kept in {out}/ (rerun the same command " \
+                  "with --resume to continue)\n"
+    assert wait_gone(kids) == set()
+    # at once, not when a worker that caught the SIGTERM as an exception finally ended (about
+    # 20 s here): the stop takes about a second
+    assert time.monotonic() - sent < 10
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="workers watch their parent on Linux")
 def test_the_workers_end_with_a_killed_command(tiny_path, tmp_path):
     """Killed outright (``kill -9``, the out-of-memory killer), the command cannot stop its

@@ -118,6 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv is None:
             _handle_stops()
+        # before anything imports numpy or pyarrow (parsing --days loads the schema): one
+        # thread, so that the command's process pools fork their workers (hubsim.threads)
+        from hubsim.threads import no_helper_threads
+
+        no_helper_threads()
         from hubsim.cli.common import warning_lines
         from hubsim.cli.parser import build_parser
 
@@ -127,11 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 0
         args = parser.parse_args(argv)
-        from hubsim.experiments.executors import no_helper_threads
         from hubsim.memory import return_freed_memory
 
         return_freed_memory()
-        no_helper_threads()  # before numpy and pyarrow: one thread, so pools can fork
         with warning_lines():
             return int(args.handler(args))
     except HubsimError as exc:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from hubsim.atomic import interrupts_held
 from hubsim.errors import ExperimentError
+from hubsim.threads import NO_HELPER_THREADS, single_threaded
 
 if TYPE_CHECKING:
     import logging
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
 __all__ = ["DaskExecutor", "Executor", "ProcessExecutor", "RunsStopped", "SerialExecutor",
-           "exit_with", "make_executor", "no_helper_threads", "pool_context", "pool_worker",
-           "stop_workers", "worker_context"]
+           "exit_with", "make_executor", "pool_context", "pool_worker", "stop_workers",
+           "worker_context"]
 
 #: (task index, ok, result when ok else a one-line error text)
 Outcome = tuple[int, bool, Any]
@@ -117,16 +118,14 @@ class SerialExecutor(Executor):
 #: :func:`hubsim.experiments.store.run_task` (the engine, pandas) and the KPI table's modules.
 WORKER_MODULES = ("hubsim.experiments.store", "hubsim.analysis.kpis")
 
-#: Environment the fork server starts with, hence every worker forked from it: one BLAS
-#: thread per worker, as dask gives its own (a run does no linear algebra, and each worker is
-#: one of ``workers`` busy processes), and no background thread for Arrow's jemalloc (its
-#: pool is unused: the workers use the system pool, :mod:`hubsim.memory`). These replace the
+#: Environment the fork server starts with, hence every worker forked from it: no helper
+#: threads (:data:`hubsim.threads.NO_HELPER_THREADS`: one BLAS thread per worker, as dask gives
+#: its own, and no background thread for Arrow's unused jemalloc pool). These replace the
 #: caller's values for the server only; with them the server runs a single thread after its
 #: imports, so forking it copies no other thread's locks. Arrow's pool itself is the
 #: caller's choice where it made one, else the system pool (the server imports pyarrow, with
 #: pandas, before any worker could choose).
-WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-                      "MKL_NUM_THREADS": "1", "JE_ARROW_MALLOC_CONF": "background_thread:false"}
+WORKER_ENVIRONMENT = NO_HELPER_THREADS
 
 _server_lock = threading.Lock()
 
@@ -180,34 +179,11 @@ def worker_context(*modules: str) -> BaseContext:
     return ctx
 
 
-def no_helper_threads() -> None:
-    """Ask the libraries this process has yet to load for no threads of their own: one BLAS
-    thread and no background thread for Arrow's jemalloc (:data:`WORKER_ENVIRONMENT`), each
-    unless the environment already says otherwise. The command line calls it before it
-    imports numpy or pyarrow (:func:`hubsim.cli.main.main`), so its process runs a single
-    thread until it starts one itself, and can fork its process pool's workers
-    (:func:`pool_context`). Called after numpy or pyarrow was imported, it changes nothing
-    in this process. Neither library does work here that a second thread would speed up: the
-    command does no linear algebra, and Arrow's jemalloc pool is unused (the system pool,
-    :mod:`hubsim.memory`)."""
-    for key, value in WORKER_ENVIRONMENT.items():
-        os.environ.setdefault(key, value)
-
-
-def single_threaded() -> bool:
-    """True on Linux when this process runs one thread (Python's or any library's); False
-    when another runs or the count cannot be read."""
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        return False
-
-
 def pool_context() -> BaseContext:
     """The context of hubsim's process pools (:class:`ProcessExecutor`, ``hubsim check``).
 
     On Linux, in a process that runs a single thread when the pool starts (the command
-    line's, see :func:`no_helper_threads`, unless it runs a thread of its own then):
+    line's, see :mod:`hubsim.threads`, unless it runs a thread of its own then):
     ``fork``. Each worker is a copy of this process, with everything it has imported, and
     starts its first run at once; a worker of the fork server first imports hubsim, pandas
     and pyarrow itself (0.8-1.2 s on 2 cores, two at once). Measured here: four replications
@@ -219,11 +195,11 @@ def pool_context() -> BaseContext:
     handlers.
 
     Otherwise (another thread runs: Arrow's or BLAS's in a program that imported them
-    without :func:`no_helper_threads`, a notebook's, ``hubsim run``'s replications thread,
-    which starts the pool): multiprocessing's fork server where there is one, whose workers
-    import hubsim themselves (two at once on two cores: preloading them in the server gained
-    nothing measurable for the pool), else ``spawn``. Neither inherits this process's threads
-    or open files. Results never depend on the context."""
+    without :func:`hubsim.threads.no_helper_threads`, a notebook's, or ``hubsim run``'s
+    replications thread, which starts the pool): multiprocessing's fork server where there
+    is one, whose workers import hubsim themselves (two at once on two cores: preloading them
+    in the server gained nothing measurable for the pool), else ``spawn``. Neither inherits
+    this process's threads or open files. Results never depend on the context."""
     import multiprocessing
 
     if sys.platform.startswith("linux") and single_threaded():

@@ -1,0 +1,46 @@
+"""Keep the processes hubsim owns (the command, its workers) at one thread, so they can fork.
+
+numpy's BLAS (OpenBLAS) starts a thread of its own per core but one when numpy is imported,
+and pyarrow (which pandas imports) starts a background thread for its jemalloc allocator. Neither
+does work a second thread would speed up here: a run does no linear algebra, and Arrow's jemalloc
+pool is unused (the system pool, :mod:`hubsim.memory`). A process that runs a single thread can
+fork worker processes safely: a fork copies the locks that other threads hold, which is why
+forking a process with threads may deadlock (Python 3.12 warns about it), and with one thread
+there are none. The command line asks for no such threads (:func:`no_helper_threads`) before it
+imports numpy or pyarrow; its process pools then fork their workers from it
+(:func:`hubsim.experiments.executors.pool_context`), and the fork server the workers of its dask
+cluster come from starts with the same settings. A program that merely imports hubsim keeps its
+own: a library does not change the threads of its host.
+
+>>> sorted(NO_HELPER_THREADS)
+['JE_ARROW_MALLOC_CONF', 'MKL_NUM_THREADS', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS']
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["NO_HELPER_THREADS", "no_helper_threads", "single_threaded"]
+
+#: Environment read by the libraries when they load: one BLAS thread (OpenBLAS, OpenMP, MKL)
+#: and no background thread for Arrow's jemalloc.
+NO_HELPER_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                     "MKL_NUM_THREADS": "1", "JE_ARROW_MALLOC_CONF": "background_thread:false"}
+
+
+def no_helper_threads() -> None:
+    """Set :data:`NO_HELPER_THREADS` in this process's environment, each variable unless the
+    environment already has it (the user's choice stands). It takes effect for the libraries
+    this process has yet to load, and for the processes it starts; numpy or pyarrow loaded
+    already keep their threads."""
+    for key, value in NO_HELPER_THREADS.items():
+        os.environ.setdefault(key, value)
+
+
+def single_threaded() -> bool:
+    """True on Linux when this process runs one thread, Python's or any library's (counted in
+    ``/proc/self/task``); False when another runs or the count cannot be read."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
