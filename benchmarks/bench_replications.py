@@ -57,7 +57,7 @@ def child_replicate(scenario: str, replications: int, days: float | None, backen
     # measures the parallel runs and not a difference in allocators (without them the
     # serial run's KPI tables cost ~0.7-1 s less per replication, for ~90 MB more memory)
     return_freed_memory()
-    # and its threads: one, so that the pool forks its workers, as `hubsim replicate` does
+    # and its threads: one, so that the pool forks its workers, as `hubsim sweep`'s does
     # (executors.pool_context)
     no_helper_threads()
     import hubsim

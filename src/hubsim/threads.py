@@ -1,16 +1,16 @@
 """Keep the processes hubsim owns (the command, its workers) at one thread, so they can fork.
 
-numpy's BLAS (OpenBLAS) starts a thread of its own per core but one when numpy is imported,
-and pyarrow (which pandas imports) starts a background thread for its jemalloc allocator. Neither
-does work a second thread would speed up here: a run does no linear algebra, and Arrow's jemalloc
-pool is unused (the system pool, :mod:`hubsim.memory`). A process that runs a single thread can
-fork worker processes safely: a fork copies the locks that other threads hold, which is why
-forking a process with threads may deadlock (Python 3.12 warns about it), and with one thread
-there are none. The command line asks for no such threads (:func:`no_helper_threads`) before it
-imports numpy or pyarrow; its process pools then fork their workers from it
-(:func:`hubsim.experiments.executors.pool_context`), and the fork server the workers of its dask
-cluster come from starts with the same settings. A program that merely imports hubsim keeps its
-own: a library does not change the threads of its host.
+numpy's BLAS (OpenBLAS) starts a thread for each core beyond the first when numpy is
+imported, and pyarrow (which pandas imports) starts a background thread for its jemalloc
+allocator. Neither does work a second thread would speed up here: a run does no linear algebra,
+and Arrow's jemalloc pool is unused (the system pool, :mod:`hubsim.memory`). A process that runs
+a single thread can fork worker processes safely: a fork copies the locks that other threads
+hold, which is why forking a process with threads may deadlock (Python 3.12 warns about it),
+and with one thread there are none. The command line asks for no such threads
+(:func:`no_helper_threads`) before it imports numpy or pyarrow; its process pools then fork
+their workers from it (:func:`hubsim.experiments.executors.pool_context`), and the fork server
+the workers of its dask cluster come from starts with the same settings. A program that merely
+imports hubsim keeps its own: a library does not change the threads of its host.
 
 >>> sorted(NO_HELPER_THREADS)
 ['JE_ARROW_MALLOC_CONF', 'MKL_NUM_THREADS', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS']

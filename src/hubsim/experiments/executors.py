@@ -118,15 +118,6 @@ class SerialExecutor(Executor):
 #: :func:`hubsim.experiments.store.run_task` (the engine, pandas) and the KPI table's modules.
 WORKER_MODULES = ("hubsim.experiments.store", "hubsim.analysis.kpis")
 
-#: Environment the fork server starts with, hence every worker forked from it: no helper
-#: threads (:data:`hubsim.threads.NO_HELPER_THREADS`: one BLAS thread per worker, as dask gives
-#: its own, and no background thread for Arrow's unused jemalloc pool). These replace the
-#: caller's values for the server only; with them the server runs a single thread after its
-#: imports, so forking it copies no other thread's locks. Arrow's pool itself is the
-#: caller's choice where it made one, else the system pool (the server imports pyarrow, with
-#: pandas, before any worker could choose).
-WORKER_ENVIRONMENT = NO_HELPER_THREADS
-
 _server_lock = threading.Lock()
 
 
@@ -136,7 +127,8 @@ def worker_context(*modules: str) -> BaseContext:
     (macOS's system libraries are not safe to fork, even from a server).
 
     The server imports ``__main__`` (as it does by default), :data:`WORKER_MODULES` and
-    ``modules`` once, in its own process, beside this one, in :data:`WORKER_ENVIRONMENT`.
+    ``modules`` once, in its own process, beside this one, with no helper threads
+    (:data:`hubsim.threads.NO_HELPER_THREADS`).
     Each worker is then forked from it with all of that imported, and inherits none of this
     process's threads, locks or open files (which a plain ``fork`` of a process with threads
     may deadlock on). Without it every worker imports hubsim and pandas itself, on the
@@ -158,8 +150,11 @@ def worker_context(*modules: str) -> BaseContext:
     from multiprocessing import forkserver
 
     ctx = multiprocessing.get_context("forkserver")
+    # for the server only (the caller's values come back below): no helper threads, so that
+    # it runs a single thread when it forks; Arrow's pool is the caller's choice where it made
+    # one, else the system pool (the server imports pyarrow before any worker could choose)
     env = {"ARROW_DEFAULT_MEMORY_POOL": os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "system"),
-           **WORKER_ENVIRONMENT}
+           **NO_HELPER_THREADS}
     with _server_lock:
         ctx.set_forkserver_preload(["__main__", *WORKER_MODULES, *modules])
         saved = {k: os.environ.get(k) for k in env}
@@ -383,9 +378,9 @@ class DaskExecutor(Executor):
     sets in the environment before starting a worker (``distributed.nanny.pre-spawn-environ``)
     reaches the worker's ``os.environ`` but not what the process read when it started: the
     allocator's trim threshold, the hash seed and the number of BLAS threads are the
-    server's (:data:`WORKER_ENVIRONMENT`; no result depends on them, and the allocator's mmap
-    threshold is set in each worker, :func:`_worker_plugin`). A worker a nanny
-    restarts later is spawned, as by dask's default.
+    server's (:data:`hubsim.threads.NO_HELPER_THREADS`; no result depends on them, and the
+    allocator's mmap threshold is set in each worker, :func:`_worker_plugin`). A worker a
+    nanny restarts later is spawned, as by dask's default.
     """
 
     name = "dask"
