@@ -287,6 +287,42 @@ def test_signals_held_back_are_delivered_once_after_the_block():
                    "held": True, "raised_after": True}
 
 
+#: In a fresh process with the command's handlers: SIGTERM arrives while the output-place probe
+#: of check_output_place is being removed (a command stopped while it starts writing).
+_PROBE = """
+import json, os, signal, sys, time
+from pathlib import Path
+import hubsim.atomic as atomic
+from hubsim.cli.main import _handle_stops
+from hubsim.errors import Terminated
+
+_handle_stops()
+remove = atomic._remove
+
+def stopped_while_removing(path):
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(0.2)  # the handler runs here unless the signal is held back
+    remove(path)
+
+atomic._remove = stopped_while_removing
+place = Path(sys.argv[1])
+try:
+    atomic.check_output_place(place / "res")
+    out = "no stop"
+except Terminated:
+    out = "terminated"
+print(json.dumps([out, sorted(p.name for p in place.iterdir())]))
+"""
+
+
+def test_a_sigterm_while_the_output_place_is_probed_leaves_no_probe(tmp_path):
+    """The command's stops (Ctrl-C, SIGTERM) wait until the probe is gone, then stop it."""
+    proc = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == ["terminated", []]
+
+
 # --------------------------------------------------------------------------- Ctrl-C
 #: Starts the command as a terminal would: Ctrl-C neither ignored nor blocked. A process
 #: inherits both (an ignored SIGINT and the signal mask survive exec), and a test worker's may

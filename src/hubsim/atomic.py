@@ -271,9 +271,10 @@ def check_output_place(path: str | Path, exist_ok: bool = False) -> None:
                           "system, not a place for files")
     where = "cannot write into it" if near == path else f"cannot create it in {near}"
     probe = temp_path(near / "probe")
-    # Ctrl-C is held back while the probe exists (delivered right after it is removed), so an
-    # interrupt never leaves it behind
-    with interrupts_held():
+    # Ctrl-C and SIGTERM (the command's two stops) are held back while the probe exists and
+    # delivered right after it is removed, so a stop never leaves it behind: raised inside
+    # the removal (shutil.rmtree is Python), it would cut the removal short
+    with interrupts_held(signal.SIGINT, signal.SIGTERM):
         try:
             try:
                 os.mkdir(probe)
