@@ -369,18 +369,27 @@ class DaskExecutor(Executor):
     """Runs tasks on a dask.distributed cluster: the scheduler at ``address``, or a
     ``LocalCluster`` of ``workers`` single-threaded worker processes when no address is given.
 
-    On Linux the nannies of that cluster fork their workers from the fork server of
-    :func:`worker_context`, which imports ``distributed`` and hubsim's run modules once while
-    this process starts the scheduler (unless a process pool started the server before:
-    then each worker imports ``distributed`` itself), instead of spawning fresh interpreters
-    that import both on the critical path. A forked worker exits without tearing its
-    interpreter down, so closing the cluster takes 0.03 s instead of 0.25-0.3 s. What dask
-    sets in the environment before starting a worker (``distributed.nanny.pre-spawn-environ``)
-    reaches the worker's ``os.environ`` but not what the process read when it started: the
-    allocator's trim threshold, the hash seed and the number of BLAS threads are the
-    server's (:data:`hubsim.threads.NO_HELPER_THREADS`; no result depends on them, and the
-    allocator's mmap threshold is set in each worker, :func:`_worker_plugin`). A worker a
-    nanny restarts later is spawned, as by dask's default.
+    On Linux, where this process runs a single thread once it has imported ``distributed``
+    and hubsim's run modules (the command line's, :mod:`hubsim.threads`), the workers of that
+    cluster are forked from it before the cluster starts its threads, and join it as soon as
+    its scheduler is up (:mod:`hubsim.experiments.forked_workers`): the cluster is up in about
+    0.1 s after the imports, against 1.0-1.4 s from a fork server. They are this process's
+    children, set up as a process pool's workers are (:func:`pool_worker`) but ignoring
+    Ctrl-C, which this process handles for them.
+
+    Elsewhere on Linux (another thread runs: a notebook's, ``hubsim run``'s replications
+    thread) the nannies fork their workers from the fork server of :func:`worker_context`,
+    which imports ``distributed`` and hubsim's run modules once while this process starts the
+    scheduler (unless a process pool started the server before: then each worker imports
+    ``distributed`` itself), instead of spawning fresh interpreters that import both on the
+    critical path. A worker forked from it exits without tearing its interpreter down, so
+    closing the cluster takes 0.03 s instead of 0.25-0.3 s. What dask sets in the
+    environment before starting a worker (``distributed.nanny.pre-spawn-environ``) reaches the
+    worker's ``os.environ`` but not what the process read when it started: the allocator's
+    trim threshold, the hash seed and the number of BLAS threads are the server's
+    (:data:`hubsim.threads.NO_HELPER_THREADS`; no result depends on them, and the
+    allocator's mmap threshold is set in each worker, :func:`_worker_plugin`). A worker that
+    dies (a forked one included) is replaced by a nanny's, spawned, as by dask's default.
     """
 
     name = "dask"
@@ -392,57 +401,78 @@ class DaskExecutor(Executor):
 
         if importlib.util.find_spec("distributed") is None:  # hubsim[dask] is not installed
             raise ExperimentError("dask needs the optional extra: pip install 'hubsim[dask]'")
-        n = int(workers or os.cpu_count() or 1)
-        method = None
-        if not address:
-            if n < 1:
-                raise ExperimentError(f"--workers must be >= 1, got {n}")
-            # the fork server imports dask and hubsim while this process does the same and
-            # starts the scheduler; the nannies then fork their workers from it
-            method = worker_context("distributed").get_start_method()
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError as exc:  # installed, but broken (e.g. dask and distributed differ)
-            raise ExperimentError(f"dask cannot be imported: {exc}") from None
-
         self._cluster: Any = None
         self._client: Any = None
+        self._forked: list[Any] = []
         if address:
+            Client = _client_class()
             try:
                 self._client = Client(address, timeout="10s")
             except OSError as exc:
                 raise ExperimentError(f"--scheduler {address}: cannot connect ({exc})") \
                     from None
         else:
-            import dask
-
-            settings = {**QUIET_WORKERS, "distributed.worker.multiprocessing-method": method}
-            try:
-                # a cluster stopped half-started fails to close (distributed's exit handler
-                # asserts on a worker still starting) and its workers, still being forked,
-                # fail to start with tracebacks: Ctrl-C and SIGTERM (and the command's retry
-                # of one that came during an import, SIGALRM) wait until it is up (about 1 s),
-                # then close it
-                with interrupts_held(*_STOPS), dask.config.set(settings):
-                    # no dashboard; the scheduler's HTTP server (its /metrics) still
-                    # starts, on dask's dashboard port 8787 by default, where another
-                    # cluster (a second hubsim run, a notebook's) makes it warn on stderr:
-                    # any free port of this machine's loopback instead
-                    self._cluster = LocalCluster(n_workers=n, threads_per_worker=1,
-                                                 processes=True, dashboard_address=None,
-                                                 scheduler_kwargs=_SCHEDULER)
-                    self._client = Client(self._cluster)
-                    # workers of our own cluster free memory like ProcessExecutor's (a worker
-                    # restarted by its nanny too); a cluster at an address is somebody else's
-                    self._client.register_plugin(_worker_plugin(), name="hubsim-worker")
-                info = self._client.scheduler_info()
-            except BaseException:
-                with contextlib.suppress(Exception):  # the error (or interrupt) that came first
-                    self.abort()
-                raise
-        if address:
-            info = self._client.scheduler_info()
+            n = int(workers or os.cpu_count() or 1)
+            if n < 1:
+                raise ExperimentError(f"--workers must be >= 1, got {n}")
+            self._start_local(n)
+        info = self._client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
+
+    def _start_local(self, n: int) -> None:
+        """Start our own ``LocalCluster`` of ``n`` workers and its client (see the class)."""
+        fork = sys.platform.startswith("linux") and single_threaded()
+        method = None
+        if not fork:
+            # the fork server imports dask and hubsim while this process does the same and
+            # starts the scheduler; the nannies then fork their workers from it
+            method = worker_context("distributed").get_start_method()
+        Client = _client_class()
+        from dask.distributed import LocalCluster
+
+        if fork:
+            # what a run needs, imported here before the workers are forked with it (this
+            # process needs it for the tables anyway); where that starts a thread (numpy's
+            # BLAS or Arrow's, imported without hubsim.threads.no_helper_threads), the nannies
+            # fork the workers from the fork server instead
+            import importlib
+
+            for module in WORKER_MODULES:
+                importlib.import_module(module)
+            if not single_threaded():
+                fork = False
+                method = worker_context("distributed").get_start_method()
+        import dask
+
+        settings = dict(QUIET_WORKERS)
+        if method is not None:
+            settings["distributed.worker.multiprocessing-method"] = method
+        try:
+            # a cluster stopped half-started fails to close (distributed's exit handler
+            # asserts on a worker still starting) and its workers, still being forked, fail
+            # to start with tracebacks: Ctrl-C and SIGTERM (and the command's retry of one
+            # that came during an import, SIGALRM) wait until it is up (about 1 s from the
+            # fork server, 0.1 s forked), then close it
+            with interrupts_held(*_STOPS), dask.config.set(settings):
+                if fork:  # before the cluster starts its threads, with its settings
+                    self._forked = _fork_workers(n)
+                # no dashboard; the scheduler's HTTP server (its /metrics) still starts, on
+                # dask's dashboard port 8787 by default, where another cluster (a second
+                # hubsim run, a notebook's) makes it warn on stderr: any free port of this
+                # machine's loopback instead
+                self._cluster = LocalCluster(n_workers=0 if fork else n, threads_per_worker=1,
+                                             processes=True, dashboard_address=None,
+                                             scheduler_kwargs=_SCHEDULER)
+                if fork:
+                    _join_forked(self._cluster, self._forked)
+                self._client = Client(self._cluster)
+                # workers of our own cluster free memory like ProcessExecutor's (a worker
+                # restarted by its nanny too); a cluster at an address is somebody else's
+                self._client.register_plugin(_worker_plugin(), name="hubsim-worker")
+        except BaseException:
+            with contextlib.suppress(Exception):  # the error (or interrupt) that came first
+                self.abort()
+            raise
 
     def _outcomes(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Outcomes:
         from dask.distributed import as_completed
@@ -477,6 +507,8 @@ class DaskExecutor(Executor):
         and client, in this process, report the shutdown's races (a worker killed, a worker
         the scheduler no longer knows): expected here (the command prints its own line), so
         distributed's loggers are quiet while it closes."""
+        for proc in self._forked:  # a run cannot be stopped in the middle: no wait
+            proc.stop_now()
         if self._cluster is None:
             self.close()
             return
@@ -498,9 +530,64 @@ class DaskExecutor(Executor):
                 client, self._client = self._client, None
                 client.close()
         finally:
-            if self._cluster is not None:
-                cluster, self._cluster = self._cluster, None
-                cluster.close()
+            try:
+                if self._cluster is not None:
+                    cluster, self._cluster = self._cluster, None
+                    cluster.close()
+            finally:
+                if self._forked:  # any the cluster did not stop (one that failed to start)
+                    from hubsim.experiments.forked_workers import kill_all
+
+                    forked, self._forked = self._forked, []
+                    kill_all(forked)
+
+
+def _client_class() -> Any:
+    """``dask.distributed.Client``; :class:`~hubsim.errors.ExperimentError` where dask is
+    installed but cannot be imported (e.g. dask and distributed of different releases)."""
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:
+        raise ExperimentError(f"dask cannot be imported: {exc}") from None
+    return Client
+
+
+def _fork_workers(n: int) -> list[Any]:
+    """``n`` dask worker processes forked from this process (which runs one thread), set up as
+    a pool's workers (:func:`pool_worker`); see :mod:`hubsim.experiments.forked_workers`."""
+    from hubsim.experiments.forked_workers import fork_workers
+
+    return fork_workers(n, _forked_worker)
+
+
+def _forked_worker(parent: int) -> None:
+    """Set up a dask worker process forked by :func:`_fork_workers`: as a pool's worker
+    (:func:`pool_worker`), with distributed's log as quiet from the start as
+    :func:`_worker_plugin` makes it once the worker has joined (a nanny's worker logs only
+    warnings until then, its nanny's ``silence_logs``)."""
+    import logging
+
+    pool_worker(parent)
+    for log in _distributed_loggers():
+        log.setLevel(logging.CRITICAL)
+
+
+def _join_forked(cluster: Any, forked: list[Any]) -> None:
+    """Start ``forked`` (:func:`_fork_workers`) as the workers of ``cluster``, a
+    ``LocalCluster`` started without workers, with the options its nannies would have had
+    (``memory_limit``: the machine's memory shared by the workers, as for ``n_workers``)."""
+    from distributed.system import MEMORY_LIMIT
+
+    from hubsim.experiments.forked_workers import ForkedWorker
+
+    # what dask's "auto" gives each of n single-threaded workers
+    options = {**cluster.new_spec["options"], "memory_limit": MEMORY_LIMIT // len(forked)}
+    cluster.worker_spec.update({i: {"cls": ForkedWorker, "options": {**options, "process": p}}
+                                for i, p in enumerate(forked)})
+    try:
+        cluster.sync(cluster._correct_state)
+    except RuntimeError as exc:  # a worker did not start: the reason is in the message
+        raise ExperimentError(f"dask: {exc}") from None
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
