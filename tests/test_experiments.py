@@ -593,6 +593,96 @@ if __name__ == "__main__":
     assert json.loads(got.splitlines()[-1]) == [WORKER_STATE, WORKER_STATE]
 
 
+#: The handlers of a dask worker forked from the command's process (forked_workers): Ctrl-C
+#: is the command's to handle, SIGTERM and SIGALRM end the worker.
+FORKED_DASK_SIGNALS = {**FRESH_SIGNALS, "SIGINT": "SIG_IGN"}
+
+
+@pytest.mark.slow  # starts a dask LocalCluster
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux")
+def test_a_process_with_one_thread_forks_its_dask_workers_and_gets_the_same_tables(tiny_path):
+    """The command line's process runs one thread, so its own dask cluster's workers are forked
+    from it (experiments.forked_workers): they are its children, come with hubsim imported,
+    Ctrl-C ignored and SIGTERM fatal although the command had its own handlers, run the
+    tasks, give the serial tables, and are gone (reaped) once the cluster is closed."""
+    pytest.importorskip("dask.distributed")
+    code = f"""
+import json, os, signal, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from hubsim.threads import no_helper_threads
+no_helper_threads()
+import hubsim
+from hubsim.cli.main import _handle_stops
+from hubsim.experiments.executors import DaskExecutor, SerialExecutor
+from worker_helpers import pid_then_sleep, signal_state, worker_state
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
+_handle_stops()  # the command's own handlers, which the workers must not keep
+scn = hubsim.load_scenario({str(tiny_path)!r})
+with DaskExecutor(workers=2) as ex:
+    forked = sorted(p.pid for p in ex._forked)
+    out = {{"workers": ex.workers,
+            "parents": sorted(int(open(f"/proc/{{p}}/stat").read().split()[3]) == os.getpid()
+                              for p in forked)}}
+    states = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
+    out["preloaded"] = len(states) == 2 and all(s["preloaded"] for s in states)
+    out["signals"] = [v for _, ok, v in ex.map_unordered(signal_state, [0, 1]) if ok]
+    pids = {{v for _, ok, v in ex.map_unordered(pid_then_sleep, [0.3] * 4) if ok}}
+    out["ran_on_them"] = bool(pids) and pids <= set(forked)
+    dasked = hubsim.replicate(scn, 3, days=10, executor=ex)
+serial = hubsim.replicate(scn, 3, days=10, executor=SerialExecutor())
+out["same"] = all(getattr(dasked, t).equals(getattr(serial, t))
+                  for t in ("runs", "kpis", "summary", "targets"))
+out["left"] = [p for p in forked if os.path.exists(f"/proc/{{p}}")]  # a zombie too
+print(json.dumps(out))
+"""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                        "JE_ARROW_MALLOC_CONF")}
+    got = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                         capture_output=True, text=True)
+    assert json.loads(got.stdout) == {
+        "workers": 2, "parents": [True, True], "preloaded": True,
+        "signals": [FORKED_DASK_SIGNALS, FORKED_DASK_SIGNALS], "ran_on_them": True,
+        "same": True, "left": []}
+    assert got.stderr == ""  # the workers' log is quiet from the start
+
+
+@pytest.mark.slow  # starts a dask LocalCluster and a spawned worker
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux")
+def test_a_forked_dask_worker_that_dies_is_replaced(tmp_path):
+    """A forked worker killed mid-run (a crash, the out-of-memory killer) is reaped and a
+    nanny's worker takes its place: the run is retried and every task succeeds, and the
+    cluster has its two workers again; a run that kills every worker it runs on is reported
+    failed (after distributed.scheduler.allowed-failures deaths) instead of leaving the
+    command waiting."""
+    pytest.importorskip("dask.distributed")
+    code = f"""
+import json, os, sys, time
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from hubsim.threads import no_helper_threads
+no_helper_threads()
+from hubsim.experiments.executors import DaskExecutor
+from worker_helpers import always_die, square_but_die_once
+with DaskExecutor(workers=2) as ex:
+    forked = [p.pid for p in ex._forked]
+    tasks = [({str(tmp_path / "died")!r}, x) for x in range(6)]
+    out = {{"squares": sorted(ex.map_unordered(square_but_die_once, tasks))}}
+    end = time.monotonic() + 60
+    while len(ex._client.scheduler_info()["workers"]) < 2 and time.monotonic() < end:
+        time.sleep(0.1)
+    out["workers_after"] = len(ex._client.scheduler_info()["workers"])
+    out["reaped"] = sum(not os.path.exists(f"/proc/{{p}}") for p in forked)
+    failed = [(i, ok, str(v).split(":")[0]) for i, ok, v in ex.map_unordered(always_die, [0])]
+    out["always_dies"] = failed
+print(json.dumps(out))
+"""
+    got = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, timeout=300)
+    assert json.loads(got.stdout) == {
+        "squares": [[i, True, i * i] for i in range(6)], "workers_after": 2, "reaped": 1,
+        "always_dies": [[0, False, "KilledWorker"]]}
+
+
 def test_process_pool_survives_a_killed_worker(tmp_path):
     tasks = [(str(tmp_path / "died"), x) for x in range(8)]
     with ProcessExecutor(2) as ex:

@@ -339,9 +339,16 @@ LAUNCH = ("import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {{
           "[sys.executable, '-m', 'hubsim', *sys.argv[1:]])")
 
 
+#: An environment in which the command's process runs a thread beside its own once numpy is
+#: imported (OpenBLAS's second; hubsim.threads keeps the user's setting): hubsim's own dask
+#: cluster then has its nannies fork the workers from the fork server, instead of forking
+#: them from the command (experiments.forked_workers).
+WITH_A_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "2"}
+
+
 def start(tiny_path: Path, out: Path, days: str, sigint: str = "SIG_DFL",
-          *more: str) -> subprocess.Popen:
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
+          *more: str, env_more: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1", **(env_more or {})}
     return subprocess.Popen([sys.executable, "-c", LAUNCH.format(sigint=sigint), "run",
                              str(tiny_path), "--days", days, "--out", str(out), *more],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -529,38 +536,52 @@ def test_sigterm_stops_a_background_command(tiny_path, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-def test_sigterm_stops_a_dask_run_with_one_line(tiny_path, tmp_path):
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "fork-server"])
+def test_sigterm_stops_a_dask_run_with_one_line(tiny_path, tmp_path, forked):
     """On hubsim's own dask cluster too, SIGTERM while the workers run prints the one line: the
     workers' warning that their runs were cancelled and their nannies' that they kill them
-    (a run cannot stop in the middle) are quiet here, and no process is left."""
+    (a run cannot stop in the middle) are quiet here, and no process is left. Whether the
+    workers were forked from the command (it runs one thread) or, by their nannies, from the
+    fork server (a BLAS thread runs beside the command's)."""
     pytest.importorskip("distributed")
-    proc, kids = start_with_workers(tiny_path, tmp_path / "res", "SIG_DFL",
-                                    "--scheduler", "local")
+    proc = start(tiny_path, tmp_path / "res", "3000", "SIG_DFL", "--scheduler", "local",
+                 env_more=None if forked else WITH_A_BLAS_THREAD)
+    kids: set[int] = set()
 
-    def running() -> bool:  # a worker (forked by the fork server) has simulated for a second
-        workers = descendants(proc.pid, levels=2)
-        kids.update(workers)
+    def running() -> bool:  # a worker (the command's child or the fork server's) has
+        # simulated for a second
+        workers = descendants(proc.pid, levels=1 if forked else 2)
+        kids.update(descendants(proc.pid))
         return any(cpu_seconds(p) > 1.0 for p in workers)
 
     assert wait_for(running, proc)
+    server = any(b"multiprocessing.forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()
+                 for p in descendants(proc.pid, levels=1))
+    assert server != forked
     proc.send_signal(signal.SIGTERM)
     assert_terminated(proc, tmp_path, kids)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-def test_sigterm_while_the_dask_cluster_starts(tiny_path, tmp_path):
-    """SIGTERM once the cluster's fork server has started a first worker, while the cluster is
-    being started: it takes effect once the cluster is up, which is then closed, so
-    the one line is all (stopped half-started, distributed's exit handler failed an assertion
-    and the workers being forked failed with tracebacks), and no process is left."""
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "fork-server"])
+def test_sigterm_while_the_dask_cluster_starts(tiny_path, tmp_path, forked):
+    """SIGTERM once the cluster's first worker process exists, while the cluster is being
+    started: it takes effect once the cluster is up, which is then closed, so the one line is
+    all (stopped half-started, distributed's exit handler failed an assertion and the workers
+    being started failed with tracebacks), and no process is left. Forked from the command,
+    the workers exist from before the cluster's scheduler starts (a start of about 0.1 s, which
+    the signal may miss: then it stops the runs); from the fork server, once the server has
+    forked a first one (a start of about 1 s)."""
     pytest.importorskip("distributed")
-    proc = start(tiny_path, tmp_path / "res", "3000", "SIG_DFL", "--scheduler", "local")
+    proc = start(tiny_path, tmp_path / "res", "3000", "SIG_DFL", "--scheduler", "local",
+                 env_more=None if forked else WITH_A_BLAS_THREAD)
     kids: set[int] = set()
 
     def starting() -> bool:
         kids.update(descendants(proc.pid))
-        return len(kids) >= 3  # the fork server, the resource tracker, a first worker
+        # forked: a first worker; else the fork server, the resource tracker, a first worker
+        return len(kids) >= (1 if forked else 3)
 
     assert wait_for(starting, proc)
     proc.send_signal(signal.SIGTERM)
@@ -570,19 +591,23 @@ def test_sigterm_while_the_dask_cluster_starts(tiny_path, tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_a_stopped_sweep_stops_the_workers_it_forked(tiny_path, tmp_path, sig):
+@pytest.mark.parametrize("backend", [(), ("--scheduler", "local")], ids=["pool", "dask"])
+def test_a_stopped_sweep_stops_the_workers_it_forked(tiny_path, tmp_path, sig, backend):
     """``hubsim sweep`` runs one thread when it starts its pool, so the pool forks its workers
-    from the command's process (executors.pool_context): they are its children, not the fork
+    from the command's process (executors.pool_context), and so does its dask cluster
+    (``--scheduler local``, experiments.forked_workers): they are its children, not the fork
     server's. Stopped while they run, the command exits 143 (SIGTERM) or 130 (Ctrl-C) with
     its one line, and the workers stop with it although they were copies of a process with
     the command's own signal handlers (which would turn the SIGTERM that stops a worker into
     an exception inside its run)."""
+    if backend:
+        pytest.importorskip("distributed")
     out = tmp_path / "sw"
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-c", LAUNCH.format(sigint="SIG_DFL"), "sweep",
                              str(tiny_path), "--set", "services.cre.per_week=2,4",
                              "--replications", "2", "--days", "36500", "--workers", "2",
-                             "--out", str(out)],
+                             "--out", str(out), *backend],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     workers: set[int] = set()
 

@@ -17,6 +17,11 @@ def square_but_die_once(arg: tuple[str, int]) -> int:
     return x * x
 
 
+def always_die(_: object) -> None:
+    """Kill this worker, every time."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def worker_state(_: object) -> dict[str, object]:
     """What a worker process had before its first task: hubsim's run modules imported (by the
     fork server it was forked from), Arrow's memory pool and its number of BLAS threads."""
