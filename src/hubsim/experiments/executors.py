@@ -375,21 +375,23 @@ class DaskExecutor(Executor):
     its scheduler is up (:mod:`hubsim.experiments.forked_workers`): the cluster is up in about
     0.1 s after the imports, against 1.0-1.4 s from a fork server. They are this process's
     children, set up as a process pool's workers are (:func:`pool_worker`) but ignoring
-    Ctrl-C, which this process handles for them.
+    Ctrl-C, which this process handles for them. Every hubsim command that makes a local
+    cluster does so from its main thread before it starts any other (``hubsim run`` too,
+    before its replications thread), so all of them fork.
 
-    Elsewhere on Linux (another thread runs: a notebook's, ``hubsim run``'s replications
-    thread) the nannies fork their workers from the fork server of :func:`worker_context`,
-    which imports ``distributed`` and hubsim's run modules once while this process starts the
-    scheduler (unless a process pool started the server before: then each worker imports
-    ``distributed`` itself), instead of spawning fresh interpreters that import both on the
-    critical path. A worker forked from it exits without tearing its interpreter down, so
-    closing the cluster takes 0.03 s instead of 0.25-0.3 s. What dask sets in the
-    environment before starting a worker (``distributed.nanny.pre-spawn-environ``) reaches the
-    worker's ``os.environ`` but not what the process read when it started: the allocator's
-    trim threshold, the hash seed and the number of BLAS threads are the server's
-    (:data:`hubsim.threads.NO_HELPER_THREADS`; no result depends on them, and the
-    allocator's mmap threshold is set in each worker, :func:`_worker_plugin`). A worker that
-    dies (a forked one included) is replaced by a nanny's, spawned, as by dask's default.
+    Elsewhere on Linux (another thread runs: a notebook's, or numpy's BLAS threads in a program
+    that imported numpy itself) the nannies fork their workers from the fork server of
+    :func:`worker_context`, which imports ``distributed`` and hubsim's run modules once while
+    this process starts the scheduler (unless a process pool started the server before: then
+    each worker imports ``distributed`` itself), instead of spawning fresh interpreters that
+    import both on the critical path. A worker forked from it exits without tearing its
+    interpreter down, so closing the cluster takes 0.03 s instead of 0.25-0.3 s. What dask
+    sets in the environment before starting a worker (``distributed.nanny.pre-spawn-environ``)
+    reaches the worker's ``os.environ`` but not what the process read when it started: the
+    allocator's trim threshold, the hash seed and the number of BLAS threads are the server's
+    (:data:`hubsim.threads.NO_HELPER_THREADS`; no result depends on them, and the allocator's
+    mmap threshold is set in each worker, :func:`_worker_plugin`). A worker that dies (a
+    forked one included) is replaced by a nanny's, spawned, as by dask's default.
     """
 
     name = "dask"
@@ -416,7 +418,12 @@ class DaskExecutor(Executor):
             if n < 1:
                 raise ExperimentError(f"--workers must be >= 1, got {n}")
             self._start_local(n)
-        info = self._client.scheduler_info()
+        try:
+            info = self._client.scheduler_info()
+        except BaseException:
+            with contextlib.suppress(Exception):  # the error (or interrupt) that came first
+                self.abort()
+            raise
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
 
     def _start_local(self, n: int) -> None:
