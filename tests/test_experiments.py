@@ -506,6 +506,32 @@ print(json.dumps([out, threads, os.environ.get("OPENBLAS_NUM_THREADS"),
 FRESH_SIGNALS = {"SIGINT": "default_int_handler", "SIGTERM": "SIG_DFL", "SIGALRM": "SIG_DFL"}
 
 
+def command_env() -> dict[str, str]:
+    """This environment without the settings :func:`hubsim.threads.no_helper_threads` makes,
+    so that a child shows that it makes them."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                         "JE_ARROW_MALLOC_CONF")}
+
+
+def command_like(scenario: Path) -> str:
+    """Python code that makes a fresh process like the command line's (no helper threads
+    before numpy and pyarrow load, one thread, the command's own signal handlers) and loads
+    ``scenario`` as ``scn``; ``worker_helpers`` is importable."""
+    return f"""
+import json, os, signal, sys, threading
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from hubsim.threads import no_helper_threads, single_threaded
+no_helper_threads()
+import hubsim
+from hubsim.cli.main import _handle_stops
+from worker_helpers import pid_then_sleep, signal_state, worker_state
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
+_handle_stops()  # the command's own handlers, which the workers must not keep
+scn = hubsim.load_scenario({str(scenario)!r})
+"""
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux")
 def test_a_process_with_one_thread_forks_its_pool_and_gets_the_same_tables(tiny_path):
     """The command line's process (hubsim.threads before numpy, pyarrow) runs one thread:
@@ -513,22 +539,12 @@ def test_a_process_with_one_thread_forks_its_pool_and_gets_the_same_tables(tiny_
     handlers although the command had its own (hubsim.cli.main), and the replications'
     tables equal the serial ones. While a second thread runs, the pool uses the fork
     server (a fresh process)."""
-    code = f"""
-import json, signal, sys, threading
-sys.path.insert(0, {str(Path(__file__).parent)!r})
-from hubsim.threads import no_helper_threads, single_threaded
-no_helper_threads()
-from hubsim.experiments.executors import pool_context
+    code = command_like(tiny_path) + """
 import pandas as pd, pyarrow
-import hubsim, hubsim.experiments.store, hubsim.analysis.kpis
-from hubsim.cli.main import _handle_stops
-from hubsim.experiments.executors import ProcessExecutor, SerialExecutor
-from worker_helpers import signal_state, worker_state
-signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
-_handle_stops()  # the command's own handlers, which the workers must not keep
-scn = hubsim.load_scenario({str(tiny_path)!r})
-out = {{"one_thread": single_threaded(), "method": pool_context().get_start_method(),
-        "parent": signal_state(0)}}
+import hubsim.experiments.store, hubsim.analysis.kpis
+from hubsim.experiments.executors import ProcessExecutor, SerialExecutor, pool_context
+out = {"one_thread": single_threaded(), "method": pool_context().get_start_method(),
+        "parent": signal_state(0)}
 with ProcessExecutor(2) as ex:
     states = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
     out["signals"] = [v for _, ok, v in ex.map_unordered(signal_state, [0, 1]) if ok]
@@ -545,9 +561,7 @@ stop.set()
 t.join()
 print(json.dumps(out))
 """
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                        "JE_ARROW_MALLOC_CONF")}
+    env = command_env()
     got = json.loads(subprocess.run([sys.executable, "-c", code], env=env, check=True,
                                     capture_output=True, text=True).stdout)
     assert got == {"one_thread": True, "method": "fork", "preloaded": True,
@@ -606,38 +620,26 @@ def test_a_process_with_one_thread_forks_its_dask_workers_and_gets_the_same_tabl
     Ctrl-C ignored and SIGTERM fatal although the command had its own handlers, run the
     tasks, give the serial tables, and are gone (reaped) once the cluster is closed."""
     pytest.importorskip("dask.distributed")
-    code = f"""
-import json, os, signal, sys
-sys.path.insert(0, {str(Path(__file__).parent)!r})
-from hubsim.threads import no_helper_threads
-no_helper_threads()
-import hubsim
-from hubsim.cli.main import _handle_stops
+    code = command_like(tiny_path) + """
 from hubsim.experiments.executors import DaskExecutor, SerialExecutor
-from worker_helpers import pid_then_sleep, signal_state, worker_state
-signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
-_handle_stops()  # the command's own handlers, which the workers must not keep
-scn = hubsim.load_scenario({str(tiny_path)!r})
 with DaskExecutor(workers=2) as ex:
     forked = sorted(p.pid for p in ex._forked)
-    out = {{"workers": ex.workers,
-            "parents": sorted(int(open(f"/proc/{{p}}/stat").read().split()[3]) == os.getpid()
-                              for p in forked)}}
+    out = {"workers": ex.workers,
+            "parents": sorted(int(open(f"/proc/{p}/stat").read().split()[3]) == os.getpid()
+                              for p in forked)}
     states = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
     out["preloaded"] = len(states) == 2 and all(s["preloaded"] for s in states)
     out["signals"] = [v for _, ok, v in ex.map_unordered(signal_state, [0, 1]) if ok]
-    pids = {{v for _, ok, v in ex.map_unordered(pid_then_sleep, [0.3] * 4) if ok}}
+    pids = {v for _, ok, v in ex.map_unordered(pid_then_sleep, [0.3] * 4) if ok}
     out["ran_on_them"] = bool(pids) and pids <= set(forked)
     dasked = hubsim.replicate(scn, 3, days=10, executor=ex)
 serial = hubsim.replicate(scn, 3, days=10, executor=SerialExecutor())
 out["same"] = all(getattr(dasked, t).equals(getattr(serial, t))
                   for t in ("runs", "kpis", "summary", "targets"))
-out["left"] = [p for p in forked if os.path.exists(f"/proc/{{p}}")]  # a zombie too
+out["left"] = [p for p in forked if os.path.exists(f"/proc/{p}")]  # a zombie too
 print(json.dumps(out))
 """
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                        "JE_ARROW_MALLOC_CONF")}
+    env = command_env()
     got = subprocess.run([sys.executable, "-c", code], env=env, check=True,
                          capture_output=True, text=True)
     assert json.loads(got.stdout) == {
