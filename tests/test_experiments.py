@@ -646,7 +646,8 @@ print(json.dumps(out))
         "workers": 2, "parents": [True, True], "preloaded": True,
         "signals": [FORKED_DASK_SIGNALS, FORKED_DASK_SIGNALS], "ran_on_them": True,
         "same": True, "left": []}
-    assert got.stderr == ""  # the workers' log is quiet from the start
+    # the workers' log is quiet from the start (their INFO lines: "Start worker at ...")
+    assert " - INFO - " not in got.stderr
 
 
 @pytest.mark.slow  # starts a dask LocalCluster and a spawned worker
@@ -683,6 +684,27 @@ print(json.dumps(out))
     assert json.loads(got.stdout) == {
         "squares": [[i, True, i * i] for i in range(6)], "workers_after": 2, "reaped": 1,
         "always_dies": [[0, False, "KilledWorker"]]}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux")
+def test_a_forked_worker_stopped_by_sigterm_is_not_taken_for_a_crash():
+    """A forked dask worker ended by SIGTERM (a ``kill`` of the command's whole process group)
+    is being stopped, and gets no replacement; one killed outright (SIGKILL: the out-of-memory
+    killer) crashed, and does. Both are reaped."""
+    pytest.importorskip("dask.distributed")
+    code = """
+import json, signal
+from hubsim.experiments.forked_workers import fork_workers
+procs = fork_workers(2, lambda parent: None)
+procs[0].signal(signal.SIGTERM)
+procs[1].signal(signal.SIGKILL)
+for p in procs:
+    p.reap()
+print(json.dumps([[p.terminated(), p.reaped] for p in procs]))
+"""
+    got = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, timeout=120)
+    assert json.loads(got.stdout) == [[True, True], [False, True]]
 
 
 def test_process_pool_survives_a_killed_worker(tmp_path):

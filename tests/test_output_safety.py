@@ -346,6 +346,12 @@ LAUNCH = ("import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {{
 WITH_A_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "2"}
 
 
+#: OpenBLAS starts no second thread on a single CPU.
+NEEDS_TWO_CPUS = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2
+                                    if hasattr(os, "sched_getaffinity") else True,
+                                    reason="a BLAS thread needs 2 CPUs")
+
+
 def start(tiny_path: Path, out: Path, days: str, sigint: str = "SIG_DFL",
           *more: str, env_more: dict[str, str] | None = None) -> subprocess.Popen:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1", **(env_more or {})}
@@ -536,7 +542,8 @@ def test_sigterm_stops_a_background_command(tiny_path, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-@pytest.mark.parametrize("forked", [True, False], ids=["forked", "fork-server"])
+@pytest.mark.parametrize("forked", [True, pytest.param(False, marks=NEEDS_TWO_CPUS)],
+                         ids=["forked", "fork-server"])
 def test_sigterm_stops_a_dask_run_with_one_line(tiny_path, tmp_path, forked):
     """On hubsim's own dask cluster too, SIGTERM while the workers run prints the one line: the
     workers' warning that their runs were cancelled and their nannies' that they kill them
@@ -564,7 +571,8 @@ def test_sigterm_stops_a_dask_run_with_one_line(tiny_path, tmp_path, forked):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-@pytest.mark.parametrize("forked", [True, False], ids=["forked", "fork-server"])
+@pytest.mark.parametrize("forked", [True, pytest.param(False, marks=NEEDS_TWO_CPUS)],
+                         ids=["forked", "fork-server"])
 def test_sigterm_while_the_dask_cluster_starts(tiny_path, tmp_path, forked):
     """SIGTERM once the cluster's first worker process exists, while the cluster is being
     started: it takes effect once the cluster is up, which is then closed, so the one line is
@@ -641,6 +649,27 @@ def test_the_workers_end_with_a_killed_command(tiny_path, tmp_path):
     proc.kill()
     proc.communicate(timeout=60)
     assert wait_gone(kids) == set()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="workers watch their parent on Linux")
+def test_forked_dask_workers_end_with_a_killed_command(tiny_path, tmp_path):
+    """Killed outright, a command with its own dask cluster cannot stop the workers it forked
+    (experiments.forked_workers): each ends by itself as soon as the command's process is
+    gone, as a pool's workers do."""
+    pytest.importorskip("distributed")
+    proc = start(tiny_path, tmp_path / "res", "3000", "SIG_DFL", "--scheduler", "local")
+    kids: set[int] = set()
+
+    def running() -> bool:  # a forked worker (the command's child) has simulated a while
+        workers = descendants(proc.pid, levels=1)
+        kids.update(workers)
+        return any(cpu_seconds(p) > 0.5 for p in workers)
+
+    assert wait_for(running, proc)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert kids and wait_gone(kids) == set()
 
 
 #: In a fresh process with the command's signal handlers: SIGTERM arrives while a weakref

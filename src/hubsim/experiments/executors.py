@@ -440,13 +440,16 @@ class DaskExecutor(Executor):
         if fork:
             # what a run needs, imported here before the workers are forked with it (this
             # process needs it for the tables anyway); where that starts a thread (numpy's
-            # BLAS or Arrow's, imported without hubsim.threads.no_helper_threads), the nannies
-            # fork the workers from the fork server instead
+            # BLAS or Arrow's, imported without hubsim.threads.no_helper_threads), or where the
+            # forked processes could not be watched, the nannies fork the workers from the
+            # fork server instead
             import importlib
+
+            from hubsim.experiments.forked_workers import can_fork_workers
 
             for module in WORKER_MODULES:
                 importlib.import_module(module)
-            if not single_threaded():
+            if not (single_threaded() and can_fork_workers()):
                 fork = False
                 method = worker_context("distributed").get_start_method()
         import dask
@@ -467,9 +470,12 @@ class DaskExecutor(Executor):
                 # dask's dashboard port 8787 by default, where another cluster (a second
                 # hubsim run, a notebook's) makes it warn on stderr: any free port of this
                 # machine's loopback instead
+                # forked: started without workers, with the memory limit dask gives each of
+                # n workers (for a nanny's worker that replaces a forked one too)
+                more = {"memory_limit": _memory_share(n)} if fork else {}
                 self._cluster = LocalCluster(n_workers=0 if fork else n, threads_per_worker=1,
                                              processes=True, dashboard_address=None,
-                                             scheduler_kwargs=_SCHEDULER)
+                                             scheduler_kwargs=_SCHEDULER, **more)
                 if fork:
                     _join_forked(self._cluster, self._forked)
                 self._client = Client(self._cluster)
@@ -510,9 +516,10 @@ class DaskExecutor(Executor):
 
     def abort(self) -> None:
         """Close, the runs under way cancelled. A worker cannot stop a run in the middle, so
-        the nannies of our own cluster kill theirs after 4 s; meanwhile its scheduler, nannies
-        and client, in this process, report the shutdown's races (a worker killed, a worker
-        the scheduler no longer knows): expected here (the command prints its own line), so
+        the workers of our own cluster are killed: at once where they were forked from this
+        process, after 4 s by their nannies otherwise; meanwhile its scheduler, nannies and
+        client, in this process, report the shutdown's races (a worker killed, a worker the
+        scheduler no longer knows): expected here (the command prints its own line), so
         distributed's loggers are quiet while it closes."""
         for proc in self._forked:  # a run cannot be stopped in the middle: no wait
             proc.stop_now()
@@ -537,16 +544,19 @@ class DaskExecutor(Executor):
                 client, self._client = self._client, None
                 client.close()
         finally:
-            try:
-                if self._cluster is not None:
-                    cluster, self._cluster = self._cluster, None
+            forked, self._forked = self._forked, []
+            if self._cluster is not None:
+                cluster, self._cluster = self._cluster, None
+                try:
                     cluster.close()
-            finally:
-                if self._forked:  # any the cluster did not stop (one that failed to start)
-                    from hubsim.experiments.forked_workers import kill_all
+                except BaseException:
+                    for proc in forked:  # its event loop may still watch them: no reaping
+                        proc.stop_now()
+                    raise
+            if forked:  # any the cluster did not stop (one that failed to start)
+                from hubsim.experiments.forked_workers import kill_all
 
-                    forked, self._forked = self._forked, []
-                    kill_all(forked)
+                kill_all(forked)
 
 
 def _client_class() -> Any:
@@ -579,17 +589,30 @@ def _forked_worker(parent: int) -> None:
         log.setLevel(logging.CRITICAL)
 
 
+def _memory_share(n: int) -> int:
+    """The memory limit dask's ``"auto"`` gives each of ``n`` single-threaded workers."""
+    from distributed.system import MEMORY_LIMIT
+
+    return int(MEMORY_LIMIT // n)
+
+
 def _join_forked(cluster: Any, forked: list[Any]) -> None:
     """Start ``forked`` (:func:`_fork_workers`) as the workers of ``cluster``, a
-    ``LocalCluster`` started without workers, with the options its nannies would have had
-    (``memory_limit``: the machine's memory shared by the workers, as for ``n_workers``)."""
-    from distributed.system import MEMORY_LIMIT
+    ``LocalCluster`` started without workers, with the options its nannies would have had.
+    A nanny's worker that later replaces one of them gets the dask settings in force now
+    (:data:`QUIET_WORKERS`), as the forked ones did."""
+    import copy
+    import weakref
+
+    import dask
 
     from hubsim.experiments.forked_workers import ForkedWorker
 
-    # what dask's "auto" gives each of n single-threaded workers
-    options = {**cluster.new_spec["options"], "memory_limit": MEMORY_LIMIT // len(forked)}
-    cluster.worker_spec.update({i: {"cls": ForkedWorker, "options": {**options, "process": p}}
+    cluster.new_spec["options"]["config"] = copy.deepcopy(dask.config.config)
+    options = {k: v for k, v in cluster.new_spec["options"].items() if k != "config"}
+    ref = weakref.ref(cluster)
+    cluster.worker_spec.update({i: {"cls": ForkedWorker,
+                                    "options": {**options, "process": p, "cluster": ref}}
                                 for i, p in enumerate(forked)})
     try:
         cluster.sync(cluster._correct_state)
@@ -670,11 +693,11 @@ def _worker_plugin() -> Any:
     """The dask ``WorkerPlugin`` of our own cluster's workers. Its setup calls
     :func:`hubsim.memory.return_freed_memory`, and quiets distributed's log in the worker
     process (only CRITICAL lines pass). Every failure of a run reaches hubsim through the run's
-    future (and is reported as a failed run; a worker that dies is reported by its nanny, in
-    hubsim's process); what is left of the workers' log is dask's housekeeping, and, when
-    hubsim stops them (Ctrl-C, SIGTERM), the races of their shutdown: a cancelled run ("Async
-    instruction ... ended with CancelledError"), a heartbeat to a scheduler already closed
-    (with a traceback), printed under the command's own line."""
+    future (and is reported as a failed run; a worker that dies is reported by its nanny, or by
+    the scheduler where it was forked, in hubsim's process); what is left of the workers' log is
+    dask's housekeeping, and, when hubsim stops them (Ctrl-C, SIGTERM), the races of their
+    shutdown: a cancelled run ("Async instruction ... ended with CancelledError"), a heartbeat
+    to a scheduler already closed (with a traceback), printed under the command's own line."""
     from dask.distributed import WorkerPlugin
 
     class HubsimWorker(WorkerPlugin):

@@ -20,18 +20,22 @@ cluster's nannies would have passed, runs a ``distributed.Worker`` until told to
 answers with the worker's address once it is registered with the scheduler. Everything else
 (scheduler, client, tasks, plugins, retiring and closing) is dask's.
 
-What a nanny would do for such a worker, :class:`ForkedWorker` does: it stops the process
-when the cluster closes (asked first, then killed after :data:`STOP_WAIT` seconds), reaps it,
-and when the process dies under it (a crash, the out-of-memory killer) it asks the cluster for
-a worker in its place: a nanny's, spawned as dask starts them (the caller runs dask's threads
-by then, so it cannot fork another). The scheduler reschedules the dead worker's task, and
-after ``distributed.scheduler.allowed-failures`` deaths reports it failed (``KilledWorker``),
-as with nannies. Measured on 2 cores, a cluster of 2 workers from creation to a first
-trivial task done: 0.38-0.43 s forked (of which importing ``distributed`` 0.26-0.28 s),
-1.32-1.78 s from the fork server.
+What a nanny does for its worker, :class:`ForkedWorker` does in part: it stops the process when
+the cluster closes (asked first, then killed after :data:`STOP_WAIT` seconds), reaps it, and
+when the process dies under it (a crash, the out-of-memory killer) it asks the cluster for a
+worker in its place: a nanny's, spawned as dask starts them (the caller runs dask's threads by
+then, so it cannot fork another). The scheduler reschedules the dead worker's task and, once
+more than ``distributed.scheduler.allowed-failures`` workers have died running it, reports it
+failed (``KilledWorker``), as with nannies. A process stopped by SIGTERM (a ``kill`` of the
+whole process group) is not replaced. What it does not do: kill its worker past 95% of the
+worker's memory limit (``distributed.worker.memory.terminate``, a nanny's job; the worker
+itself still pauses at 80%), as the process pool's workers have no such limit either; a run
+that outgrows the machine meets the kernel's out-of-memory killer. Measured on 2 cores, a
+cluster of 2 workers from creation to a first trivial task done: 0.38-0.52 s forked (of which
+importing ``distributed`` 0.29-0.39 s), 1.32-1.78 s from the fork server.
 
-Linux only (``os.fork`` and ``os.pidfd_open``); this module imports ``distributed``, so it is
-imported only where a local cluster is made.
+Linux only (``os.fork``, ``os.pidfd_open``: :func:`can_fork_workers`); this module imports
+``distributed``, so it is imported only where a local cluster is made.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ import contextlib
 import os
 import signal
 import sys
+import threading
+import weakref
 from collections.abc import Callable
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
@@ -50,7 +56,8 @@ from distributed import Worker
 from distributed.core import Status
 from distributed.deploy.spec import ProcessInterface
 
-__all__ = ["STOP_WAIT", "ForkedProcess", "ForkedWorker", "fork_workers", "kill_all"]
+__all__ = ["STOP_WAIT", "ForkedProcess", "ForkedWorker", "can_fork_workers", "fork_workers",
+           "kill_all"]
 
 #: Seconds a forked worker is given to close when its cluster closes before it is killed (a
 #: worker in the middle of a run cannot stop it; an idle one closes in about 0.05 s).
@@ -65,58 +72,84 @@ _NANNY_ONLY = ("silence_logs", "env", "config", "worker_class", "quiet")
 
 class ForkedProcess:
     """A worker process forked by :func:`fork_workers`: its pid, a descriptor that becomes
-    readable when it ends (``os.pidfd_open``) and this side of its pipe."""
+    readable when it ends (``os.pidfd_open``) and this side of its pipe. Its methods may be
+    called from any thread: the cluster's event loop watches the process while the command's
+    main thread may stop it."""
 
     def __init__(self, pid: int, pidfd: int, conn: Connection) -> None:
         self.pid = pid
         self.pidfd = pidfd
         self.conn = conn
         self.reaped = False
+        #: how it ended (``os.waitpid``'s status), once reaped
+        self.status: int | None = None
         #: set by :meth:`stop_now`: the process ends because we ended it
         self.stopping = False
-
-    def ended(self) -> bool:
-        """Whether the process has ended (it is then reaped)."""
-        import select
-
-        if self.reaped:
-            return True
-        if not select.select([self.pidfd], [], [], 0)[0]:
-            return False
-        self.reap()
-        return True
+        self._lock = threading.Lock()
 
     def reap(self) -> None:
-        """Collect the ended process's status (no zombie left) and let go of its descriptors."""
-        if not self.reaped:
+        """Collect the ended process's status (no zombie left) and let go of its descriptors;
+        waits for it to end."""
+        with self._lock:
+            if self.reaped:
+                return
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(self.pid, 0)
+                self.status = os.waitpid(self.pid, 0)[1]
             self.reaped = True
             os.close(self.pidfd)
             self.conn.close()
 
+    def signal(self, sig: int) -> None:
+        """Send ``sig`` to the process unless it has been reaped (through its descriptor, so
+        never to another process that took its pid)."""
+        with self._lock:
+            if not self.reaped:
+                with contextlib.suppress(ProcessLookupError):
+                    signal.pidfd_send_signal(self.pidfd, sig)
+
     def stop_now(self) -> None:
-        """End the process at once (SIGKILL), from any thread; the thread that watches it
-        (the cluster's, :class:`ForkedWorker`) reaps it, and asks for no worker in its place."""
+        """End the process at once (SIGKILL); the thread that watches it (the cluster's,
+        :class:`ForkedWorker`) reaps it and asks for no worker in its place."""
         self.stopping = True
-        if not self.reaped:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+        self.signal(signal.SIGKILL)
 
     def kill(self) -> None:
         """End the process at once (SIGKILL) and reap it."""
-        if not self.reaped:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            self.reap()
+        self.signal(signal.SIGKILL)
+        self.reap()
+
+    def terminated(self) -> bool:
+        """Whether it ended on SIGTERM or SIGINT: somebody stopping it (a ``kill`` of the whole
+        process group), not a crash."""
+        return (self.status is not None and os.WIFSIGNALED(self.status)
+                and os.WTERMSIG(self.status) in (signal.SIGTERM, signal.SIGINT))
+
+
+def can_fork_workers() -> bool:
+    """Whether this system lets :func:`fork_workers` watch the processes it forks
+    (``os.pidfd_open`` and ``signal.pidfd_send_signal``: Linux 5.3 and a Python built for it,
+    where no container profile refuses them)."""
+    if not (hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")):
+        return False
+    try:
+        fd = os.pidfd_open(os.getpid())
+    except OSError:
+        return False
+    try:
+        signal.pidfd_send_signal(fd, 0)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True
 
 
 def fork_workers(n: int, setup: Callable[[int], None]) -> list[ForkedProcess]:
     """Fork ``n`` worker processes from this one, which must run a single thread; each calls
     ``setup(parent_pid)`` and then waits for :class:`ForkedWorker` to send it a scheduler.
 
-    Raises ``OSError`` when a process cannot be forked or watched; those already forked are
-    killed first."""
+    Raises ``OSError`` when a process cannot be forked or watched (see
+    :func:`can_fork_workers`); those already forked are killed first."""
     parent = os.getpid()
     pipes = [Pipe(duplex=True) for _ in range(n)]
     for stream in (sys.stdout, sys.stderr):  # what is buffered is printed once, by us
@@ -127,8 +160,11 @@ def fork_workers(n: int, setup: Callable[[int], None]) -> list[ForkedProcess]:
         for ours, theirs in pipes:
             pid = os.fork()
             if pid == 0:  # the worker: never returns
-                _worker_process(theirs, [c for p in pipes for c in p if c is not theirs],
-                                setup, parent)
+                try:
+                    _worker_process(theirs, [c for p in pipes for c in p if c is not theirs],
+                                    setup, parent)
+                finally:
+                    os._exit(1)
             try:
                 pidfd = os.pidfd_open(pid)
             except OSError:
@@ -158,13 +194,14 @@ def _worker_process(conn: Connection, others: list[Connection], setup: Callable[
     to stop (or until the parent closes its end of the pipe), then end without running the
     parent's exit handlers."""
     code = 1
+    # Ctrl-C at a terminal reaches the whole process group: the command stops its workers
+    # itself (a worker stopped by it mid-run would only print a traceback)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         for other in others:  # the other workers' pipes and our parent's ends
             other.close()
         setup(parent)
-        # Ctrl-C at a terminal reaches the whole process group: the command stops its
-        # workers itself (a worker stopped by it mid-run would only print a traceback)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # setup gave it a fresh process's
         try:
             start = conn.recv()
         except EOFError:  # the cluster was never started
@@ -210,11 +247,14 @@ class ForkedWorker(ProcessInterface):
     (a nanny's options are accepted: those a worker does not take are left out)."""
 
     def __init__(self, scheduler: str, name: Any = None, *, process: ForkedProcess,
-                 **options: Any) -> None:
+                 cluster: weakref.ref[Any] | None = None, **options: Any) -> None:
         super().__init__(scheduler, name)
         self.scheduler = scheduler
         self.name = name
         self.process = process
+        #: the cluster (a weak reference; SpecCluster sets ``_cluster`` too, but only once
+        #: every worker of a batch has started)
+        self.cluster = cluster
         self.options = {k: v for k, v in options.items() if k not in _NANNY_ONLY}
 
     async def start(self) -> None:
@@ -250,18 +290,21 @@ class ForkedWorker(ProcessInterface):
         await super().start()
 
     def _ended(self) -> None:
-        """The process ended; unless the cluster stopped it, ask the cluster for a worker in
-        its place (its nanny's kind)."""
+        """The process ended; unless it was stopped (by :meth:`close`, by
+        :meth:`ForkedProcess.stop_now`, or by a SIGTERM that stops the whole process group)
+        or the cluster is closing, ask the cluster for a worker in its place (a nanny's)."""
         loop = asyncio.get_running_loop()
         loop.remove_reader(self.process.pidfd)
         self.process.reap()
         if self.status != Status.running or self.process.stopping:
-            return  # stopped by close() or by stop_now()
+            return
         self.status = Status.closed
         self._event_finished.set()
-        ref = getattr(self, "_cluster", None)
-        cluster = ref() if ref is not None else None
-        if cluster is None or cluster.status != Status.running:
+        if self.process.terminated():
+            return
+        cluster = self.cluster() if self.cluster is not None else None
+        if cluster is None or cluster.status not in (Status.created, Status.starting,
+                                                     Status.running):
             return
         if self.name in cluster.worker_spec:
             new = cluster.new_worker_spec()  # a name not in use (asked before ours is freed)
@@ -274,17 +317,18 @@ class ForkedWorker(ProcessInterface):
         if self.status == Status.running:
             self.status = Status.closing
         if not proc.reaped:
-            with contextlib.suppress(ValueError):
-                asyncio.get_running_loop().remove_reader(proc.pidfd)
+            asyncio.get_running_loop().remove_reader(proc.pidfd)
             with contextlib.suppress(OSError):
                 proc.conn.send("stop")
-            await _wait_readable(proc.pidfd, STOP_WAIT)
-            proc.kill()  # reaps it; kills it only if it has not ended
+            if not await _wait_readable(proc.pidfd, STOP_WAIT):
+                proc.signal(signal.SIGKILL)  # a run cannot be stopped in the middle
+                await _wait_readable(proc.pidfd, STOP_WAIT)
+            proc.reap()
         await super().close()
 
 
-async def _wait_readable(fd: int, timeout: float) -> None:
-    """Wait until ``fd`` is readable, at most ``timeout`` seconds."""
+async def _wait_readable(fd: int, timeout: float) -> bool:
+    """Wait until ``fd`` is readable, at most ``timeout`` seconds; whether it is."""
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[None] = loop.create_future()
 
@@ -296,6 +340,7 @@ async def _wait_readable(fd: int, timeout: float) -> None:
     try:
         await asyncio.wait_for(ready, timeout)
     except TimeoutError:
-        pass
+        return False
     finally:
         loop.remove_reader(fd)
+    return True
