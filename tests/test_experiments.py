@@ -686,6 +686,41 @@ print(json.dumps(out))
         "always_dies": [[0, False, "KilledWorker"]]}
 
 
+@pytest.mark.slow  # starts a dask LocalCluster and a spawned worker
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux")
+def test_a_forked_dask_worker_its_scheduler_drops_is_replaced():
+    """A forked worker the scheduler lets go of while its process runs on (here retired
+    without being closed; in life, one whose heartbeats stopped) is stopped and reaped, and a
+    nanny's worker takes its place: a forked process cannot be started twice."""
+    pytest.importorskip("dask.distributed")
+    code = """
+import json, time
+from hubsim.threads import no_helper_threads
+no_helper_threads()
+import dask
+from hubsim.experiments.executors import DaskExecutor
+with dask.config.set({"distributed.deploy.lost-worker-timeout": "0.2s"}):
+    with DaskExecutor(workers=2) as ex:
+        first = list(ex._client.scheduler_info()["workers"])[0]
+        ex._client.retire_workers([first], close_workers=False, remove=True)
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            now = ex._client.scheduler_info()["workers"]
+            if len(now) == 2 and first not in now:
+                break
+            time.sleep(0.1)
+        out = {"workers": len(now), "first_gone": first not in now,
+               "runs": sorted(ex.map_unordered(abs, [-1, -2, -3])),
+               "reaped": sorted(p.reaped for p in ex._forked)}
+print(json.dumps(out))
+"""
+    got = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, timeout=300)
+    assert json.loads(got.stdout) == {"workers": 2, "first_gone": True,
+                                      "runs": [[0, True, 1], [1, True, 2], [2, True, 3]],
+                                      "reaped": [False, True]}
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux")
 def test_a_forked_worker_stopped_by_sigterm_is_not_taken_for_a_crash():
     """A forked dask worker ended by SIGTERM (a ``kill`` of the command's whole process group)

@@ -300,19 +300,27 @@ class ForkedWorker(ProcessInterface):
             return
         self.status = Status.closed
         self._event_finished.set()
-        if self.process.terminated():
-            return
+        if not self.process.terminated():
+            self._replace()
+
+    def _replace(self) -> None:
+        """Ask the cluster for a nanny's worker in place of this one, if it still has this
+        one in its spec (a process cannot be forked twice) and is not closing."""
         cluster = self.cluster() if self.cluster is not None else None
         if cluster is None or cluster.status not in (Status.created, Status.starting,
                                                      Status.running):
             return
-        if self.name in cluster.worker_spec:
+        spec = cluster.worker_spec.get(self.name)
+        if spec is not None and spec.get("options", {}).get("process") is self.process:
             new = cluster.new_worker_spec()  # a name not in use (asked before ours is freed)
             del cluster.worker_spec[self.name]
             cluster.worker_spec.update(new)
             cluster._correct_state()
 
     async def close(self) -> None:
+        """Stop the process: asked, then killed after :data:`STOP_WAIT` s. Where the cluster
+        closes this worker without taking it out of its spec (a worker its scheduler lost
+        while its process ran on), a nanny's worker takes the place."""
         proc = self.process
         if self.status == Status.running:
             self.status = Status.closing
@@ -325,6 +333,7 @@ class ForkedWorker(ProcessInterface):
                 await _wait_readable(proc.pidfd, STOP_WAIT)
             proc.reap()
         await super().close()
+        self._replace()
 
 
 async def _wait_readable(fd: int, timeout: float) -> bool:
