@@ -428,31 +428,13 @@ class DaskExecutor(Executor):
 
     def _start_local(self, n: int) -> None:
         """Start our own ``LocalCluster`` of ``n`` workers and its client (see the class)."""
-        fork = sys.platform.startswith("linux") and single_threaded()
-        method = None
-        if not fork:
-            # the fork server imports dask and hubsim while this process does the same and
-            # starts the scheduler; the nannies then fork their workers from it
-            method = worker_context("distributed").get_start_method()
+        fork = sys.platform.startswith("linux") and single_threaded() and _can_fork()
+        # otherwise the fork server imports dask and hubsim while this process does the same
+        # and starts the scheduler; the nannies then fork their workers from it
+        method = None if fork else worker_context("distributed").get_start_method()
         Client = _client_class()
-        from dask.distributed import LocalCluster
-
-        if fork:
-            # what a run needs, imported here before the workers are forked with it (this
-            # process needs it for the tables anyway); where that starts a thread (numpy's
-            # BLAS or Arrow's, imported without hubsim.threads.no_helper_threads), or where the
-            # forked processes could not be watched, the nannies fork the workers from the
-            # fork server instead
-            import importlib
-
-            from hubsim.experiments.forked_workers import can_fork_workers
-
-            for module in WORKER_MODULES:
-                importlib.import_module(module)
-            if not (single_threaded() and can_fork_workers()):
-                fork = False
-                method = worker_context("distributed").get_start_method()
         import dask
+        from dask.distributed import LocalCluster
 
         settings = dict(QUIET_WORKERS)
         if method is not None:
@@ -569,6 +551,23 @@ def _client_class() -> Any:
     return Client
 
 
+def _can_fork() -> bool:
+    """Whether this process, which runs one thread, still does once it has imported
+    ``distributed`` and what a run needs (its own tables need them anyway), and can watch
+    processes it forks: then :class:`DaskExecutor` forks its workers from it. Where the imports
+    start a thread (numpy's BLAS or Arrow's, imported without
+    :func:`hubsim.threads.no_helper_threads`), or where the forked processes could not be
+    watched, the nannies fork the workers from the fork server instead."""
+    import importlib
+
+    _client_class()  # distributed importable, or the error that says why not
+    from hubsim.experiments.forked_workers import can_fork_workers
+
+    for module in WORKER_MODULES:
+        importlib.import_module(module)
+    return single_threaded() and can_fork_workers()
+
+
 def _fork_workers(n: int) -> list[Any]:
     """``n`` dask worker processes forked from this process (which runs one thread), set up as
     a pool's workers (:func:`pool_worker`); see :mod:`hubsim.experiments.forked_workers`."""
@@ -608,8 +607,8 @@ def _join_forked(cluster: Any, forked: list[Any]) -> None:
 
     from hubsim.experiments.forked_workers import ForkedWorker
 
-    cluster.new_spec["options"]["config"] = copy.deepcopy(dask.config.config)
-    options = {k: v for k, v in cluster.new_spec["options"].items() if k != "config"}
+    options = cluster.new_spec["options"]
+    options["config"] = copy.deepcopy(dask.config.config)  # ForkedWorker leaves it out
     ref = weakref.ref(cluster)
     cluster.worker_spec.update({i: {"cls": ForkedWorker,
                                     "options": {**options, "process": p, "cluster": ref}}

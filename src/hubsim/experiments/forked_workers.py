@@ -209,33 +209,21 @@ def _worker_process(conn: Connection, others: list[Connection], setup: Callable[
         else:
             asyncio.run(_serve(conn, **start))
             code = 0
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(Exception):
-            conn.send({"error": _last_error()})
+            conn.send({"error": f"{type(exc).__name__}: {exc}"})
     finally:
         os._exit(code)
 
 
-def _last_error() -> str:
-    exc = sys.exc_info()[1]
-    return f"{type(exc).__name__}: {exc}"
-
-
 async def _serve(conn: Connection, scheduler: str, options: dict[str, Any]) -> None:
     """Run a ``distributed.Worker`` of ``scheduler`` until ``conn`` says stop or closes."""
-    loop = asyncio.get_running_loop()
     async with Worker(scheduler, **options) as worker:
         conn.send({"address": worker.address})
-        stop = loop.create_future()
-
-        def told() -> None:
-            if not stop.done():
-                stop.set_result(None)
-
-        loop.add_reader(conn.fileno(), told)
+        stop = asyncio.ensure_future(_wait_readable(conn.fileno()))
         finished = asyncio.ensure_future(worker.finished())
         await asyncio.wait([stop, finished], return_when=asyncio.FIRST_COMPLETED)
-        loop.remove_reader(conn.fileno())
+        stop.cancel()
         if not finished.done():
             await worker.close(nanny=False, executor_wait=False, timeout=STOP_WAIT,
                                reason="hubsim-close")
@@ -259,24 +247,12 @@ class ForkedWorker(ProcessInterface):
 
     async def start(self) -> None:
         proc = self.process
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[Any] = loop.create_future()
-
-        def readable() -> None:
-            if not answer.done():
-                try:
-                    answer.set_result(proc.conn.recv())
-                except (EOFError, OSError) as exc:
-                    answer.set_exception(exc)
-
         try:
             proc.conn.send({"scheduler": self.scheduler,
                             "options": {**self.options, "name": self.name}})
-            loop.add_reader(proc.conn.fileno(), readable)
-            try:
-                reply = await asyncio.wait_for(answer, START_WAIT)
-            finally:
-                loop.remove_reader(proc.conn.fileno())
+            if not await _wait_readable(proc.conn.fileno(), START_WAIT):
+                raise TimeoutError(f"no answer in {START_WAIT:g} s")
+            reply = proc.conn.recv()  # a whole message: the worker sends one at a time
         except (TimeoutError, EOFError, OSError) as exc:
             proc.kill()
             raise RuntimeError(f"forked dask worker {self.name} did not start "
@@ -286,7 +262,7 @@ class ForkedWorker(ProcessInterface):
             raise RuntimeError(f"forked dask worker {self.name} did not start: "
                                f"{reply['error']}")
         self.address = reply["address"]
-        loop.add_reader(proc.pidfd, self._ended)
+        asyncio.get_running_loop().add_reader(proc.pidfd, self._ended)
         await super().start()
 
     def _ended(self) -> None:
@@ -336,8 +312,9 @@ class ForkedWorker(ProcessInterface):
         self._replace()
 
 
-async def _wait_readable(fd: int, timeout: float) -> bool:
-    """Wait until ``fd`` is readable, at most ``timeout`` seconds; whether it is."""
+async def _wait_readable(fd: int, timeout: float | None = None) -> bool:
+    """Wait until ``fd`` is readable, at most ``timeout`` seconds (None: as long as it takes);
+    whether it is. Cancelled, it stops watching ``fd``."""
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[None] = loop.create_future()
 
