@@ -498,13 +498,22 @@ print(json.dumps([out, threads, os.environ.get("OPENBLAS_NUM_THREADS"),
     env = {k: v for k, v in os.environ.items()
            if k not in ("ARROW_DEFAULT_MEMORY_POOL", "JE_ARROW_MALLOC_CONF")}
     env["OPENBLAS_NUM_THREADS"] = "2"  # the caller's own: kept in the caller, not in workers
-    got = json.loads(subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                    capture_output=True, text=True).stdout)
+    got = json.loads(run_python(code, env=env).stdout)
     assert got == [[WORKER_STATE, WORKER_STATE], 1, "2", None]
 
 
 FRESH_SIGNALS = {"SIGINT": "default_int_handler", "SIGTERM": "SIG_DFL", "SIGALRM": "SIG_DFL"}
 
+
+
+def run_python(code: str, *, env: dict[str, str] | None = None,
+               timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh Python process; its output, or a failure that shows what it
+    wrote to stderr (a worker's or the cluster's log, a traceback)."""
+    got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=timeout)
+    assert got.returncode == 0, f"exit {got.returncode}; stderr:\n{got.stderr[-6000:]}"
+    return got
 
 def command_env() -> dict[str, str]:
     """This environment without the settings :func:`hubsim.threads.no_helper_threads` makes,
@@ -562,8 +571,7 @@ t.join()
 print(json.dumps(out))
 """
     env = command_env()
-    got = json.loads(subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                    capture_output=True, text=True).stdout)
+    got = json.loads(run_python(code, env=env).stdout)
     assert got == {"one_thread": True, "method": "fork", "preloaded": True,
                    "parent": dict.fromkeys(FRESH_SIGNALS, "_on_interrupt"),
                    "signals": [FRESH_SIGNALS, FRESH_SIGNALS], "same": True,
@@ -580,8 +588,7 @@ print(json.dumps({k: os.environ[k] for k in NO_HELPER_THREADS}))
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
                                                           "JE_ARROW_MALLOC_CONF")}
     env["OPENBLAS_NUM_THREADS"] = "3"  # the user's choice
-    got = json.loads(subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                    capture_output=True, text=True).stdout)
+    got = json.loads(run_python(code, env=env).stdout)
     assert got == {"OPENBLAS_NUM_THREADS": "3", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                    "JE_ARROW_MALLOC_CONF": "background_thread:false"}
 
@@ -602,8 +609,7 @@ if __name__ == "__main__":
         out = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
     print(json.dumps(out))
 """
-    got = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout
+    got = run_python(code).stdout
     assert json.loads(got.splitlines()[-1]) == [WORKER_STATE, WORKER_STATE]
 
 
@@ -640,8 +646,7 @@ out["left"] = [p for p in forked if os.path.exists(f"/proc/{p}")]  # a zombie to
 print(json.dumps(out))
 """
     env = command_env()
-    got = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                         capture_output=True, text=True)
+    got = run_python(code, env=env)
     assert json.loads(got.stdout) == {
         "workers": 2, "parents": [True, True], "preloaded": True,
         "signals": [FORKED_DASK_SIGNALS, FORKED_DASK_SIGNALS], "ran_on_them": True,
@@ -677,13 +682,59 @@ with DaskExecutor(workers=2) as ex:
     out["reaped"] = sum(not os.path.exists(f"/proc/{{p}}") for p in forked)
     failed = [(i, ok, str(v).split(":")[0]) for i, ok, v in ex.map_unordered(always_die, [0])]
     out["always_dies"] = failed
+    # the workers in place of those it killed (their nannies failing to start when their
+    # worker dies first) are made again until they start
+    end = time.monotonic() + 60
+    while len(ex._client.scheduler_info()["workers"]) < 2 and time.monotonic() < end:
+        time.sleep(0.1)
+    out["workers_at_end"] = len(ex._client.scheduler_info()["workers"])
 print(json.dumps(out))
 """
-    got = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True, timeout=300)
+    got = run_python(code)
     assert json.loads(got.stdout) == {
         "squares": [[i, True, i * i] for i in range(6)], "workers_after": 2, "reaped": 1,
-        "always_dies": [[0, False, "KilledWorker"]]}
+        "always_dies": [[0, False, "KilledWorker"]], "workers_at_end": 2}
+
+
+@pytest.mark.slow  # starts a dask LocalCluster and spawned workers
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux")
+def test_a_result_lost_with_its_worker_is_computed_again():
+    """A run finished, its outcome not yet handed out, and the worker holding its result dies:
+    the client learns that the result is lost and the scheduler computes it again on a
+    worker in the dead one's place. The outcome handed out is the new result (it used to
+    fail with an AttributeError, the future being neither finished nor failed)."""
+    pytest.importorskip("dask.distributed")
+    code = f"""
+import json, os, signal, sys, time
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from hubsim.threads import no_helper_threads
+no_helper_threads()
+from hubsim.experiments.executors import DaskExecutor
+from worker_helpers import pid_then_sleep
+with DaskExecutor(workers=2) as ex:
+    forked = [p.pid for p in ex._forked]
+    outcomes = ex.map_unordered(pid_then_sleep, [0, 0])
+    first = next(outcomes)
+    # the other run has finished too: its result waits on a forked worker
+    end = time.monotonic() + 60
+    states = lambda: [f.status for f in ex._client.futures.values()]
+    while states().count("finished") < 2 and time.monotonic() < end:
+        time.sleep(0.05)
+    for p in ex._forked:  # every result is lost (the first's was handed out already)
+        p.signal(signal.SIGKILL)
+    while "finished" in states() and time.monotonic() < end:
+        time.sleep(0.05)
+    lost = sorted(set(states()))
+    second = next(outcomes)
+    out = {{"lost": lost, "first_forked": first[2] in forked, "second_ok": second[1],
+            "second_on_a_new_worker": second[1] and second[2] not in forked,
+            "indices": sorted([first[0], second[0]])}}
+print(json.dumps(out))
+"""
+    got = json.loads(run_python(code).stdout)
+    assert got["lost"] and set(got["lost"]) <= {"lost", "pending"}
+    assert got == {"lost": got["lost"], "first_forked": True, "second_ok": True,
+                   "second_on_a_new_worker": True, "indices": [0, 1]}
 
 
 @pytest.mark.slow  # starts a dask LocalCluster and a spawned worker
@@ -714,8 +765,7 @@ with dask.config.set({"distributed.deploy.lost-worker-timeout": "0.2s"}):
                "reaped": sorted(p.reaped for p in ex._forked)}
 print(json.dumps(out))
 """
-    got = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True, timeout=300)
+    got = run_python(code)
     assert json.loads(got.stdout) == {"workers": 2, "first_gone": True,
                                       "runs": [[0, True, 1], [1, True, 2], [2, True, 3]],
                                       "reaped": [False, True]}
@@ -737,8 +787,7 @@ for p in procs:
     p.reap()
 print(json.dumps([[p.terminated(), p.reaped] for p in procs]))
 """
-    got = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True, timeout=120)
+    got = run_python(code, timeout=120)
     assert json.loads(got.stdout) == [[True, True], [False, True]]
 
 

@@ -479,10 +479,15 @@ class DaskExecutor(Executor):
                 i = futures[fut]
                 left -= 1
                 self.running = min(self.workers, left)
-                if fut.status == "finished":
-                    yield i, True, fut.result()
+                # the outcome, waited for again where the result was lost with the worker that
+                # held it and is being computed anew (its status "lost" or "pending" by now)
+                exc = fut.exception()
+                if exc is not None:
+                    yield i, False, _error_text(exc)
+                elif fut.cancelled():
+                    yield i, False, "cancelled by the scheduler"
                 else:
-                    yield i, False, _error_text(fut.exception())
+                    yield i, True, fut.result()
                 fut.release()
         except BaseException:
             for fut in futures:

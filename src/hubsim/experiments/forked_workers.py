@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -65,6 +66,15 @@ STOP_WAIT = 3.0
 
 #: Seconds the cluster waits for a forked worker to say it has joined.
 START_WAIT = 60.0
+
+#: Times in a row a worker in place of one that died may fail to start (see
+#: :func:`_replacement`).
+REPLACE_TRIES = 10
+
+#: The tasks bringing up workers in place of ones that died.
+_REPLACING: set[asyncio.Future[None]] = set()
+
+_LOG = logging.getLogger(__name__)
 
 #: Options a nanny takes that a ``distributed.Worker`` does not.
 _NANNY_ONLY = ("silence_logs", "env", "config", "worker_class", "quiet")
@@ -288,10 +298,10 @@ class ForkedWorker(ProcessInterface):
             return
         spec = cluster.worker_spec.get(self.name)
         if spec is not None and spec.get("options", {}).get("process") is self.process:
-            new = cluster.new_worker_spec()  # a name not in use (asked before ours is freed)
             del cluster.worker_spec[self.name]
-            cluster.worker_spec.update(new)
-            cluster._correct_state()
+            task = asyncio.ensure_future(_replacement(cluster))
+            _REPLACING.add(task)  # held until done (the loop keeps weak references only)
+            task.add_done_callback(_REPLACING.discard)
 
     async def close(self) -> None:
         """Stop the process: asked, then killed after :data:`STOP_WAIT` s. Where the cluster
@@ -310,6 +320,33 @@ class ForkedWorker(ProcessInterface):
             proc.reap()
         await super().close()
         self._replace()
+
+
+async def _replacement(cluster: Any) -> None:
+    """Add a nanny's worker to ``cluster``, and another in its place while one fails to start
+    (at most :data:`REPLACE_TRIES` in a row, while the cluster runs). A nanny fails to start
+    when its worker dies before saying it has: a run that kills every worker it is given is
+    sent to the new worker as soon as it registers. Left failed, it would stay in the cluster
+    without a worker, and a cluster whose workers had all gone that way would leave its runs
+    waiting for ever instead of reporting them failed once more than
+    ``distributed.scheduler.allowed-failures`` workers have died running them."""
+    for attempt in range(REPLACE_TRIES):
+        if cluster.status not in (Status.created, Status.starting, Status.running):
+            return
+        new = cluster.new_worker_spec()
+        cluster.worker_spec.update(new)
+        with contextlib.suppress(Exception):  # the failed start is looked at below
+            await cluster._correct_state()
+        (name,) = new
+        worker = cluster.workers.get(name)
+        if worker is not None and worker.status == Status.running:
+            return
+        # out of the spec and the cluster (it has closed itself), so that a new one is made
+        cluster.worker_spec.pop(name, None)
+        cluster.workers.pop(name, None)
+        await asyncio.sleep(min(0.1 * 2 ** attempt, 2.0))
+    _LOG.warning("a dask worker in place of one that died failed to start %d times; the "
+                 "cluster goes on with one worker fewer", REPLACE_TRIES)
 
 
 async def _wait_readable(fd: int, timeout: float | None = None) -> bool:
