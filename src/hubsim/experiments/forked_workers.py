@@ -24,15 +24,16 @@ What a nanny does for its worker, :class:`ForkedWorker` does in part: it stops t
 the cluster closes (asked first, then killed after :data:`STOP_WAIT` seconds), reaps it, and
 when the process dies under it (a crash, the out-of-memory killer) it asks the cluster for a
 worker in its place: a nanny's, spawned as dask starts them (the caller runs dask's threads by
-then, so it cannot fork another). The scheduler reschedules the dead worker's task and, once
-more than ``distributed.scheduler.allowed-failures`` workers have died running it, reports it
-failed (``KilledWorker``), as with nannies. A process stopped by SIGTERM (a ``kill`` of the
-whole process group) is not replaced. What it does not do: kill its worker past 95% of the
-worker's memory limit (``distributed.worker.memory.terminate``, a nanny's job; the worker
-itself still pauses at 80%), as the process pool's workers have no such limit either; a run
-that outgrows the machine meets the kernel's out-of-memory killer. Measured on 2 cores, a
-cluster of 2 workers from creation to a first trivial task done: 0.38-0.52 s forked (of which
-importing ``distributed`` 0.29-0.39 s), 1.32-1.78 s from the fork server.
+then, so it cannot fork another), and another again while one fails to start (its worker killed
+by the run before it said it had started: :func:`_replacement`). The scheduler reschedules the
+dead worker's task and, once more than ``distributed.scheduler.allowed-failures`` workers have
+died running it, reports it failed (``KilledWorker``), as with nannies. A process stopped by
+SIGTERM (a ``kill`` of the whole process group) is not replaced. What it does not do: kill its
+worker past 95% of the worker's memory limit (``distributed.worker.memory.terminate``, a
+nanny's job; the worker itself still pauses at 80%), as the process pool's workers have no such
+limit either; a run that outgrows the machine meets the kernel's out-of-memory killer. Measured
+on 2 cores, a cluster of 2 workers from creation to a first trivial task done: 0.38-0.52 s
+forked (of which importing ``distributed`` 0.29-0.39 s), 1.32-1.78 s from the fork server.
 
 Linux only (``os.fork``, ``os.pidfd_open``: :func:`can_fork_workers`); this module imports
 ``distributed``, so it is imported only where a local cluster is made.
