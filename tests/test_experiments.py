@@ -515,6 +515,27 @@ def run_python(code: str, *, env: dict[str, str] | None = None,
     assert got.returncode == 0, f"exit {got.returncode}; stderr:\n{got.stderr[-6000:]}"
     return got
 
+
+def forked_dask_child(helpers: str) -> str:
+    """The start of a child program that makes its ``DaskExecutor`` as the command line's
+    process does (one thread, so its workers are forked), with ``helpers`` imported from
+    ``worker_helpers`` and ``workers(ex, wait_for=n)``: the cluster's number of workers, once
+    it has ``n`` or after 60 s."""
+    return f"""
+import json, os, signal, sys, time
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from hubsim.threads import no_helper_threads
+no_helper_threads()
+from hubsim.experiments.executors import DaskExecutor
+from worker_helpers import {helpers}
+
+def workers(ex, wait_for):
+    end = time.monotonic() + 60
+    while len(ex._client.scheduler_info()["workers"]) < wait_for and time.monotonic() < end:
+        time.sleep(0.1)
+    return len(ex._client.scheduler_info()["workers"])
+"""
+
 def command_env() -> dict[str, str]:
     """This environment without the settings :func:`hubsim.threads.no_helper_threads` makes,
     so that a child shows that it makes them."""
@@ -664,30 +685,18 @@ def test_a_forked_dask_worker_that_dies_is_replaced(tmp_path):
     failed (after distributed.scheduler.allowed-failures deaths) instead of leaving the
     command waiting."""
     pytest.importorskip("dask.distributed")
-    code = f"""
-import json, os, sys, time
-sys.path.insert(0, {str(Path(__file__).parent)!r})
-from hubsim.threads import no_helper_threads
-no_helper_threads()
-from hubsim.experiments.executors import DaskExecutor
-from worker_helpers import always_die, square_but_die_once
+    code = forked_dask_child("always_die, square_but_die_once") + f"""
 with DaskExecutor(workers=2) as ex:
     forked = [p.pid for p in ex._forked]
     tasks = [({str(tmp_path / "died")!r}, x) for x in range(6)]
     out = {{"squares": sorted(ex.map_unordered(square_but_die_once, tasks))}}
-    end = time.monotonic() + 60
-    while len(ex._client.scheduler_info()["workers"]) < 2 and time.monotonic() < end:
-        time.sleep(0.1)
-    out["workers_after"] = len(ex._client.scheduler_info()["workers"])
+    out["workers_after"] = workers(ex, wait_for=2)
     out["reaped"] = sum(not os.path.exists(f"/proc/{{p}}") for p in forked)
     failed = [(i, ok, str(v).split(":")[0]) for i, ok, v in ex.map_unordered(always_die, [0])]
     out["always_dies"] = failed
     # the workers in place of those it killed (their nannies failing to start when their
     # worker dies first) are made again until they start
-    end = time.monotonic() + 60
-    while len(ex._client.scheduler_info()["workers"]) < 2 and time.monotonic() < end:
-        time.sleep(0.1)
-    out["workers_at_end"] = len(ex._client.scheduler_info()["workers"])
+    out["workers_at_end"] = workers(ex, wait_for=2)
 print(json.dumps(out))
 """
     got = run_python(code)
@@ -704,13 +713,7 @@ def test_a_result_lost_with_its_worker_is_computed_again():
     worker in the dead one's place. The outcome handed out is the new result (it used to
     fail with an AttributeError, the future being neither finished nor failed)."""
     pytest.importorskip("dask.distributed")
-    code = f"""
-import json, os, signal, sys, time
-sys.path.insert(0, {str(Path(__file__).parent)!r})
-from hubsim.threads import no_helper_threads
-no_helper_threads()
-from hubsim.experiments.executors import DaskExecutor
-from worker_helpers import pid_then_sleep
+    code = forked_dask_child("pid_then_sleep") + """
 with DaskExecutor(workers=2) as ex:
     forked = [p.pid for p in ex._forked]
     outcomes = ex.map_unordered(pid_then_sleep, [0, 0])
@@ -726,9 +729,9 @@ with DaskExecutor(workers=2) as ex:
         time.sleep(0.05)
     lost = sorted(set(states()))
     second = next(outcomes)
-    out = {{"lost": lost, "first_forked": first[2] in forked, "second_ok": second[1],
-            "second_on_a_new_worker": second[1] and second[2] not in forked,
-            "indices": sorted([first[0], second[0]])}}
+    out = {"lost": lost, "first_forked": first[2] in forked, "second_ok": second[1],
+           "second_on_a_new_worker": second[1] and second[2] not in forked,
+           "indices": sorted([first[0], second[0]])}
 print(json.dumps(out))
 """
     got = json.loads(run_python(code).stdout)
