@@ -729,6 +729,7 @@ with DaskExecutor(workers=2) as ex:
         time.sleep(0.05)
     lost = sorted(set(states()))
     second = next(outcomes)
+    outcomes.close()
     out = {"lost": lost, "first_forked": first[2] in forked, "second_ok": second[1],
            "second_on_a_new_worker": second[1] and second[2] not in forked,
            "indices": sorted([first[0], second[0]])}

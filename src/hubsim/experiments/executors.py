@@ -475,19 +475,17 @@ class DaskExecutor(Executor):
         futures = {self._client.submit(fn, task, pure=False): i for i, task in enumerate(tasks)}
         left = len(futures)
         try:
-            for fut in as_completed(list(futures)):
+            done = as_completed(list(futures))
+            for fut in done:
+                if fut.status in ("lost", "pending"):
+                    # its result was lost with the worker that held it and is being computed
+                    # again: it comes back when it is done, after the outcomes ready before
+                    done.add(fut)
+                    continue
                 i = futures[fut]
                 left -= 1
                 self.running = min(self.workers, left)
-                # the outcome, waited for again where the result was lost with the worker that
-                # held it and is being computed anew (its status "lost" or "pending" by now)
-                exc = fut.exception()
-                if exc is not None:
-                    yield i, False, _error_text(exc)
-                elif fut.cancelled():
-                    yield i, False, "cancelled by the scheduler"
-                else:
-                    yield i, True, fut.result()
+                yield (i, *_outcome(fut))
                 fut.release()
         except BaseException:
             for fut in futures:
@@ -544,6 +542,19 @@ class DaskExecutor(Executor):
                 from hubsim.experiments.forked_workers import kill_all
 
                 kill_all(forked)
+
+
+def _outcome(fut: Any) -> tuple[bool, Any]:
+    """``(True, result)`` or ``(False, one-line error text)`` of a dask future that has
+    finished (waited for again where its result is lost meanwhile); a run cancelled (the
+    client lost its scheduler) or whose result could not be gathered failed too."""
+    exc = fut.exception()
+    if exc is not None:
+        return False, _error_text(exc)
+    try:
+        return True, fut.result()
+    except Exception as err:  # cancelled (FutureCancelledError), or lost and then failed
+        return False, _error_text(err)
 
 
 def _client_class() -> Any:

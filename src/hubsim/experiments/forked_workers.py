@@ -334,11 +334,10 @@ async def _replacement(cluster: Any) -> None:
     for attempt in range(REPLACE_TRIES):
         if cluster.status not in (Status.created, Status.starting, Status.running):
             return
-        new = cluster.new_worker_spec()
-        cluster.worker_spec.update(new)
+        name = _unused_name(cluster)
+        cluster.worker_spec[name] = cluster.new_spec
         with contextlib.suppress(Exception):  # the failed start is looked at below
             await cluster._correct_state()
-        (name,) = new
         worker = cluster.workers.get(name)
         if worker is not None and worker.status == Status.running:
             return
@@ -348,6 +347,18 @@ async def _replacement(cluster: Any) -> None:
         await asyncio.sleep(min(0.1 * 2 ** attempt, 2.0))
     _LOG.warning("a dask worker in place of one that died failed to start %d times; the "
                  "cluster goes on with one worker fewer", REPLACE_TRIES)
+
+
+def _unused_name(cluster: Any) -> Any:
+    """A name for a new worker of ``cluster`` that no worker has had: neither in its spec
+    nor among its workers (a dead worker stays there until the scheduler has let it go), nor
+    given before. A name used again could be taken for the dead worker's: the cluster closes a
+    worker whose name the scheduler has not seen for ``lost-worker-timeout``."""
+    while True:
+        name = cluster._new_worker_name(cluster._i)
+        cluster._i += 1
+        if name not in cluster.worker_spec and name not in cluster.workers:
+            return name
 
 
 async def _wait_readable(fd: int, timeout: float | None = None) -> bool:
