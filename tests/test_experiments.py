@@ -505,7 +505,6 @@ print(json.dumps([out, threads, os.environ.get("OPENBLAS_NUM_THREADS"),
 FRESH_SIGNALS = {"SIGINT": "default_int_handler", "SIGTERM": "SIG_DFL", "SIGALRM": "SIG_DFL"}
 
 
-
 def run_python(code: str, *, env: dict[str, str] | None = None,
                timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a fresh Python process; its output, or a failure that shows what it
@@ -535,6 +534,7 @@ def workers(ex, wait_for):
         time.sleep(0.1)
     return len(ex._client.scheduler_info()["workers"])
 """
+
 
 def command_env() -> dict[str, str]:
     """This environment without the settings :func:`hubsim.threads.no_helper_threads` makes,

@@ -294,8 +294,7 @@ class ForkedWorker(ProcessInterface):
         """Ask the cluster for a nanny's worker in place of this one, if it still has this
         one in its spec (a process cannot be forked twice) and is not closing."""
         cluster = self.cluster() if self.cluster is not None else None
-        if cluster is None or cluster.status not in (Status.created, Status.starting,
-                                                     Status.running):
+        if cluster is None or not _open(cluster):
             return
         spec = cluster.worker_spec.get(self.name)
         if spec is not None and spec.get("options", {}).get("process") is self.process:
@@ -332,7 +331,7 @@ async def _replacement(cluster: Any) -> None:
     waiting for ever instead of reporting them failed once more than
     ``distributed.scheduler.allowed-failures`` workers have died running them."""
     for attempt in range(REPLACE_TRIES):
-        if cluster.status not in (Status.created, Status.starting, Status.running):
+        if not _open(cluster):
             return
         name = _unused_name(cluster)
         cluster.worker_spec[name] = cluster.new_spec
@@ -347,6 +346,11 @@ async def _replacement(cluster: Any) -> None:
         await asyncio.sleep(min(0.1 * 2 ** attempt, 2.0))
     _LOG.warning("a dask worker in place of one that died failed to start %d times; the "
                  "cluster goes on with one worker fewer", REPLACE_TRIES)
+
+
+def _open(cluster: Any) -> bool:
+    """Whether ``cluster`` is starting or running (not closing or closed)."""
+    return cluster.status in (Status.created, Status.starting, Status.running)
 
 
 def _unused_name(cluster: Any) -> Any:
