@@ -368,6 +368,20 @@ def test_next_in_group_is_a_backward_fill_within_groups():
         np.testing.assert_array_equal(got, want)
 
 
+def test_rejoins_are_joins_followed_by_a_join_of_the_same_load_at_the_same_node():
+    from hubsim.analysis.flows import _rejoins
+
+    rng = np.random.default_rng(11)
+    for n in (0, 1, 2, 50, 2000):
+        cid = rng.integers(0, 40, n).astype(np.int32)
+        join = rng.random(n) < 0.6
+        node = rng.integers(0, 3, n).astype(np.int32)
+        seq = pd.DataFrame({"cid": cid, "join": join, "node": node})
+        after = seq.groupby("cid", sort=False)[["join", "node"]].shift(-1)
+        want = (seq["join"] & after["join"].eq(True) & after["node"].eq(seq["node"]))
+        np.testing.assert_array_equal(_rejoins(cid, join, node), want.to_numpy())
+
+
 def test_a_categorical_lookup_is_the_categorical_of_the_lookup():
     from hubsim.analysis.kpis import _lookup, _lookup_categorical
 

@@ -270,17 +270,20 @@ def _yard_rows(events: pd.DataFrame, nodes: pd.DataFrame, kpis: pd.DataFrame,
     waited = _kpi(kpis, "yard_wait_teu", "hub")
     ev = events.loc[events["event"].isin(["yard_wait", "lift_off"]),
                     ["t_h", "event", "node", "teu", "tonnes", "wait_h"]]
-    name = ev["event"].astype(str).to_numpy()
-    node = ev["node"].astype(str).to_numpy()
+    # compared on the columns' category codes: a string per row would cost tens of MB of
+    # short-lived objects in a year's run (hundreds of thousands of rows)
+    waits = (ev["event"] == "yard_wait").to_numpy()
+    names, node = FL.node_codes(ev["node"])
     load, t = FL.load_of(ev), ev["t_h"].to_numpy(float)
     inside = window.mask(ev["t_h"]).to_numpy()
     days = window.hours / 24.0
     rows = []
     for hub in nodes.index[nodes["kind"] == "hub"].astype(str):
-        m = (name == "yard_wait") & (node == hub)
+        at = node == (int(np.flatnonzero(names == hub)[0]) if hub in names else -2)
+        m = waits & at
         stats = queue_stats(np.concatenate([t[m], t[m] + ev["wait_h"].to_numpy(float)[m]]),
                             np.concatenate([load[m], -load[m]]), window)
-        inflow = load[(name == "lift_off") & (node == hub) & inside].sum() / days
+        inflow = load[~waits & at & inside].sum() / days
         u, w = float(util.get(hub, np.nan)), float(wait.get(hub, 0.0))
         why = f"yard {_pct(u)} full on average"
         if waited.get(hub, 0.0) > 0:

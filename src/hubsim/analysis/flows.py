@@ -345,15 +345,35 @@ def next_in_group(group: np.ndarray, valid: np.ndarray) -> np.ndarray:
     ``group`` where ``valid`` holds; -1 where there is none (a backward fill within groups,
     as indices)."""
     n = len(group)
-    order = np.argsort(group, kind="stable")  # each group's rows together, in row order
+    # positions as int32 where they fit: the log's selections have about a million rows, and
+    # departure_queues, where `hubsim run`'s own process peaks, holds several such arrays
+    idx = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    order = _stable_order(group, idx)  # each group's rows together, in row order
     g = group[order]
-    pos = np.where(valid[order], np.arange(n), n)
+    pos = np.where(valid[order], np.arange(n, dtype=idx), idx(n))
     nxt = np.minimum.accumulate(pos[::-1])[::-1]  # the next valid position in sorted order
     del pos
     same = nxt < n
     same[same] = g[nxt[same]] == g[same]  # not past the end of the row's group
-    out = np.full(n, -1, dtype=np.int64)
+    out = np.full(n, -1, dtype=idx)
     out[order[same]] = order[nxt[same]]
+    return out
+
+
+def _stable_order(values: np.ndarray, idx: type) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` as positions of type ``idx``."""
+    return np.argsort(values, kind="stable").astype(idx, copy=False)
+
+
+def _rejoins(cid: np.ndarray, join: np.ndarray, node: np.ndarray) -> np.ndarray:
+    """Rows whose next row of the same ``cid`` (in row order) is also a join at the same
+    node: a load re-routed around a closed link, ready twice at one hub."""
+    n = len(cid)
+    order = _stable_order(cid, np.int32 if n < np.iinfo(np.int32).max else np.int64)
+    first, then = order[:-1], order[1:]  # each row of a group, and the next one of it
+    twice = (cid[then] == cid[first]) & join[first] & join[then] & (node[then] == node[first])
+    out = np.zeros(n, dtype=bool)
+    out[first[twice]] = True
     return out
 
 
@@ -415,11 +435,8 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
     # between (ready, rerouted at the same moment, then ready again after its new dwell):
     # only its last join counts
     moves = np.flatnonzero(joins | leaves)
-    seq = pd.DataFrame({"cid": cid[moves], "join": joins[moves], "node": code[moves]})
-    after = seq.groupby("cid", sort=False)[["join", "node"]].shift(-1)
-    again = (seq["join"] & after["join"].eq(True) & after["node"].eq(seq["node"])).to_numpy()
-    joins[moves[again]] = False
-    del moves, seq, after, again
+    joins[moves[_rejoins(cid[moves], joins[moves], code[moves])]] = False
+    del moves
     demand = _demand_of(consignments, cid)
     # demand -1 picks the spare last row; the events' own links come first in ``links``
     planned = leg[demand, code]
@@ -428,7 +445,7 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
     leave = next_in_group(cid, leaves)  # the row of each row's next leave (-1: none)
     known = leave >= 0
     known[known] = code[leave[known]] == code[known]
-    actual = np.where(known, lcode[leave], -1).astype(np.int64)
+    actual = np.where(known, lcode[leave], -1)
     link = np.where(joins, np.where(known, actual, planned), lcode)
     del demand, lcode, leave, actual, known, planned, cid
     t = events["t_h"].to_numpy(float)[sel]

@@ -124,16 +124,23 @@ def link_directions(events: pd.DataFrame, trips: pd.DataFrame, links: pd.DataFra
     dep = events.loc[window.mask(events["t_h"]) & (events["event"] == "depart"),
                      ["node", "link", "teu", "tonnes"]]
     dep = dep[dep["link"].isin(gw.index)]
-    inward = dep["node"].astype(str).to_numpy() == \
-        gw["gateway"].reindex(dep["link"].astype(str)).to_numpy()
+    # on the columns' category codes: a string per departure would cost tens of MB of
+    # short-lived objects in a year's run; the link labels share one string per link
+    links_ = gw.index.astype(str)
+    names = links_.to_numpy(dtype=object)
+    gateway = pd.Index(gw["gateway"].astype(str))
+    gates = gateway.unique()
+    gate_of = gates.get_indexer(gateway)  # per link, >= 0
+    dl = _codes(dep["link"], links_)
+    inward = _codes(dep["node"], gates) == gate_of[dl]
     teu = dep["teu"].to_numpy(float)
     air = np.where(teu == 0, dep["tonnes"].to_numpy(float), 0.0)
-    flows = pd.DataFrame({"link": dep["link"].astype(str).to_numpy(),
+    flows = pd.DataFrame({"link": names[dl],
                           "direction": np.where(inward, "in", "out"), "teu": teu, "air": air})
     t = trips[window.mask(trips["depart_h"]) & trips["link"].isin(gw.index)]
-    t_in = t["from"].astype(str).to_numpy() == \
-        gw["gateway"].reindex(t["link"].astype(str)).to_numpy()
-    lf = pd.DataFrame({"link": t["link"].astype(str).to_numpy(),
+    tl = _codes(t["link"], links_)
+    t_in = _codes(t["from"], gates) == gate_of[tl]
+    lf = pd.DataFrame({"link": names[tl],
                        "direction": np.where(t_in, "in", "out"),
                        "load": t["load"].to_numpy(float),
                        "capacity": t["capacity"].to_numpy(float)})
