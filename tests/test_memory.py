@@ -76,38 +76,6 @@ def test_the_command_line_returns_freed_blocks_to_the_system():
     assert out == ["True" if sys.platform.startswith("linux") else "False", "system", "False"]
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator, /proc")
-def test_freed_heap_memory_waits_for_the_next_table_until_the_run_gives_it_back():
-    """With the command line's allocator settings, 24 MB of blocks below the mmap threshold
-    freed at the top of the heap stay resident (the next table reuses them instead of
-    faulting fresh pages in: memory.TRIM_THRESHOLD); release_freed(), called at the end of each
-    run, gives them back. With glibc's defaults they go back at once."""
-    code = """
-import sys
-from hubsim import memory
-if sys.argv[1] == "set":
-    memory.return_freed_memory()
-def rss():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096 / 2**20
-blocks = [bytearray(b"x" * 100_000) for _ in range(240)]
-full = rss()
-del blocks
-freed = rss()
-memory.release_freed()
-print(round(full - freed), round(full - rss()))
-"""
-    def given_back(mode: str) -> list[int]:
-        out = subprocess.run([sys.executable, "-c", code, mode], capture_output=True,
-                             text=True, check=True).stdout.split()
-        return [int(x) for x in out]
-
-    kept, released = given_back("set")
-    assert kept <= 2 and released >= 20, (kept, released)
-    at_once, _ = given_back("defaults")
-    assert at_once >= 20, at_once
-
-
 def test_workers_of_our_own_dask_cluster_return_freed_blocks():
     """The dask LocalCluster hubsim starts sets the same allocator options in its workers as
     the process pool does (a cluster at an address is left as it is)."""

@@ -17,17 +17,6 @@ on a 2-process pool took 29.9 s at 256 KiB and 24.3 s at 2 MiB (47-49 s serially
 (pandas' string columns) keeps freed blocks in its own jemalloc pool the same way (measured:
 about 60 MB after the KPI table); its system pool (``ARROW_DEFAULT_MEMORY_POOL=system``, set
 before pyarrow is first imported, unless the user set it) uses the same allocator as the rest.
-Fixing the mmap threshold also fixes glibc's trim threshold at its default, 128 KiB: whenever
-more than that lies free at the top of the heap it is given back, and faulted in again page by
-page as soon as the next table grows the heap (the analysis frees and regrows tens of MB there,
-table after table). :data:`TRIM_THRESHOLD` (32 MiB) keeps up to that much free at the top
-instead; :func:`release_freed` still gives everything back after each run. Measured on the same
-year (``run_task``: simulate, then the KPI and target tables; two runs in each of several
-processes, alternating): 179,000-215,000 page faults a run instead of 319,000-366,000, 0.44-0.55
-s of system time instead of 0.72-0.98 s, 4.96-5.35 s instead of 5.26-5.98 s, the same peak
-(337-339 MB). 64 MiB halves the faults again (109,000-120,000; 128 and 256 MiB no fewer) but
-raised the peak of ``hubsim run``'s own process by 5-8 MB (348-349 MB against 339-341 MB, the
-command's must being 350 MB); 32 MiB by 0-2 MB.
 Neither changes a result. Both are set by the command line (:func:`hubsim.cli.main.main`) and in
 the worker processes hubsim starts itself (:class:`hubsim.experiments.executors.
 ProcessExecutor`'s, and those of the dask ``LocalCluster`` it starts), never in a process that
@@ -40,14 +29,11 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "applied", "release_freed", "return_freed_memory"]
+__all__ = ["MMAP_THRESHOLD", "applied", "release_freed", "return_freed_memory"]
 
 #: Blocks of this size and larger get their own memory map (glibc ``M_MMAP_THRESHOLD``).
 MMAP_THRESHOLD = 2 * 1024 * 1024
-#: Free memory at the top of the heap up to this size stays there (glibc ``M_TRIM_THRESHOLD``).
-TRIM_THRESHOLD = 32 * 1024 * 1024
-_M_TRIM_THRESHOLD = -1  # glibc's <malloc.h>
-_M_MMAP_THRESHOLD = -3
+_M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
 
 #: True once :func:`return_freed_memory` has set the threshold in this process.
 applied = False
@@ -55,15 +41,14 @@ applied = False
 
 def return_freed_memory() -> bool:
     """Use Arrow's system memory pool and set glibc's ``M_MMAP_THRESHOLD`` to
-    :data:`MMAP_THRESHOLD` and its ``M_TRIM_THRESHOLD`` to :data:`TRIM_THRESHOLD`; False where
-    there is no glibc (macOS, Windows, musl), where the thresholds stay as they are."""
+    :data:`MMAP_THRESHOLD`; False where there is no glibc (macOS, Windows, musl), where the
+    threshold stays as it is."""
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")  # inherited by workers
     global applied
     libc = _glibc()
     if libc is None:
         return False
-    applied = bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) \
-        and bool(libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    applied = bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
     return applied
 
 
