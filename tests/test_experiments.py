@@ -555,7 +555,7 @@ from hubsim.threads import no_helper_threads, single_threaded
 no_helper_threads()
 import hubsim
 from hubsim.cli.main import _handle_stops
-from worker_helpers import pid_then_sleep, signal_state, worker_state
+from worker_helpers import frozen_objects, pid_then_sleep, signal_state, worker_state
 signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
 _handle_stops()  # the command's own handlers, which the workers must not keep
 scn = hubsim.load_scenario({str(scenario)!r})
@@ -570,6 +570,7 @@ def test_a_process_with_one_thread_forks_its_pool_and_gets_the_same_tables(tiny_
     tables equal the serial ones. While a second thread runs, the pool uses the fork
     server (a fresh process)."""
     code = command_like(tiny_path) + """
+import gc
 import pandas as pd, pyarrow
 import hubsim.experiments.store, hubsim.analysis.kpis
 from hubsim.experiments.executors import ProcessExecutor, SerialExecutor, pool_context
@@ -579,6 +580,9 @@ with ProcessExecutor(2) as ex:
     states = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
     out["signals"] = [v for _, ok, v in ex.map_unordered(signal_state, [0, 1]) if ok]
     out["preloaded"] = all(s["preloaded"] for s in states)
+    # they inherit the objects frozen, out of their collections' reach; this process not
+    frozen = [v for _, ok, v in ex.map_unordered(frozen_objects, [0, 1]) if ok]
+    out["frozen"] = len(frozen) == 2 and min(frozen) > 10_000 and gc.get_freeze_count() == 0
     pooled = hubsim.replicate(scn, 3, days=10, executor=ex)
 serial = hubsim.replicate(scn, 3, days=10, executor=SerialExecutor())
 out["same"] = all(getattr(pooled, t).equals(getattr(serial, t))
@@ -593,7 +597,7 @@ print(json.dumps(out))
 """
     env = command_env()
     got = json.loads(run_python(code, env=env).stdout)
-    assert got == {"one_thread": True, "method": "fork", "preloaded": True,
+    assert got == {"one_thread": True, "method": "fork", "preloaded": True, "frozen": True,
                    "parent": dict.fromkeys(FRESH_SIGNALS, "_on_interrupt"),
                    "signals": [FRESH_SIGNALS, FRESH_SIGNALS], "same": True,
                    "with_a_thread": "forkserver"}
@@ -648,6 +652,7 @@ def test_a_process_with_one_thread_forks_its_dask_workers_and_gets_the_same_tabl
     tasks, give the serial tables, and are gone (reaped) once the cluster is closed."""
     pytest.importorskip("dask.distributed")
     code = command_like(tiny_path) + """
+import gc
 from hubsim.experiments.executors import DaskExecutor, SerialExecutor
 with DaskExecutor(workers=2) as ex:
     forked = sorted(p.pid for p in ex._forked)
@@ -656,6 +661,8 @@ with DaskExecutor(workers=2) as ex:
                               for p in forked)}
     states = [v for _, ok, v in ex.map_unordered(worker_state, [0, 1]) if ok]
     out["preloaded"] = len(states) == 2 and all(s["preloaded"] for s in states)
+    frozen = [v for _, ok, v in ex.map_unordered(frozen_objects, [0, 1]) if ok]
+    out["frozen"] = len(frozen) == 2 and min(frozen) > 10_000 and gc.get_freeze_count() == 0
     out["signals"] = [v for _, ok, v in ex.map_unordered(signal_state, [0, 1]) if ok]
     pids = {v for _, ok, v in ex.map_unordered(pid_then_sleep, [0.3] * 4) if ok}
     out["ran_on_them"] = bool(pids) and pids <= set(forked)
@@ -669,7 +676,7 @@ print(json.dumps(out))
     env = command_env()
     got = run_python(code, env=env)
     assert json.loads(got.stdout) == {
-        "workers": 2, "parents": [True, True], "preloaded": True,
+        "workers": 2, "parents": [True, True], "preloaded": True, "frozen": True,
         "signals": [FORKED_DASK_SIGNALS, FORKED_DASK_SIGNALS], "ran_on_them": True,
         "same": True, "left": []}
     # the workers' log is quiet from the start (their INFO lines: "Start worker at ...")

@@ -55,3 +55,11 @@ def signal_state(_: object) -> dict[str, str]:
 
     return {s.name: name(signal.getsignal(s))
             for s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)}
+
+
+def frozen_objects(_: object) -> int:
+    """How many objects this worker holds out of its cyclic collector's reach (those it
+    inherited frozen: hubsim.threads.frozen_for_fork)."""
+    import gc
+
+    return gc.get_freeze_count()

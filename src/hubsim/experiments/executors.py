@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from hubsim.atomic import interrupts_held
 from hubsim.errors import ExperimentError
-from hubsim.threads import NO_HELPER_THREADS, single_threaded
+from hubsim.threads import NO_HELPER_THREADS, frozen_for_fork, single_threaded
 
 if TYPE_CHECKING:
     import logging
@@ -279,7 +279,12 @@ class ProcessExecutor(Executor):
         while queue and len(pending) < 2 * self.workers:
             i = queue.pop()
             try:
-                pending[self._get_pool().submit(fn, tasks[i])] = i
+                fresh = self._pool is None
+                pool = self._get_pool()
+                # a new pool forks its workers on its first task: they inherit this
+                # process's objects frozen, out of their collections' reach
+                with frozen_for_fork() if fresh else contextlib.nullcontext():
+                    pending[pool.submit(fn, tasks[i])] = i
             except BrokenProcessPool:
                 queue.append(i)
                 return True

@@ -58,6 +58,8 @@ from distributed import Worker
 from distributed.core import Status
 from distributed.deploy.spec import ProcessInterface
 
+from hubsim.threads import frozen_for_fork
+
 __all__ = ["STOP_WAIT", "ForkedProcess", "ForkedWorker", "can_fork_workers", "fork_workers",
            "kill_all"]
 
@@ -168,22 +170,25 @@ def fork_workers(n: int, setup: Callable[[int], None]) -> list[ForkedProcess]:
             stream.flush()
     forked: list[ForkedProcess] = []
     try:
-        for ours, theirs in pipes:
-            pid = os.fork()
-            if pid == 0:  # the worker: never returns
+        # a worker inherits every object frozen, out of its collections' reach: it runs
+        # inside this block until it exits (os._exit)
+        with frozen_for_fork():
+            for ours, theirs in pipes:
+                pid = os.fork()
+                if pid == 0:  # the worker: never returns
+                    try:
+                        others = [c for p in pipes for c in p if c is not theirs]
+                        _worker_process(theirs, others, setup, parent)
+                    finally:
+                        os._exit(1)
                 try:
-                    _worker_process(theirs, [c for p in pipes for c in p if c is not theirs],
-                                    setup, parent)
-                finally:
-                    os._exit(1)
-            try:
-                pidfd = os.pidfd_open(pid)
-            except OSError:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                raise
-            theirs.close()
-            forked.append(ForkedProcess(pid, pidfd, ours))
+                    pidfd = os.pidfd_open(pid)
+                except OSError:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    raise
+                theirs.close()
+                forked.append(ForkedProcess(pid, pidfd, ours))
     except BaseException:
         kill_all(forked)
         for ours, theirs in pipes[len(forked):]:
