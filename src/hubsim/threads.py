@@ -57,14 +57,14 @@ def frozen_for_fork() -> Iterator[None]:
 
     What Python's documentation advises for a fork without exec: a forked worker inherits the
     objects frozen, so its full collections (one per run, :func:`hubsim.sim.engine.simulate`,
-    besides the automatic ones) never scan the hundreds of thousands of objects of the modules
-    it inherited, and never write to them, which would copy their pages from its parent.
-    Measured in a process that has imported a run's modules and ``distributed`` (125,000
-    objects): a full collection takes 47-50 ms, 0 ms once frozen; the collections of a year's
-    run in it took 62-63 ms, 3 ms once frozen. Four replications of a year on 2 forked workers
-    (``benchmarks/bench_replications.py``, 3 repeats each, alternating): speed-ups 1.93-1.98x
-    (process pool) and 1.90-2.00x (dask) with it, 1.82-1.95x and 1.80-1.87x without. Nothing
-    collectable is lost: what the workers inherit is alive in this process when they fork.
+    besides the automatic ones) never scan the objects of the modules it inherited (125,000 with
+    a run's modules and ``distributed``), and never write to them, which would copy their pages
+    from its parent. Measured in such a process: a full collection takes 47-50 ms, 0 ms once
+    frozen; the collections of a year's run in it took 62-63 ms, 3 ms once frozen. Four
+    replications of a year on 2 forked workers (``benchmarks/bench_replications.py``, 3 repeats
+    each, alternating): speed-ups 1.93-1.98x (process pool) and 1.90-2.00x (dask) with it,
+    1.82-1.95x and 1.80-1.87x without. Nothing collectable is lost: what the workers inherit is
+    alive in this process when they fork.
     """
     gc.freeze()
     try:
