@@ -274,12 +274,13 @@ def _yard_rows(events: pd.DataFrame, nodes: pd.DataFrame, kpis: pd.DataFrame,
     # short-lived objects in a year's run (hundreds of thousands of rows)
     waits = (ev["event"] == "yard_wait").to_numpy()
     names, node = FL.node_codes(ev["node"])
+    code = {name: i for i, name in enumerate(names)}
     load, t = FL.load_of(ev), ev["t_h"].to_numpy(float)
     inside = window.mask(ev["t_h"]).to_numpy()
     days = window.hours / 24.0
     rows = []
     for hub in nodes.index[nodes["kind"] == "hub"].astype(str):
-        at = node == (int(np.flatnonzero(names == hub)[0]) if hub in names else -2)
+        at = node == code.get(hub, -2)  # -2: no row at this hub (-1 is a missing node)
         m = waits & at
         stats = queue_stats(np.concatenate([t[m], t[m] + ev["wait_h"].to_numpy(float)[m]]),
                             np.concatenate([load[m], -load[m]]), window)

@@ -345,10 +345,8 @@ def next_in_group(group: np.ndarray, valid: np.ndarray) -> np.ndarray:
     ``group`` where ``valid`` holds; -1 where there is none (a backward fill within groups,
     as indices)."""
     n = len(group)
-    # positions as int32 where they fit: the log's selections have about a million rows, and
-    # departure_queues, where `hubsim run`'s own process peaks, holds several such arrays
-    idx = np.int32 if n < np.iinfo(np.int32).max else np.int64
-    order = _stable_order(group, idx)  # each group's rows together, in row order
+    order = _stable_order(group)  # each group's rows together, in row order
+    idx = order.dtype.type
     g = group[order]
     pos = np.where(valid[order], np.arange(n, dtype=idx), idx(n))
     nxt = np.minimum.accumulate(pos[::-1])[::-1]  # the next valid position in sorted order
@@ -360,19 +358,21 @@ def next_in_group(group: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return out
 
 
-def _stable_order(values: np.ndarray, idx: type) -> np.ndarray:
-    """``np.argsort(values, kind="stable")`` as positions of type ``idx``."""
+def _stable_order(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")``, as int32 positions where they fit: the log's
+    selections have about a million rows, and departure_queues, where `hubsim run`'s own
+    process peaks, holds several such arrays."""
+    idx = np.int32 if len(values) < np.iinfo(np.int32).max else np.int64
     return np.argsort(values, kind="stable").astype(idx, copy=False)
 
 
 def _rejoins(cid: np.ndarray, join: np.ndarray, node: np.ndarray) -> np.ndarray:
     """Rows whose next row of the same ``cid`` (in row order) is also a join at the same
     node: a load re-routed around a closed link, ready twice at one hub."""
-    n = len(cid)
-    order = _stable_order(cid, np.int32 if n < np.iinfo(np.int32).max else np.int64)
+    order = _stable_order(cid)
     first, then = order[:-1], order[1:]  # each row of a group, and the next one of it
     twice = (cid[then] == cid[first]) & join[first] & join[then] & (node[then] == node[first])
-    out = np.zeros(n, dtype=bool)
+    out = np.zeros(len(cid), dtype=bool)
     out[first[twice]] = True
     return out
 
