@@ -8,6 +8,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -292,6 +295,69 @@ def test_stop_after_stops_every_executor_after_exactly_k_outcomes():
             got.extend(ex.map_unordered(abs, range(-8, 0)))
         assert len(got) == 3 and all(ok for _, ok, _ in got)
         assert ex.finished == 3
+
+
+
+class _StartingPool:
+    """A stand-in for a process pool whose submit starts a worker process slowly, as a fork
+    server's pool does: the worker is in the pool's ``_processes`` (where ``stop_workers``
+    finds what to kill) only once the submit returns, and the submit returns when ``go`` is
+    set. Shut down, it breaks its futures, as a pool whose workers were killed does."""
+
+    def __init__(self) -> None:
+        self._processes: dict[int, _StartingPool] = {}
+        self.futures: list[Future] = []
+        self.in_submit = threading.Event()
+        self.go = threading.Event()
+        self.terminated = False
+
+    def submit(self, fn, *args):
+        self.in_submit.set()
+        assert self.go.wait(30)
+        self._processes[1] = self  # the worker, now started
+        self.futures.append(Future())
+        return self.futures[-1]
+
+    def terminate(self) -> None:  # the worker's
+        self.terminated = True
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        for fut in self.futures:
+            if not fut.done():
+                fut.set_exception(BrokenProcessPool("killed"))
+
+
+def test_an_abort_waits_for_a_worker_being_started_and_stops_it():
+    """Ctrl-C in ``hubsim run`` aborts the pool from the main thread while its replications
+    thread submits, and a submit may be starting a worker. The abort waits until the worker is
+    started, then kills it with the pool, and no new pool is started. Seen in CI before it
+    waited: the pool was stopped halfway through a start, and the worker, left to start alone
+    after the command ended, printed a traceback on the command's standard error."""
+    ex = ProcessExecutor(2)
+    pool = _StartingPool()
+    ex._pool = pool  # type: ignore[assignment]
+    ended: list[BaseException] = []
+
+    def replications() -> None:
+        try:
+            list(ex.map_unordered(abs, [-1]))
+        except BaseException as exc:
+            ended.append(exc)
+
+    submitter = threading.Thread(target=replications, daemon=True)
+    submitter.start()
+    assert pool.in_submit.wait(30)
+    aborter = threading.Thread(target=ex.abort, daemon=True)
+    aborter.start()
+    aborter.join(0.5)
+    assert aborter.is_alive(), "the abort did not wait for the worker being started"
+    pool.go.set()
+    aborter.join(30)
+    submitter.join(30)
+    assert not aborter.is_alive() and not submitter.is_alive()
+    assert pool.terminated
+    assert len(ended) == 1 and isinstance(ended[0], RunsStopped)
+    assert ex._pool is None
 
 
 # a sweep whose process kills itself (SIGKILL, no clean-up) once its k-th run is saved

@@ -41,14 +41,20 @@ from typing import Any
 
 from hubsim.errors import OutputError, OutputExistsError
 
-__all__ = ["TEMP_PREFIX", "atomic_write", "check_output_place", "clean_stale", "publish",
-           "temp_path"]
+__all__ = ["STOPS", "TEMP_PREFIX", "atomic_write", "check_output_place", "clean_stale",
+           "interrupts_held", "publish", "temp_path"]
 
 #: The start of every temporary name hubsim creates (and the only names it ever cleans).
 TEMP_PREFIX = ".hubsim-tmp-"
 
 _HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 _TEMP_RE = re.compile(re.escape(TEMP_PREFIX) + r".*-(\d+)-([0-9a-f]{6})-[0-9a-f]{8}")
+
+#: The signals that stop the command (:mod:`hubsim.cli.main`): Ctrl-C, SIGTERM and SIGALRM,
+#: with which the command delivers a Ctrl-C or SIGTERM that came during an import once the
+#: import is done. A block that must not be cut short holds all three back
+#: (:func:`interrupts_held`).
+STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)
 
 #: File systems that hold no files of ours (the kernel's views and controls).
 PSEUDO_FILESYSTEMS = frozenset({
@@ -271,10 +277,10 @@ def check_output_place(path: str | Path, exist_ok: bool = False) -> None:
                           "system, not a place for files")
     where = "cannot write into it" if near == path else f"cannot create it in {near}"
     probe = temp_path(near / "probe")
-    # Ctrl-C and SIGTERM (the command's two stops) are held back while the probe exists and
-    # delivered right after it is removed, so a stop never leaves it behind: raised inside
-    # the removal (shutil.rmtree is Python), it would cut the removal short
-    with interrupts_held(signal.SIGINT, signal.SIGTERM):
+    # the command's stops are held back while the probe exists and delivered right after it
+    # is removed, so a stop never leaves it behind: raised inside the removal (shutil.rmtree
+    # is Python), it would cut the removal short
+    with interrupts_held(*STOPS):
         try:
             try:
                 os.mkdir(probe)

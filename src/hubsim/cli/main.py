@@ -59,8 +59,8 @@ def _importing(frame: FrameType | None) -> bool:
 def _on_interrupt(signum: int, frame: FrameType | None) -> None:
     """SIGINT and SIGTERM handler of the command (and SIGALRM, to try again): raise
     KeyboardInterrupt (:class:`~hubsim.errors.Terminated` for SIGTERM), and ignore both
-    signals (those it handles) from then on so cleaning up (removing a temporary folder,
-    stopping the workers) and exiting stay quiet.
+    signals (those it handles) from then on, and cancel a pending retry, so cleaning up
+    (removing a temporary folder, stopping the workers) and exiting stay quiet.
 
     Not in the middle of an import: a KeyboardInterrupt there can be lost (importlib's module
     lock callbacks swallow it) or turned into another error (a compiled extension failing to
@@ -73,6 +73,9 @@ def _on_interrupt(signum: int, frame: FrameType | None) -> None:
     for s in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(s) == _on_interrupt:
             signal.signal(s, signal.SIG_IGN)
+    # a retry still pending (a Ctrl-C that came during an import, then a SIGTERM outside
+    # one) would raise a second time, inside the cleaning up
+    signal.setitimer(signal.ITIMER_REAL, 0)
     raise Terminated if _stopping == [signal.SIGTERM] else KeyboardInterrupt
 
 

@@ -26,7 +26,7 @@ import traceback
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hubsim.atomic import interrupts_held
+from hubsim.atomic import STOPS, interrupts_held
 from hubsim.errors import ExperimentError
 from hubsim.threads import NO_HELPER_THREADS, frozen_for_fork, single_threaded
 
@@ -217,6 +217,10 @@ class ProcessExecutor(Executor):
             raise ExperimentError(f"--workers must be >= 1, got {self.workers}")
         self._pool: ProcessPoolExecutor | None = None
         self._aborted = False
+        #: held while a submit may start a worker process, and while the pool is taken away
+        #: (:meth:`_kill_pool`, :meth:`close`): a pool is never stopped halfway through
+        #: starting a worker, which it would not know of yet, nor kill
+        self._lock = threading.Lock()
 
     def abort(self) -> None:
         """Stop at once (Ctrl-C): kill the worker processes instead of waiting for their runs
@@ -228,12 +232,14 @@ class ProcessExecutor(Executor):
     def _kill_pool(self) -> None:
         """Stop the pool's workers at once (:func:`stop_workers`); a later task starts a new
         pool, unless the executor was aborted."""
-        pool = self._pool
-        self._pool = None
+        with self._lock:
+            pool, self._pool = self._pool, None
         if pool is not None:
             stop_workers(pool)
 
     def _get_pool(self) -> ProcessPoolExecutor:
+        if self._aborted:
+            raise RunsStopped("stopped: the worker processes were killed (abort)")
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor
 
@@ -279,12 +285,20 @@ class ProcessExecutor(Executor):
         while queue and len(pending) < 2 * self.workers:
             i = queue.pop()
             try:
-                fresh = self._pool is None
-                pool = self._get_pool()
-                # a new pool forks its workers on its first task: they inherit this
-                # process's objects frozen, out of their collections' reach
-                with frozen_for_fork() if fresh else contextlib.nullcontext():
-                    pending[pool.submit(fn, tasks[i])] = i
+                # a submit may start a worker: an abort from another thread (Ctrl-C in
+                # `hubsim run`, whose replications thread submits) waits for the lock, and a
+                # stop in this one (the main thread) until the submit is done, so the new
+                # worker is known to the pool, and killed with it, before the pool is stopped.
+                # Stopped halfway, a worker of the fork server is left to start alone after
+                # the command ended, and prints a traceback when it finds the pool's queues
+                # gone.
+                with interrupts_held(*STOPS), self._lock:
+                    fresh = self._pool is None
+                    pool = self._get_pool()
+                    # a new pool forks its workers on its first task: they inherit this
+                    # process's objects frozen, out of their collections' reach
+                    with frozen_for_fork() if fresh else contextlib.nullcontext():
+                        pending[pool.submit(fn, tasks[i])] = i
             except BrokenProcessPool:
                 queue.append(i)
                 return True
@@ -323,14 +337,16 @@ class ProcessExecutor(Executor):
             queue.clear()
 
     def _discard_pool(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def __exit__(self, *exc: object) -> None:
         """Close; leaving on Ctrl-C or SIGTERM (a ``KeyboardInterrupt``), stop the workers
@@ -340,10 +356,6 @@ class ProcessExecutor(Executor):
             self._kill_pool()
         self.close()
 
-
-#: The signals held back while hubsim's dask cluster starts (:class:`DaskExecutor`): Ctrl-C,
-#: SIGTERM and SIGALRM (the command's retry of a Ctrl-C that came during an import).
-_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)
 
 #: Options of the scheduler of hubsim's dask ``LocalCluster`` (see :class:`DaskExecutor`).
 _SCHEDULER = {"dashboard_address": "127.0.0.1:0"}
@@ -450,7 +462,7 @@ class DaskExecutor(Executor):
             # to start with tracebacks: Ctrl-C and SIGTERM (and the command's retry of one
             # that came during an import, SIGALRM) wait until it is up (about 1 s from the
             # fork server, 0.1 s forked), then close it
-            with interrupts_held(*_STOPS), dask.config.set(settings):
+            with interrupts_held(*STOPS), dask.config.set(settings):
                 if fork:  # before the cluster starts its threads, with its settings
                     self._forked = _fork_workers(n)
                 # no dashboard; the scheduler's HTTP server (its /metrics) still starts, on
