@@ -3,6 +3,8 @@ verdict change inside the noise as not significant, and one draw each as unable 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, cast
 
@@ -227,6 +229,44 @@ def test_cli_compare_quiet_prints_only_the_folder(tiny_path: Path, tmp_path: Pat
     assert capsys.readouterr().out == f"{out}\n"
     assert sorted(p.name for p in out.iterdir()) == [
         "comparison.csv", "comparison.png", "manifest.json", "runs.csv", "targets.csv"]
+
+
+
+@pytest.mark.parametrize(("more", "needs"), [
+    (["--replications", "1"], "--scheduler needs more than one replication"),
+    (["--workers", "1"], "--scheduler needs more than one worker"),
+])
+def test_cli_compare_refuses_a_scheduler_it_would_not_use(tiny_path: Path, tmp_path: Path,
+                                                          capsys, more: list[str],
+                                                          needs: str) -> None:
+    """Replication 0 of each scenario runs in the command's process: with one replication, or
+    one worker, a scheduler would get nothing to run, so the command says so (exit 2) before
+    running anything."""
+    from hubsim.cli.main import main
+
+    out = tmp_path / "cmp"
+    assert main(["compare", str(tiny_path), str(tiny_path), "--days", str(DAYS),
+                 "--scheduler", "local", "--out", str(out), *more]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"hubsim: error: {needs}") and err.count("\n") == 1
+    assert not out.exists()
+
+
+@pytest.mark.slow  # starts a dask LocalCluster
+def test_cli_compare_on_dask_writes_the_same_tables(tiny_path: Path, tmp_path: Path) -> None:
+    """``--scheduler local`` runs the later replications on a dask LocalCluster: the tables
+    equal those of the command's process alone."""
+    pytest.importorskip("dask.distributed")
+    common = [sys.executable, "-m", "hubsim", "compare", str(tiny_path), str(tiny_path),
+              "--days", str(DAYS), "--replications", "3", "--quiet"]
+    for more in (["--workers", "1", "--out", str(tmp_path / "alone")],
+                 ["--workers", "2", "--scheduler", "local", "--out", str(tmp_path / "dask")]):
+        proc = subprocess.run([*common, *more], capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == f"{more[-1]}\n" and proc.stderr == ""
+    for table in ("comparison.csv", "targets.csv", "runs.csv"):
+        assert (tmp_path / "alone" / table).read_bytes() == (tmp_path / "dask" / table) \
+            .read_bytes(), table
 
 
 # --------------------------------------------------------------------------- sweeps

@@ -20,6 +20,7 @@ from hubsim.cli.common import (
     output_errors,
     seed,
 )
+from hubsim.errors import ExperimentError
 from hubsim.experiments.defaults import COMPARE_REPLICATIONS as DEFAULT_REPLICATIONS
 
 __all__ = ["add_parsers", "calibrate", "check", "compare"]
@@ -72,6 +73,11 @@ def add_parsers(sub: Any) -> None:
     cmp_.add_argument("--workers", type=count(MAX_WORKERS), metavar="N",
                       help="runs at a time: this process and N-1 worker processes (default: "
                       "all cores; 1 = only this process)")
+    cmp_.add_argument("--scheduler", metavar="ADDRESS",
+                      help="run the replications after the first of each scenario on the "
+                      "dask.distributed scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786), or "
+                      "'local' for a dask LocalCluster of N-1 workers (--workers N); the "
+                      "numbers are the same as on the process pool")
     cmp_.add_argument("--out", type=Path, help="folder to create (must not exist; default: "
                       "results/compare-<base>-<timestamp>/)")
     cmp_.add_argument("--quiet", action="store_true", help="no progress bar; print only the "
@@ -109,7 +115,7 @@ def compare(args: argparse.Namespace) -> int:
     """``hubsim compare``: what-ifs against a base on common random numbers."""
     from hubsim.api import load_scenario
     from hubsim.experiments.compare import compare as compare_scenarios
-    from hubsim.experiments.executors import ProcessExecutor, SerialExecutor
+    from hubsim.experiments.executors import ProcessExecutor, SerialExecutor, make_executor
     from hubsim.present.progress import ProgressBar
 
     base = load_scenario(args.base)
@@ -117,10 +123,21 @@ def compare(args: argparse.Namespace) -> int:
     check_new_folder(args.out)
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     runs = args.replications * (1 + len(whatifs))
+    if args.scheduler is not None and (args.replications == 1 or workers == 1):
+        why = "more than one replication" if args.replications == 1 else \
+            "more than one worker (--workers 1 runs everything in this process)"
+        raise ExperimentError(f"--scheduler needs {why}: replication 0 of each scenario runs "
+                              "in this process, only the others on the workers")
+    # replication 0 runs in this process, the others in a pool of workers - 1 processes, or
+    # on dask
+    others = min(workers, runs) - 1
+    if args.scheduler is not None:
+        local = args.scheduler.strip().lower() == "local"
+        pool = make_executor(others, None if local else args.scheduler, dask=local)
+    else:
+        pool = ProcessExecutor(others) \
+            if workers > 1 and args.replications > 1 else SerialExecutor()
     bar = ProgressBar(runs, "compare", "runs", enabled=False if args.quiet else None)
-    # replication 0 runs in this process, the others in a pool of workers - 1 processes
-    pool = ProcessExecutor(min(workers, runs) - 1) \
-        if workers > 1 and args.replications > 1 else SerialExecutor()
     try:
         with pool:
             result = compare_scenarios(base, whatifs, seed=args.seed, days=args.days,
