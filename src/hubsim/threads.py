@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-__all__ = ["NO_HELPER_THREADS", "freeze_worker", "frozen_for_fork", "no_helper_threads",
-           "single_threaded"]
+__all__ = ["NO_HELPER_THREADS", "frozen_for_fork", "no_helper_threads", "single_threaded"]
 
 #: Environment read by the libraries when they load: one BLAS thread (OpenBLAS, OpenMP, MKL)
 #: and no background thread for Arrow's jemalloc.
@@ -73,22 +71,3 @@ def frozen_for_fork() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
-
-
-def freeze_worker(modules: Iterable[str] = ()) -> None:
-    """In a worker process, before its first run: import ``modules`` (what its runs need),
-    then move every object it holds out of the cyclic garbage collector's reach
-    (:func:`gc.freeze`), for the rest of its life.
-
-    A worker forked from hubsim's process inherits its objects frozen already
-    (:func:`frozen_for_fork`). A worker of the fork server does not: it imports hubsim and
-    pandas itself (a process pool started while another thread runs, as ``hubsim run``'s
-    replications thread does, or a notebook's), or inherits them unfrozen from the server
-    (hubsim's dask cluster), and each of its full collections then scans them all. Freezing
-    after the imports gives it what a forked worker has. Nothing collectable is lost: what it
-    holds before its first run is its modules and its connection to the parent, alive until it
-    ends; later objects are collected as before. :func:`gc.freeze` moves the collector's lists
-    as a whole, without touching each object."""
-    for name in modules:
-        importlib.import_module(name)
-    gc.freeze()

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from hubsim.atomic import STOPS, interrupts_held
 from hubsim.errors import ExperimentError
-from hubsim.threads import NO_HELPER_THREADS, freeze_worker, frozen_for_fork, single_threaded
+from hubsim.threads import NO_HELPER_THREADS, frozen_for_fork, single_threaded
 
 if TYPE_CHECKING:
     import logging
@@ -668,9 +668,8 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
 def pool_worker(parent: int) -> None:
     """Set up a worker of hubsim's process pools (:class:`ProcessExecutor`'s, ``hubsim
     check``'s): a fresh process's signal handlers (:func:`_fresh_signals`), the allocator of
-    :func:`hubsim.memory.return_freed_memory`, an exit as soon as process ``parent`` (the
-    one that made the pool) ends, and :data:`WORKER_MODULES` imported and frozen out of the
-    garbage collector's reach (:func:`hubsim.threads.freeze_worker`).
+    :func:`hubsim.memory.return_freed_memory`, and an exit as soon as process ``parent`` (the
+    one that made the pool) ends.
 
     A pool's workers outlive a parent that dies without shutting the pool down (``kill -9``,
     the out-of-memory killer): each holds both ends of the pool's queues, so none ever sees
@@ -684,7 +683,6 @@ def pool_worker(parent: int) -> None:
     _fresh_signals()
     return_freed_memory()
     exit_with(parent)
-    freeze_worker(WORKER_MODULES)
 
 
 def _fresh_signals() -> None:
@@ -725,15 +723,13 @@ def exit_with(parent: int) -> None:
 
 def _worker_plugin() -> Any:
     """The dask ``WorkerPlugin`` of our own cluster's workers. Its setup calls
-    :func:`hubsim.memory.return_freed_memory`, quiets distributed's log in the worker process
-    (only CRITICAL lines pass), and freezes what the worker holds out of the garbage
-    collector's reach (:func:`hubsim.threads.freeze_worker`). Every failure of a run reaches
-    hubsim through the run's future (and is reported as a failed run; a worker that dies is
-    reported by its nanny, or by the scheduler where it was forked, in hubsim's process); what
-    is left of the workers' log is dask's housekeeping, and, when hubsim stops them (Ctrl-C,
-    SIGTERM), the races of their shutdown: a cancelled run ("Async instruction ... ended with
-    CancelledError"), a heartbeat to a scheduler already closed (with a traceback), printed
-    under the command's own line."""
+    :func:`hubsim.memory.return_freed_memory`, and quiets distributed's log in the worker
+    process (only CRITICAL lines pass). Every failure of a run reaches hubsim through the run's
+    future (and is reported as a failed run; a worker that dies is reported by its nanny, or by
+    the scheduler where it was forked, in hubsim's process); what is left of the workers' log is
+    dask's housekeeping, and, when hubsim stops them (Ctrl-C, SIGTERM), the races of their
+    shutdown: a cancelled run ("Async instruction ... ended with CancelledError"), a heartbeat
+    to a scheduler already closed (with a traceback), printed under the command's own line."""
     from dask.distributed import WorkerPlugin
 
     class HubsimWorker(WorkerPlugin):
@@ -745,7 +741,6 @@ def _worker_plugin() -> Any:
             return_freed_memory()
             for log in _distributed_loggers():
                 log.setLevel(logging.CRITICAL)
-            freeze_worker(WORKER_MODULES)
 
     return HubsimWorker()
 
