@@ -382,6 +382,46 @@ def test_rejoins_are_joins_followed_by_a_join_of_the_same_load_at_the_same_node(
         np.testing.assert_array_equal(_rejoins(cid, join, node), want.to_numpy())
 
 
+
+def test_a_lift_is_taken_when_its_vehicle_asked_for_handling():
+    """``_taken_at`` (a numpy lookup) against the pandas merge it replaces: each lift_on gets
+    the ``request_h`` of the first lift_on handling row of the same node, link and service that
+    ended at its time, else its own time; names missing on either side, categorical or not,
+    a missing ``request_h``, duplicates and other operations included."""
+    from hubsim.analysis.flows import _taken_at
+
+    rng = np.random.default_rng(12)
+    names = {"node": ["a", "b", "c"], "link": ["a-b:rail", "b-c:road"], "service": ["s1", "s2"]}
+
+    def column(n: int, categorical: bool) -> dict[str, pd.Series]:
+        out = {}
+        for c, values in names.items():
+            col = pd.Series(rng.choice([*values, None], n), dtype=object)
+            out[c] = col.astype("category") if categorical else col
+        return out
+
+    for n_lifts, n_rows in ((0, 5), (5, 0), (1, 1), (60, 40), (3000, 2000)):
+        times = rng.integers(0, 30, max(n_lifts, n_rows) + 1).astype(float)
+        lifts = pd.DataFrame({"t_h": rng.choice(times, n_lifts), **column(n_lifts, True)})
+        end = rng.choice(times, n_rows)
+        handling = pd.DataFrame({
+            "op": rng.choice(["lift_on", "lift_off"], n_rows, p=[0.7, 0.3]),
+            **column(n_rows, n_rows % 2 == 0), "end_h": end,
+            "request_h": np.where(rng.random(n_rows) < 0.1, np.nan, end - rng.random(n_rows))})
+        h = handling[handling["op"] == "lift_on"]
+        keys = ["node", "link", "service", "t_h"]
+        right = pd.DataFrame({"node": h["node"].astype(object), "link": h["link"].astype(object),
+                              "service": h["service"].astype(object), "t_h": h["end_h"],
+                              "request_h": h["request_h"]}).drop_duplicates(keys)
+        left = lifts.astype({c: object for c in names})
+        merged = left.merge(right, on=keys, how="left")
+        want = np.where(merged["request_h"].notna(), merged["request_h"], merged["t_h"])
+        got = _taken_at(lifts, handling)
+        np.testing.assert_array_equal(got, want.astype(float))
+        if n_lifts and n_rows > 10:
+            assert (got != lifts["t_h"].to_numpy()).any()  # some found their request
+
+
 def test_a_categorical_lookup_is_the_categorical_of_the_lookup():
     from hubsim.analysis.kpis import _lookup, _lookup_categorical
 

@@ -477,25 +477,38 @@ def departure_queues(events: pd.DataFrame, consignments: pd.DataFrame, flows: pd
 
 def _taken_at(lifts: pd.DataFrame, handling: pd.DataFrame) -> np.ndarray:
     """When the vehicle of each ``lift_on`` event asked for handling: the ``request_h`` of the
-    ``handling`` row of the same node, link and service that ended at the event's time (the
-    event's own time when none matches)."""
-    h = handling[(handling["op"] == "lift_on").to_numpy()]
-    if h.empty:
-        return lifts["t_h"].to_numpy(float)
+    first ``handling`` row of the same node, link and service that ended at the event's time
+    (the event's own time when none matches, or its ``request_h`` is missing).
+
+    A lookup in numpy arrays rather than a pandas merge: this is where ``hubsim run``'s process
+    and its workers peak, and the merge's frames took about 40 MB more. The node, link and
+    service of a row are packed into one integer, its time into its rank among all the times,
+    and both into one sorted key that each event finds with a binary search."""
+    t = lifts["t_h"].to_numpy(float)
+    rows = np.flatnonzero((handling["op"] == "lift_on").to_numpy())
+    if not len(rows):
+        return t
     names = ("node", "link", "service")
-
-    def coded(frame: pd.DataFrame, t: str) -> pd.DataFrame:
-        out = pd.DataFrame({c: _recode(frame[c], cats[c]) for c in names})
-        out["t_h"] = frame[t].to_numpy(float)
-        return out
-
-    cats = {c: _categories(lifts[c]).union(_categories(h[c])) for c in names}
-    right = coded(h, "end_h")
-    right["request_h"] = h["request_h"].to_numpy(float)
-    merged = coded(lifts, "t_h").merge(right.drop_duplicates([*names, "t_h"]),
-                                       on=[*names, "t_h"], how="left")
-    return np.where(merged["request_h"].notna(), merged["request_h"], merged["t_h"]) \
-        .astype(float)
+    place_l = np.zeros(len(lifts), dtype=np.int64)
+    place_r = np.zeros(len(rows), dtype=np.int64)
+    for c in names:  # (node, link, service) as one integer; 0 stands for a missing name
+        cats = _categories(lifts[c]).union(_categories(handling[c]))
+        place_l = place_l * (len(cats) + 1) + _recode(lifts[c], cats) + 1
+        place_r = place_r * (len(cats) + 1) + _recode(handling[c], cats)[rows] + 1
+    end = handling["end_h"].to_numpy(float)[rows]
+    request = handling["request_h"].to_numpy(float)[rows]
+    # the handling rows by place and end time; lexsort is stable, so the first of equal
+    # (place, end) is the first in the table, the one a lookup finds
+    order = np.lexsort((end, place_r))
+    place_r, end, request = place_r[order], end[order], request[order]
+    del order, rows
+    times, rank = np.unique(np.concatenate([end, t]), return_inverse=True)
+    key_r = place_r * len(times) + rank[:len(end)]
+    key_l = place_l * len(times) + rank[len(end):]
+    del place_l, place_r, rank, times
+    at = np.minimum(np.searchsorted(key_r, key_l), len(key_r) - 1)
+    found = (key_r[at] == key_l) & ~np.isnan(request[at])
+    return np.where(found, request[at], t)
 
 
 def _categories(col: pd.Series) -> pd.Index:
