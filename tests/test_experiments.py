@@ -358,6 +358,9 @@ def test_an_abort_waits_for_a_worker_being_started_and_stops_it():
     assert pool.terminated
     assert len(ended) == 1 and isinstance(ended[0], RunsStopped)
     assert ex._pool is None
+    with pytest.raises(RunsStopped):  # aborted for good: no new pool is started
+        list(ex.map_unordered(abs, [-1]))
+    assert ex._pool is None
 
 
 # a sweep whose process kills itself (SIGKILL, no clean-up) once its k-th run is saved

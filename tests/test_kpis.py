@@ -387,7 +387,7 @@ def test_a_lift_is_taken_when_its_vehicle_asked_for_handling():
     """``_taken_at`` (a numpy lookup) against the pandas merge it replaces: each lift_on gets
     the ``request_h`` of the first lift_on handling row of the same node, link and service that
     ended at its time, else its own time; names missing on either side, categorical or not,
-    a missing ``request_h``, duplicates and other operations included."""
+    a missing ``request_h`` or time, duplicates and other operations included."""
     from hubsim.analysis.flows import _taken_at
 
     rng = np.random.default_rng(12)
@@ -401,7 +401,7 @@ def test_a_lift_is_taken_when_its_vehicle_asked_for_handling():
         return out
 
     for n_lifts, n_rows in ((0, 5), (5, 0), (1, 1), (60, 40), (3000, 2000)):
-        times = rng.integers(0, 30, max(n_lifts, n_rows) + 1).astype(float)
+        times = np.append(rng.integers(0, 30, max(n_lifts, n_rows) + 1).astype(float), np.nan)
         lifts = pd.DataFrame({"t_h": rng.choice(times, n_lifts), **column(n_lifts, True)})
         end = rng.choice(times, n_rows)
         handling = pd.DataFrame({

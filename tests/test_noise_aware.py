@@ -234,14 +234,14 @@ def test_cli_compare_quiet_prints_only_the_folder(tiny_path: Path, tmp_path: Pat
 
 @pytest.mark.parametrize(("more", "needs"), [
     (["--replications", "1"], "--scheduler needs more than one replication"),
-    (["--workers", "1"], "--scheduler needs more than one worker"),
+    (["--workers", "1"], "--scheduler local needs --workers N with N >= 2 (got --workers 1)"),
 ])
 def test_cli_compare_refuses_a_scheduler_it_would_not_use(tiny_path: Path, tmp_path: Path,
                                                           capsys, more: list[str],
                                                           needs: str) -> None:
-    """Replication 0 of each scenario runs in the command's process: with one replication, or
-    one worker, a scheduler would get nothing to run, so the command says so (exit 2) before
-    running anything."""
+    """Replication 0 of each scenario runs in the command's process: with one replication a
+    scheduler would get nothing to run, and with one worker a LocalCluster none, so the
+    command says so (exit 2) before running anything."""
     from hubsim.cli.main import main
 
     out = tmp_path / "cmp"

@@ -339,15 +339,22 @@ main = importlib.import_module("hubsim.cli.main")
 main._handle_stops()
 import_frame = SimpleNamespace(f_back=None, f_code=SimpleNamespace(
     co_filename="<frozen importlib._bootstrap>"))
-main._on_interrupt(signal.SIGINT, import_frame)  # during an import: retried later
+# during an import: retried 20 ms later; the retry is put off to 5 s here (SIGALRM blocked
+# meanwhile), so that a stall of this process cannot make it come before the SIGTERM below
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+main._on_interrupt(signal.SIGINT, import_frame)
 pending = signal.getitimer(signal.ITIMER_REAL)[0] > 0
+signal.setitimer(signal.ITIMER_REAL, 5.0)
+if signal.SIGALRM in signal.sigpending():
+    signal.sigwait({signal.SIGALRM})
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
 out = []
 try:
     main._on_interrupt(signal.SIGTERM, None)
 except KeyboardInterrupt as exc:
     out.append(type(exc).__name__)
     try:
-        time.sleep(0.3)  # the cleaning up
+        time.sleep(5.5)  # the cleaning up, past the retry's time
         out.append("cleaned up")
     except KeyboardInterrupt as again:
         out.append("raised again: " + type(again).__name__)

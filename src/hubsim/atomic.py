@@ -232,7 +232,10 @@ def interrupts_held(*signals: int) -> Iterator[None]:
     alive (a process pool's, BLAS's) the kernel hands the signal to a thread that does not
     block it, while Python runs every signal handler in the main thread; threads and processes
     started inside a masked block would also keep the mask. Outside the main thread (where
-    handlers cannot be set) the block runs unprotected."""
+    handlers cannot be set) the block runs unprotected, and a signal whose handler was set
+    from C (which Python could not put back) is not held. A process forked inside the block
+    starts with the holding handlers, and keeps what they catch, until it sets its own (as
+    the dask workers forked while hubsim's cluster starts do first of all)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -240,6 +243,8 @@ def interrupts_held(*signals: int) -> Iterator[None]:
     previous: dict[int, Any] = {}
     try:
         for sig in signals or (signal.SIGINT,):
+            if signal.getsignal(sig) is None:  # a handler set from C: Python cannot put it back
+                continue
             previous[sig] = signal.signal(sig, lambda signum, frame: caught.append(signum))
         yield
     finally:
@@ -260,7 +265,8 @@ def check_output_place(path: str | Path, exist_ok: bool = False) -> None:
     gives :class:`OutputExistsError`. Meant to be called before any simulation.
 
     The place is tried: a temporary folder with one file in it is created and removed in the
-    nearest folder that exists."""
+    nearest folder that exists, with the command's stops (:data:`STOPS`, SIGALRM included)
+    held back meanwhile."""
     path = Path(path)
     if os.path.lexists(path) and not (exist_ok and path.is_dir()):
         if not exist_ok:

@@ -76,8 +76,9 @@ def add_parsers(sub: Any) -> None:
     cmp_.add_argument("--scheduler", metavar="ADDRESS",
                       help="run the replications after the first of each scenario on the "
                       "dask.distributed scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786), or "
-                      "'local' for a dask LocalCluster of N-1 workers (--workers N); the "
-                      "numbers are the same as on the process pool")
+                      "'local' for a dask LocalCluster of N-1 workers (--workers N: this "
+                      "process runs one of the N); the numbers are the same as on the process "
+                      "pool")
     cmp_.add_argument("--out", type=Path, help="folder to create (must not exist; default: "
                       "results/compare-<base>-<timestamp>/)")
     cmp_.add_argument("--quiet", action="store_true", help="no progress bar; print only the "
@@ -123,16 +124,20 @@ def compare(args: argparse.Namespace) -> int:
     check_new_folder(args.out)
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     runs = args.replications * (1 + len(whatifs))
-    if args.scheduler is not None and (args.replications == 1 or workers == 1):
-        why = "more than one replication" if args.replications == 1 else \
-            "more than one worker (--workers 1 runs everything in this process)"
-        raise ExperimentError(f"--scheduler needs {why}: replication 0 of each scenario runs "
-                              "in this process, only the others on the workers")
+    local = args.scheduler is not None and args.scheduler.strip().lower() == "local"
+    if args.scheduler is not None and args.replications == 1:
+        raise ExperimentError("--scheduler needs more than one replication: replication 0 of "
+                              "each scenario runs in this process, only the others on the "
+                              "workers")
+    if local and workers == 1:  # a remote scheduler brings its own workers
+        given = "--workers 1" if args.workers is not None else "this machine's 1 core"
+        raise ExperimentError(f"--scheduler local needs --workers N with N >= 2 (got "
+                              f"{given}): this process runs one of the N, and a LocalCluster "
+                              "of N-1 workers the others")
     # replication 0 runs in this process, the others in a pool of workers - 1 processes, or
-    # on dask
-    others = min(workers, runs) - 1
+    # on dask: a LocalCluster of as many, or the workers of the scheduler at the address
+    others = max(1, min(workers, runs) - 1)
     if args.scheduler is not None:
-        local = args.scheduler.strip().lower() == "local"
         pool = make_executor(others, None if local else args.scheduler, dask=local)
     else:
         pool = ProcessExecutor(others) \

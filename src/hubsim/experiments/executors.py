@@ -219,8 +219,10 @@ class ProcessExecutor(Executor):
         self._aborted = False
         #: held while a submit may start a worker process, and while the pool is taken away
         #: (:meth:`_kill_pool`, :meth:`close`): a pool is never stopped halfway through
-        #: starting a worker, which it would not know of yet, nor kill
-        self._lock = threading.Lock()
+        #: starting a worker, which it would not know of yet, nor kill. Re-entrant: the
+        #: garbage collector may close an abandoned outcome generator of this executor (which
+        #: kills the pool) in this thread while it submits
+        self._lock = threading.RLock()
 
     def abort(self) -> None:
         """Stop at once (Ctrl-C): kill the worker processes instead of waiting for their runs
@@ -286,13 +288,13 @@ class ProcessExecutor(Executor):
             i = queue.pop()
             try:
                 # a submit may start a worker: an abort from another thread (Ctrl-C in
-                # `hubsim run`, whose replications thread submits) waits for the lock, and a
-                # stop in this one (the main thread) until the submit is done, so the new
-                # worker is known to the pool, and killed with it, before the pool is stopped.
-                # Stopped halfway, a worker of the fork server is left to start alone after
-                # the command ended, and prints a traceback when it finds the pool's queues
-                # gone.
-                with interrupts_held(*STOPS), self._lock:
+                # `hubsim run` and `hubsim compare`, whose replications thread submits) waits
+                # for the lock, so the new worker is known to the pool, and killed with it,
+                # before the pool is stopped. Stopped halfway, a worker of the fork server is
+                # left to start alone after the command ended, and prints a traceback when it
+                # finds the pool's queues gone. (Stops are not held back here: a forked worker
+                # would start with the holding handlers, and ignore the SIGTERM that stops it.)
+                with self._lock:
                     fresh = self._pool is None
                     pool = self._get_pool()
                     # a new pool forks its workers on its first task: they inherit this

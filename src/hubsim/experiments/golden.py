@@ -211,18 +211,14 @@ def _measure_all(plan: list[_Job], jobs: int) -> Generator[pd.DataFrame, None, N
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    from hubsim.atomic import STOPS, interrupts_held
     from hubsim.experiments.executors import pool_context, pool_worker, stop_workers
 
     # the workers end with this process however it ends (executors.pool_worker)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(),
                                initializer=pool_worker, initargs=(os.getpid(),))
     try:
-        # the submits start the workers: a stop waits until each is started and known to
-        # the pool, which stops it below (see ProcessExecutor._submit)
-        with interrupts_held(*STOPS):
-            futures = [[pool.submit(_seed_kpis, job.scn, s, job.days) for s in job.seeds]
-                       for job in plan]
+        futures = [[pool.submit(_seed_kpis, job.scn, s, job.days) for s in job.seeds]
+                   for job in plan]
         for fs in futures:
             yield summarise_seeds([f.result() for f in fs])
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the runs under way are not waited for
