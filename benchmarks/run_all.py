@@ -2,7 +2,7 @@
 
 Usage (from the repository root; run on demand, never from pytest; best on a quiet machine)::
 
-    python benchmarks/run_all.py                      # full: 7.5-17 minutes on 2 cores
+    python benchmarks/run_all.py                      # full: 7 to 20 minutes on 2 cores
     python benchmarks/run_all.py --quick              # a short trial (~2 minutes)
     python benchmarks/run_all.py --repeats 5 --json bench.json
 

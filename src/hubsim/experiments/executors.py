@@ -234,10 +234,16 @@ class ProcessExecutor(Executor):
     def _kill_pool(self) -> None:
         """Stop the pool's workers at once (:func:`stop_workers`); a later task starts a new
         pool, unless the executor was aborted."""
-        with self._lock:
-            pool, self._pool = self._pool, None
+        pool = self._take_pool()
         if pool is not None:
             stop_workers(pool)
+
+    def _take_pool(self) -> ProcessPoolExecutor | None:
+        """The pool, taken away under the lock (never halfway through a submit); None if
+        there is none."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        return pool
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._aborted:
@@ -339,14 +345,12 @@ class ProcessExecutor(Executor):
             queue.clear()
 
     def _discard_pool(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
+        pool = self._take_pool()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
+        pool = self._take_pool()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
